@@ -1,0 +1,33 @@
+/* The C compiler's view of the public structs' layout, for the ABI agreement tests. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "rtlog.h"
+#include "rtlog.h" /* included twice on purpose: the include guard must hold */
+
+#define STRUCT(T) if (!strcmp(name, #T)) return what == 0 ? (int64_t)sizeof(T) : what == 1 ? (int64_t)_Alignof(T) : -1;
+#define FIELD(T, F) if (!strcmp(name, #T "." #F)) return what == 0 ? (int64_t)sizeof(((T *)0)->F) : what == 2 ? (int64_t)offsetof(T, F) : -1;
+
+int64_t rtlog_probe_layout(const char *name, int what);
+
+int64_t rtlog_probe_layout(const char *name, int what) {
+    STRUCT(rtlog_config)
+    FIELD(rtlog_config, struct_size) FIELD(rtlog_config, dir) FIELD(rtlog_config, max_producers)
+    FIELD(rtlog_config, max_record_size) FIELD(rtlog_config, critical_depth)
+    FIELD(rtlog_config, normal_depth) FIELD(rtlog_config, dispatch_budget)
+    FIELD(rtlog_config, dispatch_period_us) FIELD(rtlog_config, durability)
+    FIELD(rtlog_config, batch_records) FIELD(rtlog_config, batch_interval_us)
+    FIELD(rtlog_config, segment_bytes)
+    STRUCT(rtlog_stats)
+    FIELD(rtlog_stats, published) FIELD(rtlog_stats, dropped) FIELD(rtlog_stats, dispatched)
+    FIELD(rtlog_stats, persisted) FIELD(rtlog_stats, bytes_written) FIELD(rtlog_stats, durable_lsn)
+    FIELD(rtlog_stats, state) FIELD(rtlog_stats, epoch) FIELD(rtlog_stats, lost)
+    FIELD(rtlog_stats, write_errors) FIELD(rtlog_stats, sync_errors)
+    FIELD(rtlog_stats, recovered_torn_bytes)
+    STRUCT(rtlog_record)
+    FIELD(rtlog_record, lsn) FIELD(rtlog_record, seq) FIELD(rtlog_record, timestamp_ns)
+    FIELD(rtlog_record, epoch) FIELD(rtlog_record, producer) FIELD(rtlog_record, type)
+    FIELD(rtlog_record, stream) FIELD(rtlog_record, payload) FIELD(rtlog_record, len)
+    STRUCT(rtlog_status) STRUCT(rtlog_stream) STRUCT(rtlog_durability) STRUCT(rtlog_state)
+    return -1;
+}

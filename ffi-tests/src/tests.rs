@@ -1,0 +1,178 @@
+use super::{c, probe};
+use rtlog::ffi as rs;
+use std::mem::{align_of, offset_of, size_of};
+
+/// Compares size and alignment of a struct, and size and offset of each listed field, across
+/// bindgen (`c::T`), the C compiler (`probe`) and Rust (`rs::T`).
+macro_rules! same_layout {
+    ($t:ident { $($f:ident $(as $cf:ident)?),* $(,)? }) => {{
+        let name = stringify!($t);
+        assert_eq!(size_of::<c::$t>(), size_of::<rs::$t>(), "sizeof({name}): bindgen vs Rust");
+        assert_eq!(align_of::<c::$t>(), align_of::<rs::$t>(), "alignof({name}): bindgen vs Rust");
+        assert_eq!(probe(name, 0), size_of::<rs::$t>() as i64, "sizeof({name}): C vs Rust");
+        assert_eq!(probe(name, 1), align_of::<rs::$t>() as i64, "alignof({name}): C vs Rust");
+        let mut fields = 0;
+        $(
+            let field = same_layout!(@cname $f $(as $cf)?);
+            let full = format!("{name}.{field}");
+            let rs_off = offset_of!(rs::$t, $f);
+            assert_eq!(same_layout!(@coff $t $f $(as $cf)?), rs_off, "offsetof({full}): bindgen vs Rust");
+            assert_eq!(probe(&full, 2), rs_off as i64, "offsetof({full}): C vs Rust");
+            assert!(probe(&full, 0) > 0, "{full} unknown to the C probe");
+            fields += 1;
+        )*
+        fields
+    }};
+    (@cname $f:ident) => { stringify!($f) };
+    // bindgen appends `_` to C names that are Rust keywords (`type` → `type_`).
+    (@cname $f:ident as $cf:ident) => { stringify!($cf).trim_end_matches('_') };
+    (@coff $t:ident $f:ident) => { offset_of!(c::$t, $f) };
+    (@coff $t:ident $f:ident as $cf:ident) => { offset_of!(c::$t, $cf) };
+}
+
+#[test]
+fn config_layout_agrees() {
+    let n = same_layout!(rtlog_config {
+        struct_size,
+        dir,
+        max_producers,
+        max_record_size,
+        critical_depth,
+        normal_depth,
+        dispatch_budget,
+        dispatch_period_us,
+        durability,
+        batch_records,
+        batch_interval_us,
+        segment_bytes,
+    });
+    assert_eq!(n, 12);
+}
+
+#[test]
+fn stats_layout_agrees() {
+    same_layout!(rtlog_stats {
+        published,
+        dropped,
+        dispatched,
+        persisted,
+        bytes_written,
+        durable_lsn,
+        state,
+        epoch,
+        lost,
+        write_errors,
+        sync_errors,
+        recovered_torn_bytes,
+    });
+}
+
+#[test]
+fn record_layout_agrees() {
+    same_layout!(rtlog_record { lsn, seq, timestamp_ns, epoch, producer, r#type as type_, stream, payload, len });
+}
+
+#[test]
+fn enums_have_the_contract_values() {
+    use c::{rtlog_durability as d, rtlog_state as st, rtlog_status as s, rtlog_stream as sm};
+    assert_eq!(size_of::<c::rtlog_status>(), size_of::<rs::rtlog_status>());
+    let statuses = [
+        (s::RTLOG_OK, rs::rtlog_status::RTLOG_OK, 0),
+        (s::RTLOG_END, rs::rtlog_status::RTLOG_END, 1),
+        (
+            s::RTLOG_ERR_INVALID_ARGUMENT,
+            rs::rtlog_status::RTLOG_ERR_INVALID_ARGUMENT,
+            2,
+        ),
+        (
+            s::RTLOG_ERR_INVALID_STATE,
+            rs::rtlog_status::RTLOG_ERR_INVALID_STATE,
+            3,
+        ),
+        (s::RTLOG_ERR_FULL, rs::rtlog_status::RTLOG_ERR_FULL, 4),
+        (
+            s::RTLOG_ERR_TOO_LARGE,
+            rs::rtlog_status::RTLOG_ERR_TOO_LARGE,
+            5,
+        ),
+        (s::RTLOG_ERR_CONFIG, rs::rtlog_status::RTLOG_ERR_CONFIG, 6),
+        (s::RTLOG_ERR_IO, rs::rtlog_status::RTLOG_ERR_IO, 7),
+        (s::RTLOG_ERR_CORRUPT, rs::rtlog_status::RTLOG_ERR_CORRUPT, 8),
+        (s::RTLOG_ERR_TIMEOUT, rs::rtlog_status::RTLOG_ERR_TIMEOUT, 9),
+        (
+            s::RTLOG_ERR_INTERNAL,
+            rs::rtlog_status::RTLOG_ERR_INTERNAL,
+            10,
+        ),
+    ];
+    for (cv, rv, n) in statuses {
+        assert_eq!((cv as i64, rv as i64), (n, n));
+    }
+    assert_eq!(
+        (
+            sm::RTLOG_STREAM_CRITICAL as u32,
+            sm::RTLOG_STREAM_NORMAL as u32
+        ),
+        (0, 1)
+    );
+    assert_eq!(rs::rtlog_stream::RTLOG_STREAM_NORMAL as u32, 1);
+    let modes = [
+        d::RTLOG_DURABILITY_NONE,
+        d::RTLOG_DURABILITY_FLUSH,
+        d::RTLOG_DURABILITY_FSYNC,
+        d::RTLOG_DURABILITY_FSYNC_BATCH,
+    ];
+    for (i, m) in modes.into_iter().enumerate() {
+        assert_eq!(m as usize, i);
+    }
+    let states = [
+        st::RTLOG_STATE_INIT,
+        st::RTLOG_STATE_NORMAL,
+        st::RTLOG_STATE_DEGRADED,
+        st::RTLOG_STATE_CRITICAL,
+        st::RTLOG_STATE_SAFE,
+        st::RTLOG_STATE_STOPPED,
+    ];
+    for (i, m) in states.into_iter().enumerate() {
+        assert_eq!(m as usize, i);
+    }
+    for name in [
+        "rtlog_status",
+        "rtlog_stream",
+        "rtlog_durability",
+        "rtlog_state",
+    ] {
+        assert_eq!(
+            probe(name, 0),
+            4,
+            "{name} must be int-sized: the Rust side reads it as u32"
+        );
+    }
+}
+
+#[test]
+fn header_functions_link_to_the_library() {
+    // Calls through bindgen's declarations: a signature mismatch in arity or types would fail
+    // to compile here, and a missing symbol would fail to link.
+    // SAFETY: every call passes valid or NULL pointers as the header documents.
+    unsafe {
+        let mut cfg: c::rtlog_config = std::mem::zeroed();
+        c::rtlog_config_init(&mut cfg);
+        assert_eq!(cfg.struct_size as usize, size_of::<c::rtlog_config>());
+        assert_eq!(cfg.max_producers, 8);
+        let mut lg = std::ptr::null_mut();
+        assert_eq!(
+            c::rtlog_init(&cfg, &mut lg),
+            c::rtlog_status::RTLOG_ERR_CONFIG
+        );
+        assert!(lg.is_null());
+        assert_eq!(c::rtlog_get_state(lg), c::rtlog_state::RTLOG_STATE_STOPPED);
+        assert_eq!(
+            c::rtlog_tick(lg, std::ptr::null_mut()),
+            c::rtlog_status::RTLOG_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(c::rtlog_producer_id(std::ptr::null()), u16::MAX);
+        c::rtlog_destroy(std::ptr::null_mut());
+        c::rtlog_reader_close(std::ptr::null_mut());
+    }
+}

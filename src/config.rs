@@ -1,0 +1,248 @@
+//! Logger configuration: defaults, limits and validation (non-RT, INIT phase).
+//!
+//! Every field is checked by [`Config::validate`]; a bad one gives `Status::Config` with a
+//! message that names the field, its value and the accepted range.
+
+use crate::error::{Error, Result, Status};
+use crate::ring;
+use std::path::PathBuf;
+
+/// When the writer makes written records durable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Batches are written when the writer's buffer fills (or on flush/rotation/shutdown).
+    None = 0,
+    /// Every batch is handed to the kernel with `write()`: survives a process crash.
+    Flush = 1,
+    /// `fdatasync` after every batch: survives power loss.
+    Fsync = 2,
+    /// `fdatasync` after `batch_records` records or `batch_interval_us`, whichever comes first.
+    FsyncBatch = 3,
+}
+
+impl Durability {
+    /// The mode for a raw C value, if it names one.
+    pub fn from_raw(raw: u32) -> Option<Durability> {
+        Some(match raw {
+            0 => Durability::None,
+            1 => Durability::Flush,
+            2 => Durability::Fsync,
+            3 => Durability::FsyncBatch,
+            _ => return None,
+        })
+    }
+
+    /// Whether records count as durable only once `fdatasync` covered them.
+    pub fn syncs(self) -> bool {
+        matches!(self, Durability::Fsync | Durability::FsyncBatch)
+    }
+}
+
+/// Largest accepted `max_record_size` (1 MiB); also the format's payload limit.
+pub const MAX_RECORD_SIZE_LIMIT: u32 = 1 << 20;
+/// Largest accepted ring depth.
+pub const MAX_DEPTH: u32 = 1 << 24;
+/// Largest accepted number of producers (producer ids must fit a `u16`).
+pub const MAX_PRODUCERS: u32 = 4096;
+/// Largest amount of memory one ring may take; a larger request is a configuration error.
+pub const MAX_RING_BYTES: u64 = 1 << 30;
+/// Smallest accepted segment size.
+pub const MIN_SEGMENT_BYTES: u64 = 64 * 1024;
+/// Largest accepted segment size.
+pub const MAX_SEGMENT_BYTES: u64 = 1 << 40;
+
+/// The logger's configuration (the Rust twin of `rtlog_config`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Log directory; created (mode 0750) if missing.
+    pub dir: PathBuf,
+    /// Most producers that can be created.
+    pub max_producers: u32,
+    /// Largest payload in bytes.
+    pub max_record_size: u32,
+    /// Records per producer in the critical ring.
+    pub critical_depth: u32,
+    /// Records per producer in the normal ring.
+    pub normal_depth: u32,
+    /// Most records one tick moves.
+    pub dispatch_budget: u32,
+    /// 0: the caller ticks; otherwise an internal thread ticks at this period.
+    pub dispatch_period_us: u32,
+    /// Durability policy of the writer.
+    pub durability: Durability,
+    /// `FsyncBatch`: sync after this many records...
+    pub batch_records: u32,
+    /// ... or this long after the first unsynced one.
+    pub batch_interval_us: u32,
+    /// Rotate segment files at this size.
+    pub segment_bytes: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            dir: PathBuf::new(),
+            max_producers: 8,
+            max_record_size: 256,
+            critical_depth: 1024,
+            normal_depth: 4096,
+            dispatch_budget: 256,
+            dispatch_period_us: 0,
+            durability: Durability::FsyncBatch,
+            batch_records: 512,
+            batch_interval_us: 1000,
+            segment_bytes: 64 << 20,
+        }
+    }
+}
+
+fn check_range(field: &str, value: u64, min: u64, max: u64) -> Result<()> {
+    if value < min || value > max {
+        return Err(Error::new(
+            Status::Config,
+            format!("{field} = {value} is out of range (accepted: {min}..={max})"),
+        ));
+    }
+    Ok(())
+}
+
+impl Config {
+    /// A default configuration writing to `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Config {
+            dir: dir.into(),
+            ..Config::default()
+        }
+    }
+
+    /// Checks every field; the error names the first bad one.
+    pub fn validate(&self) -> Result<()> {
+        if self.dir.as_os_str().is_empty() {
+            return Err(Error::new(
+                Status::Config,
+                "dir is empty (a log directory is required)",
+            ));
+        }
+        check_range(
+            "max_producers",
+            self.max_producers.into(),
+            1,
+            MAX_PRODUCERS.into(),
+        )?;
+        check_range(
+            "max_record_size",
+            self.max_record_size.into(),
+            1,
+            MAX_RECORD_SIZE_LIMIT.into(),
+        )?;
+        check_range(
+            "critical_depth",
+            self.critical_depth.into(),
+            1,
+            MAX_DEPTH.into(),
+        )?;
+        check_range(
+            "normal_depth",
+            self.normal_depth.into(),
+            1,
+            MAX_DEPTH.into(),
+        )?;
+        check_range("dispatch_budget", self.dispatch_budget.into(), 1, 1 << 20)?;
+        check_range(
+            "dispatch_period_us",
+            self.dispatch_period_us.into(),
+            0,
+            1_000_000,
+        )?;
+        if self.durability == Durability::FsyncBatch {
+            check_range("batch_records", self.batch_records.into(), 1, 1 << 24)?;
+            check_range(
+                "batch_interval_us",
+                self.batch_interval_us.into(),
+                1,
+                60_000_000,
+            )?;
+        }
+        check_range(
+            "segment_bytes",
+            self.segment_bytes,
+            MIN_SEGMENT_BYTES,
+            MAX_SEGMENT_BYTES,
+        )?;
+        let slot = ring::slot_bytes(self.max_record_size) as u64;
+        for (field, depth) in [
+            ("critical_depth", self.critical_depth),
+            ("normal_depth", self.normal_depth),
+        ] {
+            let bytes = slot * u64::from(depth);
+            if bytes > MAX_RING_BYTES {
+                return Err(Error::new(
+                    Status::Config,
+                    format!(
+                        "{field} = {depth} with max_record_size = {} needs {bytes} bytes per ring \
+                         (limit {MAX_RING_BYTES})",
+                        self.max_record_size
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_once_a_dir_is_set() {
+        assert!(Config::default().validate().is_err());
+        Config::new("/tmp/x").validate().unwrap();
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        type Mutation = Box<dyn Fn(&mut Config)>;
+        let cases: Vec<(&str, Mutation)> = vec![
+            ("max_producers", Box::new(|c| c.max_producers = 0)),
+            (
+                "max_record_size",
+                Box::new(|c| c.max_record_size = MAX_RECORD_SIZE_LIMIT + 1),
+            ),
+            ("critical_depth", Box::new(|c| c.critical_depth = 0)),
+            ("normal_depth", Box::new(|c| c.normal_depth = MAX_DEPTH + 1)),
+            ("dispatch_budget", Box::new(|c| c.dispatch_budget = 0)),
+            (
+                "dispatch_period_us",
+                Box::new(|c| c.dispatch_period_us = 2_000_000),
+            ),
+            ("batch_records", Box::new(|c| c.batch_records = 0)),
+            ("batch_interval_us", Box::new(|c| c.batch_interval_us = 0)),
+            ("segment_bytes", Box::new(|c| c.segment_bytes = 1)),
+            (
+                "normal_depth",
+                Box::new(|c| {
+                    c.max_record_size = MAX_RECORD_SIZE_LIMIT;
+                    c.critical_depth = 1;
+                    c.normal_depth = 4096;
+                }),
+            ),
+        ];
+        for (field, mutate) in cases {
+            let mut c = Config::new("/tmp/x");
+            mutate(&mut c);
+            let err = c.validate().unwrap_err();
+            assert_eq!(err.status, Status::Config);
+            assert!(err.message.contains(field), "{field}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn batch_fields_only_matter_for_fsync_batch() {
+        let mut c = Config::new("/tmp/x");
+        c.durability = Durability::Fsync;
+        c.batch_records = 0;
+        c.batch_interval_us = 0;
+        c.validate().unwrap();
+    }
+}

@@ -1,0 +1,332 @@
+//! `rtlog_logger` (backed by `Arc<crate::Logger>`) and its lifecycle functions.
+
+use super::boundary::{arg, arg_mut, fail, guard, guard_value, status_of};
+use super::producer::rtlog_producer;
+use super::types::*;
+use crate::config::{Config, Durability};
+use crate::error::{Error, Status};
+use crate::logger::Logger;
+use std::ffi::CStr;
+use std::os::raw::c_char;
+use std::os::unix::ffi::OsStrExt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An opaque logger. Created by rtlog_init, freed by rtlog_destroy. Its functions may be called
+/// from any thread (see each function for the phase); behind it is an `Arc<crate::Logger>`.
+pub struct rtlog_logger {
+    _private: [u8; 0],
+}
+
+/// The Rust object behind an `rtlog_logger *`.
+type Handle = Arc<Logger>;
+
+/// Sets every field of *cfg to its default and cfg->struct_size to sizeof(rtlog_config).
+/// cfg->dir is set to NULL: the caller must set it.
+///
+/// Phase: any. Thread: any. Does not allocate. NULL cfg: does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_config_init(cfg: *mut rtlog_config) {
+    super::boundary::guard_void(|| {
+        let d = Config::default();
+        // SAFETY: a non-NULL cfg points to a writable rtlog_config (the caller's contract).
+        if let Some(cfg) = unsafe { cfg.as_mut() } {
+            *cfg = rtlog_config {
+                struct_size: std::mem::size_of::<rtlog_config>() as u32,
+                dir: std::ptr::null(),
+                max_producers: d.max_producers,
+                max_record_size: d.max_record_size,
+                critical_depth: d.critical_depth,
+                normal_depth: d.normal_depth,
+                dispatch_budget: d.dispatch_budget,
+                dispatch_period_us: d.dispatch_period_us,
+                durability: RawDurability(d.durability as u32),
+                batch_records: d.batch_records,
+                batch_interval_us: d.batch_interval_us,
+                segment_bytes: d.segment_bytes,
+            };
+        }
+    })
+}
+
+/// Creates a logger (INIT phase): validates every field of *cfg, creates the directory (mode
+/// 0750) if missing, locks it against other loggers, recovers an existing log in it (a torn
+/// tail is cut; the new epoch continues after the last valid record) and allocates and
+/// prefaults the writer's buffers. On success *out holds the logger; on failure *out is NULL.
+///
+/// Phase: INIT. Thread: any non-RT thread. Allocates, makes system calls.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL cfg or out; RTLOG_ERR_CONFIG for a bad field
+/// (rtlog_last_error() names it) or a struct_size not set by rtlog_config_init; RTLOG_ERR_IO
+/// when the directory cannot be created, read or locked (another logger uses it).
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_init(
+    cfg: *const rtlog_config,
+    out: *mut *mut rtlog_logger,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: a non-NULL out points to a writable pointer (the caller's contract).
+        let out = unsafe { arg_mut(out, "out", true)? };
+        *out = std::ptr::null_mut();
+        // SAFETY: a non-NULL cfg points to at least struct_size readable bytes.
+        let config = unsafe { read_config(cfg) }.map_err(fail)?;
+        let logger = Logger::init(config).map_err(fail)?;
+        *out = Box::into_raw(Box::new(Arc::new(logger))).cast();
+        Ok(rtlog_status::RTLOG_OK)
+    })
+}
+
+/// Copies the caller's struct (only its first struct_size bytes) and converts it.
+unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
+    if cfg.is_null() {
+        return Err(Error::new(Status::InvalidArgument, "cfg must not be NULL"));
+    }
+    let ours = std::mem::size_of::<rtlog_config>();
+    // SAFETY: struct_size is the first field of every version of the struct.
+    let size = unsafe { cfg.cast::<u32>().read_unaligned() } as usize;
+    if size != ours {
+        return Err(Error::new(
+            Status::Config,
+            format!(
+                "struct_size = {size}, expected {ours}: initialise the struct with rtlog_config_init \
+                 and build against the header of this library version"
+            ),
+        ));
+    }
+    // SAFETY: struct_size equals our size, so the caller's struct holds all our fields.
+    let c = unsafe { cfg.read_unaligned() };
+    if c.dir.is_null() {
+        return Err(Error::new(
+            Status::Config,
+            "dir is NULL (a log directory is required)",
+        ));
+    }
+    // SAFETY: dir is a non-NULL, NUL-terminated string per the documented contract.
+    let dir = unsafe { CStr::from_ptr(c.dir) };
+    let durability = Durability::from_raw(c.durability.0).ok_or_else(|| {
+        Error::new(
+            Status::Config,
+            format!(
+                "durability = {} is not an rtlog_durability value",
+                c.durability.0
+            ),
+        )
+    })?;
+    Ok(Config {
+        dir: std::ffi::OsStr::from_bytes(dir.to_bytes()).into(),
+        max_producers: c.max_producers,
+        max_record_size: c.max_record_size,
+        critical_depth: c.critical_depth,
+        normal_depth: c.normal_depth,
+        dispatch_budget: c.dispatch_budget,
+        dispatch_period_us: c.dispatch_period_us,
+        durability,
+        batch_records: c.batch_records,
+        batch_interval_us: c.batch_interval_us,
+        segment_bytes: c.segment_bytes,
+    })
+}
+
+/// The logger behind a C pointer.
+///
+/// # Safety
+/// A non-NULL `lg` must come from rtlog_init and not be destroyed yet.
+pub(crate) unsafe fn logger<'a>(
+    lg: *const rtlog_logger,
+    record: bool,
+) -> Result<&'a Logger, rtlog_status> {
+    // SAFETY: per this function's contract, lg is NULL or a live Box<Handle>.
+    let handle = unsafe { arg(lg.cast::<Handle>(), "lg", record)? };
+    Ok(handle)
+}
+
+/// Creates a producer named `name` (1 to 64 bytes of UTF-8, unique in the logger) with its two
+/// rings, allocated and prefaulted now. The handle stays valid until rtlog_destroy; use it from
+/// one thread at a time (one producer per RT thread).
+///
+/// Phase: INIT (before rtlog_start). Thread: any non-RT thread. Allocates, locks.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments, an empty, too long, non-UTF-8 or
+/// duplicate name; RTLOG_ERR_INVALID_STATE after rtlog_start; RTLOG_ERR_FULL when
+/// max_producers producers exist.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_producer_create(
+    lg: *mut rtlog_logger,
+    name: *const c_char,
+    out: *mut *mut rtlog_producer,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: out is NULL or writable; lg is NULL or live (the caller's contract).
+        let out = unsafe { arg_mut(out, "out", true)? };
+        *out = std::ptr::null_mut();
+        // SAFETY: as above.
+        let lg = unsafe { logger(lg, true)? };
+        // SAFETY: name is NULL or a NUL-terminated string.
+        let name = unsafe { arg(name, "name", true)? };
+        // SAFETY: non-NULL and NUL-terminated per the contract.
+        let name = unsafe { CStr::from_ptr(name) }.to_str().map_err(|_| {
+            fail(Error::new(
+                Status::InvalidArgument,
+                "producer name is not valid UTF-8",
+            ))
+        })?;
+        let p = lg.create_producer(name).map_err(fail)?;
+        *out = p.as_ptr().cast();
+        Ok(rtlog_status::RTLOG_OK)
+    })
+}
+
+/// The INIT → RUN barrier: opens the epoch's first segment (synced), starts the writer thread
+/// and, when dispatch_period_us > 0, the ticker thread. From now on publish and tick work and
+/// no producer can be created.
+///
+/// Phase: INIT, once. Thread: any non-RT thread. Allocates, makes system calls.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already started or
+/// shut down; RTLOG_ERR_IO when the first segment cannot be created and synced.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_start(lg: *mut rtlog_logger) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or a live rtlog_init result; the Box holds an Arc<Logger>.
+        let handle = unsafe { arg(lg.cast::<Handle>(), "lg", true)? };
+        status_of(handle.start()).ok_or_err()?;
+        Ok(status_of(handle.start_ticker()))
+    })
+}
+
+/// Moves at most dispatch_budget records, critical stream first and round robin across
+/// producers, from the producers' rings to the writer. Safe to call from several threads: a
+/// tick that finds another in progress returns RTLOG_OK at once with 0 moved. *dispatched (if
+/// not NULL) receives the number of records moved.
+///
+/// Phase: RUN. Thread: any, RT included. RT-safe: bounded, no allocation, no lock, no system
+/// call. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg; RTLOG_ERR_INVALID_STATE before
+/// rtlog_start or after rtlog_shutdown. Does not set rtlog_last_error.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_tick(lg: *mut rtlog_logger, dispatched: *mut u32) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or live.
+        let lg = unsafe { logger(lg, false)? };
+        let n = lg.tick().map_err(rtlog_status::from)?;
+        // SAFETY: dispatched is NULL or writable.
+        if let Some(d) = unsafe { dispatched.as_mut() } {
+            *d = n;
+        }
+        Ok(rtlog_status::RTLOG_OK)
+    })
+}
+
+/// The logger's state: INIT before rtlog_start, NORMAL while running, CRITICAL after a write or
+/// sync failure, STOPPED after rtlog_shutdown. NULL gives RTLOG_STATE_STOPPED.
+///
+/// Phase: any. Thread: any, RT included. RT-safe: one atomic load.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_get_state(lg: *const rtlog_logger) -> rtlog_state {
+    guard_value(rtlog_state::RTLOG_STATE_STOPPED, || {
+        // SAFETY: lg is NULL or live.
+        match unsafe { logger(lg, false) } {
+            Ok(lg) => lg.state().into(),
+            Err(_) => rtlog_state::RTLOG_STATE_STOPPED,
+        }
+    })
+}
+
+/// Fills *out with a statistics snapshot (counters read one by one; each is exact, the set is
+/// not one atomic snapshot while publishing goes on).
+///
+/// Phase: any. Thread: any non-RT thread (lock-free, but may allocate before rtlog_start).
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_get_stats(
+    lg: *const rtlog_logger,
+    out: *mut rtlog_stats,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or live; out is NULL or writable.
+        let lg = unsafe { logger(lg, true)? };
+        // SAFETY: as above.
+        let out = unsafe { arg_mut(out, "out", true)? };
+        let s = lg.stats();
+        *out = rtlog_stats {
+            published: s.published,
+            dropped: s.dropped,
+            dispatched: s.dispatched,
+            persisted: s.persisted,
+            bytes_written: s.bytes_written,
+            durable_lsn: s.durable_lsn,
+            state: lg.state().into(),
+            epoch: s.epoch,
+            lost: s.lost,
+            write_errors: s.write_errors,
+            sync_errors: s.sync_errors,
+            recovered_torn_bytes: s.recovered_torn_bytes,
+        };
+        Ok(rtlog_status::RTLOG_OK)
+    })
+}
+
+/// Waits until every record accepted before the call has been dispatched and written as the
+/// durability mode requires (synced, for the FSYNC modes), dispatching pending records itself.
+///
+/// Phase: RUN. Thread: any non-RT thread. Blocks up to timeout_ms.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE outside RUN;
+/// RTLOG_ERR_TIMEOUT when the records were not durable in time; RTLOG_ERR_IO when a write or
+/// sync failed meanwhile (those records will never be reported durable).
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_flush(lg: *mut rtlog_logger, timeout_ms: u32) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or live.
+        let lg = unsafe { logger(lg, true)? };
+        Ok(status_of(
+            lg.flush(Duration::from_millis(timeout_ms.into())),
+        ))
+    })
+}
+
+/// Shuts the logger down: from now on rtlog_publish returns RTLOG_ERR_INVALID_STATE; every
+/// record already accepted is dispatched and written, a clean-close record is written and
+/// synced, and the threads are joined. A clean shutdown loses nothing. Called before
+/// rtlog_start, it just stops the logger.
+///
+/// Phase: INIT or RUN, once. Thread: any non-RT thread. Blocks until the writer is done.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already shut
+/// down; RTLOG_ERR_IO when a write or sync failed during the run (the log is closed anyway).
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_shutdown(lg: *mut rtlog_logger) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or live.
+        let lg = unsafe { logger(lg, true)? };
+        Ok(status_of(lg.shutdown()))
+    })
+}
+
+/// Frees the logger and all its producers (shutting it down first if needed). NULL: no-op.
+/// No thread may use the logger or any of its producer handles during or after this call.
+///
+/// Phase: any. Thread: any non-RT thread.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_destroy(lg: *mut rtlog_logger) {
+    super::boundary::guard_void(|| {
+        if lg.is_null() {
+            return;
+        }
+        // SAFETY: lg came from rtlog_init (Box<Handle>) and is freed exactly once, here.
+        let handle = unsafe { Box::from_raw(lg.cast::<Handle>()) };
+        // Shut down before the last Arc goes, so the ticker thread is joined from here.
+        if handle.state() != crate::State::Stopped {
+            let _ = handle.shutdown();
+        }
+        drop(handle);
+    })
+}
+
+trait OkOrErr {
+    fn ok_or_err(self) -> Result<(), rtlog_status>;
+}
+
+impl OkOrErr for rtlog_status {
+    fn ok_or_err(self) -> Result<(), rtlog_status> {
+        if self == rtlog_status::RTLOG_OK {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+}

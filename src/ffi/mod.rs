@@ -1,0 +1,109 @@
+//! The C ABI: translation only (pointers, statuses, panics); no business logic.
+//!
+//! One module per C object, as rustls-ffi does: [`logger`] (`rtlog_logger`, backed by
+//! `Arc<crate::Logger>`), [`producer`] (`rtlog_producer`, backed by [`crate::Producer`]),
+//! [`reader`] (`rtlog_reader`, backed by [`crate::Reader`]). Every exported function body runs
+//! inside [`boundary::guard`], which turns a panic into `RTLOG_ERR_INTERNAL`; NULL pointers are
+//! turned into `RTLOG_ERR_INVALID_ARGUMENT` by the `try_ref!`-style helpers before any
+//! dereference.
+#![allow(non_camel_case_types)]
+// These functions are for C callers; each doc states what every pointer must be (valid or NULL),
+// which is their safety contract, and the docs are copied into the header as they are.
+#![allow(clippy::missing_safety_doc)]
+
+pub mod boundary;
+pub mod logger;
+pub mod producer;
+pub mod reader;
+pub mod types;
+
+pub use types::*;
+
+use std::os::raw::c_char;
+
+/// Static text for a status (also for values outside the enum).
+///
+/// Any phase, any thread; RT-safe (returns a pointer to a constant string).
+#[no_mangle]
+pub extern "C" fn rtlog_status_str(s: RawStatus) -> *const c_char {
+    boundary::guard_ptr(|| status_text(s.0).as_ptr().cast())
+}
+
+fn status_text(raw: u32) -> &'static str {
+    match rtlog_status::from_raw(raw) {
+        Some(s) => match s {
+            rtlog_status::RTLOG_OK => "ok\0",
+            rtlog_status::RTLOG_END => "end of log\0",
+            rtlog_status::RTLOG_ERR_INVALID_ARGUMENT => "invalid argument\0",
+            rtlog_status::RTLOG_ERR_INVALID_STATE => "invalid state for this call\0",
+            rtlog_status::RTLOG_ERR_FULL => "full, record refused\0",
+            rtlog_status::RTLOG_ERR_TOO_LARGE => "record larger than max_record_size\0",
+            rtlog_status::RTLOG_ERR_CONFIG => "invalid configuration\0",
+            rtlog_status::RTLOG_ERR_IO => "I/O error\0",
+            rtlog_status::RTLOG_ERR_CORRUPT => "corrupt or unsupported log data\0",
+            rtlog_status::RTLOG_ERR_TIMEOUT => "timed out\0",
+            rtlog_status::RTLOG_ERR_INTERNAL => "internal error\0",
+        },
+        None => "unknown status\0",
+    }
+}
+
+/// Description of the calling thread's last non-RT failure ("" when there was none).
+///
+/// Any phase, any thread. The text stays valid until the thread's next rtlog call that fails.
+/// RT functions never set it (setting it allocates).
+#[no_mangle]
+pub extern "C" fn rtlog_last_error() -> *const c_char {
+    boundary::guard_ptr(boundary::last_error_ptr)
+}
+
+/// The library's version, "MAJOR.MINOR.PATCH" (compare with the RTLOG_VERSION_* macros of the
+/// header you compiled against).
+///
+/// Any phase, any thread; static string.
+#[no_mangle]
+pub extern "C" fn rtlog_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checked_in_header_is_fresh() {
+        let generated = include_str!(concat!(env!("OUT_DIR"), "/rtlog.h"));
+        let checked_in = include_str!("../../include/rtlog.h");
+        assert!(
+            generated == checked_in,
+            "include/rtlog.h differs from what cbindgen generates; run `RTLOG_BLESS_HEADER=1 cargo build`"
+        );
+    }
+
+    #[test]
+    fn header_version_macros_match_the_crate() {
+        let header = include_str!("../../include/rtlog.h");
+        for (name, value) in [
+            ("RTLOG_VERSION_MAJOR", env!("CARGO_PKG_VERSION_MAJOR")),
+            ("RTLOG_VERSION_MINOR", env!("CARGO_PKG_VERSION_MINOR")),
+            ("RTLOG_VERSION_PATCH", env!("CARGO_PKG_VERSION_PATCH")),
+        ] {
+            assert!(
+                header.contains(&format!("#define {name} {value}\n")),
+                "{name} != {value}"
+            );
+        }
+        // SAFETY: rtlog_version returns a static NUL-terminated string.
+        let v = unsafe { std::ffi::CStr::from_ptr(rtlog_version()) };
+        assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn every_status_has_text() {
+        for raw in 0..=11u32 {
+            assert!(status_text(raw).ends_with('\0') && status_text(raw).len() > 1);
+        }
+        assert_eq!(status_text(11), "unknown status\0");
+        assert_eq!(status_text(u32::MAX), "unknown status\0");
+    }
+}

@@ -1,0 +1,81 @@
+//! `rtlog_producer` (backed by [`crate::Producer`]) and the RT publish path.
+
+use super::boundary::{arg, arg_mut, guard, guard_value};
+use super::types::*;
+use crate::producer::{Producer, Stream};
+use std::os::raw::c_void;
+
+/// An opaque producer handle: one RT thread's end of its two rings. Created by
+/// rtlog_producer_create, owned by the logger (freed by rtlog_destroy). Use it from one thread
+/// at a time. Behind it is a `crate::Producer`.
+pub struct rtlog_producer {
+    _private: [u8; 0],
+}
+
+/// Copies one record (type and payload) into the producer's ring for `stream`, stamped with the
+/// time and the next sequence number of that producer and stream (from 0; only accepted records
+/// take a number).
+///
+/// Phase: RUN. Thread: the producer's own thread (one handle per RT thread). RT-safe:
+/// wait-free, no allocation, no lock, no system call, never blocks.
+/// Returns RTLOG_OK; RTLOG_ERR_FULL when the ring is full (counted in stats.dropped);
+/// RTLOG_ERR_TOO_LARGE when len > max_record_size; RTLOG_ERR_INVALID_ARGUMENT for a NULL p,
+/// an unknown stream or a NULL payload with len > 0; RTLOG_ERR_INVALID_STATE before
+/// rtlog_start or after rtlog_shutdown. Does not set rtlog_last_error.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_publish(
+    p: *mut rtlog_producer,
+    stream: RawStream,
+    r#type: u16,
+    payload: *const c_void,
+    len: u32,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: p is NULL or a live handle used by this thread only (the contract).
+        let p = unsafe { arg_mut(p.cast::<Producer>(), "p", false)? };
+        let stream = Stream::from_raw(stream.0).ok_or(rtlog_status::RTLOG_ERR_INVALID_ARGUMENT)?;
+        if len > p.max_record_size() {
+            return Err(rtlog_status::RTLOG_ERR_TOO_LARGE);
+        }
+        let bytes: &[u8] = if len == 0 {
+            &[]
+        } else if payload.is_null() {
+            return Err(rtlog_status::RTLOG_ERR_INVALID_ARGUMENT);
+        } else {
+            // SAFETY: payload is non-NULL and points to len readable bytes (the contract).
+            unsafe { std::slice::from_raw_parts(payload.cast::<u8>(), len as usize) }
+        };
+        Ok(p.publish(stream, r#type, bytes).into())
+    })
+}
+
+/// The producer's id, as stored in rtlog_record.producer (0, 1, 2... in creation order);
+/// 0xFFFF for NULL.
+///
+/// Phase: any. Thread: any. RT-safe.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_producer_id(p: *const rtlog_producer) -> u16 {
+    guard_value(u16::MAX, || {
+        // SAFETY: p is NULL or a live handle.
+        unsafe { arg(p.cast::<Producer>(), "p", false) }.map_or(u16::MAX, Producer::id)
+    })
+}
+
+/// How many records of `stream` from this producer are durable under the durability mode:
+/// every record of that producer and stream with a lower seq, in the current epoch, is. 0 for
+/// NULL or an unknown stream.
+///
+/// Phase: any. Thread: any, RT included. RT-safe: one atomic load.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_producer_durable_count(
+    p: *const rtlog_producer,
+    stream: RawStream,
+) -> u64 {
+    guard_value(0, || {
+        // SAFETY: p is NULL or a live handle.
+        let Ok(p) = (unsafe { arg(p.cast::<Producer>(), "p", false) }) else {
+            return 0;
+        };
+        Stream::from_raw(stream.0).map_or(0, |s| p.durable_count(s))
+    })
+}

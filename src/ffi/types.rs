@@ -1,0 +1,215 @@
+//! The C types: enums, their raw-integer ABI twins, and the public structs.
+
+use crate::error::Status;
+use std::os::raw::c_char;
+
+/// Result of an rtlog call. Values are stable; new ones are only ever added at the end.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum rtlog_status {
+    /// Success.
+    RTLOG_OK = 0,
+    /// A reader has no more records.
+    RTLOG_END = 1,
+    /// A NULL pointer, an unknown enum value or a malformed argument.
+    RTLOG_ERR_INVALID_ARGUMENT = 2,
+    /// The call is not allowed in the logger's current phase (INIT, RUN, stopped).
+    RTLOG_ERR_INVALID_STATE = 3,
+    /// A ring or another bounded resource is full; nothing was stored.
+    RTLOG_ERR_FULL = 4,
+    /// The payload is larger than max_record_size.
+    RTLOG_ERR_TOO_LARGE = 5,
+    /// A configuration field is invalid; rtlog_last_error() names it.
+    RTLOG_ERR_CONFIG = 6,
+    /// An operating-system I/O call failed; rtlog_last_error() says which.
+    RTLOG_ERR_IO = 7,
+    /// Stored data failed validation or uses an unsupported format version.
+    RTLOG_ERR_CORRUPT = 8,
+    /// The operation did not complete in time.
+    RTLOG_ERR_TIMEOUT = 9,
+    /// A bug in rtlog (a caught panic); please report it.
+    RTLOG_ERR_INTERNAL = 10,
+}
+
+impl rtlog_status {
+    pub(crate) fn from_raw(raw: u32) -> Option<rtlog_status> {
+        use rtlog_status::*;
+        Some(match raw {
+            0 => RTLOG_OK,
+            1 => RTLOG_END,
+            2 => RTLOG_ERR_INVALID_ARGUMENT,
+            3 => RTLOG_ERR_INVALID_STATE,
+            4 => RTLOG_ERR_FULL,
+            5 => RTLOG_ERR_TOO_LARGE,
+            6 => RTLOG_ERR_CONFIG,
+            7 => RTLOG_ERR_IO,
+            8 => RTLOG_ERR_CORRUPT,
+            9 => RTLOG_ERR_TIMEOUT,
+            10 => RTLOG_ERR_INTERNAL,
+            _ => return None,
+        })
+    }
+}
+
+impl From<Status> for rtlog_status {
+    fn from(s: Status) -> rtlog_status {
+        rtlog_status::from_raw(s as u32).unwrap_or(rtlog_status::RTLOG_ERR_INTERNAL)
+    }
+}
+
+/// The two streams of every producer.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum rtlog_stream {
+    /// Correctness and safety events; dispatched first; loss escalates.
+    RTLOG_STREAM_CRITICAL = 0,
+    /// Diagnostics and telemetry.
+    RTLOG_STREAM_NORMAL = 1,
+}
+
+/// When the writer makes records durable.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum rtlog_durability {
+    /// Write in large batches; no flush. A process crash can lose buffered records.
+    RTLOG_DURABILITY_NONE = 0,
+    /// write() every batch: survives a process crash, not a power loss.
+    RTLOG_DURABILITY_FLUSH = 1,
+    /// fdatasync after every batch: survives power loss.
+    RTLOG_DURABILITY_FSYNC = 2,
+    /// fdatasync after batch_records records or batch_interval_us, whichever first.
+    RTLOG_DURABILITY_FSYNC_BATCH = 3,
+}
+
+/// Health of a logger.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum rtlog_state {
+    /// Created, not started.
+    RTLOG_STATE_INIT = 0,
+    /// Running; nothing lost.
+    RTLOG_STATE_NORMAL = 1,
+    /// Running with reduced service.
+    RTLOG_STATE_DEGRADED = 2,
+    /// A write or sync failed, or critical records were lost.
+    RTLOG_STATE_CRITICAL = 3,
+    /// Safe mode.
+    RTLOG_STATE_SAFE = 4,
+    /// Shut down.
+    RTLOG_STATE_STOPPED = 5,
+}
+
+impl From<crate::State> for rtlog_state {
+    fn from(s: crate::State) -> rtlog_state {
+        use crate::State as S;
+        match s {
+            S::Init => rtlog_state::RTLOG_STATE_INIT,
+            S::Normal => rtlog_state::RTLOG_STATE_NORMAL,
+            S::Degraded => rtlog_state::RTLOG_STATE_DEGRADED,
+            S::Critical => rtlog_state::RTLOG_STATE_CRITICAL,
+            S::Safe => rtlog_state::RTLOG_STATE_SAFE,
+            S::Stopped => rtlog_state::RTLOG_STATE_STOPPED,
+        }
+    }
+}
+
+/// `rtlog_stream` as it arrives from C: any 32-bit value, validated before use.
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug)]
+pub struct RawStream(pub u32);
+/// `rtlog_durability` as it arrives from C.
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug)]
+pub struct RawDurability(pub u32);
+/// `rtlog_status` as it arrives from C.
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug)]
+pub struct RawStatus(pub u32);
+
+/// Logger configuration. Fill it with rtlog_config_init(), then change fields.
+///
+/// struct_size lets the struct grow without breaking the ABI: fields are only ever added at the
+/// end, and the library reads only the first struct_size bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rtlog_config {
+    /// sizeof(rtlog_config), set by rtlog_config_init.
+    pub struct_size: u32,
+    /// Log directory; created (mode 0750) if missing. Copied by rtlog_init.
+    pub dir: *const c_char,
+    /// Most producers (default 8; 1..=4096).
+    pub max_producers: u32,
+    /// Largest payload in bytes (default 256; 1..=1048576).
+    pub max_record_size: u32,
+    /// Records per producer in the critical ring (default 1024; 1..=16777216).
+    pub critical_depth: u32,
+    /// Records per producer in the normal ring (default 4096; 1..=16777216).
+    pub normal_depth: u32,
+    /// Most records one rtlog_tick moves (default 256; 1..=1048576).
+    pub dispatch_budget: u32,
+    /// 0 (default): the application calls rtlog_tick; >0: an internal non-RT thread ticks at this period (..=1000000).
+    pub dispatch_period_us: u32,
+    /// Durability policy (default RTLOG_DURABILITY_FSYNC_BATCH).
+    pub durability: RawDurability,
+    /// FSYNC_BATCH: sync after this many records (default 512; >= 1)...
+    pub batch_records: u32,
+    /// ...or this long after the first unsynced record, whichever first (default 1000; >= 1).
+    pub batch_interval_us: u32,
+    /// Rotate segment files at this size in bytes (default 64 MiB; 65536..=2^40).
+    pub segment_bytes: u64,
+}
+
+/// A statistics snapshot, filled by rtlog_get_stats. Arrays are indexed by rtlog_stream.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rtlog_stats {
+    /// Records accepted (RTLOG_OK) per stream.
+    pub published: [u64; 2],
+    /// Records refused with RTLOG_ERR_FULL per stream.
+    pub dropped: [u64; 2],
+    /// Records moved by ticks to the writer per stream.
+    pub dispatched: [u64; 2],
+    /// Records written to segment files.
+    pub persisted: u64,
+    /// Bytes written to segment files.
+    pub bytes_written: u64,
+    /// Highest log sequence number durable under the durability mode.
+    pub durable_lsn: u64,
+    /// Current state (as rtlog_get_state).
+    pub state: rtlog_state,
+    /// The epoch of this logger (1 for a new directory, +1 per restart).
+    pub epoch: u32,
+    /// Records lost by failed writes or syncs.
+    pub lost: u64,
+    /// Failed writes (including segment creation).
+    pub write_errors: u64,
+    /// Failed fdatasync calls.
+    pub sync_errors: u64,
+    /// Bytes of a torn tail cut by recovery at rtlog_init.
+    pub recovered_torn_bytes: u64,
+}
+
+/// One record read back from a log. payload points into the reader and stays valid until the
+/// next call on that reader.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rtlog_record {
+    /// Log sequence number: position in the whole log, strictly increasing.
+    pub lsn: u64,
+    /// Sequence number in its producer's stream, from 0 in each epoch.
+    pub seq: u64,
+    /// CLOCK_MONOTONIC nanoseconds at publish.
+    pub timestamp_ns: u64,
+    /// Epoch (one per rtlog_start on the directory).
+    pub epoch: u32,
+    /// Producer id (rtlog_producer_id).
+    pub producer: u16,
+    /// Record type given to rtlog_publish.
+    pub r#type: u16,
+    /// rtlog_stream value.
+    pub stream: u8,
+    /// Payload bytes (NULL when len is 0).
+    pub payload: *const u8,
+    /// Payload length.
+    pub len: u32,
+}

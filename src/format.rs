@@ -1,0 +1,432 @@
+//! The on-disk format: segment headers and record frames (see `docs/FORMAT.md`).
+//!
+//! This module is the format's only definition; the writer encodes with it and the reader and
+//! recovery decode with it. It depends on neither. All integers are little-endian.
+//!
+//! A segment file is a header followed by frames, each 8-byte aligned. Every frame's CRC32 also
+//! covers its segment's random `salt`, so a frame left over from an earlier use of the same
+//! bytes (a reused or preallocated file, another epoch) never validates in this segment — the
+//! idea of SQLite's WAL salts and RocksDB's log numbers.
+
+/// Magic bytes at the start of every segment file.
+pub const SEGMENT_MAGIC: [u8; 8] = *b"RTLOGSEG";
+/// Major format version; a reader refuses a newer one.
+pub const FORMAT_MAJOR: u16 = 1;
+/// Minor format version; additions a reader may ignore.
+pub const FORMAT_MINOR: u16 = 0;
+/// Bytes of the fixed part of a segment header (before the producer table).
+pub const SEGMENT_FIXED_BYTES: usize = 80;
+/// Bytes of a frame header.
+pub const FRAME_HEADER_BYTES: usize = 48;
+/// Frames and headers are padded to this alignment.
+pub const ALIGN: usize = 8;
+/// Largest payload the format allows (1 MiB); a larger length field is corruption.
+pub const MAX_PAYLOAD: u32 = 1 << 20;
+/// Largest segment header accepted (4096 producers with 64-byte names fit).
+pub const MAX_HEADER_BYTES: usize = 1 << 20;
+/// Producer id of boundary frames that belong to no producer.
+pub const NO_PRODUCER: u16 = u16::MAX;
+/// Stream value of boundary frames that belong to no stream.
+pub const NO_STREAM: u8 = u8::MAX;
+
+/// What a frame holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum FrameKind {
+    /// A record published by a producer.
+    Data = 1,
+    /// First frame of an epoch (each `rtlog_start`).
+    EpochBegin = 2,
+    /// Last frame of an epoch that was shut down cleanly.
+    CleanClose = 3,
+    /// Last frame of a segment that was rotated; payload: data record count (u64).
+    Seal = 4,
+    /// Records of a producer's stream were lost; payload describes them.
+    Loss = 5,
+    /// A supervisor state change.
+    State = 6,
+}
+
+impl FrameKind {
+    /// The kind for a stored byte, if known.
+    pub fn from_u8(v: u8) -> Option<FrameKind> {
+        Some(match v {
+            1 => FrameKind::Data,
+            2 => FrameKind::EpochBegin,
+            3 => FrameKind::CleanClose,
+            4 => FrameKind::Seal,
+            5 => FrameKind::Loss,
+            6 => FrameKind::State,
+            _ => return None,
+        })
+    }
+}
+
+/// Why bytes did not decode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Fewer bytes than the structure needs (a torn tail, or the end of the data).
+    Truncated,
+    /// Not a segment file.
+    BadMagic,
+    /// Written by a newer major version of the format.
+    NewerVersion(u16),
+    /// A length field out of range.
+    BadLength,
+    /// The checksum does not match.
+    BadCrc,
+    /// A field holds a value the format does not define.
+    BadField(&'static str),
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::Truncated => write!(f, "truncated"),
+            DecodeError::BadMagic => write!(f, "not an rtlog segment (bad magic)"),
+            DecodeError::NewerVersion(v) => {
+                write!(
+                    f,
+                    "format version {v} is newer than this reader's {FORMAT_MAJOR}"
+                )
+            }
+            DecodeError::BadLength => write!(f, "length field out of range"),
+            DecodeError::BadCrc => write!(f, "checksum mismatch"),
+            DecodeError::BadField(what) => write!(f, "invalid {what}"),
+        }
+    }
+}
+
+/// Rounds `n` up to the format's alignment.
+pub const fn align_up(n: usize) -> usize {
+    n.div_ceil(ALIGN) * ALIGN
+}
+
+/// Total bytes of a frame with `payload_len` payload bytes, padding included.
+pub const fn frame_bytes(payload_len: usize) -> usize {
+    FRAME_HEADER_BYTES + align_up(payload_len)
+}
+
+fn u16_at(b: &[u8], off: usize) -> u16 {
+    u16::from_le_bytes(b[off..off + 2].try_into().unwrap())
+}
+fn u32_at(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes(b[off..off + 4].try_into().unwrap())
+}
+fn u64_at(b: &[u8], off: usize) -> u64 {
+    u64::from_le_bytes(b[off..off + 8].try_into().unwrap())
+}
+
+/// The header at the start of each segment file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SegmentHeader {
+    /// Position of the segment in the log (1, 2, ...); also in the file name.
+    pub index: u64,
+    /// LSN of the segment's first frame.
+    pub first_lsn: u64,
+    /// Random value bound into every frame's CRC.
+    pub salt: u64,
+    /// Epoch (one per `rtlog_start`) the segment belongs to.
+    pub epoch: u32,
+    /// `max_record_size` of the writer; no data frame in the segment is larger.
+    pub max_payload: u32,
+    /// `CLOCK_REALTIME` ns at the clock anchor.
+    pub realtime_ns: u64,
+    /// `CLOCK_MONOTONIC` ns at the same instant; record timestamps are on this clock.
+    pub monotonic_ns: u64,
+    /// TSC frequency used for timestamps (0: timestamps were read from `CLOCK_MONOTONIC`).
+    pub tsc_hz: u64,
+    /// Producer table: id and name.
+    pub producers: Vec<(u16, String)>,
+}
+
+impl SegmentHeader {
+    /// Encoded size in bytes (a multiple of 8, CRC included).
+    pub fn encoded_len(&self) -> usize {
+        let table: usize = self.producers.iter().map(|(_, n)| 4 + n.len()).sum();
+        align_up(SEGMENT_FIXED_BYTES + table) + 8
+    }
+
+    /// Encodes the header, CRC included.
+    pub fn encode(&self) -> Vec<u8> {
+        let len = self.encoded_len();
+        let mut b = Vec::with_capacity(len);
+        b.extend_from_slice(&SEGMENT_MAGIC);
+        b.extend_from_slice(&FORMAT_MAJOR.to_le_bytes());
+        b.extend_from_slice(&FORMAT_MINOR.to_le_bytes());
+        b.extend_from_slice(&(len as u32).to_le_bytes());
+        b.extend_from_slice(&self.index.to_le_bytes());
+        b.extend_from_slice(&self.first_lsn.to_le_bytes());
+        b.extend_from_slice(&self.salt.to_le_bytes());
+        b.extend_from_slice(&self.epoch.to_le_bytes());
+        b.extend_from_slice(&self.max_payload.to_le_bytes());
+        b.extend_from_slice(&self.realtime_ns.to_le_bytes());
+        b.extend_from_slice(&self.monotonic_ns.to_le_bytes());
+        b.extend_from_slice(&self.tsc_hz.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes()); // flags, reserved
+        b.extend_from_slice(&(self.producers.len() as u32).to_le_bytes());
+        debug_assert_eq!(b.len(), SEGMENT_FIXED_BYTES);
+        for (id, name) in &self.producers {
+            b.extend_from_slice(&id.to_le_bytes());
+            b.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            b.extend_from_slice(name.as_bytes());
+        }
+        b.resize(len - 8, 0);
+        let crc = crc32fast::hash(&b);
+        b.extend_from_slice(&crc.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b
+    }
+
+    /// The total header length announced by the first 16 bytes (checks magic and version).
+    pub fn peek_len(prefix: &[u8]) -> Result<usize, DecodeError> {
+        if prefix.len() < 16 {
+            return Err(DecodeError::Truncated);
+        }
+        if prefix[..8] != SEGMENT_MAGIC {
+            return Err(DecodeError::BadMagic);
+        }
+        let major = u16_at(prefix, 8);
+        if major > FORMAT_MAJOR {
+            return Err(DecodeError::NewerVersion(major));
+        }
+        if major == 0 {
+            return Err(DecodeError::BadField("format version"));
+        }
+        let len = u32_at(prefix, 12) as usize;
+        if !(SEGMENT_FIXED_BYTES + 8..=MAX_HEADER_BYTES).contains(&len) || len % ALIGN != 0 {
+            return Err(DecodeError::BadLength);
+        }
+        Ok(len)
+    }
+
+    /// Decodes a whole header (`bytes` holds at least [`peek_len`](Self::peek_len) bytes).
+    pub fn decode(bytes: &[u8]) -> Result<SegmentHeader, DecodeError> {
+        let len = Self::peek_len(bytes)?;
+        if bytes.len() < len {
+            return Err(DecodeError::Truncated);
+        }
+        let b = &bytes[..len];
+        if crc32fast::hash(&b[..len - 8]) != u32_at(b, len - 8) {
+            return Err(DecodeError::BadCrc);
+        }
+        let count = u32_at(b, 76) as usize;
+        let mut producers = Vec::with_capacity(count.min(4096));
+        let mut off = SEGMENT_FIXED_BYTES;
+        for _ in 0..count {
+            if off + 4 > len - 8 {
+                return Err(DecodeError::BadLength);
+            }
+            let id = u16_at(b, off);
+            let n = u16_at(b, off + 2) as usize;
+            off += 4;
+            if off + n > len - 8 {
+                return Err(DecodeError::BadLength);
+            }
+            let name = std::str::from_utf8(&b[off..off + n])
+                .map_err(|_| DecodeError::BadField("producer name"))?;
+            producers.push((id, name.to_owned()));
+            off += n;
+        }
+        let max_payload = u32_at(b, 44);
+        if max_payload > MAX_PAYLOAD {
+            return Err(DecodeError::BadLength);
+        }
+        Ok(SegmentHeader {
+            index: u64_at(b, 16),
+            first_lsn: u64_at(b, 24),
+            salt: u64_at(b, 32),
+            epoch: u32_at(b, 40),
+            max_payload,
+            realtime_ns: u64_at(b, 48),
+            monotonic_ns: u64_at(b, 56),
+            tsc_hz: u64_at(b, 64),
+            producers,
+        })
+    }
+
+    /// Wall-clock ns for a record timestamp (monotonic ns), using this segment's anchor.
+    pub fn wall_clock_ns(&self, timestamp_ns: u64) -> u64 {
+        let delta = timestamp_ns as i128 - self.monotonic_ns as i128;
+        (self.realtime_ns as i128 + delta).clamp(0, u64::MAX as i128) as u64
+    }
+}
+
+/// The fixed part of a record frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameHeader {
+    /// Payload bytes following the header (padding excluded).
+    pub payload_len: u32,
+    /// Log sequence number: position of the frame in the whole log.
+    pub lsn: u64,
+    /// Per-producer, per-stream sequence number (data frames).
+    pub seq: u64,
+    /// `CLOCK_MONOTONIC` ns at publish.
+    pub timestamp_ns: u64,
+    /// Epoch of the writer.
+    pub epoch: u32,
+    /// Producer id, or [`NO_PRODUCER`].
+    pub producer: u16,
+    /// User record type.
+    pub record_type: u16,
+    /// Stream, or [`NO_STREAM`].
+    pub stream: u8,
+    /// [`FrameKind`] as a byte.
+    pub kind: u8,
+}
+
+impl FrameHeader {
+    /// Appends the frame (header, payload, zero padding) to `out`, CRC bound to `salt`.
+    pub fn encode_into(&self, salt: u64, payload: &[u8], out: &mut Vec<u8>) {
+        debug_assert_eq!(self.payload_len as usize, payload.len());
+        let start = out.len();
+        out.extend_from_slice(&[0u8; 4]);
+        out.extend_from_slice(&self.payload_len.to_le_bytes());
+        out.extend_from_slice(&self.lsn.to_le_bytes());
+        out.extend_from_slice(&self.seq.to_le_bytes());
+        out.extend_from_slice(&self.timestamp_ns.to_le_bytes());
+        out.extend_from_slice(&self.epoch.to_le_bytes());
+        out.extend_from_slice(&self.producer.to_le_bytes());
+        out.extend_from_slice(&self.record_type.to_le_bytes());
+        out.push(self.stream);
+        out.push(self.kind);
+        out.extend_from_slice(&[0u8; 6]);
+        out.extend_from_slice(payload);
+        out.resize(start + frame_bytes(payload.len()), 0);
+        let crc = frame_crc(salt, &out[start + 4..start + FRAME_HEADER_BYTES], payload);
+        out[start..start + 4].copy_from_slice(&crc.to_le_bytes());
+    }
+
+    /// Decodes a frame header and checks its length field (the CRC needs the payload:
+    /// see [`verify`](Self::verify)). `max_payload` is the segment's limit.
+    pub fn decode(b: &[u8], max_payload: u32) -> Result<FrameHeader, DecodeError> {
+        if b.len() < FRAME_HEADER_BYTES {
+            return Err(DecodeError::Truncated);
+        }
+        let h = FrameHeader {
+            payload_len: u32_at(b, 4),
+            lsn: u64_at(b, 8),
+            seq: u64_at(b, 16),
+            timestamp_ns: u64_at(b, 24),
+            epoch: u32_at(b, 32),
+            producer: u16_at(b, 36),
+            record_type: u16_at(b, 38),
+            stream: b[40],
+            kind: b[41],
+        };
+        if h.payload_len > max_payload.max(64) || h.payload_len > MAX_PAYLOAD {
+            return Err(DecodeError::BadLength);
+        }
+        Ok(h)
+    }
+
+    /// Checks the stored CRC of a frame: `b` is the 48 header bytes, `payload` the payload.
+    pub fn verify(b: &[u8], salt: u64, payload: &[u8]) -> bool {
+        u32_at(b, 0) == frame_crc(salt, &b[4..FRAME_HEADER_BYTES], payload)
+    }
+}
+
+fn frame_crc(salt: u64, header_rest: &[u8], payload: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&salt.to_le_bytes());
+    h.update(header_rest);
+    h.update(payload);
+    h.finalize()
+}
+
+/// File name of segment `index`.
+pub fn segment_file_name(index: u64) -> String {
+    format!("seg-{index:010}.rtlog")
+}
+
+/// The segment index of a file name, if it names a segment.
+pub fn parse_segment_file_name(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix("seg-")?.strip_suffix(".rtlog")?;
+    if digits.len() < 10 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> SegmentHeader {
+        SegmentHeader {
+            index: 3,
+            first_lsn: 77,
+            salt: 0xdead_beef_0bad_f00d,
+            epoch: 2,
+            max_payload: 256,
+            realtime_ns: 1_700_000_000_000_000_000,
+            monotonic_ns: 5_000,
+            tsc_hz: 3_000_000_000,
+            producers: vec![(0, "arm".into()), (1, "leg-controller".into())],
+        }
+    }
+
+    #[test]
+    fn segment_header_round_trips() {
+        let h = header();
+        let bytes = h.encode();
+        assert_eq!(bytes.len(), h.encoded_len());
+        assert_eq!(bytes.len() % ALIGN, 0);
+        assert_eq!(SegmentHeader::peek_len(&bytes).unwrap(), bytes.len());
+        assert_eq!(SegmentHeader::decode(&bytes).unwrap(), h);
+    }
+
+    #[test]
+    fn segment_header_damage_is_detected() {
+        let bytes = header().encode();
+        for i in 0..bytes.len() - 4 {
+            let mut b = bytes.clone();
+            b[i] ^= 0x10;
+            assert!(
+                SegmentHeader::decode(&b).is_err(),
+                "flip at byte {i} went unnoticed"
+            );
+        }
+        let mut newer = bytes.clone();
+        newer[8..10].copy_from_slice(&(FORMAT_MAJOR + 1).to_le_bytes());
+        assert_eq!(
+            SegmentHeader::decode(&newer),
+            Err(DecodeError::NewerVersion(FORMAT_MAJOR + 1))
+        );
+    }
+
+    #[test]
+    fn frames_round_trip_and_bind_to_their_salt() {
+        let f = FrameHeader {
+            payload_len: 5,
+            lsn: 9,
+            seq: 4,
+            timestamp_ns: 123,
+            epoch: 2,
+            producer: 1,
+            record_type: 42,
+            stream: 0,
+            kind: FrameKind::Data as u8,
+        };
+        let mut out = Vec::new();
+        f.encode_into(7, b"hello", &mut out);
+        assert_eq!(out.len(), frame_bytes(5));
+        assert_eq!(out.len(), 56);
+        let d = FrameHeader::decode(&out, 256).unwrap();
+        assert_eq!(d, f);
+        let payload = &out[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + 5];
+        assert!(FrameHeader::verify(&out, 7, payload));
+        assert!(
+            !FrameHeader::verify(&out, 8, payload),
+            "a frame must not validate under another salt"
+        );
+    }
+
+    #[test]
+    fn segment_names_round_trip() {
+        assert_eq!(segment_file_name(12), "seg-0000000012.rtlog");
+        assert_eq!(parse_segment_file_name("seg-0000000012.rtlog"), Some(12));
+        assert_eq!(parse_segment_file_name("seg-12.rtlog"), None);
+        assert_eq!(parse_segment_file_name("notes.txt"), None);
+    }
+}

@@ -1,0 +1,171 @@
+//! Producer handles and `publish`, the RT entry point.
+//!
+//! **RT module.** A [`Producer`] belongs to one thread at a time (it is `Send`, not `Sync`;
+//! the C API documents one handle per RT thread). `publish` is wait-free: a gate check, a copy
+//! into the stream's ring, a counter update. No allocation, no lock, no syscall.
+
+use crate::clock;
+use crate::error::Status;
+use crate::quiesce::{self, Gate, PHASE_RUN};
+use crate::ring::{PushCounter, RingProducer, SlotHeader};
+use crossbeam_utils::CachePadded;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// The two streams of every producer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stream {
+    /// Correctness and safety events.
+    Critical = 0,
+    /// Diagnostics and telemetry.
+    Normal = 1,
+}
+
+impl Stream {
+    /// Both streams, in dispatch priority order.
+    pub const ALL: [Stream; 2] = [Stream::Critical, Stream::Normal];
+
+    /// The stream for a raw C value, if it names one.
+    #[inline]
+    pub fn from_raw(raw: u32) -> Option<Stream> {
+        match raw {
+            0 => Some(Stream::Critical),
+            1 => Some(Stream::Normal),
+            _ => None,
+        }
+    }
+}
+
+/// The counters a producer's thread writes and others read.
+pub(crate) struct ProducerHot {
+    /// Set while a publish is in progress (see [`crate::quiesce`]).
+    pub(crate) active: AtomicBool,
+    /// Records refused with `Full`, per stream. Single writer (the producer's thread), so it
+    /// is updated with a plain load + store rather than a locked add; readers use `Relaxed`
+    /// because nothing is synchronised through it.
+    pub(crate) dropped: [AtomicU64; 2],
+}
+
+/// What the rest of the logger knows about a producer.
+pub(crate) struct ProducerShared {
+    pub(crate) id: u16,
+    pub(crate) name: String,
+    pub(crate) hot: CachePadded<ProducerHot>,
+    /// Count of records per stream that are durable under the durability mode (every record
+    /// with a lower seq is). Written by the writer with `Release`.
+    pub(crate) durable: [AtomicU64; 2],
+    /// Read-only views of the rings' push counters (= records accepted per stream).
+    pub(crate) pushed: [PushCounter; 2],
+}
+
+impl ProducerShared {
+    pub(crate) fn published(&self, stream: Stream) -> u64 {
+        self.pushed[stream as usize].pushed()
+    }
+
+    pub(crate) fn dropped(&self, stream: Stream) -> u64 {
+        self.hot.dropped[stream as usize].load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn durable(&self, stream: Stream) -> u64 {
+        self.durable[stream as usize].load(Ordering::Acquire)
+    }
+}
+
+/// A producer handle: the RT thread's end of its two rings.
+pub struct Producer {
+    rings: [RingProducer; 2],
+    shared: Arc<ProducerShared>,
+    gate: Arc<Gate>,
+    max_payload: u32,
+    use_tsc: bool,
+}
+
+impl Producer {
+    pub(crate) fn new(
+        rings: [RingProducer; 2],
+        shared: Arc<ProducerShared>,
+        gate: Arc<Gate>,
+        max_payload: u32,
+        use_tsc: bool,
+    ) -> Producer {
+        Producer {
+            rings,
+            shared,
+            gate,
+            max_payload,
+            use_tsc,
+        }
+    }
+
+    /// Copies one record into the stream's ring. **RT-safe**: wait-free, no allocation, no
+    /// lock, no syscall.
+    ///
+    /// Returns `Ok`; `TooLarge` when `payload` exceeds `max_record_size`; `InvalidState` before
+    /// `start` or after `shutdown`; `Full` when the ring is full (the record is counted in
+    /// `dropped` and takes no sequence number).
+    #[inline]
+    pub fn publish(&mut self, stream: Stream, record_type: u16, payload: &[u8]) -> Status {
+        if payload.len() > self.max_payload as usize {
+            return Status::TooLarge;
+        }
+        let hot = &*self.shared.hot;
+        quiesce::enter(&hot.active, self.gate.strong);
+        if self.gate.phase() != PHASE_RUN {
+            quiesce::leave(&hot.active);
+            return Status::InvalidState;
+        }
+        let ring = &mut self.rings[stream as usize];
+        let header = SlotHeader {
+            seq: ring.pushed(),
+            timestamp: clock::now_raw(self.use_tsc),
+            record_type,
+            producer: self.shared.id,
+            stream: stream as u8,
+            kind: crate::format::FrameKind::Data as u8,
+            ..SlotHeader::default()
+        };
+        let status = if ring.push(&header, payload) {
+            Status::Ok
+        } else {
+            let d = &hot.dropped[stream as usize];
+            d.store(d.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            Status::Full
+        };
+        quiesce::leave(&hot.active);
+        status
+    }
+
+    /// The producer's id (its index in creation order; stored in every record).
+    pub fn id(&self) -> u16 {
+        self.shared.id
+    }
+
+    /// The largest payload `publish` accepts.
+    #[inline]
+    pub fn max_record_size(&self) -> u32 {
+        self.max_payload
+    }
+
+    /// The producer's name.
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    /// Records of `stream` that are durable: every record with a lower seq is. RT-safe (one
+    /// atomic load).
+    #[inline]
+    pub fn durable_count(&self, stream: Stream) -> u64 {
+        self.shared.durable(stream)
+    }
+
+    /// Records accepted on `stream` so far (the next record's seq).
+    pub fn published(&self, stream: Stream) -> u64 {
+        self.rings[stream as usize].pushed()
+    }
+
+    /// Records refused on `stream` so far.
+    pub fn dropped(&self, stream: Stream) -> u64 {
+        self.shared.dropped(stream)
+    }
+}

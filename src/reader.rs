@@ -1,0 +1,269 @@
+//! Reading a log directory back (non-RT): every valid record in LSN order, damage skipped and
+//! counted, never returned as data.
+
+use crate::error::{Error, Result, Status};
+use crate::format::{self, DecodeError, FrameKind};
+use crate::scan::{OpenError, ScanItem, SegmentScan};
+use std::path::{Path, PathBuf};
+
+/// A record as read back from the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Record<'a> {
+    /// Log sequence number.
+    pub lsn: u64,
+    /// Per-producer, per-stream sequence number.
+    pub seq: u64,
+    /// `CLOCK_MONOTONIC` ns at publish.
+    pub timestamp_ns: u64,
+    /// Epoch (one per `rtlog_start`).
+    pub epoch: u32,
+    /// Producer id.
+    pub producer: u16,
+    /// User record type.
+    pub record_type: u16,
+    /// Stream (0 critical, 1 normal; 255 for boundary frames).
+    pub stream: u8,
+    /// Frame kind.
+    pub kind: FrameKind,
+    /// Payload bytes; valid until the next call on the reader.
+    pub payload: &'a [u8],
+}
+
+/// What a reader has seen so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReaderStats {
+    /// Data records returned.
+    pub records: u64,
+    /// Segment files opened.
+    pub segments: u64,
+    /// Segment files skipped because their header is invalid.
+    pub bad_segments: u64,
+    /// Damaged regions skipped inside segments.
+    pub corrupt_regions: u64,
+    /// Bytes after the last valid frame of segments (torn tails).
+    pub torn_bytes: u64,
+    /// Epochs seen (epoch-begin frames).
+    pub epochs: u64,
+    /// Epochs that ended without a clean-close frame (the last one included, so a log that
+    /// is still being written counts its current epoch here).
+    pub unclosed_epochs: u64,
+}
+
+/// A damaged place, for `rtlog verify`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Damage {
+    /// Segment file.
+    pub path: PathBuf,
+    /// Byte offset in the file.
+    pub offset: u64,
+    /// Bytes affected.
+    pub len: u64,
+    /// What is wrong.
+    pub what: String,
+}
+
+/// Reads every segment of a directory in order.
+pub struct Reader {
+    segments: Vec<(u64, PathBuf)>,
+    next_segment: usize,
+    scan: Option<SegmentScan>,
+    payload: Vec<u8>,
+    stats: ReaderStats,
+    open_epoch: bool,
+    damage: Vec<Damage>,
+    last_frame: (format::FrameHeader, FrameKind),
+}
+
+/// The segment files of `dir`, sorted by index.
+pub fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(format!("reading log directory {}", dir.display()), e))?;
+    let mut segments = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
+        if let Some(index) = entry
+            .file_name()
+            .to_str()
+            .and_then(format::parse_segment_file_name)
+        {
+            segments.push((index, entry.path()));
+        }
+    }
+    segments.sort();
+    Ok(segments)
+}
+
+impl Reader {
+    /// Opens a log directory. A missing or unreadable directory is `Io`; a directory without
+    /// segments is an empty log.
+    pub fn open(dir: &Path) -> Result<Reader> {
+        Ok(Reader {
+            segments: list_segments(dir)?,
+            next_segment: 0,
+            scan: None,
+            payload: Vec::new(),
+            stats: ReaderStats::default(),
+            open_epoch: false,
+            damage: Vec::new(),
+            last_frame: (format::FrameHeader::default(), FrameKind::Data),
+        })
+    }
+
+    /// Statistics so far.
+    pub fn stats(&self) -> ReaderStats {
+        self.stats
+    }
+
+    /// Damaged places found so far (bad headers, damaged regions, torn tails).
+    pub fn damage(&self) -> &[Damage] {
+        &self.damage
+    }
+
+    /// The next data record, or `None` at the end of the log.
+    pub fn next_record(&mut self) -> Result<Option<Record<'_>>> {
+        loop {
+            let Some(kind) = self.advance()? else {
+                return Ok(None);
+            };
+            if kind == FrameKind::Data {
+                break;
+            }
+        }
+        Ok(Some(self.current()))
+    }
+
+    /// The next frame of any kind (boundary frames included), or `None` at the end.
+    pub fn next_frame(&mut self) -> Result<Option<Record<'_>>> {
+        Ok(self.advance()?.map(|_| self.current()))
+    }
+
+    /// The record for the last frame read; its payload is the reader's copy, which stays
+    /// valid until the next call.
+    fn current(&self) -> Record<'_> {
+        let (h, kind) = self.last_frame;
+        Record {
+            lsn: h.lsn,
+            seq: h.seq,
+            timestamp_ns: h.timestamp_ns,
+            epoch: h.epoch,
+            producer: h.producer,
+            record_type: h.record_type,
+            stream: h.stream,
+            kind,
+            payload: &self.payload,
+        }
+    }
+
+    /// The header of the segment being read (producer names, clock anchor), if any.
+    pub fn segment_header(&self) -> Option<&format::SegmentHeader> {
+        self.scan.as_ref().map(|s| &s.header)
+    }
+
+    /// Reads on to the next valid frame, keeping its fields in `last_frame` and its payload in
+    /// `payload`; `None` at the end of the log.
+    fn advance(&mut self) -> Result<Option<FrameKind>> {
+        loop {
+            if self.scan.is_none() && !self.open_next_segment()? {
+                self.finish_epoch();
+                return Ok(None);
+            }
+            let scan = self.scan.as_mut().expect("opened above");
+            let path = &self.segments[self.next_segment - 1].1;
+            let item = scan
+                .next_item()
+                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            match item {
+                ScanItem::Frame(h, payload) => {
+                    let Some(kind) = FrameKind::from_u8(h.kind) else {
+                        continue;
+                    };
+                    self.payload.clear();
+                    self.payload.extend_from_slice(payload);
+                    self.last_frame = (h, kind);
+                    match kind {
+                        FrameKind::EpochBegin => {
+                            self.finish_epoch();
+                            self.stats.epochs += 1;
+                            self.open_epoch = true;
+                        }
+                        FrameKind::CleanClose => self.open_epoch = false,
+                        FrameKind::Data => self.stats.records += 1,
+                        _ => {}
+                    }
+                    return Ok(Some(kind));
+                }
+                ScanItem::Damage { offset, len } => {
+                    self.stats.corrupt_regions += 1;
+                    let what = "damaged frames skipped".to_string();
+                    self.damage.push(Damage {
+                        path: path.clone(),
+                        offset,
+                        len,
+                        what,
+                    });
+                }
+                ScanItem::End {
+                    torn_bytes,
+                    valid_end,
+                } => {
+                    if torn_bytes > 0 {
+                        self.stats.torn_bytes += torn_bytes;
+                        let what = "torn tail (incomplete last write)".to_string();
+                        self.damage.push(Damage {
+                            path: path.clone(),
+                            offset: valid_end,
+                            len: torn_bytes,
+                            what,
+                        });
+                    }
+                    self.scan = None;
+                }
+            }
+        }
+    }
+
+    fn finish_epoch(&mut self) {
+        if self.open_epoch {
+            self.stats.unclosed_epochs += 1;
+            self.open_epoch = false;
+        }
+    }
+
+    fn open_next_segment(&mut self) -> Result<bool> {
+        while self.next_segment < self.segments.len() {
+            let path = self.segments[self.next_segment].1.clone();
+            self.next_segment += 1;
+            match SegmentScan::open(&path) {
+                Ok(scan) => {
+                    self.stats.segments += 1;
+                    self.scan = Some(scan);
+                    return Ok(true);
+                }
+                Err(OpenError::Header(DecodeError::NewerVersion(v))) => {
+                    return Err(Error::new(
+                        Status::Corrupt,
+                        format!(
+                            "{}: format version {v} is newer than this reader supports ({}); \
+                             use a newer rtlog",
+                            path.display(),
+                            format::FORMAT_MAJOR
+                        ),
+                    ));
+                }
+                Err(OpenError::Header(e)) => {
+                    self.stats.bad_segments += 1;
+                    self.damage.push(Damage {
+                        path,
+                        offset: 0,
+                        len: 0,
+                        what: format!("bad segment header: {e}"),
+                    });
+                }
+                Err(OpenError::Io(e)) => {
+                    return Err(Error::io(format!("opening {}", path.display()), e))
+                }
+            }
+        }
+        Ok(false)
+    }
+}

@@ -1,0 +1,231 @@
+//! Reading one segment file frame by frame, with bounded memory, telling apart a clean end, a
+//! torn tail and damage in the middle (non-RT; shared by the reader and recovery).
+//!
+//! The file is read through a sliding window no larger than two maximal frames, whatever the
+//! file holds: a length field of 4 GiB is rejected by the format's limit before anything is
+//! allocated for it.
+//!
+//! When a frame fails validation, the scanner looks for the next valid frame at each later
+//! 8-byte boundary. A candidate must pass cheap checks (known kind, zero reserved bytes, the
+//! segment's epoch, a length within the segment's limit) before its CRC is computed, so garbage
+//! is skipped quickly. If a valid frame follows, the bad bytes are *damage* and are reported and
+//! skipped; if none does, they are a *torn tail* (an incomplete last write).
+
+use crate::format::{self, DecodeError, FrameHeader, FrameKind, SegmentHeader, FRAME_HEADER_BYTES};
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// One step of a scan.
+#[derive(Debug)]
+pub enum ScanItem<'a> {
+    /// A valid frame and its payload.
+    Frame(FrameHeader, &'a [u8]),
+    /// Bytes at `offset` that hold no valid frame, followed by a valid one.
+    Damage {
+        /// File offset where the damage starts.
+        offset: u64,
+        /// Bytes skipped.
+        len: u64,
+    },
+    /// The end of the segment; `torn_bytes` trailing bytes held no complete valid frame.
+    End {
+        /// Bytes after the last valid frame.
+        torn_bytes: u64,
+        /// File offset just past the last valid frame.
+        valid_end: u64,
+    },
+}
+
+/// A scanner over one segment file.
+pub struct SegmentScan {
+    file: File,
+    /// The segment's header.
+    pub header: SegmentHeader,
+    buf: Vec<u8>,
+    /// File offset of `buf[0]`.
+    buf_start: u64,
+    eof: bool,
+    /// File offset of the next frame.
+    pos: u64,
+    /// File offset just past the last valid frame.
+    valid_end: u64,
+    done: bool,
+}
+
+/// Why a segment could not be opened for scanning.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The file could not be read.
+    Io(io::Error),
+    /// The header is invalid (or the file is shorter than a header).
+    Header(DecodeError),
+}
+
+const READ_CHUNK: usize = 256 * 1024;
+
+impl SegmentScan {
+    /// Opens a segment and validates its header.
+    pub fn open(path: &Path) -> Result<SegmentScan, OpenError> {
+        let file = File::open(path).map_err(OpenError::Io)?;
+        let mut scan = SegmentScan {
+            file,
+            header: SegmentHeader {
+                index: 0,
+                first_lsn: 0,
+                salt: 0,
+                epoch: 0,
+                max_payload: 0,
+                realtime_ns: 0,
+                monotonic_ns: 0,
+                tsc_hz: 0,
+                producers: Vec::new(),
+            },
+            buf: Vec::new(),
+            buf_start: 0,
+            eof: false,
+            pos: 0,
+            valid_end: 0,
+            done: false,
+        };
+        let prefix = scan.window(0, 16).map_err(OpenError::Io)?;
+        let len = SegmentHeader::peek_len(prefix).map_err(OpenError::Header)?;
+        let bytes = scan.window(0, len).map_err(OpenError::Io)?;
+        scan.header = SegmentHeader::decode(bytes).map_err(OpenError::Header)?;
+        scan.pos = len as u64;
+        scan.valid_end = scan.pos;
+        Ok(scan)
+    }
+
+    /// Bytes from file offset `off`: at least `need` of them unless the file ends first.
+    fn window(&mut self, off: u64, need: usize) -> io::Result<&[u8]> {
+        debug_assert!(off >= self.buf_start);
+        let mut rel = (off - self.buf_start) as usize;
+        if rel + need > self.buf.len() && !self.eof {
+            // Drop what lies before `off`, then read until `need` bytes are there or EOF.
+            self.buf.drain(..rel.min(self.buf.len()));
+            self.buf_start = off;
+            rel = 0;
+            while self.buf.len() < need && !self.eof {
+                let have = self.buf.len();
+                let want = (need - have).max(READ_CHUNK);
+                self.buf.resize(have + want, 0);
+                let n = read_some(&mut self.file, &mut self.buf[have..])?;
+                self.buf.truncate(have + n);
+                if n == 0 {
+                    self.eof = true;
+                }
+            }
+        }
+        let end = self.buf.len().min(rel + need);
+        Ok(&self.buf[rel.min(end)..end])
+    }
+
+    /// The next frame, damage region or end. After `End`, keeps returning `End`.
+    pub fn next_item(&mut self) -> io::Result<ScanItem<'_>> {
+        if self.done {
+            return Ok(self.end_item(0));
+        }
+        match self.frame_at(self.pos)? {
+            Some(size) => Ok(self.take_frame(size)),
+            None => {
+                let start = self.pos;
+                match self.resync(start + format::ALIGN as u64)? {
+                    Some(next) => {
+                        self.pos = next;
+                        Ok(ScanItem::Damage {
+                            offset: start,
+                            len: next - start,
+                        })
+                    }
+                    None => {
+                        self.done = true;
+                        let file_end = self.file_len()?;
+                        Ok(self.end_item(file_end.saturating_sub(self.valid_end)))
+                    }
+                }
+            }
+        }
+    }
+
+    fn end_item(&self, torn_bytes: u64) -> ScanItem<'static> {
+        ScanItem::End {
+            torn_bytes,
+            valid_end: self.valid_end,
+        }
+    }
+
+    fn file_len(&self) -> io::Result<u64> {
+        Ok(self.file.metadata()?.len())
+    }
+
+    fn take_frame(&mut self, size: usize) -> ScanItem<'_> {
+        let off = self.pos;
+        self.pos += size as u64;
+        self.valid_end = self.pos;
+        let rel = (off - self.buf_start) as usize;
+        let b = &self.buf[rel..rel + size];
+        let h = FrameHeader::decode(b, self.header.max_payload).expect("validated by frame_at");
+        let payload = &b[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + h.payload_len as usize];
+        ScanItem::Frame(h, payload)
+    }
+
+    /// The size of a valid frame at `off`, if there is one.
+    fn frame_at(&mut self, off: u64) -> io::Result<Option<usize>> {
+        let (salt, epoch, max) = (self.header.salt, self.header.epoch, self.header.max_payload);
+        let head = self.window(off, FRAME_HEADER_BYTES)?;
+        if head.len() < FRAME_HEADER_BYTES {
+            return Ok(None);
+        }
+        let Ok(h) = FrameHeader::decode(head, max) else {
+            return Ok(None);
+        };
+        if !plausible(head, &h, epoch) {
+            return Ok(None);
+        }
+        let size = format::frame_bytes(h.payload_len as usize);
+        let b = self.window(off, size)?;
+        if b.len() < size {
+            return Ok(None);
+        }
+        let payload = &b[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + h.payload_len as usize];
+        let padding_clean = b[FRAME_HEADER_BYTES + h.payload_len as usize..]
+            .iter()
+            .all(|&x| x == 0);
+        Ok((padding_clean && FrameHeader::verify(b, salt, payload)).then_some(size))
+    }
+
+    /// The offset of the next valid frame at or after `from`, if any.
+    fn resync(&mut self, from: u64) -> io::Result<Option<u64>> {
+        let end = self.file_len()?;
+        let mut off = from;
+        while off + FRAME_HEADER_BYTES as u64 <= end {
+            if self.frame_at(off)?.is_some() {
+                return Ok(Some(off));
+            }
+            off += format::ALIGN as u64;
+        }
+        Ok(None)
+    }
+}
+
+/// Cheap structural checks that random bytes almost never pass.
+fn plausible(b: &[u8], h: &FrameHeader, epoch: u32) -> bool {
+    let Some(kind) = FrameKind::from_u8(h.kind) else {
+        return false;
+    };
+    let stream_ok = match kind {
+        FrameKind::Data | FrameKind::Loss => h.stream <= 1,
+        _ => true,
+    };
+    stream_ok && h.epoch == epoch && b[42..48].iter().all(|&x| x == 0)
+}
+
+fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match file.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}

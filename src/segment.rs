@@ -1,0 +1,159 @@
+//! Segment files on disk: creation (with file and directory sync), appends, syncs (non-RT).
+
+use crate::error::{Error, Result};
+use crate::format::{self, SegmentHeader};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+
+/// Permissions of segment files.
+pub const FILE_MODE: u32 = 0o640;
+/// Permissions of a log directory rtlog creates.
+pub const DIR_MODE: u32 = 0o750;
+
+/// An open segment being appended to.
+pub struct SegmentFile {
+    file: File,
+    path: PathBuf,
+    /// The header written at the start of the file.
+    pub header: SegmentHeader,
+    /// Bytes in the file (header included).
+    pub size: u64,
+    /// Data records appended.
+    pub data_records: u64,
+}
+
+impl SegmentFile {
+    /// Creates `dir/seg-<index>.rtlog` (it must not exist), writes the header, and syncs the
+    /// file and the directory so that the new segment survives a crash.
+    pub fn create(dir: &Path, header: SegmentHeader) -> Result<SegmentFile> {
+        let path = dir.join(format::segment_file_name(header.index));
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(FILE_MODE)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&path)
+            .map_err(|e| Error::io(format!("creating segment {}", path.display()), e))?;
+        let bytes = header.encode();
+        file.write_all(&bytes)
+            .map_err(|e| Error::io(format!("writing header of {}", path.display()), e))?;
+        let mut seg = SegmentFile {
+            file,
+            path,
+            header,
+            size: bytes.len() as u64,
+            data_records: 0,
+        };
+        seg.sync()?;
+        sync_dir(dir)?;
+        Ok(seg)
+    }
+
+    /// Appends bytes at the end of the file (one `write` loop; a short write is continued).
+    pub fn append(&mut self, bytes: &[u8]) -> Result<()> {
+        self.file
+            .write_all(bytes)
+            .map_err(|e| Error::io(format!("writing {}", self.path.display()), e))?;
+        self.size += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// `fdatasync`: the file's data (and the size needed to read it) reach the device.
+    pub fn sync(&mut self) -> Result<()> {
+        // SAFETY: the descriptor is open for the lifetime of `self.file`.
+        if unsafe { libc::fdatasync(self.file.as_raw_fd()) } != 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(Error::io(
+                format!("fdatasync of {}", self.path.display()),
+                e,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Creates `dir` (and missing parents) with mode 0750; an existing directory is fine.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)
+        .map_err(|e| Error::io(format!("creating log directory {}", dir.display()), e))?;
+    if !dir.is_dir() {
+        return Err(Error::new(
+            crate::Status::Io,
+            format!("{} is not a directory", dir.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// `fsync` of a directory, so that entries created or renamed in it are durable.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    let d = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(dir)
+        .map_err(|e| Error::io(format!("opening directory {}", dir.display()), e))?;
+    // SAFETY: `d` is an open directory descriptor.
+    if unsafe { libc::fsync(d.as_raw_fd()) } != 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(Error::io(
+            format!("fsync of directory {}", dir.display()),
+            e,
+        ));
+    }
+    Ok(())
+}
+
+/// An exclusive advisory lock on the log directory, held while a logger uses it.
+pub struct DirLock {
+    _file: File,
+}
+
+impl DirLock {
+    /// Takes `dir/LOCK`; fails when another logger (in any process) holds it.
+    pub fn acquire(dir: &Path) -> Result<DirLock> {
+        let path = dir.join("LOCK");
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(FILE_MODE)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&path)
+            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        // SAFETY: `file` is an open descriptor; flock does not touch memory.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(Error::io(
+                format!(
+                    "log directory {} is in use by another logger",
+                    dir.display()
+                ),
+                e,
+            ));
+        }
+        Ok(DirLock { _file: file })
+    }
+}
+
+/// 64 random bits for a segment salt (`getrandom`, falling back to time and pid).
+pub fn random_u64() -> u64 {
+    let mut v = 0u64;
+    // SAFETY: writes at most 8 bytes into `v`.
+    let n = unsafe { libc::getrandom((&mut v as *mut u64).cast(), 8, 0) };
+    if n == 8 {
+        return v;
+    }
+    let t = crate::clock::realtime_ns() ^ crate::clock::monotonic_ns().rotate_left(17);
+    t ^ u64::from(std::process::id()).rotate_left(40)
+}
