@@ -334,6 +334,63 @@ fn frame_crc(salt: u64, header_rest: &[u8], payload: &[u8]) -> u32 {
     h.finalize()
 }
 
+/// Why records were lost (in a [`LossMarker`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum LossReason {
+    /// Refused at publish because the ring was full (they never took a sequence number).
+    Refused = 1,
+    /// Accepted, but a write or sync of the writer failed.
+    WriteFailed = 2,
+}
+
+/// Payload of a [`FrameKind::Loss`] frame; the frame's producer and stream say whose records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LossMarker {
+    /// Records lost.
+    pub count: u64,
+    /// `WriteFailed`: first lost seq. `Refused`: the seq of the next accepted record (the loss
+    /// happened just before it).
+    pub first_seq: u64,
+    /// `WriteFailed`: last lost seq. `Refused`: equal to `first_seq`.
+    pub last_seq: u64,
+    /// Why.
+    pub reason: LossReason,
+}
+
+/// Bytes of an encoded [`LossMarker`].
+pub const LOSS_MARKER_BYTES: usize = 32;
+
+impl LossMarker {
+    /// The payload bytes.
+    pub fn encode(&self) -> [u8; LOSS_MARKER_BYTES] {
+        let mut b = [0u8; LOSS_MARKER_BYTES];
+        b[0..8].copy_from_slice(&self.count.to_le_bytes());
+        b[8..16].copy_from_slice(&self.first_seq.to_le_bytes());
+        b[16..24].copy_from_slice(&self.last_seq.to_le_bytes());
+        b[24..28].copy_from_slice(&(self.reason as u32).to_le_bytes());
+        b
+    }
+
+    /// Decodes a loss frame's payload.
+    pub fn decode(b: &[u8]) -> Result<LossMarker, DecodeError> {
+        if b.len() < LOSS_MARKER_BYTES {
+            return Err(DecodeError::Truncated);
+        }
+        let reason = match u32_at(b, 24) {
+            1 => LossReason::Refused,
+            2 => LossReason::WriteFailed,
+            _ => return Err(DecodeError::BadField("loss reason")),
+        };
+        Ok(LossMarker {
+            count: u64_at(b, 0),
+            first_seq: u64_at(b, 8),
+            last_seq: u64_at(b, 16),
+            reason,
+        })
+    }
+}
+
 /// File name of segment `index`.
 pub fn segment_file_name(index: u64) -> String {
     format!("seg-{index:010}.rtlog")

@@ -79,6 +79,8 @@ pub struct Producer {
     gate: Arc<Gate>,
     max_payload: u32,
     use_tsc: bool,
+    /// Refusals per stream since the last accepted record (carried by the next one).
+    lost_since_accept: [u32; 2],
 }
 
 impl Producer {
@@ -95,6 +97,7 @@ impl Producer {
             gate,
             max_payload,
             use_tsc,
+            lost_since_accept: [0; 2],
         }
     }
 
@@ -123,11 +126,15 @@ impl Producer {
             producer: self.shared.id,
             stream: stream as u8,
             kind: crate::format::FrameKind::Data as u8,
+            lost_before: self.lost_since_accept[stream as usize],
             ..SlotHeader::default()
         };
         let status = if ring.push(&header, payload) {
+            self.lost_since_accept[stream as usize] = 0;
             Status::Ok
         } else {
+            let lost = &mut self.lost_since_accept[stream as usize];
+            *lost = lost.saturating_add(1);
             let d = &hot.dropped[stream as usize];
             d.store(d.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             Status::Full

@@ -44,10 +44,38 @@ pub struct ReaderStats {
     pub torn_bytes: u64,
     /// Epochs seen (epoch-begin frames).
     pub epochs: u64,
+    /// Data records returned by `next_record` (those matching the options).
+    pub matched: u64,
+    /// Damaged places counted but not listed (beyond [`MAX_DAMAGE_LIST`]).
+    pub damage_not_listed: u64,
     /// Epochs that ended without a clean-close frame (the last one included, so a log that
     /// is still being written counts its current epoch here).
     pub unclosed_epochs: u64,
 }
+
+/// Which records [`Reader::next_record`] returns. The default matches everything.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReaderOptions {
+    /// Only records published at or after this wall-clock time (ns since the Unix epoch).
+    pub from_wall_ns: Option<u64>,
+    /// Only records published at or before this wall-clock time.
+    pub to_wall_ns: Option<u64>,
+    /// Only records with an LSN at or above this.
+    pub lsn_from: Option<u64>,
+    /// Only records with an LSN at or below this.
+    pub lsn_to: Option<u64>,
+    /// Only records of the producer with this name (names are resolved per segment, since ids
+    /// are assigned per epoch).
+    pub producer: Option<String>,
+    /// Only records of this stream.
+    pub stream: Option<u8>,
+    /// Only records of this type.
+    pub record_type: Option<u16>,
+}
+
+/// Most damaged places remembered in detail; beyond that they are only counted, so memory
+/// stays bounded whatever a file holds.
+pub const MAX_DAMAGE_LIST: usize = 1000;
 
 /// A damaged place, for `rtlog verify`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +100,9 @@ pub struct Reader {
     open_epoch: bool,
     damage: Vec<Damage>,
     last_frame: (format::FrameHeader, FrameKind),
+    options: ReaderOptions,
+    /// The id the `producer` filter names in the current segment (`None`: absent there).
+    producer_id: Option<u16>,
 }
 
 /// The segment files of `dir`, sorted by index.
@@ -97,7 +128,14 @@ impl Reader {
     /// Opens a log directory. A missing or unreadable directory is `Io`; a directory without
     /// segments is an empty log.
     pub fn open(dir: &Path) -> Result<Reader> {
+        Reader::open_with(dir, ReaderOptions::default())
+    }
+
+    /// Opens a log directory with filters for [`next_record`](Self::next_record).
+    pub fn open_with(dir: &Path, options: ReaderOptions) -> Result<Reader> {
         Ok(Reader {
+            options,
+            producer_id: None,
             segments: list_segments(dir)?,
             next_segment: 0,
             scan: None,
@@ -119,17 +157,34 @@ impl Reader {
         &self.damage
     }
 
-    /// The next data record, or `None` at the end of the log.
+    /// The next data record that matches the options, or `None` at the end of the log.
     pub fn next_record(&mut self) -> Result<Option<Record<'_>>> {
         loop {
             let Some(kind) = self.advance()? else {
                 return Ok(None);
             };
-            if kind == FrameKind::Data {
+            if kind == FrameKind::Data && self.matches() {
+                self.stats.matched += 1;
                 break;
             }
         }
         Ok(Some(self.current()))
+    }
+
+    fn matches(&self) -> bool {
+        let (h, _) = &self.last_frame;
+        let o = &self.options;
+        let wall = || {
+            self.segment_header()
+                .map_or(h.timestamp_ns, |s| s.wall_clock_ns(h.timestamp_ns))
+        };
+        o.lsn_from.is_none_or(|v| h.lsn >= v)
+            && o.lsn_to.is_none_or(|v| h.lsn <= v)
+            && o.stream.is_none_or(|v| h.stream == v)
+            && o.record_type.is_none_or(|v| h.record_type == v)
+            && (o.producer.is_none() || self.producer_id == Some(h.producer))
+            && o.from_wall_ns.is_none_or(|v| wall() >= v)
+            && o.to_wall_ns.is_none_or(|v| wall() <= v)
     }
 
     /// The next frame of any kind (boundary frames included), or `None` at the end.
@@ -195,12 +250,16 @@ impl Reader {
                 ScanItem::Damage { offset, len } => {
                     self.stats.corrupt_regions += 1;
                     let what = "damaged frames skipped".to_string();
-                    self.damage.push(Damage {
-                        path: path.clone(),
-                        offset,
-                        len,
-                        what,
-                    });
+                    note_damage(
+                        &mut self.damage,
+                        &mut self.stats,
+                        Damage {
+                            path: path.clone(),
+                            offset,
+                            len,
+                            what,
+                        },
+                    );
                 }
                 ScanItem::End {
                     torn_bytes,
@@ -209,12 +268,16 @@ impl Reader {
                     if torn_bytes > 0 {
                         self.stats.torn_bytes += torn_bytes;
                         let what = "torn tail (incomplete last write)".to_string();
-                        self.damage.push(Damage {
-                            path: path.clone(),
-                            offset: valid_end,
-                            len: torn_bytes,
-                            what,
-                        });
+                        note_damage(
+                            &mut self.damage,
+                            &mut self.stats,
+                            Damage {
+                                path: path.clone(),
+                                offset: valid_end,
+                                len: torn_bytes,
+                                what,
+                            },
+                        );
                     }
                     self.scan = None;
                 }
@@ -236,6 +299,14 @@ impl Reader {
             match SegmentScan::open(&path) {
                 Ok(scan) => {
                     self.stats.segments += 1;
+                    if let Some(name) = &self.options.producer {
+                        self.producer_id = scan
+                            .header
+                            .producers
+                            .iter()
+                            .find(|(_, n)| n == name)
+                            .map(|(id, _)| *id);
+                    }
                     self.scan = Some(scan);
                     return Ok(true);
                 }
@@ -252,12 +323,16 @@ impl Reader {
                 }
                 Err(OpenError::Header(e)) => {
                     self.stats.bad_segments += 1;
-                    self.damage.push(Damage {
-                        path,
-                        offset: 0,
-                        len: 0,
-                        what: format!("bad segment header: {e}"),
-                    });
+                    note_damage(
+                        &mut self.damage,
+                        &mut self.stats,
+                        Damage {
+                            path,
+                            offset: 0,
+                            len: 0,
+                            what: format!("bad segment header: {e}"),
+                        },
+                    );
                 }
                 Err(OpenError::Io(e)) => {
                     return Err(Error::io(format!("opening {}", path.display()), e))
@@ -265,5 +340,14 @@ impl Reader {
             }
         }
         Ok(false)
+    }
+}
+
+/// Remembers a damaged place, or only counts it once [`MAX_DAMAGE_LIST`] are listed.
+fn note_damage(list: &mut Vec<Damage>, stats: &mut ReaderStats, damage: Damage) {
+    if list.len() < MAX_DAMAGE_LIST {
+        list.push(damage);
+    } else {
+        stats.damage_not_listed += 1;
     }
 }

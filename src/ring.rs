@@ -38,6 +38,9 @@ pub struct SlotHeader {
     pub timestamp: u64,
     /// Payload length in bytes.
     pub len: u32,
+    /// Records of this producer and stream refused (ring full) since the previous accepted
+    /// one; the writer turns a non-zero value into a loss marker in front of this record.
+    pub lost_before: u32,
     /// User record type.
     pub record_type: u16,
     /// Producer id.
@@ -47,7 +50,7 @@ pub struct SlotHeader {
     /// Record kind (see [`crate::format::FrameKind`]); data records use 1.
     pub kind: u8,
     /// Reserved, zero.
-    pub reserved: [u8; 6],
+    pub reserved: [u8; 2],
 }
 
 const HEADER_BYTES: usize = std::mem::size_of::<SlotHeader>();

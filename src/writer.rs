@@ -15,7 +15,9 @@
 use crate::clock::Calibration;
 use crate::config::Durability;
 use crate::error::Error;
-use crate::format::{FrameHeader, FrameKind, SegmentHeader, NO_PRODUCER, NO_STREAM};
+use crate::format::{
+    FrameHeader, FrameKind, LossMarker, LossReason, SegmentHeader, NO_PRODUCER, NO_STREAM,
+};
 use crate::producer::ProducerShared;
 use crate::ring::{RingConsumer, SlotHeader};
 use crate::segment::{self, SegmentFile};
@@ -119,6 +121,10 @@ pub(crate) struct Writer {
     frozen: Vec<[bool; 2]>,
     epoch_records: u64,
     flush_seen: u64,
+    /// Per producer and stream: the seq after the last data record seen, and how many refused
+    /// records loss markers have reported so far.
+    next_seq: Marks,
+    reported_refused: Marks,
 }
 
 impl Writer {
@@ -143,10 +149,15 @@ impl Writer {
             frozen: vec![[false; 2]; n],
             epoch_records: 0,
             flush_seen: 0,
+            next_seq: vec![[0; 2]; n],
+            reported_refused: vec![[0; 2]; n],
             s,
         };
         w.open_segment()?;
-        w.push_boundary(FrameKind::EpochBegin, &std::process::id().to_le_bytes());
+        let mut begin = [0u8; 8];
+        begin[..4].copy_from_slice(&std::process::id().to_le_bytes());
+        begin[4..].copy_from_slice(&(w.s.durability as u32).to_le_bytes());
+        w.push_boundary(FrameKind::EpochBegin, &begin);
         w.write_batch();
         w.sync();
         if w.s.shared.errors() > 0 {
@@ -232,16 +243,22 @@ impl Writer {
                 stream: h.stream,
                 kind: h.kind,
             };
-            // Rotation or a full batch may write first; that needs `&mut self`, so the
-            // payload borrow ends here and the record is peeked again (it cannot have moved:
-            // this thread is the ring's only consumer).
+            // Rotation, a full batch or a loss marker may come first; they need `&mut self`,
+            // so the payload borrow ends here and the record is peeked again (it cannot have
+            // moved: this thread is the ring's only consumer).
             let payload_len = payload.len();
+            if h.lost_before > 0 {
+                self.push_loss(h.producer, h.stream, u64::from(h.lost_before), h.seq);
+            }
             self.reserve_frame(payload_len);
             let payload = self.s.input.peek().map_or(&[][..], |(_, p)| p);
             let salt = self.segment.as_ref().map_or(0, |s| s.header.salt);
             self.batch_lsn = append(&mut self.batch, &mut self.next_lsn, salt, frame, payload);
             self.s.input.pop();
             let p = usize::from(h.producer);
+            if let Some(next) = self.next_seq.get_mut(p) {
+                next[usize::from(h.stream & 1)] = h.seq + 1;
+            }
             if let Some(m) = self.batch_marks.get_mut(p) {
                 m[usize::from(h.stream & 1)] = h.seq + 1;
             }
@@ -281,6 +298,49 @@ impl Writer {
         };
         let salt = self.segment.as_ref().map_or(0, |s| s.header.salt);
         self.batch_lsn = append(&mut self.batch, &mut self.next_lsn, salt, frame, payload);
+    }
+
+    /// A loss marker for `count` records of a producer's stream refused just before `seq`.
+    fn push_loss(&mut self, producer: u16, stream: u8, count: u64, seq: u64) {
+        if let Some(r) = self.reported_refused.get_mut(usize::from(producer)) {
+            r[usize::from(stream & 1)] += count;
+        }
+        let marker = LossMarker {
+            count,
+            first_seq: seq,
+            last_seq: seq,
+            reason: LossReason::Refused,
+        };
+        let payload = marker.encode();
+        self.reserve_frame(payload.len());
+        let frame = FrameHeader {
+            payload_len: payload.len() as u32,
+            seq,
+            timestamp_ns: crate::clock::monotonic_ns(),
+            epoch: self.s.epoch,
+            producer,
+            stream,
+            kind: FrameKind::Loss as u8,
+            ..FrameHeader::default()
+        };
+        let salt = self.segment.as_ref().map_or(0, |s| s.header.salt);
+        self.batch_lsn = append(&mut self.batch, &mut self.next_lsn, salt, frame, &payload);
+    }
+
+    /// Loss markers for refusals that no later accepted record carried (at the end of the
+    /// epoch, when every ring is drained, so the producers' counters are final).
+    fn report_trailing_losses(&mut self) {
+        for i in 0..self.s.producers.len() {
+            for stream in crate::producer::Stream::ALL {
+                let s = stream as usize;
+                let total = self.s.producers[i].dropped(stream);
+                let missing = total.saturating_sub(self.reported_refused[i][s]);
+                if missing > 0 {
+                    let seq = self.next_seq[i][s];
+                    self.push_loss(i as u16, s as u8, missing, seq);
+                }
+            }
+        }
     }
 
     /// Seals the current segment and opens the next one.
@@ -446,6 +506,7 @@ impl Writer {
 
     /// Clean close: the clean-close frame, then a final write and sync in every mode.
     fn finish(mut self) {
+        self.report_trailing_losses();
         self.push_boundary(FrameKind::CleanClose, &self.epoch_records.to_le_bytes());
         self.write_batch();
         self.sync();

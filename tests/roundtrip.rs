@@ -139,3 +139,52 @@ fn flush_makes_published_records_durable() {
     assert!(stats.durable_lsn >= 101);
     lg.shutdown().unwrap();
 }
+
+#[test]
+fn refused_records_leave_loss_markers_in_place() {
+    use rtlog::format::{LossMarker, LossReason};
+    let dir = TempDir::new("loss");
+    let mut c = config(&dir);
+    c.critical_depth = 4;
+    let (lg, ps) = start(c, &["p"]);
+    let p = producer(ps[0]);
+    // 4 accepted (seq 0..=3), 3 refused; then room again: 4 accepted (seq 4..=7) and 2 refused
+    // at the end, with no later record to carry them.
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(p.publish(Stream::Critical, 0, b"x"));
+    }
+    while lg.tick().unwrap() > 0 {}
+    lg.flush(std::time::Duration::from_secs(10)).unwrap();
+    for _ in 0..2 {
+        statuses.push(p.publish(Stream::Critical, 0, b"y"));
+    }
+    for _ in 0..4 {
+        statuses.push(p.publish(Stream::Critical, 0, b"z"));
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == Status::Full).count(), 5);
+    assert_eq!(lg.stats().dropped, [5, 0]);
+    lg.shutdown().unwrap();
+
+    let mut r = Reader::open(&dir.0).unwrap();
+    let mut events = Vec::new();
+    while let Some(f) = r.next_frame().unwrap() {
+        match f.kind {
+            FrameKind::Data => events.push(format!("d{}", f.seq)),
+            FrameKind::Loss => {
+                let m = LossMarker::decode(f.payload).unwrap();
+                assert_eq!(
+                    (m.reason, m.first_seq, m.last_seq),
+                    (LossReason::Refused, f.seq, f.seq)
+                );
+                assert_eq!((f.producer, f.stream), (0, 0));
+                events.push(format!("lost{}@{}", m.count, f.seq));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        events,
+        ["d0", "d1", "d2", "d3", "lost3@4", "d4", "d5", "d6", "d7", "lost2@8"]
+    );
+}

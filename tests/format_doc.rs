@@ -1,0 +1,166 @@
+//! docs/FORMAT.md states every byte of the format; this test writes a real log and checks each
+//! offset and size in the document's tables against the bytes on disk.
+
+mod common;
+use common::*;
+use rtlog::{Reader, Status, Stream};
+
+/// Rows `(offset, size, field)` of the table that follows `heading` in FORMAT.md; rows whose
+/// offset or size is not a plain number (the variable-length parts) are returned with `None`.
+fn table(doc: &str, heading: &str) -> Vec<(Option<usize>, Option<usize>, String)> {
+    let start = doc
+        .find(heading)
+        .unwrap_or_else(|| panic!("{heading} missing from FORMAT.md"));
+    doc[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (
+                cells[1].parse().ok(),
+                cells[2].parse().ok(),
+                cells[3].to_string(),
+            )
+        })
+        .collect()
+}
+
+fn le(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .rev()
+        .fold(0, |acc, &b| (acc << 8) | u64::from(b))
+}
+
+#[test]
+fn format_md_matches_the_bytes_written() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).unwrap();
+    let dir = TempDir::new("format-doc");
+    let mut c = config(&dir);
+    c.max_record_size = 100;
+    let wall_before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mono_before = rtlog::clock::monotonic_ns();
+    let (lg, ps) = start(c, &["alpha", "beta"]);
+    assert_eq!(
+        producer(ps[1]).publish(Stream::Normal, 7, b"hello"),
+        Status::Ok
+    );
+    lg.shutdown().unwrap();
+    let mono_after = rtlog::clock::monotonic_ns();
+    let wall_after = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+
+    let segments = rtlog::reader::list_segments(&dir.0).unwrap();
+    assert_eq!(segments.len(), 1);
+    assert!(segments[0].1.ends_with("seg-0000000001.rtlog"));
+    let bytes = std::fs::read(&segments[0].1).unwrap();
+
+    // Segment header. Producer table: 4 + 5 ("alpha") + 4 + 4 ("beta") = 17 bytes after 80,
+    // padded to 104, then 8 bytes of CRC and reserved.
+    let header_len = 112usize;
+    let rows = table(&doc, "### Segment header");
+    let mut checked = 0;
+    for (off, size, field) in &rows {
+        let (Some(off), Some(size)) = (off, size) else {
+            continue;
+        };
+        let v = le(&bytes[*off..off + size]);
+        match field.as_str() {
+            "magic" => assert_eq!(&bytes[*off..off + size], b"RTLOGSEG"),
+            "format_major" => assert_eq!(v, 1),
+            "format_minor" => assert_eq!(v, 0),
+            "header_len" => assert_eq!(v, header_len as u64),
+            "segment_index" => assert_eq!(v, 1),
+            "first_lsn" => assert_eq!(v, 1),
+            "salt" => assert_ne!(v, 0),
+            "epoch" => assert_eq!(v, 1),
+            "max_payload" => assert_eq!(v, 100),
+            "realtime_ns" => assert!((wall_before..=wall_after).contains(&v), "{v}"),
+            "monotonic_ns" => assert!((mono_before..=mono_after).contains(&v), "{v}"),
+            "tsc_hz" => assert_eq!(v, rtlog::clock::calibration().tsc_hz),
+            "flags" => assert_eq!(v, 0),
+            "producer_count" => assert_eq!(v, 2),
+            other => panic!("FORMAT.md names a header field the test does not know: {other}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 14, "every fixed header field was checked");
+    assert_eq!(&bytes[80..84], &[0, 0, 5, 0]);
+    assert_eq!(&bytes[84..89], b"alpha");
+    assert_eq!(&bytes[89..93], &[1, 0, 4, 0]);
+    assert_eq!(&bytes[93..97], b"beta");
+    assert!(
+        bytes[97..104].iter().all(|&b| b == 0),
+        "padding to a multiple of 8"
+    );
+    let crc = le(&bytes[header_len - 8..header_len - 4]) as u32;
+    assert_eq!(crc, crc32fast::hash(&bytes[..header_len - 8]), "header_crc");
+    let salt = le(&bytes[32..40]);
+
+    // Frames: the epoch begin (8-byte payload), then the data frame.
+    let begin = header_len;
+    assert_eq!(bytes[begin + 41], 2, "first frame is an epoch begin");
+    assert_eq!(le(&bytes[begin + 4..begin + 8]), 8);
+    assert_eq!(
+        le(&bytes[begin + 48..begin + 52]),
+        u64::from(std::process::id())
+    );
+    assert_eq!(le(&bytes[begin + 52..begin + 56]), 1, "durability FLUSH");
+    let f = begin + 56;
+    let mut checked = 0;
+    for (off, size, field) in table(&doc, "### Frame") {
+        let (Some(off), Some(size)) = (off, size) else {
+            continue;
+        };
+        let at = &bytes[f + off..f + off + size];
+        let v = le(at);
+        match field.as_str() {
+            "crc" => {
+                let mut h = crc32fast::Hasher::new();
+                h.update(&salt.to_le_bytes());
+                h.update(&bytes[f + 4..f + 48 + 5]);
+                assert_eq!(v as u32, h.finalize());
+            }
+            "payload_len" => assert_eq!(v, 5),
+            "lsn" => assert_eq!(v, 2),
+            "seq" => assert_eq!(v, 0),
+            "timestamp_ns" => assert!((mono_before..=mono_after).contains(&v)),
+            "epoch" => assert_eq!(v, 1),
+            "producer" => assert_eq!(v, 1),
+            "type" => assert_eq!(v, 7),
+            "stream" => assert_eq!(v, 1),
+            "kind" => assert_eq!(v, 1),
+            "reserved" => assert_eq!(v, 0),
+            other => panic!("FORMAT.md names a frame field the test does not know: {other}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 11);
+    assert_eq!(&bytes[f + 48..f + 53], b"hello");
+    assert_eq!(
+        &bytes[f + 53..f + 56],
+        &[0, 0, 0],
+        "zero padding to a multiple of 8"
+    );
+    // Then the clean close: kind 3, payload = 1 data record; and the file ends there.
+    let close = f + 56;
+    assert_eq!(bytes[close + 41], 3);
+    assert_eq!(le(&bytes[close + 48..close + 56]), 1);
+    assert_eq!(bytes.len(), close + 56);
+
+    // The reader agrees.
+    let mut r = Reader::open(&dir.0).unwrap();
+    let rec = r.next_record().unwrap().unwrap();
+    assert_eq!(
+        (rec.lsn, rec.producer, rec.record_type, rec.payload),
+        (2, 1, 7, &b"hello"[..])
+    );
+}
