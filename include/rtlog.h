@@ -215,6 +215,18 @@ typedef struct rtlog_config {
      * Rotate segment files at this size in bytes (default 64 MiB; 65536..=2^40).
      */
     uint64_t segment_bytes;
+    /**
+     * Retention: keep at most this many segment files, the active one included (default 0: unlimited; else >= 2).
+     */
+    uint32_t retention_segments;
+    /**
+     * Retention: keep at most this many bytes of segments (default 0: unlimited; else >= 2 * segment_bytes).
+     */
+    uint64_t retention_bytes;
+    /**
+     * Retention: delete closed segments last written longer ago than this many seconds (default 0: unlimited).
+     */
+    uint64_t retention_age_s;
 } rtlog_config;
 
 /**
@@ -269,7 +281,96 @@ typedef struct rtlog_stats {
      * Bytes of a torn tail cut by recovery at rtlog_init.
      */
     uint64_t recovered_torn_bytes;
+    /**
+     * Successful fdatasync calls of segment files.
+     */
+    uint64_t syncs;
+    /**
+     * Segment files deleted by retention.
+     */
+    uint64_t segments_deleted;
+    /**
+     * errno of the last failed write or sync (0: none).
+     */
+    int32_t last_errno;
 } rtlog_stats;
+
+/**
+ * Filters for rtlog_reader_open_opts. Fill it with rtlog_reader_options_init (which matches
+ * everything), then narrow it. struct_size works as in rtlog_config.
+ */
+typedef struct rtlog_reader_options {
+    /**
+     * sizeof(rtlog_reader_options), set by rtlog_reader_options_init.
+     */
+    uint32_t struct_size;
+    /**
+     * Only records of this stream (an rtlog_stream value), or -1 for both.
+     */
+    int32_t stream;
+    /**
+     * Only records published at or after this wall-clock time (ns since the Unix epoch); 0: no bound.
+     */
+    uint64_t from_wall_ns;
+    /**
+     * Only records published at or before this wall-clock time; UINT64_MAX: no bound.
+     */
+    uint64_t to_wall_ns;
+    /**
+     * Only records with an LSN at or above this (0: no bound).
+     */
+    uint64_t lsn_from;
+    /**
+     * Only records with an LSN at or below this (UINT64_MAX: no bound).
+     */
+    uint64_t lsn_to;
+    /**
+     * Only records of the producer with this name, or NULL for all. Copied at open.
+     */
+    const char *producer;
+    /**
+     * Only records of this type, or -1 for all types (0..=65535 selects one).
+     */
+    int32_t type;
+} rtlog_reader_options;
+
+/**
+ * What a reader has seen so far, filled by rtlog_reader_stats (the struct is named apart from the function, which C requires).
+ */
+typedef struct rtlog_reader_counts {
+    /**
+     * Valid data records read (matching the filters or not).
+     */
+    uint64_t records;
+    /**
+     * Records returned by rtlog_reader_next (those matching the filters).
+     */
+    uint64_t matched;
+    /**
+     * Segment files read.
+     */
+    uint64_t segments;
+    /**
+     * Segment files skipped because their header is invalid.
+     */
+    uint64_t bad_segments;
+    /**
+     * Damaged regions skipped inside segments (each followed by a valid record).
+     */
+    uint64_t corrupt_regions;
+    /**
+     * Bytes after the last valid record of segments (torn tails).
+     */
+    uint64_t torn_bytes;
+    /**
+     * Epochs seen.
+     */
+    uint64_t epochs;
+    /**
+     * Epochs without a clean-close record: crashed (or, for the last, still being written).
+     */
+    uint64_t crashed_epochs;
+} rtlog_reader_counts;
 
 /**
  * One record read back from a log. payload points into the reader and stays valid until the
@@ -492,6 +593,38 @@ uint64_t rtlog_producer_durable_count(const struct rtlog_producer *p, rtlog_stre
  * unreadable.
  */
 enum rtlog_status rtlog_reader_open(const char *dir, struct rtlog_reader **out);
+
+/**
+ * Sets *opts to match every record and opts->struct_size to sizeof(rtlog_reader_options).
+ * NULL: does nothing.
+ *
+ * Phase: any. Thread: any. Does not allocate.
+ */
+void rtlog_reader_options_init(struct rtlog_reader_options *opts);
+
+/**
+ * Like rtlog_reader_open, with filters: rtlog_reader_next returns only the records that match
+ * every filter of *opts (NULL opts: no filter). Producer names are matched per segment, since
+ * producer ids are assigned per epoch.
+ *
+ * Phase: any. Thread: any non-RT thread. Allocates.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL dir or out, a struct_size not set by
+ * rtlog_reader_options_init, a stream other than -1, 0 or 1, a type outside -1..=65535 or a
+ * non-UTF-8 producer name (rtlog_last_error() says which); RTLOG_ERR_IO when dir is missing or
+ * unreadable.
+ */
+enum rtlog_status rtlog_reader_open_opts(const char *dir,
+                                         const struct rtlog_reader_options *opts,
+                                         struct rtlog_reader **out);
+
+/**
+ * Fills *out with what the reader has seen so far (complete once rtlog_reader_next returned
+ * RTLOG_END).
+ *
+ * Phase: any. Thread: the reader's thread. Does not allocate.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments.
+ */
+enum rtlog_status rtlog_reader_stats(const struct rtlog_reader *r, struct rtlog_reader_counts *out);
 
 /**
  * Reads the next valid record into *out (records come in LSN order; damaged bytes are skipped

@@ -76,6 +76,12 @@ pub struct Config {
     pub batch_interval_us: u32,
     /// Rotate segment files at this size.
     pub segment_bytes: u64,
+    /// Retention: keep at most this many segments (0: unlimited).
+    pub retention_segments: u32,
+    /// Retention: keep at most this many bytes of segments (0: unlimited).
+    pub retention_bytes: u64,
+    /// Retention: delete closed segments older than this many seconds (0: unlimited).
+    pub retention_age_s: u64,
 }
 
 impl Default for Config {
@@ -92,6 +98,9 @@ impl Default for Config {
             batch_records: 512,
             batch_interval_us: 1000,
             segment_bytes: 64 << 20,
+            retention_segments: 0,
+            retention_bytes: 0,
+            retention_age_s: 0,
         }
     }
 }
@@ -169,6 +178,22 @@ impl Config {
             MIN_SEGMENT_BYTES,
             MAX_SEGMENT_BYTES,
         )?;
+        if self.retention_segments == 1 {
+            return Err(Error::new(
+                Status::Config,
+                "retention_segments = 1 would leave only the active segment; use 0 (unlimited) or >= 2",
+            ));
+        }
+        if self.retention_bytes != 0 && self.retention_bytes < 2 * self.segment_bytes {
+            return Err(Error::new(
+                Status::Config,
+                format!(
+                    "retention_bytes = {} is below 2 * segment_bytes ({}); use 0 (unlimited) or more",
+                    self.retention_bytes,
+                    2 * self.segment_bytes
+                ),
+            ));
+        }
         let slot = ring::slot_bytes(self.max_record_size) as u64;
         for (field, depth) in [
             ("critical_depth", self.critical_depth),
@@ -219,6 +244,11 @@ mod tests {
             ("batch_records", Box::new(|c| c.batch_records = 0)),
             ("batch_interval_us", Box::new(|c| c.batch_interval_us = 0)),
             ("segment_bytes", Box::new(|c| c.segment_bytes = 1)),
+            ("retention_segments", Box::new(|c| c.retention_segments = 1)),
+            (
+                "retention_bytes",
+                Box::new(|c| c.retention_bytes = c.segment_bytes),
+            ),
             (
                 "normal_depth",
                 Box::new(|c| {

@@ -59,6 +59,8 @@ pub struct Error {
     pub status: Status,
     /// What failed and why, for `rtlog_last_error()`.
     pub message: String,
+    /// The operating system's error number, for I/O failures.
+    pub errno: Option<i32>,
 }
 
 impl Error {
@@ -67,12 +69,16 @@ impl Error {
         Error {
             status,
             message: message.into(),
+            errno: None,
         }
     }
 
     /// An `RTLOG_ERR_IO` error from an `std::io::Error`, prefixed with what was being done.
     pub fn io(context: impl fmt::Display, err: std::io::Error) -> Self {
-        Error::new(Status::Io, format!("{context}: {err}"))
+        Error {
+            errno: err.raw_os_error(),
+            ..Error::new(Status::Io, format!("{context}: {err}"))
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use crate::clock;
 use crate::config::Config;
 use crate::dispatcher::Dispatcher;
 use crate::error::{Error, Result, Status};
+use crate::faults::FaultInjector;
 use crate::producer::{Producer, ProducerHot, ProducerShared, Stream};
 use crate::quiesce::{Gate, PHASE_CLOSED, PHASE_INIT, PHASE_RUN};
 use crate::recovery::{self, Recovered};
@@ -67,6 +68,12 @@ pub struct Stats {
     pub write_errors: u64,
     /// Failed syncs.
     pub sync_errors: u64,
+    /// Successful `fdatasync` calls of segments.
+    pub syncs: u64,
+    /// Segments deleted by retention.
+    pub segments_deleted: u64,
+    /// errno of the last write or sync failure (0: none).
+    pub last_errno: i32,
     /// Bytes cut from a torn tail at INIT.
     pub recovered_torn_bytes: u64,
     /// The epoch of this logger.
@@ -89,6 +96,7 @@ pub struct Logger {
     writer: Arc<WriterShared>,
     ticker_stop: Arc<AtomicBool>,
     use_tsc: bool,
+    faults: Option<Arc<FaultInjector>>,
 }
 
 struct Lifecycle {
@@ -108,6 +116,15 @@ impl Logger {
     /// Validates the configuration, creates and locks the directory, recovers an existing log,
     /// and allocates the writer's input ring (INIT).
     pub fn init(config: Config) -> Result<Logger> {
+        Logger::init_inner(config, None)
+    }
+
+    /// `init` with a fault injector under the writer's file operations (a test hook).
+    pub fn init_with_faults(config: Config, faults: Arc<FaultInjector>) -> Result<Logger> {
+        Logger::init_inner(config, Some(faults))
+    }
+
+    fn init_inner(config: Config, faults: Option<Arc<FaultInjector>>) -> Result<Logger> {
         config.validate()?;
         segment::create_dir(&config.dir)?;
         let lock = DirLock::acquire(&config.dir)?;
@@ -135,6 +152,7 @@ impl Logger {
             writer: Arc::new(WriterShared::default()),
             ticker_stop: Arc::new(AtomicBool::new(false)),
             use_tsc,
+            faults,
             config,
         })
     }
@@ -194,6 +212,7 @@ impl Logger {
                 dropped: [AtomicU64::new(0), AtomicU64::new(0)],
             }),
             durable: [AtomicU64::new(0), AtomicU64::new(0)],
+            durable_frozen: [AtomicBool::new(false), AtomicBool::new(false)],
             pushed: [cc.counter(), nc.counter()],
         });
         self.dispatcher.add_source([cc, nc]);
@@ -229,6 +248,12 @@ impl Logger {
             batch_records: c.batch_records,
             batch_interval: Duration::from_micros(c.batch_interval_us.into()),
             segment_bytes: c.segment_bytes,
+            retention: crate::retention::Limits {
+                segments: c.retention_segments,
+                bytes: c.retention_bytes,
+                age_s: c.retention_age_s,
+            },
+            faults: self.faults.clone(),
             max_payload: c.max_record_size,
             epoch: self.recovered.next_epoch,
             first_lsn: self.recovered.next_lsn,
@@ -316,6 +341,9 @@ impl Logger {
         s.lost = w.lost.load(Ordering::Relaxed);
         s.write_errors = w.write_errors.load(Ordering::Relaxed);
         s.sync_errors = w.sync_errors.load(Ordering::Relaxed);
+        s.syncs = w.syncs.load(Ordering::Relaxed);
+        s.segments_deleted = w.segments_deleted.load(Ordering::Relaxed);
+        s.last_errno = w.last_errno.load(Ordering::Relaxed);
         let producers: Vec<Arc<ProducerShared>>;
         let list = match self.producers.get() {
             Some(p) => p,
@@ -365,6 +393,22 @@ impl Logger {
             });
             if done {
                 return Ok(());
+            }
+            let lost = producers.iter().zip(&targets).find(|(p, t)| {
+                Stream::ALL
+                    .iter()
+                    .any(|&s| p.durable_frozen(s) && p.durable(s) < t[s as usize])
+            });
+            if let Some((p, _)) = lost {
+                return Err(Error::new(
+                    Status::Io,
+                    format!(
+                        "records of producer {:?} were lost by a failed write or sync and will never \
+                         be durable (last failure: {})",
+                        p.name,
+                        self.writer.last_error.lock().clone().unwrap_or_default()
+                    ),
+                ));
             }
             if self.writer.errors() > errors_before {
                 let msg = self.writer.last_error.lock().clone().unwrap_or_default();

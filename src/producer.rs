@@ -54,6 +54,9 @@ pub(crate) struct ProducerShared {
     /// Count of records per stream that are durable under the durability mode (every record
     /// with a lower seq is). Written by the writer with `Release`.
     pub(crate) durable: [AtomicU64; 2],
+    /// Set by the writer when records of the stream were lost by a failed write or sync: its
+    /// durable count will not advance again in this epoch.
+    pub(crate) durable_frozen: [AtomicBool; 2],
     /// Read-only views of the rings' push counters (= records accepted per stream).
     pub(crate) pushed: [PushCounter; 2],
 }
@@ -69,6 +72,10 @@ impl ProducerShared {
 
     pub(crate) fn durable(&self, stream: Stream) -> u64 {
         self.durable[stream as usize].load(Ordering::Acquire)
+    }
+
+    pub(crate) fn durable_frozen(&self, stream: Stream) -> bool {
+        self.durable_frozen[stream as usize].load(Ordering::Acquire)
     }
 }
 

@@ -1,12 +1,14 @@
 //! Segment files on disk: creation (with file and directory sync), appends, syncs (non-RT).
 
 use crate::error::{Error, Result};
+use crate::faults::{self, FaultInjector, IoOp};
 use crate::format::{self, SegmentHeader};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Permissions of segment files.
 pub const FILE_MODE: u32 = 0o640;
@@ -23,13 +25,20 @@ pub struct SegmentFile {
     pub size: u64,
     /// Data records appended.
     pub data_records: u64,
+    faults: Option<Arc<FaultInjector>>,
 }
 
 impl SegmentFile {
     /// Creates `dir/seg-<index>.rtlog` (it must not exist), writes the header, and syncs the
     /// file and the directory so that the new segment survives a crash.
-    pub fn create(dir: &Path, header: SegmentHeader) -> Result<SegmentFile> {
+    pub fn create(
+        dir: &Path,
+        header: SegmentHeader,
+        faults: Option<Arc<FaultInjector>>,
+    ) -> Result<SegmentFile> {
         let path = dir.join(format::segment_file_name(header.index));
+        let context = || format!("creating segment {}", path.display());
+        faults::check(faults.as_deref(), IoOp::Create).map_err(|e| Error::io(context(), e))?;
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -46,16 +55,17 @@ impl SegmentFile {
             header,
             size: bytes.len() as u64,
             data_records: 0,
+            faults,
         };
         seg.sync()?;
-        sync_dir(dir)?;
+        sync_dir(dir, seg.faults.as_deref())?;
         Ok(seg)
     }
 
     /// Appends bytes at the end of the file (one `write` loop; a short write is continued).
     pub fn append(&mut self, bytes: &[u8]) -> Result<()> {
-        self.file
-            .write_all(bytes)
+        faults::check(self.faults.as_deref(), IoOp::Write)
+            .and_then(|()| self.file.write_all(bytes))
             .map_err(|e| Error::io(format!("writing {}", self.path.display()), e))?;
         self.size += bytes.len() as u64;
         Ok(())
@@ -63,13 +73,11 @@ impl SegmentFile {
 
     /// `fdatasync`: the file's data (and the size needed to read it) reach the device.
     pub fn sync(&mut self) -> Result<()> {
+        let context = || format!("fdatasync of {}", self.path.display());
+        faults::check(self.faults.as_deref(), IoOp::Sync).map_err(|e| Error::io(context(), e))?;
         // SAFETY: the descriptor is open for the lifetime of `self.file`.
         if unsafe { libc::fdatasync(self.file.as_raw_fd()) } != 0 {
-            let e = std::io::Error::last_os_error();
-            return Err(Error::io(
-                format!("fdatasync of {}", self.path.display()),
-                e,
-            ));
+            return Err(Error::io(context(), std::io::Error::last_os_error()));
         }
         Ok(())
     }
@@ -97,7 +105,9 @@ pub fn create_dir(dir: &Path) -> Result<()> {
 }
 
 /// `fsync` of a directory, so that entries created or renamed in it are durable.
-pub fn sync_dir(dir: &Path) -> Result<()> {
+pub fn sync_dir(dir: &Path, faults: Option<&FaultInjector>) -> Result<()> {
+    faults::check(faults, IoOp::SyncDir)
+        .map_err(|e| Error::io(format!("fsync of directory {}", dir.display()), e))?;
     let d = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)

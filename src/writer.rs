@@ -1,5 +1,6 @@
 //! The writer thread (non-RT): frames records, appends them to segment files in batches,
-//! applies the durability policy, rotates segments and publishes the durable watermarks.
+//! applies the durability policy, rotates segments, applies retention and publishes the
+//! durable watermarks.
 //!
 //! Input comes from the dispatcher through an SPSC ring (the writer is its only consumer).
 //! The writer polls: RT threads never wake it (a wake-up is a syscall); non-RT callers
@@ -7,18 +8,24 @@
 //!
 //! Watermarks: after each batch reaches the kernel (`NONE`, `FLUSH`) or each `fdatasync`
 //! (`FSYNC`, `FSYNC_BATCH`), every producer's `durable[stream]` is raised to one past the last
-//! seq covered, and `durable_lsn` to the last LSN covered. After a failed write or sync, the
-//! affected records are never counted durable (no retry-and-pretend, see PostgreSQL's
-//! "fsyncgate"): the segment is abandoned, writing continues in a new one, and the durable
-//! counts of the producer streams that lost records stop advancing.
+//! seq covered, and `durable_lsn` to the last LSN covered.
+//!
+//! Failures (PostgreSQL's "fsyncgate" lesson: a failed fsync may have dropped dirty pages, so
+//! retrying it and reporting success would be a lie): after a failed write or sync, nothing
+//! written since the last good sync is ever counted durable. The segment is sealed as suspect
+//! (best effort) and abandoned; the producer streams involved stop advancing their durable
+//! counts; loss markers for the affected sequence numbers open the next segment; writing
+//! continues only in a new segment whose creation and sync succeed.
 
 use crate::clock::Calibration;
 use crate::config::Durability;
 use crate::error::Error;
+use crate::faults::FaultInjector;
 use crate::format::{
-    FrameHeader, FrameKind, LossMarker, LossReason, SegmentHeader, NO_PRODUCER, NO_STREAM,
+    self, FrameHeader, FrameKind, LossMarker, LossReason, SegmentHeader, NO_PRODUCER, NO_STREAM,
 };
-use crate::producer::ProducerShared;
+use crate::producer::{ProducerShared, Stream};
+use crate::retention::{self, Limits};
 use crate::ring::{RingConsumer, SlotHeader};
 use crate::segment::{self, SegmentFile};
 use parking_lot::Mutex;
@@ -35,6 +42,10 @@ const ROUND_RECORDS: usize = 4096;
 const IDLE_POLL: Duration = Duration::from_micros(500);
 /// How often a writer without a usable segment tries to open a new one.
 const REOPEN_BACKOFF: Duration = Duration::from_millis(100);
+/// Seal payload flag: the segment was abandoned after a failed write or sync.
+pub const SEAL_SUSPECT: u32 = 1;
+/// "No sequence number" in a `Marks` entry of first seqs.
+const NONE: u64 = u64::MAX;
 
 /// What the writer reports to the rest of the logger.
 #[derive(Default)]
@@ -51,6 +62,10 @@ pub(crate) struct WriterShared {
     pub(crate) write_errors: AtomicU64,
     /// Failed `fdatasync` calls.
     pub(crate) sync_errors: AtomicU64,
+    /// Successful `fdatasync` calls.
+    pub(crate) syncs: AtomicU64,
+    /// Segments deleted by retention.
+    pub(crate) segments_deleted: AtomicU64,
     /// errno of the last failure.
     pub(crate) last_errno: AtomicI32,
     /// Text of the last failure.
@@ -64,13 +79,8 @@ pub(crate) struct WriterShared {
 impl WriterShared {
     fn fail(&self, counter: &AtomicU64, err: &Error) {
         counter.fetch_add(1, Ordering::Relaxed);
-        let errno = err
-            .message
-            .rsplit("os error ")
-            .next()
-            .and_then(|s| s.trim_end_matches(')').parse().ok());
         self.last_errno
-            .store(errno.unwrap_or(libc::EIO), Ordering::Relaxed);
+            .store(err.errno.unwrap_or(libc::EIO), Ordering::Relaxed);
         *self.last_error.lock() = Some(err.message.clone());
     }
 
@@ -87,6 +97,7 @@ pub(crate) struct WriterSetup {
     pub(crate) batch_records: u32,
     pub(crate) batch_interval: Duration,
     pub(crate) segment_bytes: u64,
+    pub(crate) retention: Limits,
     pub(crate) max_payload: u32,
     pub(crate) epoch: u32,
     pub(crate) first_lsn: u64,
@@ -95,9 +106,10 @@ pub(crate) struct WriterSetup {
     pub(crate) producers: Vec<Arc<ProducerShared>>,
     pub(crate) input: RingConsumer,
     pub(crate) shared: Arc<WriterShared>,
+    pub(crate) faults: Option<Arc<FaultInjector>>,
 }
 
-/// Per producer and stream: one past the highest seq in a range of frames (0: none).
+/// Per producer and stream: a sequence number (meaning depends on the field).
 type Marks = Vec<[u64; 2]>;
 
 pub(crate) struct Writer {
@@ -107,46 +119,51 @@ pub(crate) struct Writer {
     last_reopen: Option<Instant>,
     batch: Vec<u8>,
     next_lsn: u64,
-    /// Marks and last LSN of the frames in `batch`.
-    batch_marks: Marks,
+    /// Last LSN in `batch`, data records in it, and per stream one past the last seq in it.
     batch_lsn: u64,
     batch_records: u64,
-    /// Marks and last LSN written but not yet synced.
-    written_marks: Marks,
+    batch_marks: Marks,
+    /// Written but not yet covered by a sync (sync modes): last LSN and marks.
     written_lsn: u64,
-    /// Records buffered or written since the last sync, and when the first of them arrived.
+    written_marks: Marks,
+    /// First seq per stream not yet covered (by a sync in sync modes, a write otherwise):
+    /// what a failure loses. `NONE` when nothing is pending.
+    pending_first: Marks,
+    /// Data records pending in that sense, and when the first of them arrived.
     unsynced: u64,
     unsynced_since: Option<Instant>,
     /// Producer streams whose durable count must not advance anymore (records were lost).
     frozen: Vec<[bool; 2]>,
+    /// Loss markers for records lost by a failure, written at the start of the next segment.
+    pending_losses: Vec<(u16, u8, LossMarker)>,
     epoch_records: u64,
     flush_seen: u64,
-    /// Per producer and stream: the seq after the last data record seen, and how many refused
-    /// records loss markers have reported so far.
+    /// One past the last seq seen per stream, and refusals reported by loss markers so far.
     next_seq: Marks,
     reported_refused: Marks,
 }
 
 impl Writer {
-    /// Opens the epoch's first segment and writes the epoch-begin frame, synced (INIT → RUN).
+    /// Opens the epoch's first segment, applies retention and writes the epoch-begin frame,
+    /// synced (INIT → RUN). Fails when that first segment cannot be created and synced.
     pub(crate) fn open(s: WriterSetup) -> Result<Writer, Error> {
         let n = s.producers.len();
         let mut w = Writer {
             segment: None,
             next_segment: s.first_segment,
             last_reopen: None,
-            batch: Vec::with_capacity(
-                BATCH_BYTES + crate::format::frame_bytes(s.max_payload as usize),
-            ),
+            batch: Vec::with_capacity(BATCH_BYTES + format::frame_bytes(s.max_payload as usize)),
             next_lsn: s.first_lsn,
-            batch_marks: vec![[0; 2]; n],
             batch_lsn: 0,
             batch_records: 0,
-            written_marks: vec![[0; 2]; n],
+            batch_marks: vec![[0; 2]; n],
             written_lsn: 0,
+            written_marks: vec![[0; 2]; n],
+            pending_first: vec![[NONE; 2]; n],
             unsynced: 0,
             unsynced_since: None,
             frozen: vec![[false; 2]; n],
+            pending_losses: Vec::new(),
             epoch_records: 0,
             flush_seen: 0,
             next_seq: vec![[0; 2]; n],
@@ -154,10 +171,11 @@ impl Writer {
             s,
         };
         w.open_segment()?;
+        w.apply_retention();
         let mut begin = [0u8; 8];
         begin[..4].copy_from_slice(&std::process::id().to_le_bytes());
         begin[4..].copy_from_slice(&(w.s.durability as u32).to_le_bytes());
-        w.push_boundary(FrameKind::EpochBegin, &begin);
+        w.push_frame(boundary(FrameKind::EpochBegin), &begin);
         w.write_batch();
         w.sync();
         if w.s.shared.errors() > 0 {
@@ -174,7 +192,6 @@ impl Writer {
             .iter()
             .map(|p| (p.id, p.name.clone()))
             .collect();
-        let cal = self.s.calibration;
         let header = SegmentHeader {
             index: self.next_segment,
             first_lsn: self.next_lsn,
@@ -183,13 +200,16 @@ impl Writer {
             max_payload: self.s.max_payload,
             realtime_ns: crate::clock::realtime_ns(),
             monotonic_ns: crate::clock::monotonic_ns(),
-            tsc_hz: cal.tsc_hz,
+            tsc_hz: self.s.calibration.tsc_hz,
             producers,
         };
         // Advance first: a failed create may leave a file behind that must not be reused.
         self.next_segment += 1;
-        let seg = SegmentFile::create(&self.s.dir, header)?;
-        self.segment = Some(seg);
+        self.segment = Some(SegmentFile::create(
+            &self.s.dir,
+            header,
+            self.s.faults.clone(),
+        )?);
         Ok(())
     }
 
@@ -231,7 +251,6 @@ impl Writer {
                 break;
             };
             let h: SlotHeader = *h;
-            // The payload borrows the input ring; copy it into the batch before popping.
             let frame = FrameHeader {
                 payload_len: payload.len() as u32,
                 lsn: 0,
@@ -243,42 +262,57 @@ impl Writer {
                 stream: h.stream,
                 kind: h.kind,
             };
-            // Rotation, a full batch or a loss marker may come first; they need `&mut self`,
-            // so the payload borrow ends here and the record is peeked again (it cannot have
-            // moved: this thread is the ring's only consumer).
-            let payload_len = payload.len();
             if h.lost_before > 0 {
-                self.push_loss(h.producer, h.stream, u64::from(h.lost_before), h.seq);
+                self.push_refused(h.producer, h.stream, u64::from(h.lost_before), h.seq);
             }
-            self.reserve_frame(payload_len);
+            // Making room may write or rotate, which needs `&mut self`: the payload borrow
+            // ended above, so the record is peeked again (it cannot have moved: this thread
+            // is the ring's only consumer).
+            self.reserve(frame.payload_len as usize);
             let payload = self.s.input.peek().map_or(&[][..], |(_, p)| p);
-            let salt = self.segment.as_ref().map_or(0, |s| s.header.salt);
-            self.batch_lsn = append(&mut self.batch, &mut self.next_lsn, salt, frame, payload);
+            self.batch_lsn = encode(
+                &mut self.batch,
+                &mut self.next_lsn,
+                &self.segment,
+                frame,
+                payload,
+            );
             self.s.input.pop();
-            let p = usize::from(h.producer);
-            if let Some(next) = self.next_seq.get_mut(p) {
-                next[usize::from(h.stream & 1)] = h.seq + 1;
-            }
-            if let Some(m) = self.batch_marks.get_mut(p) {
-                m[usize::from(h.stream & 1)] = h.seq + 1;
-            }
-            self.batch_records += 1;
-            self.unsynced += 1;
-            self.unsynced_since.get_or_insert_with(Instant::now);
+            self.note_data(h.producer, h.stream, h.seq);
             n += 1;
         }
         n
     }
 
-    /// Makes room for a frame: writes the batch when it is full, rotates when the segment
-    /// would exceed `segment_bytes`.
-    fn reserve_frame(&mut self, payload_len: usize) {
-        let need = crate::format::frame_bytes(payload_len);
+    /// Bookkeeping for a data record just framed into the batch.
+    fn note_data(&mut self, producer: u16, stream: u8, seq: u64) {
+        let (p, s) = (usize::from(producer), usize::from(stream & 1));
+        if let Some(next) = self.next_seq.get_mut(p) {
+            next[s] = seq + 1;
+            self.batch_marks[p][s] = seq + 1;
+            if self.pending_first[p][s] == NONE {
+                self.pending_first[p][s] = seq;
+            }
+        }
+        self.batch_records += 1;
+        self.unsynced += 1;
+        self.unsynced_since.get_or_insert_with(Instant::now);
+    }
+
+    /// Makes room for a frame: writes the batch when it is full, opens a segment when none is
+    /// usable, rotates when the segment would exceed `segment_bytes`. Frames are encoded with
+    /// the open segment's salt, so this runs before each frame is encoded.
+    fn reserve(&mut self, payload_len: usize) {
+        let need = format::frame_bytes(payload_len);
         if self.batch.len() + need > BATCH_BYTES {
             self.write_batch();
         }
+        if self.segment.is_none() {
+            self.reopen();
+            return;
+        }
         let Some(seg) = &self.segment else { return };
-        let seal = crate::format::frame_bytes(8);
+        let seal = format::frame_bytes(16);
         let used = seg.size + self.batch.len() as u64;
         let has_frames = used > seg.header.encoded_len() as u64;
         if has_frames && used + (need + seal) as u64 > self.s.segment_bytes {
@@ -286,22 +320,20 @@ impl Writer {
         }
     }
 
-    fn push_boundary(&mut self, kind: FrameKind, payload: &[u8]) {
-        let frame = FrameHeader {
-            payload_len: payload.len() as u32,
-            timestamp_ns: crate::clock::monotonic_ns(),
-            epoch: self.s.epoch,
-            producer: NO_PRODUCER,
-            stream: NO_STREAM,
-            kind: kind as u8,
-            ..FrameHeader::default()
-        };
-        let salt = self.segment.as_ref().map_or(0, |s| s.header.salt);
-        self.batch_lsn = append(&mut self.batch, &mut self.next_lsn, salt, frame, payload);
+    /// Frames one non-data frame into the batch.
+    fn push_frame(&mut self, frame: FrameHeader, payload: &[u8]) {
+        self.reserve(payload.len());
+        self.batch_lsn = encode(
+            &mut self.batch,
+            &mut self.next_lsn,
+            &self.segment,
+            frame,
+            payload,
+        );
     }
 
     /// A loss marker for `count` records of a producer's stream refused just before `seq`.
-    fn push_loss(&mut self, producer: u16, stream: u8, count: u64, seq: u64) {
+    fn push_refused(&mut self, producer: u16, stream: u8, count: u64, seq: u64) {
         if let Some(r) = self.reported_refused.get_mut(usize::from(producer)) {
             r[usize::from(stream & 1)] += count;
         }
@@ -311,33 +343,30 @@ impl Writer {
             last_seq: seq,
             reason: LossReason::Refused,
         };
-        let payload = marker.encode();
-        self.reserve_frame(payload.len());
+        self.push_loss(producer, stream, marker);
+    }
+
+    fn push_loss(&mut self, producer: u16, stream: u8, marker: LossMarker) {
         let frame = FrameHeader {
-            payload_len: payload.len() as u32,
-            seq,
-            timestamp_ns: crate::clock::monotonic_ns(),
-            epoch: self.s.epoch,
+            seq: marker.first_seq,
             producer,
             stream,
-            kind: FrameKind::Loss as u8,
-            ..FrameHeader::default()
+            ..boundary(FrameKind::Loss)
         };
-        let salt = self.segment.as_ref().map_or(0, |s| s.header.salt);
-        self.batch_lsn = append(&mut self.batch, &mut self.next_lsn, salt, frame, &payload);
+        self.push_frame(frame, &marker.encode());
     }
 
     /// Loss markers for refusals that no later accepted record carried (at the end of the
     /// epoch, when every ring is drained, so the producers' counters are final).
-    fn report_trailing_losses(&mut self) {
+    fn report_trailing_refusals(&mut self) {
         for i in 0..self.s.producers.len() {
-            for stream in crate::producer::Stream::ALL {
+            for stream in Stream::ALL {
                 let s = stream as usize;
-                let total = self.s.producers[i].dropped(stream);
-                let missing = total.saturating_sub(self.reported_refused[i][s]);
+                let missing = self.s.producers[i]
+                    .dropped(stream)
+                    .saturating_sub(self.reported_refused[i][s]);
                 if missing > 0 {
-                    let seq = self.next_seq[i][s];
-                    self.push_loss(i as u16, s as u8, missing, seq);
+                    self.push_refused(i as u16, s as u8, missing, self.next_seq[i][s]);
                 }
             }
         }
@@ -346,42 +375,78 @@ impl Writer {
     /// Seals the current segment and opens the next one.
     fn rotate(&mut self) {
         let records = self.segment.as_ref().map_or(0, |s| s.data_records) + self.batch_records;
-        self.push_boundary(FrameKind::Seal, &records.to_le_bytes());
+        let frame = boundary(FrameKind::Seal);
+        let payload = seal_payload(records, 0);
+        self.batch_lsn = encode(
+            &mut self.batch,
+            &mut self.next_lsn,
+            &self.segment,
+            frame,
+            &payload,
+        );
         self.write_batch();
         if self.s.durability.syncs() {
             self.sync();
         }
         self.segment = None;
         self.reopen();
+        self.apply_retention();
     }
 
+    /// Opens a new segment (at most every `REOPEN_BACKOFF` after a failure) and writes the
+    /// loss markers that a failure left pending.
     fn reopen(&mut self) {
-        if let Some(t) = self.last_reopen {
-            if t.elapsed() < REOPEN_BACKOFF {
-                return;
-            }
+        if self
+            .last_reopen
+            .is_some_and(|t| t.elapsed() < REOPEN_BACKOFF)
+        {
+            return;
         }
         self.last_reopen = Some(Instant::now());
         if let Err(e) = self.open_segment() {
-            self.s.shared.fail(&self.s.shared.write_errors, &e);
-        } else {
-            self.last_reopen = None;
+            let shared = self.s.shared.clone();
+            shared.fail(&shared.write_errors, &e);
+            return;
+        }
+        self.last_reopen = None;
+        for (producer, stream, marker) in std::mem::take(&mut self.pending_losses) {
+            self.push_loss(producer, stream, marker);
         }
     }
 
-    /// Writes the batch (if any) and, for `NONE`/`FLUSH`, publishes the watermarks.
+    fn apply_retention(&mut self) {
+        // The active segment counts at its full size: it grows until the next rotation, and
+        // the byte limit must hold until then too.
+        let active = self.segment.as_ref().map_or(0, |s| s.header.index);
+        let (dir, limits, faults) = (&self.s.dir, self.s.retention, self.s.faults.as_deref());
+        match retention::apply(dir, active, self.s.segment_bytes, limits, faults) {
+            Ok(n) => {
+                self.s
+                    .shared
+                    .segments_deleted
+                    .fetch_add(n, Ordering::Relaxed);
+            }
+            Err(e) => {
+                let shared = self.s.shared.clone();
+                shared.fail(&shared.write_errors, &e);
+            }
+        }
+    }
+
+    /// Writes the batch (if any) and, for `NONE`/`FLUSH`, publishes the watermarks. Without a
+    /// usable segment the batch is lost (its frames carry the salt of a segment that failed).
     fn write_batch(&mut self) {
         if self.batch.is_empty() {
             return;
-        }
-        if self.segment.is_none() {
-            self.reopen();
         }
         let result = match &mut self.segment {
             Some(seg) => seg
                 .append(&self.batch)
                 .map(|()| seg.data_records += self.batch_records),
-            None => Err(Error::new(crate::Status::Io, "no segment file is open")),
+            None => Err(Error::new(
+                crate::Status::Io,
+                "no segment file could be opened",
+            )),
         };
         match result {
             Ok(()) => {
@@ -393,20 +458,18 @@ impl Writer {
                 self.epoch_records += self.batch_records;
                 merge(&mut self.written_marks, &mut self.batch_marks);
                 self.written_lsn = self.batch_lsn;
+                self.batch.clear();
+                self.batch_records = 0;
                 if !self.s.durability.syncs() {
-                    self.unsynced = 0;
-                    self.unsynced_since = None;
-                    self.publish_watermarks();
+                    self.covered();
                 }
             }
             Err(e) => {
                 let shared = self.s.shared.clone();
                 shared.fail(&shared.write_errors, &e);
-                self.lose_unsynced();
+                self.lose_pending();
             }
         }
-        self.batch.clear();
-        self.batch_records = 0;
     }
 
     /// `fdatasync` of the current segment, then publication of what it covered.
@@ -414,49 +477,24 @@ impl Writer {
         let Some(seg) = &mut self.segment else { return };
         match seg.sync() {
             Ok(()) => {
-                self.unsynced = 0;
-                self.unsynced_since = None;
-                self.publish_watermarks();
+                self.s.shared.syncs.fetch_add(1, Ordering::Relaxed);
+                self.covered();
             }
             Err(e) => {
                 let shared = self.s.shared.clone();
                 shared.fail(&shared.sync_errors, &e);
-                self.lose_unsynced();
+                self.lose_pending();
             }
         }
     }
 
-    /// After a failed write or sync: nothing written since the last good sync may be counted
-    /// durable. The segment is abandoned (the next write opens a new one), and the producer
-    /// streams involved stop advancing their durable counts.
-    fn lose_unsynced(&mut self) {
-        for (i, (w, b)) in self
-            .written_marks
-            .iter_mut()
-            .zip(&mut self.batch_marks)
-            .enumerate()
-        {
-            for s in 0..2 {
-                if w[s] != 0 || b[s] != 0 {
-                    self.frozen[i][s] = true;
-                }
-            }
-            *w = [0; 2];
-            *b = [0; 2];
-        }
-        // Sync modes lose everything since the last good sync; the others only the batch.
-        let lost = if self.s.durability.syncs() {
-            self.unsynced
-        } else {
-            self.batch_records
-        };
-        self.s.shared.lost.fetch_add(lost, Ordering::Relaxed);
+    /// Everything written so far is durable under the mode: publish the watermarks.
+    fn covered(&mut self) {
         self.unsynced = 0;
         self.unsynced_since = None;
-        self.segment = None;
-    }
-
-    fn publish_watermarks(&mut self) {
+        for first in &mut self.pending_first {
+            *first = [NONE; 2];
+        }
         let streams = self
             .written_marks
             .iter_mut()
@@ -475,6 +513,59 @@ impl Writer {
                 .shared
                 .durable_lsn
                 .store(self.written_lsn, Ordering::Release);
+        }
+    }
+
+    /// After a failed write or sync: everything pending is lost. Freeze the durable counts of
+    /// the streams involved, queue loss markers for their seq ranges, seal the segment as
+    /// suspect (best effort) and abandon it.
+    fn lose_pending(&mut self) {
+        let mut lost = 0;
+        for p in 0..self.pending_first.len() {
+            for s in 0..2 {
+                let first = std::mem::replace(&mut self.pending_first[p][s], NONE);
+                if first == NONE {
+                    continue;
+                }
+                let last = self.next_seq[p][s] - 1;
+                self.frozen[p][s] = true;
+                self.s.producers[p].durable_frozen[s].store(true, Ordering::Release);
+                let count = last - first + 1;
+                lost += count;
+                let marker = LossMarker {
+                    count,
+                    first_seq: first,
+                    last_seq: last,
+                    reason: LossReason::WriteFailed,
+                };
+                self.pending_losses.push((p as u16, s as u8, marker));
+            }
+        }
+        self.s.shared.lost.fetch_add(lost, Ordering::Relaxed);
+        for marks in self
+            .written_marks
+            .iter_mut()
+            .chain(self.batch_marks.iter_mut())
+        {
+            *marks = [0; 2];
+        }
+        self.batch.clear();
+        self.batch_records = 0;
+        self.unsynced = 0;
+        self.unsynced_since = None;
+        if let Some(mut seg) = self.segment.take() {
+            let mut seal = Vec::new();
+            let records = seg.data_records;
+            let payload = seal_payload(records, SEAL_SUSPECT);
+            let frame = FrameHeader {
+                lsn: self.next_lsn,
+                epoch: seg.header.epoch,
+                payload_len: payload.len() as u32,
+                ..boundary(FrameKind::Seal)
+            };
+            self.next_lsn += 1;
+            frame.encode_into(seg.header.salt, &payload, &mut seal);
+            let _ = seg.append(&seal);
         }
     }
 
@@ -504,25 +595,53 @@ impl Writer {
         }
     }
 
-    /// Clean close: the clean-close frame, then a final write and sync in every mode.
+    /// Clean close: trailing loss markers, the clean-close frame, then a final write and sync
+    /// in every mode.
     fn finish(mut self) {
-        self.report_trailing_losses();
-        self.push_boundary(FrameKind::CleanClose, &self.epoch_records.to_le_bytes());
+        self.report_trailing_refusals();
+        self.push_frame(
+            boundary(FrameKind::CleanClose),
+            &self.epoch_records.to_le_bytes(),
+        );
         self.write_batch();
         self.sync();
     }
 }
 
-/// Encodes a frame at the end of `batch` with the next LSN; returns that LSN.
-fn append(
+/// The header of a frame that belongs to no producer.
+fn boundary(kind: FrameKind) -> FrameHeader {
+    FrameHeader {
+        timestamp_ns: crate::clock::monotonic_ns(),
+        producer: NO_PRODUCER,
+        stream: NO_STREAM,
+        kind: kind as u8,
+        ..FrameHeader::default()
+    }
+}
+
+fn seal_payload(records: u64, flags: u32) -> [u8; 16] {
+    let mut p = [0u8; 16];
+    p[..8].copy_from_slice(&records.to_le_bytes());
+    p[8..12].copy_from_slice(&flags.to_le_bytes());
+    p
+}
+
+/// Encodes a frame at the end of `batch` with the next LSN and the open segment's epoch and
+/// salt; returns the LSN.
+fn encode(
     batch: &mut Vec<u8>,
     next_lsn: &mut u64,
-    salt: u64,
+    segment: &Option<SegmentFile>,
     mut frame: FrameHeader,
     payload: &[u8],
 ) -> u64 {
     frame.lsn = *next_lsn;
     *next_lsn += 1;
+    frame.payload_len = payload.len() as u32;
+    let (salt, epoch) = segment
+        .as_ref()
+        .map_or((0, frame.epoch), |s| (s.header.salt, s.header.epoch));
+    frame.epoch = epoch;
     frame.encode_into(salt, payload, batch);
     frame.lsn
 }
@@ -530,11 +649,11 @@ fn append(
 /// Raises `into` by `from` and clears `from`.
 fn merge(into: &mut Marks, from: &mut Marks) {
     for (a, b) in into.iter_mut().zip(from.iter_mut()) {
-        for s in 0..2 {
-            if b[s] != 0 {
-                a[s] = b[s];
+        for (a, b) in a.iter_mut().zip(b.iter_mut()) {
+            if *b != 0 {
+                *a = *b;
             }
-            b[s] = 0;
+            *b = 0;
         }
     }
 }

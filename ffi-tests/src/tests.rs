@@ -45,8 +45,11 @@ fn config_layout_agrees() {
         batch_records,
         batch_interval_us,
         segment_bytes,
+        retention_segments,
+        retention_bytes,
+        retention_age_s,
     });
-    assert_eq!(n, 12);
+    assert_eq!(n, 15);
 }
 
 #[test]
@@ -70,6 +73,23 @@ fn stats_layout_agrees() {
 #[test]
 fn record_layout_agrees() {
     same_layout!(rtlog_record { lsn, seq, timestamp_ns, epoch, producer, r#type as type_, stream, payload, len });
+}
+
+#[test]
+fn reader_structs_layout_agrees() {
+    same_layout!(rtlog_reader_options {
+        struct_size, stream, from_wall_ns, to_wall_ns, lsn_from, lsn_to, producer, r#type as type_,
+    });
+    same_layout!(rtlog_reader_counts {
+        records,
+        matched,
+        segments,
+        bad_segments,
+        corrupt_regions,
+        torn_bytes,
+        epochs,
+        crashed_epochs,
+    });
 }
 
 #[test]

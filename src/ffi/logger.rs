@@ -28,26 +28,37 @@ type Handle = Arc<Logger>;
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_config_init(cfg: *mut rtlog_config) {
     super::boundary::guard_void(|| {
-        let d = Config::default();
         // SAFETY: a non-NULL cfg points to a writable rtlog_config (the caller's contract).
         if let Some(cfg) = unsafe { cfg.as_mut() } {
-            *cfg = rtlog_config {
-                struct_size: std::mem::size_of::<rtlog_config>() as u32,
-                dir: std::ptr::null(),
-                max_producers: d.max_producers,
-                max_record_size: d.max_record_size,
-                critical_depth: d.critical_depth,
-                normal_depth: d.normal_depth,
-                dispatch_budget: d.dispatch_budget,
-                dispatch_period_us: d.dispatch_period_us,
-                durability: RawDurability(d.durability as u32),
-                batch_records: d.batch_records,
-                batch_interval_us: d.batch_interval_us,
-                segment_bytes: d.segment_bytes,
-            };
+            *cfg = default_config();
         }
     })
 }
+
+fn default_config() -> rtlog_config {
+    let d = Config::default();
+    rtlog_config {
+        struct_size: std::mem::size_of::<rtlog_config>() as u32,
+        dir: std::ptr::null(),
+        max_producers: d.max_producers,
+        max_record_size: d.max_record_size,
+        critical_depth: d.critical_depth,
+        normal_depth: d.normal_depth,
+        dispatch_budget: d.dispatch_budget,
+        dispatch_period_us: d.dispatch_period_us,
+        durability: RawDurability(d.durability as u32),
+        batch_records: d.batch_records,
+        batch_interval_us: d.batch_interval_us,
+        segment_bytes: d.segment_bytes,
+        retention_segments: d.retention_segments,
+        retention_bytes: d.retention_bytes,
+        retention_age_s: d.retention_age_s,
+    }
+}
+
+/// Bytes of the first published `rtlog_config` (through `segment_bytes`): the smallest
+/// struct_size accepted. Fields after it take their defaults when a caller's struct ends first.
+const CONFIG_V1_SIZE: usize = std::mem::offset_of!(rtlog_config, segment_bytes) + 8;
 
 /// Creates a logger (INIT phase): validates every field of *cfg, creates the directory (mode
 /// 0750) if missing, locks it against other loggers, recovers an existing log in it (a torn
@@ -83,17 +94,25 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
     let ours = std::mem::size_of::<rtlog_config>();
     // SAFETY: struct_size is the first field of every version of the struct.
     let size = unsafe { cfg.cast::<u32>().read_unaligned() } as usize;
-    if size != ours {
+    if !(CONFIG_V1_SIZE..=ours).contains(&size) {
         return Err(Error::new(
             Status::Config,
             format!(
-                "struct_size = {size}, expected {ours}: initialise the struct with rtlog_config_init \
-                 and build against the header of this library version"
+                "struct_size = {size} is not a size of rtlog_config known to this library \
+                 ({CONFIG_V1_SIZE}..={ours}): initialise the struct with rtlog_config_init"
             ),
         ));
     }
-    // SAFETY: struct_size equals our size, so the caller's struct holds all our fields.
-    let c = unsafe { cfg.read_unaligned() };
+    let mut c = default_config();
+    // SAFETY: the caller's struct has `size` readable bytes, and `c` has at least that many;
+    // every field is plain data for which any bit pattern is valid (the enum is a raw u32).
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            cfg.cast::<u8>(),
+            (&mut c as *mut rtlog_config).cast::<u8>(),
+            size,
+        )
+    };
     if c.dir.is_null() {
         return Err(Error::new(
             Status::Config,
@@ -123,6 +142,9 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
         batch_records: c.batch_records,
         batch_interval_us: c.batch_interval_us,
         segment_bytes: c.segment_bytes,
+        retention_segments: c.retention_segments,
+        retention_bytes: c.retention_bytes,
+        retention_age_s: c.retention_age_s,
     })
 }
 
@@ -257,6 +279,9 @@ pub unsafe extern "C" fn rtlog_get_stats(
             write_errors: s.write_errors,
             sync_errors: s.sync_errors,
             recovered_torn_bytes: s.recovered_torn_bytes,
+            syncs: s.syncs,
+            segments_deleted: s.segments_deleted,
+            last_errno: s.last_errno,
         };
         Ok(rtlog_status::RTLOG_OK)
     })

@@ -157,6 +157,12 @@ pub struct rtlog_config {
     pub batch_interval_us: u32,
     /// Rotate segment files at this size in bytes (default 64 MiB; 65536..=2^40).
     pub segment_bytes: u64,
+    /// Retention: keep at most this many segment files, the active one included (default 0: unlimited; else >= 2).
+    pub retention_segments: u32,
+    /// Retention: keep at most this many bytes of segments (default 0: unlimited; else >= 2 * segment_bytes).
+    pub retention_bytes: u64,
+    /// Retention: delete closed segments last written longer ago than this many seconds (default 0: unlimited).
+    pub retention_age_s: u64,
 }
 
 /// A statistics snapshot, filled by rtlog_get_stats. Arrays are indexed by rtlog_stream.
@@ -187,6 +193,12 @@ pub struct rtlog_stats {
     pub sync_errors: u64,
     /// Bytes of a torn tail cut by recovery at rtlog_init.
     pub recovered_torn_bytes: u64,
+    /// Successful fdatasync calls of segment files.
+    pub syncs: u64,
+    /// Segment files deleted by retention.
+    pub segments_deleted: u64,
+    /// errno of the last failed write or sync (0: none).
+    pub last_errno: i32,
 }
 
 /// One record read back from a log. payload points into the reader and stays valid until the
@@ -212,4 +224,49 @@ pub struct rtlog_record {
     pub payload: *const u8,
     /// Payload length.
     pub len: u32,
+}
+
+/// Filters for rtlog_reader_open_opts. Fill it with rtlog_reader_options_init (which matches
+/// everything), then narrow it. struct_size works as in rtlog_config.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rtlog_reader_options {
+    /// sizeof(rtlog_reader_options), set by rtlog_reader_options_init.
+    pub struct_size: u32,
+    /// Only records of this stream (an rtlog_stream value), or -1 for both.
+    pub stream: i32,
+    /// Only records published at or after this wall-clock time (ns since the Unix epoch); 0: no bound.
+    pub from_wall_ns: u64,
+    /// Only records published at or before this wall-clock time; UINT64_MAX: no bound.
+    pub to_wall_ns: u64,
+    /// Only records with an LSN at or above this (0: no bound).
+    pub lsn_from: u64,
+    /// Only records with an LSN at or below this (UINT64_MAX: no bound).
+    pub lsn_to: u64,
+    /// Only records of the producer with this name, or NULL for all. Copied at open.
+    pub producer: *const c_char,
+    /// Only records of this type, or -1 for all types (0..=65535 selects one).
+    pub r#type: i32,
+}
+
+/// What a reader has seen so far, filled by rtlog_reader_stats (the struct is named apart from the function, which C requires).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rtlog_reader_counts {
+    /// Valid data records read (matching the filters or not).
+    pub records: u64,
+    /// Records returned by rtlog_reader_next (those matching the filters).
+    pub matched: u64,
+    /// Segment files read.
+    pub segments: u64,
+    /// Segment files skipped because their header is invalid.
+    pub bad_segments: u64,
+    /// Damaged regions skipped inside segments (each followed by a valid record).
+    pub corrupt_regions: u64,
+    /// Bytes after the last valid record of segments (torn tails).
+    pub torn_bytes: u64,
+    /// Epochs seen.
+    pub epochs: u64,
+    /// Epochs without a clean-close record: crashed (or, for the last, still being written).
+    pub crashed_epochs: u64,
 }
