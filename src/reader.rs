@@ -38,6 +38,8 @@ pub struct ReaderStats {
     pub segments: u64,
     /// Segment files skipped because their header is invalid.
     pub bad_segments: u64,
+    /// Segments listed at open but deleted (by retention) before the reader reached them.
+    pub vanished_segments: u64,
     /// Damaged regions skipped inside segments.
     pub corrupt_regions: u64,
     /// Bytes after the last valid frame of segments (torn tails).
@@ -333,6 +335,11 @@ impl Reader {
                             what: format!("bad segment header: {e}"),
                         },
                     );
+                }
+                // Deleted by retention since the directory was listed: the log now starts
+                // later; nothing was damaged.
+                Err(OpenError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                    self.stats.vanished_segments += 1;
                 }
                 Err(OpenError::Io(e)) => {
                     return Err(Error::io(format!("opening {}", path.display()), e))
