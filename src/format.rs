@@ -178,20 +178,17 @@ impl SegmentHeader {
         b
     }
 
-    /// The total header length announced by the first 16 bytes (checks magic and version).
+    /// The total header length announced by the first 16 bytes (checks magic and length).
+    ///
+    /// Every format version keeps the magic, the version, `header_len` and the trailing CRC at
+    /// their places, so any version's header can be length-checked and CRC-checked before its
+    /// version is trusted: a damaged version field is damage, not a newer format.
     pub fn peek_len(prefix: &[u8]) -> Result<usize, DecodeError> {
         if prefix.len() < 16 {
             return Err(DecodeError::Truncated);
         }
         if prefix[..8] != SEGMENT_MAGIC {
             return Err(DecodeError::BadMagic);
-        }
-        let major = u16_at(prefix, 8);
-        if major > FORMAT_MAJOR {
-            return Err(DecodeError::NewerVersion(major));
-        }
-        if major == 0 {
-            return Err(DecodeError::BadField("format version"));
         }
         let len = u32_at(prefix, 12) as usize;
         if !(SEGMENT_FIXED_BYTES + 8..=MAX_HEADER_BYTES).contains(&len) || len % ALIGN != 0 {
@@ -209,6 +206,11 @@ impl SegmentHeader {
         let b = &bytes[..len];
         if crc32fast::hash(&b[..len - 8]) != u32_at(b, len - 8) {
             return Err(DecodeError::BadCrc);
+        }
+        match u16_at(b, 8) {
+            0 => return Err(DecodeError::BadField("format version")),
+            major if major > FORMAT_MAJOR => return Err(DecodeError::NewerVersion(major)),
+            _ => {}
         }
         let count = u32_at(b, 76) as usize;
         let mut producers = Vec::with_capacity(count.min(4096));
@@ -391,6 +393,33 @@ impl LossMarker {
     }
 }
 
+/// Reads and decodes only the header of the segment file at `path`.
+pub fn read_segment_header(
+    path: &std::path::Path,
+) -> std::io::Result<Result<SegmentHeader, DecodeError>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut prefix = [0u8; 16];
+    let mut have = 0;
+    while have < 16 {
+        match f.read(&mut prefix[have..])? {
+            0 => return Ok(Err(DecodeError::Truncated)),
+            n => have += n,
+        }
+    }
+    let len = match SegmentHeader::peek_len(&prefix) {
+        Ok(len) => len,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut bytes = prefix.to_vec();
+    bytes.resize(len, 0);
+    match f.read_exact(&mut bytes[16..]) {
+        Ok(()) => Ok(SegmentHeader::decode(&bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(Err(DecodeError::Truncated)),
+        Err(e) => Err(e),
+    }
+}
+
 /// File name of segment `index`.
 pub fn segment_file_name(index: u64) -> String {
     format!("seg-{index:010}.rtlog")
@@ -444,8 +473,13 @@ mod tests {
                 "flip at byte {i} went unnoticed"
             );
         }
+        // A newer version is recognised only under a valid CRC; otherwise it is damage.
         let mut newer = bytes.clone();
         newer[8..10].copy_from_slice(&(FORMAT_MAJOR + 1).to_le_bytes());
+        assert_eq!(SegmentHeader::decode(&newer), Err(DecodeError::BadCrc));
+        let n = newer.len();
+        let crc = crc32fast::hash(&newer[..n - 8]);
+        newer[n - 8..n - 4].copy_from_slice(&crc.to_le_bytes());
         assert_eq!(
             SegmentHeader::decode(&newer),
             Err(DecodeError::NewerVersion(FORMAT_MAJOR + 1))

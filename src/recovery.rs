@@ -6,7 +6,8 @@
 //! valid frame that no valid frame follows) is truncated so that readers see a clean end; damage
 //! followed by valid frames is left in place for the reader to skip and report.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Status};
+use crate::format::{self, DecodeError};
 use crate::reader::list_segments;
 use crate::scan::{ScanItem, SegmentScan};
 use std::fs::OpenOptions;
@@ -41,6 +42,23 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
         torn_bytes: 0,
         previous_clean: true,
     };
+    // A log holding a segment of a newer format must not be appended to: this version could
+    // neither read it nor continue its numbering.
+    for (_, path) in &segments {
+        let header = format::read_segment_header(path)
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        if let Err(DecodeError::NewerVersion(v)) = header {
+            return Err(Error::new(
+                Status::Corrupt,
+                format!(
+                    "{}: format version {v} is newer than this library's {}; refusing to append \
+                     to the log (use a newer rtlog, or another directory)",
+                    path.display(),
+                    format::FORMAT_MAJOR
+                ),
+            ));
+        }
+    }
     // The newest segment with a readable header tells where the log ends.
     for (i, (_, path)) in segments.iter().enumerate().rev() {
         let Ok(mut scan) = SegmentScan::open(path) else {
