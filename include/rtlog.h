@@ -204,11 +204,11 @@ typedef struct rtlog_config {
      */
     rtlog_durability durability;
     /**
-     * FSYNC_BATCH: sync after this many records (default 512; >= 1)...
+     * FSYNC_BATCH: sync after this many records (default 512; 1..=16777216)...
      */
     uint32_t batch_records;
     /**
-     * ...or this long after the first unsynced record, whichever first (default 1000; >= 1).
+     * ...or this long after the first unsynced record, whichever first (default 1000; 1..=60000000).
      */
     uint32_t batch_interval_us;
     /**
@@ -227,6 +227,10 @@ typedef struct rtlog_config {
      * Retention: delete closed segments last written longer ago than this many seconds (default 0: unlimited).
      */
     uint64_t retention_age_s;
+    /**
+     * 1: reserve each segment's space with fallocate when it is created, so a full disk shows at rotation rather than mid-segment (default 0). Other values: RTLOG_ERR_CONFIG.
+     */
+    uint32_t preallocate;
 } rtlog_config;
 
 /**

@@ -76,6 +76,8 @@ pub struct Config {
     pub batch_interval_us: u32,
     /// Rotate segment files at this size.
     pub segment_bytes: u64,
+    /// Reserve each segment's space with `fallocate` when it is created.
+    pub preallocate: bool,
     /// Retention: keep at most this many segments (0: unlimited).
     pub retention_segments: u32,
     /// Retention: keep at most this many bytes of segments (0: unlimited).
@@ -98,6 +100,7 @@ impl Default for Config {
             batch_records: 512,
             batch_interval_us: 1000,
             segment_bytes: 64 << 20,
+            preallocate: false,
             retention_segments: 0,
             retention_bytes: 0,
             retention_age_s: 0,

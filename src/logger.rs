@@ -87,7 +87,8 @@ pub struct Logger {
     gate: Arc<Gate>,
     state: AtomicU8,
     recovered: Recovered,
-    _lock: DirLock,
+    /// Held from `init` until `shutdown` ends, so a stopped logger does not block the next one.
+    lock: Mutex<Option<DirLock>>,
     dispatcher: Dispatcher,
     /// INIT-only state; also serialises `start` and `shutdown` against each other.
     lifecycle: Mutex<Lifecycle>,
@@ -140,7 +141,7 @@ impl Logger {
             gate: Arc::new(Gate::new()),
             state: AtomicU8::new(State::Init as u8),
             recovered,
-            _lock: lock,
+            lock: Mutex::new(Some(lock)),
             lifecycle: Mutex::new(Lifecycle {
                 producers: Vec::new(),
                 handles: Vec::new(),
@@ -248,6 +249,7 @@ impl Logger {
             batch_records: c.batch_records,
             batch_interval: Duration::from_micros(c.batch_interval_us.into()),
             segment_bytes: c.segment_bytes,
+            preallocate: c.preallocate,
             retention: crate::retention::Limits {
                 segments: c.retention_segments,
                 bytes: c.retention_bytes,
@@ -439,6 +441,7 @@ impl Logger {
         match self.gate.close(active) {
             PHASE_INIT => {
                 self.state.store(State::Stopped as u8, Ordering::Release);
+                self.lock.lock().take();
                 return Ok(());
             }
             PHASE_CLOSED => {
@@ -474,6 +477,7 @@ impl Logger {
             None => true,
         };
         self.state.store(State::Stopped as u8, Ordering::Release);
+        self.lock.lock().take();
         if !joined {
             return Err(Error::new(Status::Internal, "the writer thread panicked"));
         }

@@ -31,10 +31,16 @@ pub struct SegmentFile {
 impl SegmentFile {
     /// Creates `dir/seg-<index>.rtlog` (it must not exist), writes the header, and syncs the
     /// file and the directory so that the new segment survives a crash.
+    ///
+    /// With `preallocate > 0`, that many bytes of disk space are reserved first
+    /// (`fallocate(FALLOC_FL_KEEP_SIZE)`: the file's size does not change, so readers see no
+    /// zero tail), so a full disk shows up when a segment is opened rather than in the middle of
+    /// it, and the segment's blocks are allocated together.
     pub fn create(
         dir: &Path,
         header: SegmentHeader,
         faults: Option<Arc<FaultInjector>>,
+        preallocate: u64,
     ) -> Result<SegmentFile> {
         let path = dir.join(format::segment_file_name(header.index));
         let context = || format!("creating segment {}", path.display());
@@ -46,6 +52,26 @@ impl SegmentFile {
             .custom_flags(libc::O_CLOEXEC)
             .open(&path)
             .map_err(|e| Error::io(format!("creating segment {}", path.display()), e))?;
+        if preallocate > 0 {
+            // SAFETY: `file` is an open descriptor; fallocate does not touch our memory.
+            let r = unsafe {
+                libc::fallocate(
+                    file.as_raw_fd(),
+                    libc::FALLOC_FL_KEEP_SIZE,
+                    0,
+                    preallocate as i64,
+                )
+            };
+            let e = std::io::Error::last_os_error();
+            // A file system without fallocate just does without preallocation.
+            if r != 0 && e.raw_os_error() != Some(libc::EOPNOTSUPP) {
+                let _ = std::fs::remove_file(&path);
+                return Err(Error::io(
+                    format!("preallocating {preallocate} bytes for {}", path.display()),
+                    e,
+                ));
+            }
+        }
         let bytes = header.encode();
         file.write_all(&bytes)
             .map_err(|e| Error::io(format!("writing header of {}", path.display()), e))?;
@@ -80,6 +106,13 @@ impl SegmentFile {
             return Err(Error::io(context(), std::io::Error::last_os_error()));
         }
         Ok(())
+    }
+
+    /// Gives back preallocated space past the end of the data (at close).
+    pub fn release_unused(&mut self) -> Result<()> {
+        self.file
+            .set_len(self.size)
+            .map_err(|e| Error::io(format!("truncating {} to its data", self.path.display()), e))
     }
 
     /// The file's path.
@@ -124,6 +157,9 @@ pub fn sync_dir(dir: &Path, faults: Option<&FaultInjector>) -> Result<()> {
     Ok(())
 }
 
+/// How long `DirLock::acquire` waits for a lock held elsewhere.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// An exclusive advisory lock on the log directory, held while a logger uses it.
 pub struct DirLock {
     _file: File,
@@ -141,16 +177,27 @@ impl DirLock {
             .custom_flags(libc::O_CLOEXEC)
             .open(&path)
             .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        // SAFETY: `file` is an open descriptor; flock does not touch memory.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        // Another thread of this process may be between fork and exec of a child, which then
+        // shares the descriptor (and so the lock) for a moment after the previous logger on
+        // this directory released it; retry briefly before calling the directory busy.
+        let deadline = std::time::Instant::now() + LOCK_PATIENCE;
+        loop {
+            // SAFETY: `file` is an open descriptor; flock does not touch memory.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                break;
+            }
             let e = std::io::Error::last_os_error();
-            return Err(Error::io(
-                format!(
-                    "log directory {} is in use by another logger",
-                    dir.display()
-                ),
-                e,
-            ));
+            if e.raw_os_error() != Some(libc::EWOULDBLOCK) || std::time::Instant::now() >= deadline
+            {
+                return Err(Error::io(
+                    format!(
+                        "log directory {} is in use by another logger",
+                        dir.display()
+                    ),
+                    e,
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
         }
         Ok(DirLock { _file: file })
     }

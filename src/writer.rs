@@ -97,6 +97,7 @@ pub(crate) struct WriterSetup {
     pub(crate) batch_records: u32,
     pub(crate) batch_interval: Duration,
     pub(crate) segment_bytes: u64,
+    pub(crate) preallocate: bool,
     pub(crate) retention: Limits,
     pub(crate) max_payload: u32,
     pub(crate) epoch: u32,
@@ -205,10 +206,17 @@ impl Writer {
         };
         // Advance first: a failed create may leave a file behind that must not be reused.
         self.next_segment += 1;
+        let preallocate = if self.s.preallocate {
+            self.s.segment_bytes
+        } else {
+            0
+        };
+        let faults = self.s.faults.clone();
         self.segment = Some(SegmentFile::create(
             &self.s.dir,
             header,
-            self.s.faults.clone(),
+            faults,
+            preallocate,
         )?);
         Ok(())
     }
@@ -387,6 +395,11 @@ impl Writer {
         self.write_batch();
         if self.s.durability.syncs() {
             self.sync();
+        }
+        if self.s.preallocate {
+            if let Some(seg) = &mut self.segment {
+                let _ = seg.release_unused();
+            }
         }
         self.segment = None;
         self.reopen();
@@ -605,6 +618,14 @@ impl Writer {
         );
         self.write_batch();
         self.sync();
+        if self.s.preallocate {
+            if let Some(seg) = &mut self.segment {
+                if let Err(e) = seg.release_unused() {
+                    let shared = self.s.shared.clone();
+                    shared.fail(&shared.write_errors, &e);
+                }
+            }
+        }
     }
 }
 

@@ -188,3 +188,23 @@ fn refused_records_leave_loss_markers_in_place() {
         ["d0", "d1", "d2", "d3", "lost3@4", "d4", "d5", "d6", "d7", "lost2@8"]
     );
 }
+
+#[test]
+fn one_live_logger_per_directory() {
+    let dir = TempDir::new("lock");
+    let (first, _) = start(config(&dir), &["p"]);
+    let err = rtlog::Logger::init(config(&dir))
+        .err()
+        .expect("a second live logger is refused");
+    assert_eq!(err.status, Status::Io);
+    assert!(
+        err.message.contains("in use by another logger"),
+        "{}",
+        err.message
+    );
+    // Once shut down (even before it is dropped), the directory is free again.
+    first.shutdown().unwrap();
+    let (second, _) = start(config(&dir), &["p"]);
+    assert_eq!(second.stats().epoch, 2);
+    second.shutdown().unwrap();
+}

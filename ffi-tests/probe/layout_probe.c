@@ -19,6 +19,7 @@ int64_t rtlog_probe_layout(const char *name, int what) {
     FIELD(rtlog_config, batch_records) FIELD(rtlog_config, batch_interval_us)
     FIELD(rtlog_config, segment_bytes) FIELD(rtlog_config, retention_segments)
     FIELD(rtlog_config, retention_bytes) FIELD(rtlog_config, retention_age_s)
+    FIELD(rtlog_config, preallocate)
     STRUCT(rtlog_stats)
     FIELD(rtlog_stats, published) FIELD(rtlog_stats, dropped) FIELD(rtlog_stats, dispatched)
     FIELD(rtlog_stats, persisted) FIELD(rtlog_stats, bytes_written) FIELD(rtlog_stats, durable_lsn)

@@ -48,8 +48,9 @@ fn config_layout_agrees() {
         retention_segments,
         retention_bytes,
         retention_age_s,
+        preallocate,
     });
-    assert_eq!(n, 15);
+    assert_eq!(n, 16);
 }
 
 #[test]

@@ -53,6 +53,7 @@ fn default_config() -> rtlog_config {
         retention_segments: d.retention_segments,
         retention_bytes: d.retention_bytes,
         retention_age_s: d.retention_age_s,
+        preallocate: u32::from(d.preallocate),
     }
 }
 
@@ -145,6 +146,16 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
         retention_segments: c.retention_segments,
         retention_bytes: c.retention_bytes,
         retention_age_s: c.retention_age_s,
+        preallocate: match c.preallocate {
+            0 => false,
+            1 => true,
+            v => {
+                return Err(Error::new(
+                    Status::Config,
+                    format!("preallocate = {v} is not 0 or 1"),
+                ))
+            }
+        },
     })
 }
 

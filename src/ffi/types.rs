@@ -151,9 +151,9 @@ pub struct rtlog_config {
     pub dispatch_period_us: u32,
     /// Durability policy (default RTLOG_DURABILITY_FSYNC_BATCH).
     pub durability: RawDurability,
-    /// FSYNC_BATCH: sync after this many records (default 512; >= 1)...
+    /// FSYNC_BATCH: sync after this many records (default 512; 1..=16777216)...
     pub batch_records: u32,
-    /// ...or this long after the first unsynced record, whichever first (default 1000; >= 1).
+    /// ...or this long after the first unsynced record, whichever first (default 1000; 1..=60000000).
     pub batch_interval_us: u32,
     /// Rotate segment files at this size in bytes (default 64 MiB; 65536..=2^40).
     pub segment_bytes: u64,
@@ -163,6 +163,8 @@ pub struct rtlog_config {
     pub retention_bytes: u64,
     /// Retention: delete closed segments last written longer ago than this many seconds (default 0: unlimited).
     pub retention_age_s: u64,
+    /// 1: reserve each segment's space with fallocate when it is created, so a full disk shows at rotation rather than mid-segment (default 0). Other values: RTLOG_ERR_CONFIG.
+    pub preallocate: u32,
 }
 
 /// A statistics snapshot, filled by rtlog_get_stats. Arrays are indexed by rtlog_stream.

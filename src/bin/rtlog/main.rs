@@ -1,5 +1,64 @@
-//! `rtlog`: inspect, verify, dump and follow rtlog logs (placeholder until the CLI lands).
+//! `rtlog`: inspect, verify, dump and follow rtlog write-ahead logs (non-RT; a reading tool
+//! built on `rtlog::reader`, `rtlog::scan` and `rtlog::format`, never on the writer).
+//!
+//! Exit codes: 0 success, 1 damage found (`verify`), 2 usage or I/O errors. Each subcommand
+//! lives in its own module; the shared pieces are the directory checks ([`logdir`]), record
+//! lines ([`record`]), time ([`time`]) and JSON ([`json`]) text, and stdout handling
+//! ([`output`]).
+
+mod dump;
+mod error;
+mod inspect;
+mod interrupt;
+mod json;
+mod logdir;
+mod output;
+mod progress;
+mod record;
+mod tail;
+mod time;
+mod verify;
+
+use clap::{Parser, Subcommand};
+
+/// Inspect, verify, dump and follow rtlog logs.
+///
+/// A log is a directory of segment files (seg-NNNNNNNNNN.rtlog). Every subcommand only reads
+/// it, so it is safe to run on a log that a program is writing.
+///
+/// Exit codes: 0 ok, 1 damage found (verify), 2 usage or I/O error.
+#[derive(Parser)]
+#[command(name = "rtlog", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Inspect(inspect::Args),
+    Verify(verify::Args),
+    Dump(dump::Args),
+    Tail(tail::Args),
+}
+
 fn main() {
-    eprintln!("rtlog: the command-line tool is being written");
-    std::process::exit(2);
+    // clap prints usage errors itself and exits with 2, `--help` with 0.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Dump(args) => dump::run(&args),
+        Command::Tail(args) => tail::run(&args),
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(message) = &e.message {
+                error::warn(message);
+            }
+            e.code
+        }
+    };
+    std::process::exit(code);
 }

@@ -1,0 +1,198 @@
+//! One data record as a line of text or JSON (shared by `dump` and `tail`), and the producer
+//! names a segment header gives to producer ids.
+
+use crate::json;
+use crate::time::format_utc;
+use rtlog::format::SegmentHeader;
+use std::fmt::Write;
+
+/// A data record with everything a line shows.
+pub struct Line<'a> {
+    pub lsn: u64,
+    pub epoch: u32,
+    /// Wall-clock ns, from the segment's clock anchor.
+    pub wall_ns: u64,
+    pub producer_id: u16,
+    /// `None`: the id is missing from the segment's producer table.
+    pub producer: Option<&'a str>,
+    pub stream: u8,
+    pub record_type: u16,
+    pub seq: u64,
+    pub payload: &'a [u8],
+}
+
+/// `critical`, `normal`, or the number for a value the format does not define.
+pub fn stream_name(stream: u8) -> String {
+    match stream {
+        0 => "critical".into(),
+        1 => "normal".into(),
+        s => s.to_string(),
+    }
+}
+
+impl Line<'_> {
+    /// Appends `lsn=… epoch=… time=… producer=… stream=… type=… seq=… len=… payload=…\n`.
+    pub fn push_text(&self, out: &mut String) {
+        // Writing to a String cannot fail.
+        let _ = write!(
+            out,
+            "lsn={} epoch={} time={} producer=",
+            self.lsn,
+            self.epoch,
+            format_utc(self.wall_ns)
+        );
+        match self.producer {
+            Some(name) if is_bare(name) => out.push_str(name),
+            // Quoted with JSON escapes, so a name with spaces or `=` cannot shift the fields.
+            Some(name) => json::push_str(out, name),
+            None => {
+                let _ = write!(out, "#{}", self.producer_id);
+            }
+        }
+        let _ = write!(
+            out,
+            " stream={} type={} seq={} len={} payload=",
+            stream_name(self.stream),
+            self.record_type,
+            self.seq,
+            self.payload.len()
+        );
+        push_hex(out, self.payload);
+        out.push('\n');
+    }
+
+    /// Appends one JSON object and a newline (JSON Lines).
+    pub fn push_json(&self, out: &mut String) {
+        let _ = write!(
+            out,
+            "{{\"lsn\":{},\"epoch\":{},\"time\":\"{}\",\"time_ns\":{},\"producer\":",
+            self.lsn,
+            self.epoch,
+            format_utc(self.wall_ns),
+            self.wall_ns
+        );
+        match self.producer {
+            Some(name) => json::push_str(out, name),
+            None => out.push_str("null"),
+        }
+        let _ = write!(
+            out,
+            ",\"producer_id\":{},\"stream\":\"{}\",\"type\":{},\"seq\":{},\"len\":{},\"payload_hex\":\"",
+            self.producer_id,
+            stream_name(self.stream),
+            self.record_type,
+            self.seq,
+            self.payload.len()
+        );
+        push_hex(out, self.payload);
+        out.push_str("\"}\n");
+    }
+}
+
+/// A name that needs no quotes: printable, no spaces, quotes, backslashes or `=`, and not
+/// starting with `#` (which marks an unknown id).
+fn is_bare(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('#')
+        && name
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '"' | '\\' | '='))
+}
+
+/// Appends lowercase hex.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+}
+
+/// Producer names of one segment, by id; rebuilt only when the segment changes.
+#[derive(Default)]
+pub struct Names {
+    /// (segment index, salt) of the segment the table came from; the salt tells apart two
+    /// files that claim the same index.
+    key: Option<(u64, u64)>,
+    by_id: Vec<Option<String>>,
+}
+
+impl Names {
+    /// The table of `header`.
+    pub fn of(header: &SegmentHeader) -> Names {
+        let mut names = Names::default();
+        names.refresh(header);
+        names
+    }
+
+    /// Switches to `header`'s table if it is another segment's.
+    pub fn refresh(&mut self, header: &SegmentHeader) {
+        let key = Some((header.index, header.salt));
+        if self.key == key {
+            return;
+        }
+        self.key = key;
+        self.by_id.clear();
+        for (id, name) in &header.producers {
+            let i = usize::from(*id);
+            if self.by_id.len() <= i {
+                self.by_id.resize(i + 1, None);
+            }
+            self.by_id[i] = Some(name.clone());
+        }
+    }
+
+    /// The name of producer `id`, if the table has it.
+    pub fn get(&self, id: u16) -> Option<&str> {
+        self.by_id.get(usize::from(id))?.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(producer: Option<&str>) -> Line<'_> {
+        Line {
+            lsn: 7,
+            epoch: 2,
+            wall_ns: 1_795_341_600_000_000_001,
+            producer_id: 3,
+            producer,
+            stream: 1,
+            record_type: 42,
+            seq: 5,
+            payload: &[0x00, 0xab, 0xff],
+        }
+    }
+
+    #[test]
+    fn text_lines_show_every_field() {
+        let mut s = String::new();
+        line(Some("arm")).push_text(&mut s);
+        assert_eq!(
+            s,
+            "lsn=7 epoch=2 time=2026-11-22T10:00:00.000000001Z producer=arm stream=normal \
+             type=42 seq=5 len=3 payload=00abff\n"
+        );
+        s.clear();
+        line(Some("left arm")).push_text(&mut s);
+        assert!(s.contains(" producer=\"left arm\" "), "{s}");
+        s.clear();
+        line(None).push_text(&mut s);
+        assert!(s.contains(" producer=#3 "), "{s}");
+    }
+
+    #[test]
+    fn json_lines_escape_names() {
+        let mut s = String::new();
+        line(Some("a\"b")).push_json(&mut s);
+        assert_eq!(
+            s,
+            "{\"lsn\":7,\"epoch\":2,\"time\":\"2026-11-22T10:00:00.000000001Z\",\
+             \"time_ns\":1795341600000000001,\"producer\":\"a\\\"b\",\"producer_id\":3,\
+             \"stream\":\"normal\",\"type\":42,\"seq\":5,\"len\":3,\"payload_hex\":\"00abff\"}\n"
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! `rtlog tail [-f]`: the last records of a log, then (with `-f`) new ones as they are written.
+//!
+//! Following polls every [`POLL`]: it lists the directory, and rescans the segment it is on
+//! only when that segment's size changed, then any newer segments. A rescan reads the segment
+//! from its start with `SegmentScan` and prints only frames above the highest LSN already
+//! seen, so damage and torn tails are handled exactly as the reader handles them, and a frame
+//! that was half-written at one poll is printed whole at the next.
+//!
+//! Cost: while a log is being written, each poll rereads the current segment up to its end
+//! (at most `segment_bytes`, from the page cache), so a busy log with large segments costs a
+//! scan of up to one segment per 100 ms; an idle log costs one `readdir` and one `stat` per
+//! poll. Resuming at a byte offset would make it proportional to the new bytes only, but
+//! `SegmentScan` cannot start at an offset yet.
+
+use crate::error::CliError;
+use crate::interrupt;
+use crate::logdir::{self, SegmentFile};
+use crate::output::Out;
+use crate::record::{Line, Names};
+use rtlog::format::FrameKind;
+use rtlog::scan::{OpenError, ScanItem, SegmentScan};
+use std::collections::VecDeque;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Print the last records of a log; with -f, keep printing new records as they are written.
+///
+/// Lines look like those of `rtlog dump`. With -f (--follow), polls the log every 100 ms and
+/// prints new records, including those in new segments (rotation) and new epochs (a restart
+/// of the writing program), until interrupted with Ctrl-C or until whatever reads its output
+/// goes away, as `head` does (exit 0 in both cases). Damaged frames are skipped silently;
+/// `rtlog verify` reports them.
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The log directory.
+    dir: PathBuf,
+    /// Keep running and print records as they are written.
+    #[arg(short = 'f', long)]
+    follow: bool,
+    /// How many of the last records to print first.
+    #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 10)]
+    lines: usize,
+    /// Write JSON Lines, as `rtlog dump --json`.
+    #[arg(long)]
+    json: bool,
+}
+
+/// How often `-f` looks for new records.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Where following resumes.
+#[derive(Default)]
+struct Cursor {
+    /// Highest LSN seen, of any frame kind: frames at or below it were handled already.
+    last_lsn: u64,
+    /// The segment being followed (index) and its size when it was last scanned.
+    segment: Option<(u64, u64)>,
+}
+
+/// What scanning one segment found.
+enum Scanned {
+    /// Scanned to its end; the highest LSN seen (or the `after` given, if none was higher).
+    Done { max_lsn: u64 },
+    /// Removed meanwhile (retention).
+    Gone,
+    /// The header does not validate: damaged, or still being written.
+    BadHeader,
+}
+
+pub fn run(args: &Args) -> Result<i32, CliError> {
+    let segments = logdir::open(&args.dir)?;
+    let mut out = Out::stdout();
+    let mut cursor = Cursor::default();
+    for line in last_lines(&segments, args.lines, args.json, &mut cursor)? {
+        out.write(&line)?;
+    }
+    out.flush()?;
+    if !args.follow {
+        return Ok(0);
+    }
+    interrupt::install()
+        .map_err(|e| CliError::fatal(format!("installing the SIGINT handler: {e}")))?;
+    while !interrupt::requested() && !out.reader_gone() {
+        std::thread::sleep(POLL);
+        follow_once(&args.dir, &mut cursor, args.json, &mut |line| {
+            out.write(line)
+        })?;
+        out.flush()?;
+    }
+    Ok(0)
+}
+
+/// The last `n` data records, reading segments from the newest back until there are enough
+/// (usually only the newest), and the cursor for following from there.
+fn last_lines(
+    segments: &[SegmentFile],
+    n: usize,
+    json: bool,
+    cursor: &mut Cursor,
+) -> Result<VecDeque<String>, CliError> {
+    let mut lines = VecDeque::new();
+    for seg in segments.iter().rev() {
+        if lines.len() >= n && cursor.segment.is_some() {
+            break;
+        }
+        let Some(size) = current_size(&seg.path)? else {
+            continue;
+        };
+        let mut chunk = VecDeque::new();
+        let scanned = scan_segment(&seg.path, 0, json, &mut |line| {
+            if n > 0 {
+                if chunk.len() == n {
+                    chunk.pop_front();
+                }
+                chunk.push_back(line.to_owned());
+            }
+            Ok(())
+        })?;
+        if let Scanned::Done { max_lsn } = scanned {
+            // The newest readable segment is where following continues.
+            cursor.segment.get_or_insert((seg.index, size));
+            cursor.last_lsn = cursor.last_lsn.max(max_lsn);
+        }
+        // This segment's records are older than those already collected.
+        let need = n - lines.len().min(n);
+        for line in chunk.into_iter().rev().take(need) {
+            lines.push_front(line);
+        }
+    }
+    Ok(lines)
+}
+
+/// One poll: prints the records written since the cursor and moves it.
+fn follow_once(
+    dir: &Path,
+    cursor: &mut Cursor,
+    json: bool,
+    emit: &mut dyn FnMut(&str) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let segments = rtlog::reader::list_segments(dir)?;
+    let from = cursor.segment.map_or(0, |(index, _)| index);
+    let newest = segments.last().map(|(index, _)| *index);
+    // In index order: the current segment is finished before a newer one is read, so records
+    // come out in LSN order across a rotation.
+    for (index, path) in segments.iter().filter(|(index, _)| *index >= from) {
+        if interrupt::requested() {
+            break;
+        }
+        let Some(size) = current_size(path)? else {
+            continue;
+        };
+        if cursor.segment == Some((*index, size)) {
+            continue; // Unchanged since the last scan.
+        }
+        match scan_segment(path, cursor.last_lsn, json, emit)? {
+            Scanned::Done { max_lsn } => {
+                cursor.last_lsn = max_lsn;
+                cursor.segment = Some((*index, size));
+            }
+            Scanned::Gone => {}
+            // The newest segment's header may still be being written: retry at the next poll.
+            Scanned::BadHeader if Some(*index) == newest => break,
+            // An older segment with a damaged header: nothing in it can be read.
+            Scanned::BadHeader => {}
+        }
+    }
+    Ok(())
+}
+
+/// The file's size now, or `None` if it was removed.
+fn current_size(path: &Path) -> Result<Option<u64>, CliError> {
+    match std::fs::metadata(path) {
+        Ok(m) => Ok(Some(m.len())),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(logdir::io_error(path, &e)),
+    }
+}
+
+/// Scans one segment, calling `emit` with the line of each data record whose LSN is above
+/// `after`.
+fn scan_segment(
+    path: &Path,
+    after: u64,
+    json: bool,
+    emit: &mut dyn FnMut(&str) -> Result<(), CliError>,
+) -> Result<Scanned, CliError> {
+    let mut scan = match SegmentScan::open(path) {
+        Ok(scan) => scan,
+        Err(OpenError::Io(e)) if e.kind() == ErrorKind::NotFound => return Ok(Scanned::Gone),
+        Err(OpenError::Io(e)) => return Err(logdir::io_error(path, &e)),
+        Err(OpenError::Header(_)) => return Ok(Scanned::BadHeader),
+    };
+    // Cloned because each scanned frame borrows the scanner.
+    let header = scan.header.clone();
+    let names = Names::of(&header);
+    let mut max_lsn = after;
+    let mut text = String::new();
+    loop {
+        let item = scan.next_item().map_err(|e| logdir::io_error(path, &e))?;
+        let (h, payload) = match item {
+            ScanItem::Frame(h, payload) => (h, payload),
+            ScanItem::Damage { .. } => continue,
+            ScanItem::End { .. } => break,
+        };
+        if h.lsn <= after {
+            continue;
+        }
+        max_lsn = max_lsn.max(h.lsn);
+        if h.kind != FrameKind::Data as u8 {
+            continue;
+        }
+        let line = Line {
+            lsn: h.lsn,
+            epoch: h.epoch,
+            wall_ns: header.wall_clock_ns(h.timestamp_ns),
+            producer_id: h.producer,
+            producer: names.get(h.producer),
+            stream: h.stream,
+            record_type: h.record_type,
+            seq: h.seq,
+            payload,
+        };
+        text.clear();
+        if json {
+            line.push_json(&mut text);
+        } else {
+            line.push_text(&mut text);
+        }
+        emit(&text)?;
+    }
+    Ok(Scanned::Done { max_lsn })
+}
