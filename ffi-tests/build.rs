@@ -13,9 +13,7 @@ fn main() {
     let bindings = bindgen::Builder::default()
         .header(header.to_str().unwrap())
         .allowlist_item("rtlog_.*|RTLOG_.*")
-        .default_enum_style(bindgen::EnumVariation::Rust {
-            non_exhaustive: false,
-        })
+        .default_enum_style(bindgen::EnumVariation::Rust { non_exhaustive: false })
         .derive_debug(true)
         .layout_tests(true)
         .generate()

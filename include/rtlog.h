@@ -142,6 +142,77 @@ typedef enum rtlog_durability {
 } rtlog_durability;
 
 /**
+ * Where a logger's segments go.
+ */
+typedef enum rtlog_backend {
+    /**
+     * Segment files in the log directory (the default).
+     */
+    RTLOG_BACKEND_FILE = 0,
+    /**
+     * Discard everything (for measuring the rest of the path). dir may be NULL.
+     */
+    RTLOG_BACKEND_NULL = 1,
+    /**
+     * In memory, with a deterministic fault script; see the rtlog_dummy_* functions (tests only). dir may be NULL.
+     */
+    RTLOG_BACKEND_DUMMY = 2,
+} rtlog_backend;
+
+/**
+ * What the normal stream does when a producer's normal ring is full. (The critical stream
+ * always refuses with RTLOG_ERR_FULL, counts it and escalates to CRITICAL.)
+ */
+typedef enum rtlog_overflow {
+    /**
+     * Refuse the new record (RTLOG_ERR_FULL), keep the older ones (the default).
+     */
+    RTLOG_OVERFLOW_DROP_NEWEST = 0,
+    /**
+     * Store the new record over the oldest one not yet dispatched.
+     */
+    RTLOG_OVERFLOW_OVERWRITE_OLDEST = 1,
+    /**
+     * Above sample_high_water_pct of the ring, accept one record in sample_one_in.
+     */
+    RTLOG_OVERFLOW_SAMPLE = 2,
+    /**
+     * On overflow, refuse the producer's normal records until the supervisor re-enables the stream (once the ring has drained to half).
+     */
+    RTLOG_OVERFLOW_DISABLE = 3,
+} rtlog_overflow;
+
+/**
+ * Kinds of records in a log (see docs/FORMAT.md for their payloads).
+ */
+typedef enum rtlog_frame_kind {
+    /**
+     * A record published by a producer.
+     */
+    RTLOG_FRAME_DATA = 1,
+    /**
+     * The start of an epoch (one per rtlog_start).
+     */
+    RTLOG_FRAME_EPOCH_BEGIN = 2,
+    /**
+     * The clean end of an epoch (rtlog_shutdown); an epoch without one crashed.
+     */
+    RTLOG_FRAME_CLEAN_CLOSE = 3,
+    /**
+     * The end of a rotated segment.
+     */
+    RTLOG_FRAME_SEAL = 4,
+    /**
+     * Records of a producer's stream were lost.
+     */
+    RTLOG_FRAME_LOSS = 5,
+    /**
+     * A supervisor state change: payload u8 from, u8 to, u16 0, u32 cause length, cause.
+     */
+    RTLOG_FRAME_STATE = 6,
+} rtlog_frame_kind;
+
+/**
  * An opaque logger. Created by rtlog_init, freed by rtlog_destroy. Its functions may be called
  * from any thread (see each function for the phase); behind it is an `Arc<crate::Logger>`.
  */
@@ -159,6 +230,64 @@ typedef struct rtlog_producer rtlog_producer;
  * one thread at a time. Behind it is a `crate::Reader`.
  */
 typedef struct rtlog_reader rtlog_reader;
+
+/**
+ * One record read back from a log. payload points into the reader and stays valid until the
+ * next call on that reader.
+ */
+typedef struct rtlog_record {
+    /**
+     * Log sequence number: position in the whole log, strictly increasing.
+     */
+    uint64_t lsn;
+    /**
+     * Sequence number in its producer's stream, from 0 in each epoch.
+     */
+    uint64_t seq;
+    /**
+     * CLOCK_MONOTONIC nanoseconds at publish.
+     */
+    uint64_t timestamp_ns;
+    /**
+     * Epoch (one per rtlog_start on the directory).
+     */
+    uint32_t epoch;
+    /**
+     * Producer id (rtlog_producer_id).
+     */
+    uint16_t producer;
+    /**
+     * Record type given to rtlog_publish.
+     */
+    uint16_t type;
+    /**
+     * rtlog_stream value.
+     */
+    uint8_t stream;
+    /**
+     * Payload bytes (NULL when len is 0).
+     */
+    const uint8_t *payload;
+    /**
+     * Payload length.
+     */
+    uint32_t len;
+    /**
+     * What the record is (an rtlog_frame_kind value): RTLOG_FRAME_DATA for published records;
+     * rtlog_reader_next_frame also returns the others.
+     */
+    uint8_t kind;
+} rtlog_record;
+
+/**
+ * Called by the supervisor thread (in manual mode: by rtlog_step_supervisor's caller) on every
+ * state change, with the user pointer from the config, the old and new state and a cause (valid
+ * during the call). Never called on an RT thread. Must not call rtlog_shutdown or rtlog_destroy.
+ */
+typedef void (*rtlog_state_callback)(void *user,
+                                     enum rtlog_state from,
+                                     enum rtlog_state to,
+                                     const char *cause);
 
 /**
  * Logger configuration. Fill it with rtlog_config_init(), then change fields.
@@ -231,6 +360,50 @@ typedef struct rtlog_config {
      * 1: reserve each segment's space with fallocate when it is created, so a full disk shows at rotation rather than mid-segment (default 0). Other values: RTLOG_ERR_CONFIG.
      */
     uint32_t preallocate;
+    /**
+     * Where segments go (default RTLOG_BACKEND_FILE).
+     */
+    rtlog_backend backend;
+    /**
+     * Normal-stream overflow policy (default RTLOG_OVERFLOW_DROP_NEWEST).
+     */
+    rtlog_overflow normal_overflow;
+    /**
+     * RTLOG_OVERFLOW_SAMPLE: ring fill level in percent where sampling starts (default 50; 1..=100).
+     */
+    uint32_t sample_high_water_pct;
+    /**
+     * RTLOG_OVERFLOW_SAMPLE: above it, accept one record in this many (default 8; 2..=1048576).
+     */
+    uint32_t sample_one_in;
+    /**
+     * 1: no internal threads; the caller ticks and calls rtlog_step_writer and rtlog_step_supervisor (deterministic tests). Default 0.
+     */
+    uint32_t manual;
+    /**
+     * Period of the supervisor thread in microseconds (default 1000; 100..=10000000).
+     */
+    uint32_t supervisor_period_us;
+    /**
+     * DEGRADED returns to NORMAL after this many ms without loss or lag (default 1000).
+     */
+    uint32_t degraded_quiet_ms;
+    /**
+     * Records accepted but not yet persisted above which the writer counts as lagging (DEGRADED); 0 (default): half the capacity of all producer rings.
+     */
+    uint64_t degraded_lag_records;
+    /**
+     * 1: enter SAFE as soon as CRITICAL is entered (default 0).
+     */
+    uint32_t safe_on_critical;
+    /**
+     * Called on every state change (default NULL).
+     */
+    rtlog_state_callback on_state_change;
+    /**
+     * Passed to on_state_change.
+     */
+    void *on_state_change_user;
 } rtlog_config;
 
 /**
@@ -297,7 +470,50 @@ typedef struct rtlog_stats {
      * errno of the last failed write or sync (0: none).
      */
     int32_t last_errno;
+    /**
+     * State transitions so far.
+     */
+    uint32_t transitions;
+    /**
+     * Records written per stream.
+     */
+    uint64_t persisted_stream[2];
+    /**
+     * Records accepted but not yet persisted (nor lost): how far the writer is behind.
+     */
+    uint64_t lag;
+    /**
+     * Longest successful fdatasync, in nanoseconds.
+     */
+    uint64_t max_sync_ns;
 } rtlog_stats;
+
+/**
+ * Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
+ * rtlog_stream.
+ */
+typedef struct rtlog_producer_stats {
+    /**
+     * Records accepted per stream (the next record's seq).
+     */
+    uint64_t published[2];
+    /**
+     * Records refused (or overwritten) per stream.
+     */
+    uint64_t dropped[2];
+    /**
+     * Records durable per stream: every record with a lower seq is.
+     */
+    uint64_t durable[2];
+    /**
+     * Records waiting in the producer's ring per stream.
+     */
+    uint64_t in_ring[2];
+    /**
+     * The producer's id.
+     */
+    uint16_t id;
+} rtlog_producer_stats;
 
 /**
  * Filters for rtlog_reader_open_opts. Fill it with rtlog_reader_options_init (which matches
@@ -376,49 +592,6 @@ typedef struct rtlog_reader_counts {
     uint64_t crashed_epochs;
 } rtlog_reader_counts;
 
-/**
- * One record read back from a log. payload points into the reader and stays valid until the
- * next call on that reader.
- */
-typedef struct rtlog_record {
-    /**
-     * Log sequence number: position in the whole log, strictly increasing.
-     */
-    uint64_t lsn;
-    /**
-     * Sequence number in its producer's stream, from 0 in each epoch.
-     */
-    uint64_t seq;
-    /**
-     * CLOCK_MONOTONIC nanoseconds at publish.
-     */
-    uint64_t timestamp_ns;
-    /**
-     * Epoch (one per rtlog_start on the directory).
-     */
-    uint32_t epoch;
-    /**
-     * Producer id (rtlog_producer_id).
-     */
-    uint16_t producer;
-    /**
-     * Record type given to rtlog_publish.
-     */
-    uint16_t type;
-    /**
-     * rtlog_stream value.
-     */
-    uint8_t stream;
-    /**
-     * Payload bytes (NULL when len is 0).
-     */
-    const uint8_t *payload;
-    /**
-     * Payload length.
-     */
-    uint32_t len;
-} rtlog_record;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -445,6 +618,73 @@ const char *rtlog_last_error(void);
  * Any phase, any thread; static string.
  */
 const char *rtlog_version(void);
+
+/**
+ * Test only. Makes the nth write (1-based, counting every write the backend receives) fail
+ * with errno_value, once.
+ *
+ * Phase: any after rtlog_init. Thread: any non-RT thread.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE if the logger does not
+ * use RTLOG_BACKEND_DUMMY.
+ */
+enum rtlog_status rtlog_dummy_fail_write(struct rtlog_logger *lg,
+                                         uint64_t nth,
+                                         int32_t errno_value);
+
+/**
+ * Test only. Makes the nth fdatasync (1-based) fail with errno_value, once.
+ *
+ * Phase, thread and returns as rtlog_dummy_fail_write.
+ */
+enum rtlog_status rtlog_dummy_fail_sync(struct rtlog_logger *lg, uint64_t nth, int32_t errno_value);
+
+/**
+ * Test only. Adds latency_us to every write from now on (0: none).
+ *
+ * Phase, thread and returns as rtlog_dummy_fail_write.
+ */
+enum rtlog_status rtlog_dummy_set_latency(struct rtlog_logger *lg, uint32_t latency_us);
+
+/**
+ * Test only. The next write blocks for stall_ms before it completes (the writer thread stalls;
+ * publishing must not).
+ *
+ * Phase, thread and returns as rtlog_dummy_fail_write.
+ */
+enum rtlog_status rtlog_dummy_stall(struct rtlog_logger *lg, uint32_t stall_ms);
+
+/**
+ * Test only. From now on, writes that would bring the bytes stored past `bytes` fail with
+ * ENOSPC (a full disk). UINT64_MAX: no limit.
+ *
+ * Phase, thread and returns as rtlog_dummy_fail_write.
+ */
+enum rtlog_status rtlog_dummy_disk_full_at(struct rtlog_logger *lg, uint64_t bytes);
+
+/**
+ * Test only. Number of records of any kind the dummy backend has stored (written successfully).
+ * 0 for NULL or a logger with another backend.
+ *
+ * Phase: any after rtlog_init. Thread: any non-RT thread.
+ */
+uint64_t rtlog_dummy_frame_count(struct rtlog_logger *lg);
+
+/**
+ * Test only. Copies stored record number `index` (0-based, in write order; any kind, see
+ * out->kind) into *out. Its payload is copied into `payload_buf` (capacity `payload_cap`
+ * bytes; out->payload points there, out->len is the full length, and at most payload_cap
+ * bytes are copied).
+ *
+ * Phase: any after rtlog_init. Thread: any non-RT thread.
+ * Returns RTLOG_END when index is past the last record; RTLOG_ERR_INVALID_ARGUMENT for NULL lg
+ * or out, or a NULL payload_buf with payload_cap > 0; RTLOG_ERR_INVALID_STATE for another
+ * backend.
+ */
+enum rtlog_status rtlog_dummy_frame(struct rtlog_logger *lg,
+                                    uint64_t index,
+                                    struct rtlog_record *out,
+                                    uint8_t *payload_buf,
+                                    uint32_t payload_cap);
 
 /**
  * Sets every field of *cfg to its default and cfg->struct_size to sizeof(rtlog_config).
@@ -553,6 +793,48 @@ enum rtlog_status rtlog_shutdown(struct rtlog_logger *lg);
 void rtlog_destroy(struct rtlog_logger *lg);
 
 /**
+ * Manual mode: runs one round of the writer — pending state records, up to 4096 dispatched
+ * records framed and written, then the durability policy (write, fdatasync as the mode asks).
+ * *taken (if not NULL) receives the number of records it took.
+ *
+ * Phase: RUN, manual mode (rtlog_config.manual = 1). Thread: any non-RT thread.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg; RTLOG_ERR_INVALID_STATE outside manual
+ * mode or RUN.
+ */
+enum rtlog_status rtlog_step_writer(struct rtlog_logger *lg, uint32_t *taken);
+
+/**
+ * Manual mode: runs one supervisor step, elapsed_us after the previous one (the supervisor's
+ * clock advances only by what the caller passes, so quiet periods are deterministic). Any
+ * state change happens here, on the caller's thread: the callback runs before this returns,
+ * and the state record is written by the next rtlog_step_writer.
+ *
+ * Phase: RUN, manual mode. Thread: any non-RT thread.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg; RTLOG_ERR_INVALID_STATE outside manual
+ * mode or RUN.
+ */
+enum rtlog_status rtlog_step_supervisor(struct rtlog_logger *lg, uint64_t elapsed_us);
+
+/**
+ * Asks the supervisor to enter SAFE at its next step, with `reason` (may be NULL) as the
+ * cause: from then on the normal stream refuses records (RTLOG_ERR_FULL, counted) and the
+ * critical stream goes on, until rtlog_clear_fault.
+ *
+ * Phase: RUN. Thread: any non-RT thread. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or a
+ * non-UTF-8 reason; RTLOG_ERR_INVALID_STATE outside RUN.
+ */
+enum rtlog_status rtlog_enter_safe_mode(struct rtlog_logger *lg, const char *reason);
+
+/**
+ * Asks the supervisor to leave CRITICAL or SAFE for NORMAL at its next step (the only way out
+ * of those states). In other states it has no effect.
+ *
+ * Phase: RUN. Thread: any non-RT thread. Returns RTLOG_ERR_INVALID_ARGUMENT for NULL;
+ * RTLOG_ERR_INVALID_STATE outside RUN.
+ */
+enum rtlog_status rtlog_clear_fault(struct rtlog_logger *lg);
+
+/**
  * Copies one record (type and payload) into the producer's ring for `stream`, stamped with the
  * time and the next sequence number of that producer and stream (from 0; only accepted records
  * take a number).
@@ -586,6 +868,16 @@ uint16_t rtlog_producer_id(const struct rtlog_producer *p);
  * Phase: any. Thread: any, RT included. RT-safe: one atomic load.
  */
 uint64_t rtlog_producer_durable_count(const struct rtlog_producer *p, rtlog_stream stream);
+
+/**
+ * Fills *out with the producer's statistics (each counter read atomically; the set is not one
+ * snapshot while the producer publishes).
+ *
+ * Phase: any. Thread: any. Lock-free, does not allocate.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments.
+ */
+enum rtlog_status rtlog_producer_get_stats(const struct rtlog_producer *p,
+                                           struct rtlog_producer_stats *out);
 
 /**
  * Opens the log in `dir` for reading, oldest record first. A directory that is being written
@@ -631,8 +923,9 @@ enum rtlog_status rtlog_reader_open_opts(const char *dir,
 enum rtlog_status rtlog_reader_stats(const struct rtlog_reader *r, struct rtlog_reader_counts *out);
 
 /**
- * Reads the next valid record into *out (records come in LSN order; damaged bytes are skipped
- * and never returned). out->payload stays valid until the next call on this reader.
+ * Reads the next valid published record (kind RTLOG_FRAME_DATA) that matches the reader's
+ * filters into *out (records come in LSN order; damaged bytes are skipped and never
+ * returned). out->payload stays valid until the next call on this reader.
  *
  * Phase: any. Thread: the reader's thread. Non-RT.
  * Returns RTLOG_OK; RTLOG_END after the last record; RTLOG_ERR_INVALID_ARGUMENT for NULL
@@ -640,6 +933,14 @@ enum rtlog_status rtlog_reader_stats(const struct rtlog_reader *r, struct rtlog_
  * newer, incompatible format version.
  */
 enum rtlog_status rtlog_reader_next(struct rtlog_reader *r, struct rtlog_record *out);
+
+/**
+ * Like rtlog_reader_next, but returns every valid record of any kind (epoch begin, clean
+ * close, seal, loss markers, state changes; out->kind says which) and ignores the filters.
+ *
+ * Phase: any. Thread: the reader's thread. Non-RT. Returns as rtlog_reader_next.
+ */
+enum rtlog_status rtlog_reader_next_frame(struct rtlog_reader *r, struct rtlog_record *out);
 
 /**
  * Closes a reader. NULL: no-op.

@@ -65,10 +65,7 @@ pub fn realtime_ns() -> u64 {
 
 #[inline]
 fn clock_ns(id: libc::clockid_t) -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec; both clock ids exist on every Linux.
     unsafe { libc::clock_gettime(id, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
@@ -98,12 +95,7 @@ fn invariant_tsc() -> bool {
 }
 
 fn calibrate() -> Calibration {
-    let mono = Calibration {
-        tsc_hz: 0,
-        anchor_tsc: 0,
-        anchor_mono_ns: 0,
-        mult: 0,
-    };
+    let mono = Calibration { tsc_hz: 0, anchor_tsc: 0, anchor_mono_ns: 0, mult: 0 };
     if !invariant_tsc() {
         return mono;
     }
@@ -116,12 +108,7 @@ fn calibrate() -> Calibration {
     }
     let tsc_hz = (u128::from(dt) * 1_000_000_000 / u128::from(dn)) as u64;
     let mult = ((1_000_000_000u128 << 32) / u128::from(tsc_hz.max(1))) as u64;
-    Calibration {
-        tsc_hz,
-        anchor_tsc: t1,
-        anchor_mono_ns: n1,
-        mult,
-    }
+    Calibration { tsc_hz, anchor_tsc: t1, anchor_mono_ns: n1, mult }
 }
 
 /// A (TSC, monotonic ns) pair read as close together as possible: the tightest of a few tries.
@@ -150,9 +137,6 @@ mod tests {
         let after = monotonic_ns();
         let ns = cal.to_ns(raw);
         // Calibration error over a short span is tiny; allow 1 ms of slack either way.
-        assert!(
-            ns + 1_000_000 >= before && ns <= after + 1_000_000,
-            "{before} {ns} {after}"
-        );
+        assert!(ns + 1_000_000 >= before && ns <= after + 1_000_000, "{before} {ns} {after}");
     }
 }

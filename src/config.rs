@@ -3,8 +3,10 @@
 //! Every field is checked by [`Config::validate`]; a bad one gives `Status::Config` with a
 //! message that names the field, its value and the accepted range.
 
+use crate::backend::BackendKind;
 use crate::error::{Error, Result, Status};
 use crate::ring;
+use crate::supervisor::StateCallback;
 use std::path::PathBuf;
 
 /// When the writer makes written records durable.
@@ -35,6 +37,34 @@ impl Durability {
     /// Whether records count as durable only once `fdatasync` covered them.
     pub fn syncs(self) -> bool {
         matches!(self, Durability::Fsync | Durability::FsyncBatch)
+    }
+}
+
+/// What the normal stream does when a producer's normal ring is full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Overflow {
+    /// Refuse the new record (`Full`), keep the older ones.
+    #[default]
+    DropNewest = 0,
+    /// Store the new record over the oldest one not yet dispatched.
+    OverwriteOldest = 1,
+    /// Above the high-water mark, accept only one record in `sample_one_in`.
+    Sample = 2,
+    /// On overflow, refuse every normal record of that producer until the supervisor
+    /// re-enables the stream (once its ring has drained to half).
+    Disable = 3,
+}
+
+impl Overflow {
+    /// The policy for a raw C value, if it names one.
+    pub fn from_raw(raw: u32) -> Option<Overflow> {
+        Some(match raw {
+            0 => Overflow::DropNewest,
+            1 => Overflow::OverwriteOldest,
+            2 => Overflow::Sample,
+            3 => Overflow::Disable,
+            _ => return None,
+        })
     }
 }
 
@@ -84,6 +114,28 @@ pub struct Config {
     pub retention_bytes: u64,
     /// Retention: delete closed segments older than this many seconds (0: unlimited).
     pub retention_age_s: u64,
+    /// Where segments go.
+    pub backend: BackendKind,
+    /// Normal-stream overflow policy.
+    pub normal_overflow: Overflow,
+    /// `Sample`: the ring fill level, in percent, above which sampling starts.
+    pub sample_high_water_pct: u32,
+    /// `Sample`: above the high-water mark, accept one record in this many.
+    pub sample_one_in: u32,
+    /// No internal threads: the caller ticks, and steps the writer and the supervisor
+    /// (deterministic tests).
+    pub manual: bool,
+    /// Period of the supervisor thread.
+    pub supervisor_period_us: u32,
+    /// DEGRADED returns to NORMAL after this long without loss or lag.
+    pub degraded_quiet_ms: u32,
+    /// Records accepted but not yet persisted above which the writer counts as lagging
+    /// (0: half the capacity of all producer rings).
+    pub degraded_lag_records: u64,
+    /// Enter SAFE as soon as CRITICAL is entered.
+    pub safe_on_critical: bool,
+    /// Called on every state change, on the supervisor's thread.
+    pub on_state_change: Option<StateCallback>,
 }
 
 impl Default for Config {
@@ -104,6 +156,16 @@ impl Default for Config {
             retention_segments: 0,
             retention_bytes: 0,
             retention_age_s: 0,
+            backend: BackendKind::File,
+            normal_overflow: Overflow::DropNewest,
+            sample_high_water_pct: 50,
+            sample_one_in: 8,
+            manual: false,
+            supervisor_period_us: 1000,
+            degraded_quiet_ms: 1000,
+            degraded_lag_records: 0,
+            safe_on_critical: false,
+            on_state_change: None,
         }
     }
 }
@@ -121,66 +183,42 @@ fn check_range(field: &str, value: u64, min: u64, max: u64) -> Result<()> {
 impl Config {
     /// A default configuration writing to `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Config {
-            dir: dir.into(),
-            ..Config::default()
-        }
+        Config { dir: dir.into(), ..Config::default() }
     }
 
     /// Checks every field; the error names the first bad one.
     pub fn validate(&self) -> Result<()> {
-        if self.dir.as_os_str().is_empty() {
-            return Err(Error::new(
-                Status::Config,
-                "dir is empty (a log directory is required)",
-            ));
+        if self.dir.as_os_str().is_empty() && self.backend == BackendKind::File {
+            return Err(Error::new(Status::Config, "dir is empty (a log directory is required)"));
         }
-        check_range(
-            "max_producers",
-            self.max_producers.into(),
-            1,
-            MAX_PRODUCERS.into(),
-        )?;
+        check_range("max_producers", self.max_producers.into(), 1, MAX_PRODUCERS.into())?;
         check_range(
             "max_record_size",
             self.max_record_size.into(),
             1,
             MAX_RECORD_SIZE_LIMIT.into(),
         )?;
-        check_range(
-            "critical_depth",
-            self.critical_depth.into(),
-            1,
-            MAX_DEPTH.into(),
-        )?;
-        check_range(
-            "normal_depth",
-            self.normal_depth.into(),
-            1,
-            MAX_DEPTH.into(),
-        )?;
+        check_range("critical_depth", self.critical_depth.into(), 1, MAX_DEPTH.into())?;
+        check_range("normal_depth", self.normal_depth.into(), 1, MAX_DEPTH.into())?;
         check_range("dispatch_budget", self.dispatch_budget.into(), 1, 1 << 20)?;
-        check_range(
-            "dispatch_period_us",
-            self.dispatch_period_us.into(),
-            0,
-            1_000_000,
-        )?;
+        check_range("dispatch_period_us", self.dispatch_period_us.into(), 0, 1_000_000)?;
         if self.durability == Durability::FsyncBatch {
             check_range("batch_records", self.batch_records.into(), 1, 1 << 24)?;
-            check_range(
-                "batch_interval_us",
-                self.batch_interval_us.into(),
-                1,
-                60_000_000,
-            )?;
+            check_range("batch_interval_us", self.batch_interval_us.into(), 1, 60_000_000)?;
         }
-        check_range(
-            "segment_bytes",
-            self.segment_bytes,
-            MIN_SEGMENT_BYTES,
-            MAX_SEGMENT_BYTES,
-        )?;
+        check_range("segment_bytes", self.segment_bytes, MIN_SEGMENT_BYTES, MAX_SEGMENT_BYTES)?;
+        if self.normal_overflow == Overflow::OverwriteOldest {
+            return Err(Error::new(
+                Status::Config,
+                "normal_overflow = OVERWRITE_OLDEST is not available in this build yet",
+            ));
+        }
+        if self.normal_overflow == Overflow::Sample {
+            check_range("sample_high_water_pct", self.sample_high_water_pct.into(), 1, 100)?;
+            check_range("sample_one_in", self.sample_one_in.into(), 2, 1 << 20)?;
+        }
+        check_range("supervisor_period_us", self.supervisor_period_us.into(), 100, 10_000_000)?;
+        check_range("degraded_quiet_ms", self.degraded_quiet_ms.into(), 0, 86_400_000)?;
         if self.retention_segments == 1 {
             return Err(Error::new(
                 Status::Config,
@@ -198,10 +236,9 @@ impl Config {
             ));
         }
         let slot = ring::slot_bytes(self.max_record_size) as u64;
-        for (field, depth) in [
-            ("critical_depth", self.critical_depth),
-            ("normal_depth", self.normal_depth),
-        ] {
+        for (field, depth) in
+            [("critical_depth", self.critical_depth), ("normal_depth", self.normal_depth)]
+        {
             let bytes = slot * u64::from(depth);
             if bytes > MAX_RING_BYTES {
                 return Err(Error::new(
@@ -233,25 +270,31 @@ mod tests {
         type Mutation = Box<dyn Fn(&mut Config)>;
         let cases: Vec<(&str, Mutation)> = vec![
             ("max_producers", Box::new(|c| c.max_producers = 0)),
-            (
-                "max_record_size",
-                Box::new(|c| c.max_record_size = MAX_RECORD_SIZE_LIMIT + 1),
-            ),
+            ("max_record_size", Box::new(|c| c.max_record_size = MAX_RECORD_SIZE_LIMIT + 1)),
             ("critical_depth", Box::new(|c| c.critical_depth = 0)),
             ("normal_depth", Box::new(|c| c.normal_depth = MAX_DEPTH + 1)),
             ("dispatch_budget", Box::new(|c| c.dispatch_budget = 0)),
-            (
-                "dispatch_period_us",
-                Box::new(|c| c.dispatch_period_us = 2_000_000),
-            ),
+            ("dispatch_period_us", Box::new(|c| c.dispatch_period_us = 2_000_000)),
             ("batch_records", Box::new(|c| c.batch_records = 0)),
             ("batch_interval_us", Box::new(|c| c.batch_interval_us = 0)),
             ("segment_bytes", Box::new(|c| c.segment_bytes = 1)),
             ("retention_segments", Box::new(|c| c.retention_segments = 1)),
             (
-                "retention_bytes",
-                Box::new(|c| c.retention_bytes = c.segment_bytes),
+                "sample_one_in",
+                Box::new(|c| {
+                    c.normal_overflow = Overflow::Sample;
+                    c.sample_one_in = 1;
+                }),
             ),
+            (
+                "sample_high_water_pct",
+                Box::new(|c| {
+                    c.normal_overflow = Overflow::Sample;
+                    c.sample_high_water_pct = 101;
+                }),
+            ),
+            ("supervisor_period_us", Box::new(|c| c.supervisor_period_us = 10)),
+            ("retention_bytes", Box::new(|c| c.retention_bytes = c.segment_bytes)),
             (
                 "normal_depth",
                 Box::new(|c| {

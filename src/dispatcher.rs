@@ -61,11 +61,7 @@ impl Dispatcher {
     #[inline]
     fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
         // Acquire: everything the previous holder did to the state is visible.
-        if self
-            .busy
-            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
+        if self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
             return None;
         }
         // SAFETY: we hold `busy`, so no other thread touches `state` until we release it.
@@ -104,13 +100,7 @@ impl Dispatcher {
 
     /// Records still waiting in producer rings, or `None` when another thread is dispatching.
     pub(crate) fn pending(&self) -> Option<u64> {
-        self.with_state(|s| {
-            s.sources
-                .iter()
-                .flat_map(|src| src.iter())
-                .map(|r| r.len())
-                .sum()
-        })
+        self.with_state(|s| s.sources.iter().flat_map(|src| src.iter()).map(|r| r.len()).sum())
     }
 
     /// Records moved so far on `stream`.
@@ -175,15 +165,7 @@ mod tests {
 
     fn push(p: &mut RingProducer, producer: u16, stream: u8) {
         let seq = p.pushed();
-        assert!(p.push(
-            &SlotHeader {
-                seq,
-                producer,
-                stream,
-                ..Default::default()
-            },
-            &[]
-        ));
+        assert!(p.push(&SlotHeader { seq, producer, stream, ..Default::default() }, &[]));
     }
 
     fn drain(c: &mut RingConsumer) -> Vec<(u16, u8, u64)> {
@@ -205,29 +187,14 @@ mod tests {
         push(&mut ends[1][0], 1, 0);
         push(&mut ends[1][0], 1, 0);
         let m = d.tick(4).unwrap();
-        assert_eq!(
-            m,
-            Moved {
-                records: 4,
-                output_full: false
-            }
-        );
+        assert_eq!(m, Moved { records: 4, output_full: false });
         // Both critical records, then normal round robin starting at producer 0.
-        assert_eq!(
-            drain(&mut out),
-            vec![(1, 0, 0), (1, 0, 1), (0, 1, 0), (1, 1, 0)]
-        );
+        assert_eq!(drain(&mut out), vec![(1, 0, 0), (1, 0, 1), (0, 1, 0), (1, 1, 0)]);
         let m = d.tick(100).unwrap();
         assert_eq!(m.records, 4);
         // The cursor advanced: producer 1 first this time.
-        assert_eq!(
-            drain(&mut out),
-            vec![(1, 1, 1), (0, 1, 1), (1, 1, 2), (0, 1, 2)]
-        );
-        assert_eq!(
-            (d.dispatched(Stream::Critical), d.dispatched(Stream::Normal)),
-            (2, 6)
-        );
+        assert_eq!(drain(&mut out), vec![(1, 1, 1), (0, 1, 1), (1, 1, 2), (0, 1, 2)]);
+        assert_eq!((d.dispatched(Stream::Critical), d.dispatched(Stream::Normal)), (2, 6));
         assert_eq!(d.pending(), Some(0));
     }
 
@@ -237,20 +204,11 @@ mod tests {
         for _ in 0..5 {
             push(&mut ends[0][0], 0, 0);
         }
-        assert_eq!(
-            d.tick(10).unwrap(),
-            Moved {
-                records: 3,
-                output_full: true
-            }
-        );
+        assert_eq!(d.tick(10).unwrap(), Moved { records: 3, output_full: true });
         assert_eq!(d.pending(), Some(2));
         assert_eq!(drain(&mut out).len(), 3);
         assert_eq!(d.tick(10).unwrap().records, 2);
-        assert_eq!(
-            drain(&mut out).iter().map(|r| r.2).collect::<Vec<_>>(),
-            vec![3, 4]
-        );
+        assert_eq!(drain(&mut out).iter().map(|r| r.2).collect::<Vec<_>>(), vec![3, 4]);
     }
 
     #[test]

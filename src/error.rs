@@ -66,19 +66,12 @@ pub struct Error {
 impl Error {
     /// An error with a status and a message.
     pub fn new(status: Status, message: impl Into<String>) -> Self {
-        Error {
-            status,
-            message: message.into(),
-            errno: None,
-        }
+        Error { status, message: message.into(), errno: None }
     }
 
     /// An `RTLOG_ERR_IO` error from an `std::io::Error`, prefixed with what was being done.
     pub fn io(context: impl fmt::Display, err: std::io::Error) -> Self {
-        Error {
-            errno: err.raw_os_error(),
-            ..Error::new(Status::Io, format!("{context}: {err}"))
-        }
+        Error { errno: err.raw_os_error(), ..Error::new(Status::Io, format!("{context}: {err}")) }
     }
 }
 

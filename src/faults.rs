@@ -52,12 +52,7 @@ impl FaultInjector {
     /// Fails the `nth` call (1-based) of `op` — of any operation when `op` is `None` — with
     /// `errno`; with `persistent`, every later call of that kind fails too.
     pub fn fail_nth(&self, op: Option<IoOp>, nth: u64, errno: i32, persistent: bool) {
-        self.rules.lock().push(Rule {
-            op,
-            nth,
-            errno,
-            persistent,
-        });
+        self.rules.lock().push(Rule { op, nth, errno, persistent });
     }
 
     /// Removes every rule.
@@ -117,14 +112,8 @@ mod tests {
         assert_eq!(syncs, [false, true, false, false]);
         let writes: Vec<bool> = (0..5).map(|_| f.check(IoOp::Write).is_some()).collect();
         assert_eq!(writes, [false, false, true, true, true]);
-        assert_eq!(
-            f.check(IoOp::Write).unwrap().raw_os_error(),
-            Some(libc::ENOSPC)
-        );
-        assert_eq!(
-            (f.calls(Some(IoOp::Sync)), f.calls(None), f.injected()),
-            (4, 10, 5)
-        );
+        assert_eq!(f.check(IoOp::Write).unwrap().raw_os_error(), Some(libc::ENOSPC));
+        assert_eq!((f.calls(Some(IoOp::Sync)), f.calls(None), f.injected()), (4, 10, 5));
     }
 
     #[test]

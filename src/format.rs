@@ -85,10 +85,7 @@ impl std::fmt::Display for DecodeError {
             DecodeError::Truncated => write!(f, "truncated"),
             DecodeError::BadMagic => write!(f, "not an rtlog segment (bad magic)"),
             DecodeError::NewerVersion(v) => {
-                write!(
-                    f,
-                    "format version {v} is newer than this reader's {FORMAT_MAJOR}"
-                )
+                write!(f, "format version {v} is newer than this reader's {FORMAT_MAJOR}")
             }
             DecodeError::BadLength => write!(f, "length field out of range"),
             DecodeError::BadCrc => write!(f, "checksum mismatch"),
@@ -206,6 +203,9 @@ impl SegmentHeader {
         let b = &bytes[..len];
         if crc32fast::hash(&b[..len - 8]) != u32_at(b, len - 8) {
             return Err(DecodeError::BadCrc);
+        }
+        if u32_at(b, len - 4) != 0 || u32_at(b, 72) != 0 {
+            return Err(DecodeError::BadField("reserved header bytes"));
         }
         match u16_at(b, 8) {
             0 => return Err(DecodeError::BadField("format version")),
@@ -468,10 +468,7 @@ mod tests {
         for i in 0..bytes.len() - 4 {
             let mut b = bytes.clone();
             b[i] ^= 0x10;
-            assert!(
-                SegmentHeader::decode(&b).is_err(),
-                "flip at byte {i} went unnoticed"
-            );
+            assert!(SegmentHeader::decode(&b).is_err(), "flip at byte {i} went unnoticed");
         }
         // A newer version is recognised only under a valid CRC; otherwise it is damage.
         let mut newer = bytes.clone();
@@ -480,10 +477,7 @@ mod tests {
         let n = newer.len();
         let crc = crc32fast::hash(&newer[..n - 8]);
         newer[n - 8..n - 4].copy_from_slice(&crc.to_le_bytes());
-        assert_eq!(
-            SegmentHeader::decode(&newer),
-            Err(DecodeError::NewerVersion(FORMAT_MAJOR + 1))
-        );
+        assert_eq!(SegmentHeader::decode(&newer), Err(DecodeError::NewerVersion(FORMAT_MAJOR + 1)));
     }
 
     #[test]

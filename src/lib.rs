@@ -13,6 +13,7 @@
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod backend;
 pub mod clock;
 pub mod config;
 pub mod dispatcher;
@@ -29,6 +30,7 @@ pub mod retention;
 pub mod ring;
 pub mod scan;
 pub mod segment;
+pub mod supervisor;
 pub mod writer;
 
 pub use config::{Config, Durability};

@@ -2,10 +2,18 @@
 //! [`Logger::state`]).
 //!
 //! INIT (`Logger::init`, `create_producer`*) allocates and prefaults all memory and recovers
-//! the directory; `start` is the one-way barrier to RUN, where only `publish` and `tick` happen
-//! on RT threads; `shutdown` closes the gate, dispatches and writes everything accepted, writes
+//! the log; `start` is the one-way barrier to RUN, where only `publish` and `tick` happen on
+//! RT threads; `shutdown` closes the gate, dispatches and writes everything accepted, writes
 //! the clean-close frame and joins the threads.
+//!
+//! Threads: the writer and the supervisor each run on their own non-RT thread, and a ticker
+//! thread when `dispatch_period_us > 0`. In manual mode there are none: the caller ticks and
+//! steps the writer and the supervisor, so a test can assert the exact state after each step.
 
+use crate::backend::dummy::{DummyBackend, DummyShared};
+use crate::backend::file::FileBackend;
+use crate::backend::null::NullBackend;
+use crate::backend::{Backend, BackendKind};
 use crate::clock;
 use crate::config::Config;
 use crate::dispatcher::Dispatcher;
@@ -13,14 +21,15 @@ use crate::error::{Error, Result, Status};
 use crate::faults::FaultInjector;
 use crate::producer::{Producer, ProducerHot, ProducerShared, Stream};
 use crate::quiesce::{Gate, PHASE_CLOSED, PHASE_INIT, PHASE_RUN};
-use crate::recovery::{self, Recovered};
+use crate::recovery::Recovered;
 use crate::ring::{self, RingConsumer};
 use crate::segment::{self, DirLock};
+use crate::supervisor::{Policy, Supervisor, SupervisorShared};
 use crate::writer::{Writer, WriterSetup, WriterShared};
 use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -39,12 +48,38 @@ pub enum State {
     Normal = 1,
     /// Running with reduced service (normal-stream loss, writer lag).
     Degraded = 2,
-    /// A critical record or a persistence operation failed.
+    /// A critical record was refused or a write or sync failed.
     Critical = 3,
-    /// Safe mode.
+    /// Safe mode: only the critical stream is accepted.
     Safe = 4,
     /// After `shutdown`.
     Stopped = 5,
+}
+
+impl State {
+    /// The state for a stored byte.
+    pub fn from_u8(v: u8) -> State {
+        match v {
+            0 => State::Init,
+            1 => State::Normal,
+            2 => State::Degraded,
+            3 => State::Critical,
+            4 => State::Safe,
+            _ => State::Stopped,
+        }
+    }
+
+    /// The state's name in capitals, as in the documentation.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Init => "INIT",
+            State::Normal => "NORMAL",
+            State::Degraded => "DEGRADED",
+            State::Critical => "CRITICAL",
+            State::Safe => "SAFE",
+            State::Stopped => "STOPPED",
+        }
+    }
 }
 
 /// A statistics snapshot.
@@ -74,6 +109,16 @@ pub struct Stats {
     pub segments_deleted: u64,
     /// errno of the last write or sync failure (0: none).
     pub last_errno: i32,
+    /// Longest successful `fdatasync`, in ns.
+    pub max_sync_ns: u64,
+    /// Data records written per stream.
+    pub persisted_stream: [u64; 2],
+    /// Records accepted but not yet persisted (nor lost).
+    pub lag: u64,
+    /// State transitions so far.
+    pub transitions: u64,
+    /// The state when the snapshot was taken.
+    pub state: Option<State>,
     /// Bytes cut from a torn tail at INIT.
     pub recovered_torn_bytes: u64,
     /// The epoch of this logger.
@@ -85,19 +130,28 @@ pub struct Stats {
 pub struct Logger {
     config: Config,
     gate: Arc<Gate>,
-    state: AtomicU8,
+    supervision: Arc<SupervisorShared>,
     recovered: Recovered,
     /// Held from `init` until `shutdown` ends, so a stopped logger does not block the next one.
     lock: Mutex<Option<DirLock>>,
     dispatcher: Dispatcher,
-    /// INIT-only state; also serialises `start` and `shutdown` against each other.
+    /// INIT-only state and the threads; also serialises `start` and `shutdown`.
     lifecycle: Mutex<Lifecycle>,
     /// The producers, frozen at `start` (read lock-free by `flush` and `stats`).
     producers: OnceLock<Vec<Arc<ProducerShared>>>,
     writer: Arc<WriterShared>,
-    ticker_stop: Arc<AtomicBool>,
+    /// Tells the ticker and supervisor threads to end.
+    stop_threads: Arc<AtomicBool>,
     use_tsc: bool,
-    faults: Option<Arc<FaultInjector>>,
+    dummy: Option<Arc<DummyShared>>,
+    /// Manual mode: the writer and the supervisor, stepped by the caller.
+    manual: Mutex<Manual>,
+}
+
+#[derive(Default)]
+struct Manual {
+    writer: Option<Writer>,
+    supervisor: Option<Supervisor>,
 }
 
 struct Lifecycle {
@@ -105,55 +159,72 @@ struct Lifecycle {
     /// Producer handles given out (freed when the logger is dropped).
     handles: Vec<NonNull<Producer>>,
     handoff: Option<RingConsumer>,
+    backend: Option<Box<dyn Backend>>,
     writer_thread: Option<JoinHandle<()>>,
     ticker_thread: Option<JoinHandle<()>>,
+    supervisor_thread: Option<JoinHandle<()>>,
 }
 
 // SAFETY: the raw handle pointers in `Lifecycle` are owned boxes that the logger only frees in
-// `Drop`; the handles themselves are `Send`. Everything else is `Sync`.
+// `Drop`; the handles themselves are `Send`. Everything else is `Send`.
 unsafe impl Send for Lifecycle {}
 
 impl Logger {
-    /// Validates the configuration, creates and locks the directory, recovers an existing log,
-    /// and allocates the writer's input ring (INIT).
+    /// Validates the configuration, creates and locks the directory (file backend), recovers
+    /// an existing log, and allocates the writer's input ring (INIT).
     pub fn init(config: Config) -> Result<Logger> {
         Logger::init_inner(config, None)
     }
 
-    /// `init` with a fault injector under the writer's file operations (a test hook).
+    /// `init` with a fault injector under the file backend's operations (a test hook).
     pub fn init_with_faults(config: Config, faults: Arc<FaultInjector>) -> Result<Logger> {
         Logger::init_inner(config, Some(faults))
     }
 
     fn init_inner(config: Config, faults: Option<Arc<FaultInjector>>) -> Result<Logger> {
         config.validate()?;
-        segment::create_dir(&config.dir)?;
-        let lock = DirLock::acquire(&config.dir)?;
-        let recovered = recovery::recover(&config.dir)?;
+        let mut dummy = None;
+        let (mut backend, lock): (Box<dyn Backend>, _) = match config.backend {
+            BackendKind::File => {
+                segment::create_dir(&config.dir)?;
+                let lock = DirLock::acquire(&config.dir)?;
+                (Box::new(FileBackend::new(config.dir.clone(), faults)), Some(lock))
+            }
+            BackendKind::Null => (Box::new(NullBackend), None),
+            BackendKind::Dummy => {
+                let shared = Arc::new(DummyShared::default());
+                dummy = Some(shared.clone());
+                (Box::new(DummyBackend::new(shared)), None)
+            }
+        };
+        let recovered = backend.recover()?;
         let slot = ring::slot_bytes(config.max_record_size);
-        let depth = (4 * config.dispatch_budget as usize)
-            .max(8192)
-            .min((HANDOFF_BYTES / slot).max(16));
+        let depth =
+            (4 * config.dispatch_budget as usize).max(8192).min((HANDOFF_BYTES / slot).max(16));
         let (handoff_in, handoff_out) = ring::channel(depth as u32, config.max_record_size);
         let use_tsc = clock::calibration().uses_tsc();
+        let gate = Arc::new(Gate::new());
         Ok(Logger {
             dispatcher: Dispatcher::new(handoff_in, config.max_producers as usize),
-            gate: Arc::new(Gate::new()),
-            state: AtomicU8::new(State::Init as u8),
+            supervision: Arc::new(SupervisorShared::new(gate.normal_blocked.clone())),
+            gate,
             recovered,
-            lock: Mutex::new(Some(lock)),
+            lock: Mutex::new(lock),
             lifecycle: Mutex::new(Lifecycle {
                 producers: Vec::new(),
                 handles: Vec::new(),
                 handoff: Some(handoff_out),
+                backend: Some(backend),
                 writer_thread: None,
                 ticker_thread: None,
+                supervisor_thread: None,
             }),
             producers: OnceLock::new(),
             writer: Arc::new(WriterShared::default()),
-            ticker_stop: Arc::new(AtomicBool::new(false)),
+            stop_threads: Arc::new(AtomicBool::new(false)),
             use_tsc,
-            faults,
+            dummy,
+            manual: Mutex::new(Manual::default()),
             config,
         })
     }
@@ -166,6 +237,11 @@ impl Logger {
     /// What recovery found at INIT.
     pub fn recovered(&self) -> &Recovered {
         &self.recovered
+    }
+
+    /// The dummy backend's frames and fault script (`BackendKind::Dummy` only).
+    pub fn dummy(&self) -> Option<&Arc<DummyShared>> {
+        self.dummy.as_ref()
     }
 
     /// Creates a producer with its two rings (INIT only). The handle stays valid until the
@@ -181,10 +257,7 @@ impl Logger {
         if name.is_empty() || name.len() > MAX_NAME_BYTES {
             return Err(Error::new(
                 Status::InvalidArgument,
-                format!(
-                    "producer name must be 1..={MAX_NAME_BYTES} bytes, got {}",
-                    name.len()
-                ),
+                format!("producer name must be 1..={MAX_NAME_BYTES} bytes, got {}", name.len()),
             ));
         }
         if life.producers.iter().any(|p| p.name == name) {
@@ -196,10 +269,7 @@ impl Logger {
         if life.producers.len() >= self.config.max_producers as usize {
             return Err(Error::new(
                 Status::Full,
-                format!(
-                    "all max_producers = {} producers exist",
-                    self.config.max_producers
-                ),
+                format!("all max_producers = {} producers exist", self.config.max_producers),
             ));
         }
         let c = &self.config;
@@ -211,40 +281,35 @@ impl Logger {
             hot: CachePadded::new(ProducerHot {
                 active: AtomicBool::new(false),
                 dropped: [AtomicU64::new(0), AtomicU64::new(0)],
+                overwritten: AtomicU64::new(0),
+                normal_disabled: AtomicBool::new(false),
             }),
             durable: [AtomicU64::new(0), AtomicU64::new(0)],
             durable_frozen: [AtomicBool::new(false), AtomicBool::new(false)],
             pushed: [cc.counter(), nc.counter()],
         });
         self.dispatcher.add_source([cc, nc]);
-        let handle = Producer::new(
-            [cp, np],
-            shared.clone(),
-            self.gate.clone(),
-            c.max_record_size,
-            self.use_tsc,
-        );
+        let handle = Producer::new([cp, np], shared.clone(), self.gate.clone(), c, self.use_tsc);
         let ptr = NonNull::from(Box::leak(Box::new(handle)));
         life.handles.push(ptr);
         life.producers.push(shared);
         Ok(ptr)
     }
 
-    /// The INIT → RUN barrier: opens the epoch's first segment, starts the writer (and the
-    /// ticker thread when `dispatch_period_us > 0`), then lets publish and tick through.
+    /// The INIT → RUN barrier: opens the epoch's first segment, starts the writer and the
+    /// supervisor (threads, or manual slots), then lets publish and tick through. The ticker
+    /// thread is started by [`start_ticker`](Self::start_ticker).
     pub fn start(&self) -> Result<()> {
         let mut life = self.lifecycle.lock();
         if self.gate.phase() != PHASE_INIT {
             return Err(Error::new(
                 Status::InvalidState,
-                "rtlog_start was already called",
+                "rtlog_start was already called (or the logger is shut down)",
             ));
         }
         let c = &self.config;
         let producers = life.producers.clone();
-        let input = life.handoff.take().expect("handoff ring present in INIT");
         let setup = WriterSetup {
-            dir: c.dir.clone(),
             durability: c.durability,
             batch_records: c.batch_records,
             batch_interval: Duration::from_micros(c.batch_interval_us.into()),
@@ -255,36 +320,56 @@ impl Logger {
                 bytes: c.retention_bytes,
                 age_s: c.retention_age_s,
             },
-            faults: self.faults.clone(),
             max_payload: c.max_record_size,
             epoch: self.recovered.next_epoch,
             first_lsn: self.recovered.next_lsn,
             first_segment: self.recovered.next_segment,
             calibration: clock::calibration(),
             producers: producers.clone(),
-            input,
+            input: life.handoff.take().expect("handoff ring present in INIT"),
             shared: self.writer.clone(),
+            backend: life.backend.take().expect("backend present in INIT"),
         };
         let writer = Writer::open(setup)?;
-        let thread = std::thread::Builder::new()
-            .name("rtlog-writer".into())
-            .spawn(move || writer.run())
-            .map_err(|e| Error::io("starting the writer thread", e))?;
-        life.writer_thread = Some(thread);
-        let _ = self.producers.set(producers);
-        self.state.store(State::Normal as u8, Ordering::Release);
-        assert!(
-            self.gate.open(),
-            "the gate is opened only here, under the lifecycle lock"
+        let capacity: u64 = producers.len() as u64 * u64::from(c.critical_depth + c.normal_depth);
+        let policy = Policy {
+            quiet: Duration::from_millis(c.degraded_quiet_ms.into()),
+            lag_threshold: match c.degraded_lag_records {
+                0 => (capacity / 2).max(1),
+                n => n,
+            },
+            safe_on_critical: c.safe_on_critical,
+            callback: c.on_state_change.clone(),
+            normal_depth: c.normal_depth.into(),
+        };
+        let supervisor = Supervisor::new(
+            self.supervision.clone(),
+            self.writer.clone(),
+            producers.clone(),
+            policy,
         );
+        self.supervision.state.store(State::Normal as u8, Ordering::Release);
+        if c.manual {
+            let mut m = self.manual.lock();
+            m.writer = Some(writer);
+            m.supervisor = Some(supervisor);
+        } else {
+            life.writer_thread = Some(spawn("rtlog-writer", move || writer.run())?);
+            let stop = self.stop_threads.clone();
+            let period = Duration::from_micros(c.supervisor_period_us.into());
+            life.supervisor_thread =
+                Some(spawn("rtlog-supervisor", move || supervisor_loop(supervisor, stop, period))?);
+        }
+        let _ = self.producers.set(producers);
+        assert!(self.gate.open(), "the gate is opened only here, under the lifecycle lock");
         Ok(())
     }
 
-    /// Starts the internal ticker thread (`dispatch_period_us > 0`). Separate from `start`
-    /// because the thread needs an `Arc` of the logger.
+    /// Starts the internal ticker thread (`dispatch_period_us > 0`, not in manual mode).
+    /// Separate from `start` because the thread needs an `Arc` of the logger.
     pub fn start_ticker(self: &Arc<Self>) -> Result<()> {
         let period = self.config.dispatch_period_us;
-        if period == 0 {
+        if period == 0 || self.config.manual {
             return Ok(());
         }
         let mut life = self.lifecycle.lock();
@@ -292,12 +377,9 @@ impl Logger {
             return Ok(());
         }
         let lg = Arc::downgrade(self);
-        let stop = self.ticker_stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("rtlog-ticker".into())
-            .spawn(move || ticker_loop(lg, stop, Duration::from_micros(period.into())))
-            .map_err(|e| Error::io("starting the ticker thread", e))?;
-        life.ticker_thread = Some(thread);
+        let stop = self.stop_threads.clone();
+        let period = Duration::from_micros(period.into());
+        life.ticker_thread = Some(spawn("rtlog-ticker", move || ticker_loop(lg, stop, period))?);
         Ok(())
     }
 
@@ -309,72 +391,124 @@ impl Logger {
         if self.gate.phase() != PHASE_RUN {
             return Err(Status::InvalidState);
         }
-        Ok(self
-            .dispatcher
-            .tick(self.config.dispatch_budget)
-            .map_or(0, |m| m.records))
+        Ok(self.dispatcher.tick(self.config.dispatch_budget).map_or(0, |m| m.records))
+    }
+
+    /// Manual mode: one round of the writer (state frames, up to 4096 records, durability
+    /// policy). Returns the records it took. `InvalidState` outside manual mode or RUN.
+    pub fn step_writer(&self) -> Result<usize> {
+        self.manual_check()?;
+        let mut m = self.manual.lock();
+        let w = m
+            .writer
+            .as_mut()
+            .ok_or_else(|| Error::new(Status::InvalidState, "the writer is not running"))?;
+        Ok(w.step())
+    }
+
+    /// Manual mode: one supervisor step, `elapsed` after the previous one (the supervisor's
+    /// clock only advances by what the caller passes). Returns the transitions made.
+    pub fn step_supervisor(&self, elapsed: Duration) -> Result<usize> {
+        self.manual_check()?;
+        let mut m = self.manual.lock();
+        let s = m
+            .supervisor
+            .as_mut()
+            .ok_or_else(|| Error::new(Status::InvalidState, "the supervisor is not running"))?;
+        Ok(s.step(elapsed))
+    }
+
+    fn manual_check(&self) -> Result<()> {
+        if !self.config.manual {
+            return Err(Error::new(
+                Status::InvalidState,
+                "step functions need manual mode (rtlog_config.manual = 1)",
+            ));
+        }
+        if self.gate.phase() != PHASE_RUN {
+            return Err(Error::new(Status::InvalidState, "the logger is not running"));
+        }
+        Ok(())
+    }
+
+    /// Asks the supervisor to enter SAFE (at its next step): only the critical stream is
+    /// accepted until [`clear_fault`](Self::clear_fault). Non-RT.
+    pub fn enter_safe_mode(&self, reason: &str) -> Result<()> {
+        self.running("rtlog_enter_safe_mode")?;
+        *self.supervision.safe_request.lock() = Some(reason.to_owned());
+        Ok(())
+    }
+
+    /// Asks the supervisor to leave CRITICAL or SAFE for NORMAL (at its next step). Non-RT.
+    pub fn clear_fault(&self) -> Result<()> {
+        self.running("rtlog_clear_fault")?;
+        self.supervision.clear_request.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    fn running(&self, what: &str) -> Result<()> {
+        if self.gate.phase() != PHASE_RUN {
+            return Err(Error::new(Status::InvalidState, format!("{what} needs a running logger")));
+        }
+        Ok(())
     }
 
     /// The current state. RT-safe (one atomic load).
     #[inline]
     pub fn state(&self) -> State {
-        match self.state.load(Ordering::Acquire) {
-            0 => State::Init,
-            1 if self.writer.errors() > 0 => State::Critical,
-            1 => State::Normal,
-            2 => State::Degraded,
-            3 => State::Critical,
-            4 => State::Safe,
-            _ => State::Stopped,
+        self.supervision.state()
+    }
+
+    /// The producers (before `start`: those created so far).
+    fn producer_list(&self) -> Vec<Arc<ProducerShared>> {
+        match self.producers.get() {
+            Some(p) => p.clone(),
+            None => self.lifecycle.lock().producers.clone(),
         }
     }
 
-    /// A statistics snapshot (non-RT; lock-free).
+    /// A statistics snapshot (non-RT).
     pub fn stats(&self) -> Stats {
+        let w = &self.writer;
         let mut s = Stats {
             epoch: self.recovered.next_epoch,
             recovered_torn_bytes: self.recovered.torn_bytes,
+            persisted: w.persisted.load(Ordering::Relaxed),
+            bytes_written: w.bytes_written.load(Ordering::Relaxed),
+            durable_lsn: w.durable_lsn.load(Ordering::Acquire),
+            lost: w.lost.load(Ordering::Relaxed),
+            write_errors: w.write_errors.load(Ordering::Relaxed),
+            sync_errors: w.sync_errors.load(Ordering::Relaxed),
+            syncs: w.syncs.load(Ordering::Relaxed),
+            max_sync_ns: w.max_sync_ns.load(Ordering::Relaxed),
+            segments_deleted: w.segments_deleted.load(Ordering::Relaxed),
+            last_errno: w.last_errno.load(Ordering::Relaxed),
+            transitions: self.supervision.transitions.load(Ordering::Relaxed),
+            state: Some(self.state()),
             ..Stats::default()
         };
-        let w = &self.writer;
-        s.persisted = w.persisted.load(Ordering::Relaxed);
-        s.bytes_written = w.bytes_written.load(Ordering::Relaxed);
-        s.durable_lsn = w.durable_lsn.load(Ordering::Acquire);
-        s.lost = w.lost.load(Ordering::Relaxed);
-        s.write_errors = w.write_errors.load(Ordering::Relaxed);
-        s.sync_errors = w.sync_errors.load(Ordering::Relaxed);
-        s.syncs = w.syncs.load(Ordering::Relaxed);
-        s.segments_deleted = w.segments_deleted.load(Ordering::Relaxed);
-        s.last_errno = w.last_errno.load(Ordering::Relaxed);
-        let producers: Vec<Arc<ProducerShared>>;
-        let list = match self.producers.get() {
-            Some(p) => p,
-            None => {
-                producers = self.lifecycle.lock().producers.clone();
-                &producers
-            }
-        };
+        let producers = self.producer_list();
         for stream in Stream::ALL {
             let i = stream as usize;
             s.dispatched[i] = self.dispatcher.dispatched(stream);
-            for p in list {
+            s.persisted_stream[i] = w.persisted_stream[i].load(Ordering::Relaxed);
+            for p in &producers {
                 s.published[i] += p.published(stream);
                 s.dropped[i] += p.dropped(stream);
             }
         }
+        let overwritten: u64 = producers.iter().map(|p| p.overwritten()).sum();
+        let accepted = s.published[0] + s.published[1];
+        s.lag = accepted.saturating_sub(s.persisted + s.lost + overwritten);
         s
     }
 
     /// Waits until every record accepted before the call is durable under the durability
-    /// mode, dispatching pending records itself (non-RT). `Timeout` when `timeout` passes
-    /// first; `Io` when a write or sync failed meanwhile.
+    /// mode, dispatching pending records itself (and, in manual mode, stepping the writer).
+    /// Non-RT. `Timeout` when `timeout` passes first; `Io` when records were lost by a failed
+    /// write or sync.
     pub fn flush(&self, timeout: Duration) -> Result<()> {
-        if self.gate.phase() != PHASE_RUN {
-            return Err(Error::new(
-                Status::InvalidState,
-                "rtlog_flush needs a running logger",
-            ));
-        }
+        self.running("rtlog_flush")?;
         let producers = self.producers.get().expect("set at start");
         let targets: Vec<[u64; 2]> = producers
             .iter()
@@ -383,23 +517,25 @@ impl Logger {
         let errors_before = self.writer.errors();
         let deadline = Instant::now() + timeout;
         loop {
-            while self
-                .dispatcher
-                .tick(self.config.dispatch_budget)
-                .is_some_and(|m| m.records > 0)
-            {}
+            while self.dispatcher.tick(self.config.dispatch_budget).is_some_and(|m| m.records > 0) {
+            }
             self.writer.flush_requests.fetch_add(1, Ordering::Release);
-            self.wake_writer();
-            let done = producers.iter().zip(&targets).all(|(p, t)| {
-                p.durable(Stream::Critical) >= t[0] && p.durable(Stream::Normal) >= t[1]
-            });
+            if self.config.manual {
+                if let Some(w) = self.manual.lock().writer.as_mut() {
+                    w.step();
+                }
+            } else {
+                self.wake_writer();
+            }
+            let done = producers
+                .iter()
+                .zip(&targets)
+                .all(|(p, t)| Stream::ALL.iter().all(|&s| p.durable(s) >= t[s as usize]));
             if done {
                 return Ok(());
             }
             let lost = producers.iter().zip(&targets).find(|(p, t)| {
-                Stream::ALL
-                    .iter()
-                    .any(|&s| p.durable_frozen(s) && p.durable(s) < t[s as usize])
+                Stream::ALL.iter().any(|&s| p.durable_frozen(s) && p.durable(s) < t[s as usize])
             });
             if let Some((p, _)) = lost {
                 return Err(Error::new(
@@ -422,7 +558,9 @@ impl Logger {
                     format!("records were not durable within {} ms", timeout.as_millis()),
                 ));
             }
-            std::thread::sleep(Duration::from_micros(100));
+            if !self.config.manual {
+                std::thread::sleep(Duration::from_micros(100));
+            }
         }
     }
 
@@ -440,52 +578,58 @@ impl Logger {
         let active = life.producers.iter().map(|p| &p.hot.active);
         match self.gate.close(active) {
             PHASE_INIT => {
-                self.state.store(State::Stopped as u8, Ordering::Release);
+                self.supervision.state.store(State::Stopped as u8, Ordering::Release);
                 self.lock.lock().take();
                 return Ok(());
             }
             PHASE_CLOSED => {
-                return Err(Error::new(
-                    Status::InvalidState,
-                    "rtlog_shutdown was already called",
-                ))
+                return Err(Error::new(Status::InvalidState, "rtlog_shutdown was already called"))
             }
             _ => {}
         }
-        self.ticker_stop.store(true, Ordering::Release);
-        if let Some(t) = life.ticker_thread.take() {
+        self.stop_threads.store(true, Ordering::Release);
+        for t in [life.ticker_thread.take(), life.supervisor_thread.take()].into_iter().flatten() {
             t.thread().unpark();
             let _ = t.join();
         }
         // Every accepted record is in a ring now; move them all to the writer.
+        let mut manual = self.manual.lock();
         loop {
             let moved = self.dispatcher.tick(u32::MAX).unwrap_or_default();
             if !moved.output_full && self.dispatcher.pending() == Some(0) {
                 break;
             }
-            if let Some(t) = &life.writer_thread {
-                t.thread().unpark();
+            match (&mut manual.writer, &life.writer_thread) {
+                (Some(w), _) => {
+                    w.step();
+                }
+                (None, Some(t)) => {
+                    t.thread().unpark();
+                    std::thread::sleep(Duration::from_micros(50));
+                }
+                (None, None) => break,
             }
-            std::thread::sleep(Duration::from_micros(50));
         }
         self.writer.stop.store(true, Ordering::Release);
-        let joined = match life.writer_thread.take() {
-            Some(t) => {
-                t.thread().unpark();
-                t.join().is_ok()
+        let mut joined = true;
+        if let Some(mut w) = manual.writer.take() {
+            while !w.stopped() {
+                w.step();
             }
-            None => true,
-        };
-        self.state.store(State::Stopped as u8, Ordering::Release);
+            w.finish();
+        }
+        manual.supervisor = None;
+        if let Some(t) = life.writer_thread.take() {
+            t.thread().unpark();
+            joined = t.join().is_ok();
+        }
+        self.supervision.state.store(State::Stopped as u8, Ordering::Release);
         self.lock.lock().take();
         if !joined {
             return Err(Error::new(Status::Internal, "the writer thread panicked"));
         }
         if let Some(msg) = self.writer.last_error.lock().clone() {
-            return Err(Error::new(
-                Status::Io,
-                format!("shut down, but writing failed: {msg}"),
-            ));
+            return Err(Error::new(Status::Io, format!("shut down, but writing failed: {msg}")));
         }
         Ok(())
     }
@@ -501,6 +645,24 @@ impl Drop for Logger {
             // here; the C contract forbids using a producer handle after `rtlog_destroy`.
             drop(unsafe { Box::from_raw(ptr.as_ptr()) });
         }
+    }
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .map_err(|e| Error::io(format!("starting the {name} thread"), e))
+}
+
+/// The supervisor thread: one step per period until shutdown.
+fn supervisor_loop(mut supervisor: Supervisor, stop: Arc<AtomicBool>, period: Duration) {
+    let mut last = Instant::now();
+    while !stop.load(Ordering::Acquire) {
+        std::thread::park_timeout(period);
+        let now = Instant::now();
+        supervisor.step(now - last);
+        last = now;
     }
 }
 

@@ -5,6 +5,7 @@
 //! into the stream's ring, a counter update. No allocation, no lock, no syscall.
 
 use crate::clock;
+use crate::config::{Config, Overflow};
 use crate::error::Status;
 use crate::quiesce::{self, Gate, PHASE_RUN};
 use crate::ring::{PushCounter, RingProducer, SlotHeader};
@@ -44,6 +45,12 @@ pub(crate) struct ProducerHot {
     /// is updated with a plain load + store rather than a locked add; readers use `Relaxed`
     /// because nothing is synchronised through it.
     pub(crate) dropped: [AtomicU64; 2],
+    /// Accepted normal records later overwritten (OVERWRITE_OLDEST); also counted in
+    /// `dropped`. Single writer, like `dropped`.
+    pub(crate) overwritten: AtomicU64,
+    /// DISABLE policy: set by the producer when its normal ring overflowed, cleared by the
+    /// supervisor once the ring has drained. Read and written `Relaxed`: a mode switch.
+    pub(crate) normal_disabled: AtomicBool,
 }
 
 /// What the rest of the logger knows about a producer.
@@ -77,6 +84,16 @@ impl ProducerShared {
     pub(crate) fn durable_frozen(&self, stream: Stream) -> bool {
         self.durable_frozen[stream as usize].load(Ordering::Acquire)
     }
+
+    pub(crate) fn overwritten(&self) -> u64 {
+        self.hot.overwritten.load(Ordering::Relaxed)
+    }
+
+    /// Records in the ring of `stream` right now (non-RT snapshot).
+    pub(crate) fn in_ring(&self, stream: Stream) -> u64 {
+        let c = &self.pushed[stream as usize];
+        c.pushed().saturating_sub(c.popped())
+    }
 }
 
 /// A producer handle: the RT thread's end of its two rings.
@@ -88,6 +105,11 @@ pub struct Producer {
     use_tsc: bool,
     /// Refusals per stream since the last accepted record (carried by the next one).
     lost_since_accept: [u32; 2],
+    policy: Overflow,
+    /// `Sample`: the fill level where sampling starts, the rate, and a running count.
+    sample_high_water: u64,
+    sample_one_in: u32,
+    sample_count: u32,
 }
 
 impl Producer {
@@ -95,16 +117,21 @@ impl Producer {
         rings: [RingProducer; 2],
         shared: Arc<ProducerShared>,
         gate: Arc<Gate>,
-        max_payload: u32,
+        config: &Config,
         use_tsc: bool,
     ) -> Producer {
+        let depth = u64::from(config.normal_depth);
         Producer {
             rings,
             shared,
             gate,
-            max_payload,
+            max_payload: config.max_record_size,
             use_tsc,
             lost_since_accept: [0; 2],
+            policy: config.normal_overflow,
+            sample_high_water: (depth * u64::from(config.sample_high_water_pct)).div_ceil(100),
+            sample_one_in: config.sample_one_in.max(1),
+            sample_count: 0,
         }
     }
 
@@ -112,20 +139,53 @@ impl Producer {
     /// lock, no syscall.
     ///
     /// Returns `Ok`; `TooLarge` when `payload` exceeds `max_record_size`; `InvalidState` before
-    /// `start` or after `shutdown`; `Full` when the ring is full (the record is counted in
-    /// `dropped` and takes no sequence number).
+    /// `start` or after `shutdown`; `Full` when the record was refused: the ring is full, or
+    /// the normal stream's overflow policy (sampling, disabled stream, safe mode) refused it.
+    /// A refused record is counted in `dropped` and takes no sequence number.
     #[inline]
     pub fn publish(&mut self, stream: Stream, record_type: u16, payload: &[u8]) -> Status {
         if payload.len() > self.max_payload as usize {
             return Status::TooLarge;
         }
-        let hot = &*self.shared.hot;
-        quiesce::enter(&hot.active, self.gate.strong);
+        quiesce::enter(&self.shared.hot.active, self.gate.strong);
         if self.gate.phase() != PHASE_RUN {
-            quiesce::leave(&hot.active);
+            quiesce::leave(&self.shared.hot.active);
             return Status::InvalidState;
         }
-        let ring = &mut self.rings[stream as usize];
+        let status = if stream == Stream::Normal && !self.normal_admits() {
+            self.refuse(stream)
+        } else {
+            self.push(stream, record_type, payload)
+        };
+        quiesce::leave(&self.shared.hot.active);
+        status
+    }
+
+    /// Whether the normal stream takes a record now: not in safe mode, not disabled, and —
+    /// when sampling above the high-water mark — this is the one in `sample_one_in`.
+    #[inline]
+    fn normal_admits(&mut self) -> bool {
+        let hot = &*self.shared.hot;
+        if self.gate.normal_blocked.load(Ordering::Relaxed)
+            || hot.normal_disabled.load(Ordering::Relaxed)
+        {
+            return false;
+        }
+        if self.policy == Overflow::Sample
+            && self.shared.in_ring(Stream::Normal) >= self.sample_high_water
+        {
+            self.sample_count += 1;
+            if self.sample_count % self.sample_one_in != 0 {
+                return false;
+            }
+        }
+        true
+    }
+
+    #[inline]
+    fn push(&mut self, stream: Stream, record_type: u16, payload: &[u8]) -> Status {
+        let s = stream as usize;
+        let ring = &mut self.rings[s];
         let header = SlotHeader {
             seq: ring.pushed(),
             timestamp: clock::now_raw(self.use_tsc),
@@ -133,21 +193,27 @@ impl Producer {
             producer: self.shared.id,
             stream: stream as u8,
             kind: crate::format::FrameKind::Data as u8,
-            lost_before: self.lost_since_accept[stream as usize],
+            lost_before: self.lost_since_accept[s],
             ..SlotHeader::default()
         };
-        let status = if ring.push(&header, payload) {
-            self.lost_since_accept[stream as usize] = 0;
-            Status::Ok
-        } else {
-            let lost = &mut self.lost_since_accept[stream as usize];
-            *lost = lost.saturating_add(1);
-            let d = &hot.dropped[stream as usize];
-            d.store(d.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-            Status::Full
-        };
-        quiesce::leave(&hot.active);
-        status
+        if ring.push(&header, payload) {
+            self.lost_since_accept[s] = 0;
+            return Status::Ok;
+        }
+        if stream == Stream::Normal && self.policy == Overflow::Disable {
+            self.shared.hot.normal_disabled.store(true, Ordering::Relaxed);
+        }
+        self.refuse(stream)
+    }
+
+    /// Counts a refused record (and remembers it for the next accepted one's loss marker).
+    #[inline]
+    fn refuse(&mut self, stream: Stream) -> Status {
+        let s = stream as usize;
+        self.lost_since_accept[s] = self.lost_since_accept[s].saturating_add(1);
+        let d = &self.shared.hot.dropped[s];
+        d.store(d.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        Status::Full
     }
 
     /// The producer's id (its index in creation order; stored in every record).
@@ -181,5 +247,10 @@ impl Producer {
     /// Records refused on `stream` so far.
     pub fn dropped(&self, stream: Stream) -> u64 {
         self.shared.dropped(stream)
+    }
+
+    /// Records of `stream` waiting in the ring.
+    pub fn in_ring(&self, stream: Stream) -> u64 {
+        self.shared.in_ring(stream)
     }
 }

@@ -11,7 +11,7 @@
 //! unavailable, publishers fall back to a `SeqCst` swap (a real fence) — see [`Gate::strong`].
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Gate phases.
 pub(crate) const PHASE_INIT: u8 = 0;
@@ -23,6 +23,10 @@ pub(crate) struct Gate {
     phase: AtomicU8,
     /// True when membarrier is unavailable and publishers must fence themselves.
     pub(crate) strong: bool,
+    /// Set by the supervisor in SAFE: the normal stream refuses records. Read `Relaxed` by
+    /// publish: it is a mode switch, not a publication; a publish that still sees the old
+    /// value just behaves as it would have a moment earlier.
+    pub(crate) normal_blocked: Arc<AtomicBool>,
 }
 
 impl Gate {
@@ -30,6 +34,7 @@ impl Gate {
         Gate {
             phase: AtomicU8::new(PHASE_INIT),
             strong: !membarrier_registered(),
+            normal_blocked: Arc::new(AtomicBool::new(false)),
         }
     }
 

@@ -114,11 +114,13 @@ pub fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
     let mut segments = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
-        if let Some(index) = entry
-            .file_name()
-            .to_str()
-            .and_then(format::parse_segment_file_name)
-        {
+        let Some(index) = entry.file_name().to_str().and_then(format::parse_segment_file_name)
+        else {
+            continue;
+        };
+        // Only regular files (following a symlink) are segments; a directory named like one
+        // is not.
+        if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
             segments.push((index, entry.path()));
         }
     }
@@ -176,10 +178,8 @@ impl Reader {
     fn matches(&self) -> bool {
         let (h, _) = &self.last_frame;
         let o = &self.options;
-        let wall = || {
-            self.segment_header()
-                .map_or(h.timestamp_ns, |s| s.wall_clock_ns(h.timestamp_ns))
-        };
+        let wall =
+            || self.segment_header().map_or(h.timestamp_ns, |s| s.wall_clock_ns(h.timestamp_ns));
         o.lsn_from.is_none_or(|v| h.lsn >= v)
             && o.lsn_to.is_none_or(|v| h.lsn <= v)
             && o.stream.is_none_or(|v| h.stream == v)
@@ -255,30 +255,17 @@ impl Reader {
                     note_damage(
                         &mut self.damage,
                         &mut self.stats,
-                        Damage {
-                            path: path.clone(),
-                            offset,
-                            len,
-                            what,
-                        },
+                        Damage { path: path.clone(), offset, len, what },
                     );
                 }
-                ScanItem::End {
-                    torn_bytes,
-                    valid_end,
-                } => {
+                ScanItem::End { torn_bytes, valid_end } => {
                     if torn_bytes > 0 {
                         self.stats.torn_bytes += torn_bytes;
                         let what = "torn tail (incomplete last write)".to_string();
                         note_damage(
                             &mut self.damage,
                             &mut self.stats,
-                            Damage {
-                                path: path.clone(),
-                                offset: valid_end,
-                                len: torn_bytes,
-                                what,
-                            },
+                            Damage { path: path.clone(), offset: valid_end, len: torn_bytes, what },
                         );
                     }
                     self.scan = None;
@@ -299,6 +286,17 @@ impl Reader {
             let path = self.segments[self.next_segment].1.clone();
             self.next_segment += 1;
             match SegmentScan::open(&path) {
+                Ok(scan) if scan.header.index != self.segments[self.next_segment - 1].0 => {
+                    // A segment copied or renamed under another index would be read twice.
+                    self.stats.bad_segments += 1;
+                    let what =
+                        format!("header says segment {}, the file name another", scan.header.index);
+                    note_damage(
+                        &mut self.damage,
+                        &mut self.stats,
+                        Damage { path, offset: 0, len: 0, what },
+                    );
+                }
                 Ok(scan) => {
                     self.stats.segments += 1;
                     if let Some(name) = &self.options.producer {

@@ -26,24 +26,44 @@ pub struct Recovered {
     pub segments: u64,
     /// Bytes cut from a torn tail.
     pub torn_bytes: u64,
+    /// Newest segments with an invalid header (a crash while creating them), renamed to
+    /// `*.rtlog.broken`.
+    pub set_aside: u64,
     /// Whether the previous epoch ended with a clean close (false for a crash; true for an
     /// empty directory).
     pub previous_clean: bool,
 }
 
+impl Recovered {
+    /// Where a log without any segment starts: epoch 1, LSN 1, segment 1.
+    pub fn fresh() -> Recovered {
+        Recovered {
+            next_lsn: 1,
+            next_epoch: 1,
+            next_segment: 1,
+            segments: 0,
+            torn_bytes: 0,
+            set_aside: 0,
+            previous_clean: true,
+        }
+    }
+}
+
 /// Scans `dir` and truncates a torn tail of its last segment.
 pub fn recover(dir: &Path) -> Result<Recovered> {
-    let segments = list_segments(dir)?;
+    let mut segments = list_segments(dir)?;
     let mut out = Recovered {
         next_lsn: 1,
         next_epoch: 1,
         next_segment: segments.last().map_or(1, |(i, _)| i + 1),
         segments: segments.len() as u64,
         torn_bytes: 0,
+        set_aside: 0,
         previous_clean: true,
     };
     // A log holding a segment of a newer format must not be appended to: this version could
     // neither read it nor continue its numbering.
+    let mut headers = Vec::with_capacity(segments.len());
     for (_, path) in &segments {
         let header = format::read_segment_header(path)
             .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
@@ -58,14 +78,29 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
                 ),
             ));
         }
+        headers.push(header.is_ok());
+    }
+    // Newest segments whose header never became valid were being created when the process
+    // died: a segment's header is synced before any frame is written to it, so they hold no
+    // record (and without the header's salt nothing in them could be validated). They are
+    // set aside under another name, so that readers do not report a healthy log as damaged.
+    while headers.last() == Some(&false) {
+        headers.pop();
+        let (_, path) = segments.pop().expect("one entry per header");
+        let aside = path.with_extension("rtlog.broken");
+        std::fs::rename(&path, &aside)
+            .map_err(|e| Error::io(format!("setting aside {}", path.display()), e))?;
+        out.set_aside += 1;
+    }
+    if out.set_aside > 0 {
+        crate::segment::sync_dir(dir, None)?;
     }
     // The newest segment with a readable header tells where the log ends.
-    for (i, (_, path)) in segments.iter().enumerate().rev() {
+    for (_, path) in segments.iter().rev() {
         let Ok(mut scan) = SegmentScan::open(path) else {
             continue;
         };
-        let newer_broken = i + 1 < segments.len();
-        out.next_epoch = scan.header.epoch + 1 + u32::from(newer_broken);
+        out.next_epoch = scan.header.epoch + 1;
         out.next_lsn = scan.header.first_lsn.max(1);
         out.previous_clean = false;
         loop {
@@ -78,11 +113,8 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
                     out.previous_clean = h.kind == crate::format::FrameKind::CleanClose as u8;
                 }
                 ScanItem::Damage { .. } => {}
-                ScanItem::End {
-                    torn_bytes,
-                    valid_end,
-                } => {
-                    if torn_bytes > 0 && !newer_broken {
+                ScanItem::End { torn_bytes, valid_end } => {
+                    if torn_bytes > 0 {
                         truncate(path, valid_end)?;
                         out.torn_bytes = torn_bytes;
                     }
@@ -96,14 +128,10 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
 }
 
 fn truncate(path: &Path, len: u64) -> Result<()> {
-    let f = OpenOptions::new().write(true).open(path).map_err(|e| {
-        Error::io(
-            format!("opening {} to cut its torn tail", path.display()),
-            e,
-        )
-    })?;
-    f.set_len(len)
-        .map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
-    f.sync_all()
-        .map_err(|e| Error::io(format!("syncing {}", path.display()), e))
+    let f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(format!("opening {} to cut its torn tail", path.display()), e))?;
+    f.set_len(len).map_err(|e| Error::io(format!("truncating {}", path.display()), e))?;
+    f.sync_all().map_err(|e| Error::io(format!("syncing {}", path.display()), e))
 }

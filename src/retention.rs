@@ -48,11 +48,7 @@ pub fn apply(
             continue;
         }
         match std::fs::metadata(&path) {
-            Ok(m) => closed.push((
-                path,
-                m.len(),
-                m.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-            )),
+            Ok(m) => closed.push((path, m.len(), m.modified().unwrap_or(SystemTime::UNIX_EPOCH))),
             // Gone meanwhile (someone else deleted it): nothing to do.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),

@@ -126,18 +126,8 @@ pub fn channel(depth: u32, max_payload: u32) -> (RingProducer, RingConsumer) {
         max_payload,
     });
     (
-        RingProducer {
-            shared: shared.clone(),
-            head: 0,
-            index: 0,
-            cached_tail: 0,
-        },
-        RingConsumer {
-            shared,
-            tail: 0,
-            index: 0,
-            cached_head: 0,
-        },
+        RingProducer { shared: shared.clone(), head: 0, index: 0, cached_tail: 0 },
+        RingConsumer { shared, tail: 0, index: 0, cached_head: 0 },
     )
 }
 
@@ -260,9 +250,7 @@ impl RingConsumer {
 
     /// A handle that reads the producer's counter, for statistics from other threads.
     pub fn counter(&self) -> PushCounter {
-        PushCounter {
-            shared: self.shared.clone(),
-        }
+        PushCounter { shared: self.shared.clone() }
     }
 }
 
@@ -289,13 +277,7 @@ mod tests {
     use super::*;
 
     fn header(seq: u64) -> SlotHeader {
-        SlotHeader {
-            seq,
-            timestamp: seq * 10,
-            record_type: 7,
-            kind: 1,
-            ..SlotHeader::default()
-        }
+        SlotHeader { seq, timestamp: seq * 10, record_type: 7, kind: 1, ..SlotHeader::default() }
     }
 
     #[test]

@@ -133,10 +133,7 @@ impl SegmentScan {
                 match self.resync(start + format::ALIGN as u64)? {
                     Some(next) => {
                         self.pos = next;
-                        Ok(ScanItem::Damage {
-                            offset: start,
-                            len: next - start,
-                        })
+                        Ok(ScanItem::Damage { offset: start, len: next - start })
                     }
                     None => {
                         self.done = true;
@@ -149,10 +146,7 @@ impl SegmentScan {
     }
 
     fn end_item(&self, torn_bytes: u64) -> ScanItem<'static> {
-        ScanItem::End {
-            torn_bytes,
-            valid_end: self.valid_end,
-        }
+        ScanItem::End { torn_bytes, valid_end: self.valid_end }
     }
 
     fn file_len(&self) -> io::Result<u64> {
@@ -189,9 +183,8 @@ impl SegmentScan {
             return Ok(None);
         }
         let payload = &b[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + h.payload_len as usize];
-        let padding_clean = b[FRAME_HEADER_BYTES + h.payload_len as usize..]
-            .iter()
-            .all(|&x| x == 0);
+        let padding_clean =
+            b[FRAME_HEADER_BYTES + h.payload_len as usize..].iter().all(|&x| x == 0);
         Ok((padding_clean && FrameHeader::verify(b, salt, payload)).then_some(size))
     }
 

@@ -55,12 +55,7 @@ impl SegmentFile {
         if preallocate > 0 {
             // SAFETY: `file` is an open descriptor; fallocate does not touch our memory.
             let r = unsafe {
-                libc::fallocate(
-                    file.as_raw_fd(),
-                    libc::FALLOC_FL_KEEP_SIZE,
-                    0,
-                    preallocate as i64,
-                )
+                libc::fallocate(file.as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, 0, preallocate as i64)
             };
             let e = std::io::Error::last_os_error();
             // A file system without fallocate just does without preallocation.
@@ -75,14 +70,8 @@ impl SegmentFile {
         let bytes = header.encode();
         file.write_all(&bytes)
             .map_err(|e| Error::io(format!("writing header of {}", path.display()), e))?;
-        let mut seg = SegmentFile {
-            file,
-            path,
-            header,
-            size: bytes.len() as u64,
-            data_records: 0,
-            faults,
-        };
+        let mut seg =
+            SegmentFile { file, path, header, size: bytes.len() as u64, data_records: 0, faults };
         seg.sync()?;
         sync_dir(dir, seg.faults.as_deref())?;
         Ok(seg)
@@ -129,10 +118,7 @@ pub fn create_dir(dir: &Path) -> Result<()> {
         .create(dir)
         .map_err(|e| Error::io(format!("creating log directory {}", dir.display()), e))?;
     if !dir.is_dir() {
-        return Err(Error::new(
-            crate::Status::Io,
-            format!("{} is not a directory", dir.display()),
-        ));
+        return Err(Error::new(crate::Status::Io, format!("{} is not a directory", dir.display())));
     }
     Ok(())
 }
@@ -149,10 +135,7 @@ pub fn sync_dir(dir: &Path, faults: Option<&FaultInjector>) -> Result<()> {
     // SAFETY: `d` is an open directory descriptor.
     if unsafe { libc::fsync(d.as_raw_fd()) } != 0 {
         let e = std::io::Error::last_os_error();
-        return Err(Error::io(
-            format!("fsync of directory {}", dir.display()),
-            e,
-        ));
+        return Err(Error::io(format!("fsync of directory {}", dir.display()), e));
     }
     Ok(())
 }
@@ -190,10 +173,7 @@ impl DirLock {
             if e.raw_os_error() != Some(libc::EWOULDBLOCK) || std::time::Instant::now() >= deadline
             {
                 return Err(Error::io(
-                    format!(
-                        "log directory {} is in use by another logger",
-                        dir.display()
-                    ),
+                    format!("log directory {} is in use by another logger", dir.display()),
                     e,
                 ));
             }

@@ -17,19 +17,19 @@
 //! counts; loss markers for the affected sequence numbers open the next segment; writing
 //! continues only in a new segment whose creation and sync succeed.
 
+use crate::backend::Backend;
 use crate::clock::Calibration;
 use crate::config::Durability;
 use crate::error::Error;
-use crate::faults::FaultInjector;
 use crate::format::{
     self, FrameHeader, FrameKind, LossMarker, LossReason, SegmentHeader, NO_PRODUCER, NO_STREAM,
 };
+use crate::logger::State;
 use crate::producer::{ProducerShared, Stream};
-use crate::retention::{self, Limits};
+use crate::retention::Limits;
 use crate::ring::{RingConsumer, SlotHeader};
-use crate::segment::{self, SegmentFile};
+use crate::segment;
 use parking_lot::Mutex;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -74,13 +74,18 @@ pub(crate) struct WriterShared {
     pub(crate) flush_requests: AtomicU64,
     /// Set by `shutdown` once nothing more will be dispatched.
     pub(crate) stop: AtomicBool,
+    /// State changes from the supervisor, to be written as state frames.
+    pub(crate) state_changes: Mutex<Vec<(State, State, String)>>,
+    /// Data records written per stream.
+    pub(crate) persisted_stream: [AtomicU64; 2],
+    /// Longest successful `fdatasync`, in ns.
+    pub(crate) max_sync_ns: AtomicU64,
 }
 
 impl WriterShared {
     fn fail(&self, counter: &AtomicU64, err: &Error) {
         counter.fetch_add(1, Ordering::Relaxed);
-        self.last_errno
-            .store(err.errno.unwrap_or(libc::EIO), Ordering::Relaxed);
+        self.last_errno.store(err.errno.unwrap_or(libc::EIO), Ordering::Relaxed);
         *self.last_error.lock() = Some(err.message.clone());
     }
 
@@ -92,7 +97,6 @@ impl WriterShared {
 
 /// Everything the writer needs, gathered at `start`.
 pub(crate) struct WriterSetup {
-    pub(crate) dir: PathBuf,
     pub(crate) durability: Durability,
     pub(crate) batch_records: u32,
     pub(crate) batch_interval: Duration,
@@ -107,7 +111,16 @@ pub(crate) struct WriterSetup {
     pub(crate) producers: Vec<Arc<ProducerShared>>,
     pub(crate) input: RingConsumer,
     pub(crate) shared: Arc<WriterShared>,
-    pub(crate) faults: Option<Arc<FaultInjector>>,
+    pub(crate) backend: Box<dyn Backend>,
+}
+
+/// What the writer knows of the segment it is writing.
+struct OpenSegment {
+    header: SegmentHeader,
+    /// Bytes in it, header included.
+    size: u64,
+    /// Data records in it.
+    data_records: u64,
 }
 
 /// Per producer and stream: a sequence number (meaning depends on the field).
@@ -115,7 +128,7 @@ type Marks = Vec<[u64; 2]>;
 
 pub(crate) struct Writer {
     s: WriterSetup,
-    segment: Option<SegmentFile>,
+    segment: Option<OpenSegment>,
     next_segment: u64,
     last_reopen: Option<Instant>,
     batch: Vec<u8>,
@@ -123,6 +136,7 @@ pub(crate) struct Writer {
     /// Last LSN in `batch`, data records in it, and per stream one past the last seq in it.
     batch_lsn: u64,
     batch_records: u64,
+    batch_stream_records: [u64; 2],
     batch_marks: Marks,
     /// Written but not yet covered by a sync (sync modes): last LSN and marks.
     written_lsn: u64,
@@ -157,6 +171,7 @@ impl Writer {
             next_lsn: s.first_lsn,
             batch_lsn: 0,
             batch_records: 0,
+            batch_stream_records: [0; 2],
             batch_marks: vec![[0; 2]; n],
             written_lsn: 0,
             written_marks: vec![[0; 2]; n],
@@ -187,12 +202,7 @@ impl Writer {
     }
 
     fn open_segment(&mut self) -> Result<(), Error> {
-        let producers = self
-            .s
-            .producers
-            .iter()
-            .map(|p| (p.id, p.name.clone()))
-            .collect();
+        let producers = self.s.producers.iter().map(|p| (p.id, p.name.clone())).collect();
         let header = SegmentHeader {
             index: self.next_segment,
             first_lsn: self.next_lsn,
@@ -206,31 +216,18 @@ impl Writer {
         };
         // Advance first: a failed create may leave a file behind that must not be reused.
         self.next_segment += 1;
-        let preallocate = if self.s.preallocate {
-            self.s.segment_bytes
-        } else {
-            0
-        };
-        let faults = self.s.faults.clone();
-        self.segment = Some(SegmentFile::create(
-            &self.s.dir,
-            header,
-            faults,
-            preallocate,
-        )?);
+        let preallocate = if self.s.preallocate { self.s.segment_bytes } else { 0 };
+        let encoded = header.encode();
+        self.s.backend.create_segment(&header, &encoded, preallocate)?;
+        self.segment = Some(OpenSegment { header, size: encoded.len() as u64, data_records: 0 });
         Ok(())
     }
 
     /// The writer thread's loop; returns after `stop` once everything is written.
     pub(crate) fn run(mut self) {
         loop {
-            let stop = self.s.shared.stop.load(Ordering::Acquire);
-            let flush = self.s.shared.flush_requests.load(Ordering::Acquire);
-            let moved = self.take_input();
-            let urgent = stop || flush != self.flush_seen;
-            self.apply_policy(urgent);
-            self.flush_seen = flush;
-            if stop && self.s.input.is_empty() {
+            let moved = self.step();
+            if self.stopped() {
                 break;
             }
             if moved == 0 {
@@ -240,13 +237,32 @@ impl Writer {
         self.finish();
     }
 
+    /// Whether `stop` was requested and every input record has been taken.
+    pub(crate) fn stopped(&mut self) -> bool {
+        self.s.shared.stop.load(Ordering::Acquire) && self.s.input.is_empty()
+    }
+
+    /// One round of the loop: state frames, up to `ROUND_RECORDS` input records, then the
+    /// durability policy. Returns the records taken. (Manual mode calls this directly.)
+    pub(crate) fn step(&mut self) -> usize {
+        let stop = self.s.shared.stop.load(Ordering::Acquire);
+        let flush = self.s.shared.flush_requests.load(Ordering::Acquire);
+        let changes = std::mem::take(&mut *self.s.shared.state_changes.lock());
+        for (from, to, cause) in changes {
+            self.push_frame(boundary(FrameKind::State), &state_payload(from, to, &cause));
+        }
+        let moved = self.take_input();
+        let urgent = stop || flush != self.flush_seen;
+        self.apply_policy(urgent);
+        self.flush_seen = flush;
+        moved
+    }
+
     fn idle_wait(&self) -> Duration {
         match self.unsynced_since {
-            Some(t) if self.s.durability == Durability::FsyncBatch => self
-                .s
-                .batch_interval
-                .saturating_sub(t.elapsed())
-                .min(IDLE_POLL),
+            Some(t) if self.s.durability == Durability::FsyncBatch => {
+                self.s.batch_interval.saturating_sub(t.elapsed()).min(IDLE_POLL)
+            }
             _ => IDLE_POLL,
         }
     }
@@ -278,13 +294,8 @@ impl Writer {
             // is the ring's only consumer).
             self.reserve(frame.payload_len as usize);
             let payload = self.s.input.peek().map_or(&[][..], |(_, p)| p);
-            self.batch_lsn = encode(
-                &mut self.batch,
-                &mut self.next_lsn,
-                &self.segment,
-                frame,
-                payload,
-            );
+            self.batch_lsn =
+                encode(&mut self.batch, &mut self.next_lsn, &self.segment, frame, payload);
             self.s.input.pop();
             self.note_data(h.producer, h.stream, h.seq);
             n += 1;
@@ -303,6 +314,7 @@ impl Writer {
             }
         }
         self.batch_records += 1;
+        self.batch_stream_records[s] += 1;
         self.unsynced += 1;
         self.unsynced_since.get_or_insert_with(Instant::now);
     }
@@ -331,13 +343,7 @@ impl Writer {
     /// Frames one non-data frame into the batch.
     fn push_frame(&mut self, frame: FrameHeader, payload: &[u8]) {
         self.reserve(payload.len());
-        self.batch_lsn = encode(
-            &mut self.batch,
-            &mut self.next_lsn,
-            &self.segment,
-            frame,
-            payload,
-        );
+        self.batch_lsn = encode(&mut self.batch, &mut self.next_lsn, &self.segment, frame, payload);
     }
 
     /// A loss marker for `count` records of a producer's stream refused just before `seq`.
@@ -345,22 +351,14 @@ impl Writer {
         if let Some(r) = self.reported_refused.get_mut(usize::from(producer)) {
             r[usize::from(stream & 1)] += count;
         }
-        let marker = LossMarker {
-            count,
-            first_seq: seq,
-            last_seq: seq,
-            reason: LossReason::Refused,
-        };
+        let marker =
+            LossMarker { count, first_seq: seq, last_seq: seq, reason: LossReason::Refused };
         self.push_loss(producer, stream, marker);
     }
 
     fn push_loss(&mut self, producer: u16, stream: u8, marker: LossMarker) {
-        let frame = FrameHeader {
-            seq: marker.first_seq,
-            producer,
-            stream,
-            ..boundary(FrameKind::Loss)
-        };
+        let frame =
+            FrameHeader { seq: marker.first_seq, producer, stream, ..boundary(FrameKind::Loss) };
         self.push_frame(frame, &marker.encode());
     }
 
@@ -370,9 +368,8 @@ impl Writer {
         for i in 0..self.s.producers.len() {
             for stream in Stream::ALL {
                 let s = stream as usize;
-                let missing = self.s.producers[i]
-                    .dropped(stream)
-                    .saturating_sub(self.reported_refused[i][s]);
+                let missing =
+                    self.s.producers[i].dropped(stream).saturating_sub(self.reported_refused[i][s]);
                 if missing > 0 {
                     self.push_refused(i as u16, s as u8, missing, self.next_seq[i][s]);
                 }
@@ -385,21 +382,15 @@ impl Writer {
         let records = self.segment.as_ref().map_or(0, |s| s.data_records) + self.batch_records;
         let frame = boundary(FrameKind::Seal);
         let payload = seal_payload(records, 0);
-        self.batch_lsn = encode(
-            &mut self.batch,
-            &mut self.next_lsn,
-            &self.segment,
-            frame,
-            &payload,
-        );
+        self.batch_lsn =
+            encode(&mut self.batch, &mut self.next_lsn, &self.segment, frame, &payload);
         self.write_batch();
         if self.s.durability.syncs() {
             self.sync();
         }
-        if self.s.preallocate {
-            if let Some(seg) = &mut self.segment {
-                let _ = seg.release_unused();
-            }
+        if let Err(e) = self.s.backend.close_segment() {
+            let shared = self.s.shared.clone();
+            shared.fail(&shared.write_errors, &e);
         }
         self.segment = None;
         self.reopen();
@@ -409,10 +400,7 @@ impl Writer {
     /// Opens a new segment (at most every `REOPEN_BACKOFF` after a failure) and writes the
     /// loss markers that a failure left pending.
     fn reopen(&mut self) {
-        if self
-            .last_reopen
-            .is_some_and(|t| t.elapsed() < REOPEN_BACKOFF)
-        {
+        if self.last_reopen.is_some_and(|t| t.elapsed() < REOPEN_BACKOFF) {
             return;
         }
         self.last_reopen = Some(Instant::now());
@@ -431,13 +419,10 @@ impl Writer {
         // The active segment counts at its full size: it grows until the next rotation, and
         // the byte limit must hold until then too.
         let active = self.segment.as_ref().map_or(0, |s| s.header.index);
-        let (dir, limits, faults) = (&self.s.dir, self.s.retention, self.s.faults.as_deref());
-        match retention::apply(dir, active, self.s.segment_bytes, limits, faults) {
+        let limits = self.s.retention;
+        match self.s.backend.apply_retention(&limits, active, self.s.segment_bytes) {
             Ok(n) => {
-                self.s
-                    .shared
-                    .segments_deleted
-                    .fetch_add(n, Ordering::Relaxed);
+                self.s.shared.segments_deleted.fetch_add(n, Ordering::Relaxed);
             }
             Err(e) => {
                 let shared = self.s.shared.clone();
@@ -453,21 +438,21 @@ impl Writer {
             return;
         }
         let result = match &mut self.segment {
-            Some(seg) => seg
-                .append(&self.batch)
-                .map(|()| seg.data_records += self.batch_records),
-            None => Err(Error::new(
-                crate::Status::Io,
-                "no segment file could be opened",
-            )),
+            Some(seg) => self.s.backend.append(&self.batch).map(|()| {
+                seg.size += self.batch.len() as u64;
+                seg.data_records += self.batch_records;
+            }),
+            None => Err(Error::new(crate::Status::Io, "no segment file could be opened")),
         };
         match result {
             Ok(()) => {
                 let sh = &self.s.shared;
-                sh.persisted
-                    .fetch_add(self.batch_records, Ordering::Relaxed);
-                sh.bytes_written
-                    .fetch_add(self.batch.len() as u64, Ordering::Relaxed);
+                sh.persisted.fetch_add(self.batch_records, Ordering::Relaxed);
+                for (total, n) in sh.persisted_stream.iter().zip(&mut self.batch_stream_records) {
+                    total.fetch_add(*n, Ordering::Relaxed);
+                    *n = 0;
+                }
+                sh.bytes_written.fetch_add(self.batch.len() as u64, Ordering::Relaxed);
                 self.epoch_records += self.batch_records;
                 merge(&mut self.written_marks, &mut self.batch_marks);
                 self.written_lsn = self.batch_lsn;
@@ -487,9 +472,14 @@ impl Writer {
 
     /// `fdatasync` of the current segment, then publication of what it covered.
     fn sync(&mut self) {
-        let Some(seg) = &mut self.segment else { return };
-        match seg.sync() {
+        if self.segment.is_none() {
+            return;
+        }
+        let started = Instant::now();
+        match self.s.backend.sync() {
             Ok(()) => {
+                let ns = started.elapsed().as_nanos() as u64;
+                self.s.shared.max_sync_ns.fetch_max(ns, Ordering::Relaxed);
                 self.s.shared.syncs.fetch_add(1, Ordering::Relaxed);
                 self.covered();
             }
@@ -508,11 +498,7 @@ impl Writer {
         for first in &mut self.pending_first {
             *first = [NONE; 2];
         }
-        let streams = self
-            .written_marks
-            .iter_mut()
-            .zip(&self.frozen)
-            .zip(&self.s.producers);
+        let streams = self.written_marks.iter_mut().zip(&self.frozen).zip(&self.s.producers);
         for ((marks, frozen), producer) in streams {
             for ((mark, frozen), durable) in marks.iter_mut().zip(frozen).zip(&producer.durable) {
                 if *mark != 0 && !frozen {
@@ -522,10 +508,7 @@ impl Writer {
             }
         }
         if self.written_lsn != 0 {
-            self.s
-                .shared
-                .durable_lsn
-                .store(self.written_lsn, Ordering::Release);
+            self.s.shared.durable_lsn.store(self.written_lsn, Ordering::Release);
         }
     }
 
@@ -555,21 +538,17 @@ impl Writer {
             }
         }
         self.s.shared.lost.fetch_add(lost, Ordering::Relaxed);
-        for marks in self
-            .written_marks
-            .iter_mut()
-            .chain(self.batch_marks.iter_mut())
-        {
+        for marks in self.written_marks.iter_mut().chain(self.batch_marks.iter_mut()) {
             *marks = [0; 2];
         }
         self.batch.clear();
         self.batch_records = 0;
+        self.batch_stream_records = [0; 2];
         self.unsynced = 0;
         self.unsynced_since = None;
-        if let Some(mut seg) = self.segment.take() {
+        if let Some(seg) = self.segment.take() {
             let mut seal = Vec::new();
-            let records = seg.data_records;
-            let payload = seal_payload(records, SEAL_SUSPECT);
+            let payload = seal_payload(seg.data_records, SEAL_SUSPECT);
             let frame = FrameHeader {
                 lsn: self.next_lsn,
                 epoch: seg.header.epoch,
@@ -578,7 +557,9 @@ impl Writer {
             };
             self.next_lsn += 1;
             frame.encode_into(seg.header.salt, &payload, &mut seal);
-            let _ = seg.append(&seal);
+            // Best effort: the storage just failed, so these may fail too.
+            let _ = self.s.backend.append(&seal);
+            let _ = self.s.backend.close_segment();
         }
     }
 
@@ -610,20 +591,15 @@ impl Writer {
 
     /// Clean close: trailing loss markers, the clean-close frame, then a final write and sync
     /// in every mode.
-    fn finish(mut self) {
+    pub(crate) fn finish(mut self) {
         self.report_trailing_refusals();
-        self.push_frame(
-            boundary(FrameKind::CleanClose),
-            &self.epoch_records.to_le_bytes(),
-        );
+        self.push_frame(boundary(FrameKind::CleanClose), &self.epoch_records.to_le_bytes());
         self.write_batch();
         self.sync();
-        if self.s.preallocate {
-            if let Some(seg) = &mut self.segment {
-                if let Err(e) = seg.release_unused() {
-                    let shared = self.s.shared.clone();
-                    shared.fail(&shared.write_errors, &e);
-                }
+        if self.segment.take().is_some() {
+            if let Err(e) = self.s.backend.close_segment() {
+                let shared = self.s.shared.clone();
+                shared.fail(&shared.write_errors, &e);
             }
         }
     }
@@ -640,6 +616,15 @@ fn boundary(kind: FrameKind) -> FrameHeader {
     }
 }
 
+/// Payload of a state frame: old and new state, then the cause as UTF-8 (see docs/FORMAT.md).
+fn state_payload(from: State, to: State, cause: &str) -> Vec<u8> {
+    let cause = &cause.as_bytes()[..cause.len().min(1024)];
+    let mut p = vec![from as u8, to as u8, 0, 0];
+    p.extend_from_slice(&(cause.len() as u32).to_le_bytes());
+    p.extend_from_slice(cause);
+    p
+}
+
 fn seal_payload(records: u64, flags: u32) -> [u8; 16] {
     let mut p = [0u8; 16];
     p[..8].copy_from_slice(&records.to_le_bytes());
@@ -652,16 +637,15 @@ fn seal_payload(records: u64, flags: u32) -> [u8; 16] {
 fn encode(
     batch: &mut Vec<u8>,
     next_lsn: &mut u64,
-    segment: &Option<SegmentFile>,
+    segment: &Option<OpenSegment>,
     mut frame: FrameHeader,
     payload: &[u8],
 ) -> u64 {
     frame.lsn = *next_lsn;
     *next_lsn += 1;
     frame.payload_len = payload.len() as u32;
-    let (salt, epoch) = segment
-        .as_ref()
-        .map_or((0, frame.epoch), |s| (s.header.salt, s.header.epoch));
+    let (salt, epoch) =
+        segment.as_ref().map_or((0, frame.epoch), |s| (s.header.salt, s.header.epoch));
     frame.epoch = epoch;
     frame.encode_into(salt, payload, batch);
     frame.lsn

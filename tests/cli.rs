@@ -50,11 +50,7 @@ fn run_ok(args: &[&str], dir: &Path, code: i32) -> String {
 }
 
 fn segments(dir: &Path) -> Vec<PathBuf> {
-    rtlog::reader::list_segments(dir)
-        .unwrap()
-        .into_iter()
-        .map(|(_, p)| p)
-        .collect()
+    rtlog::reader::list_segments(dir).unwrap().into_iter().map(|(_, p)| p).collect()
 }
 
 /// A clean one-epoch log: "arm" publishes `n` critical records of type 1 (payload a0 i), and
@@ -88,10 +84,7 @@ fn restart(config: Config, names: &[&str]) -> (Logger, Vec<NonNull<Producer>>) {
             Err(e) => panic!("restarting the logger: {e}"),
         }
     };
-    let ps = names
-        .iter()
-        .map(|n| lg.create_producer(n).unwrap())
-        .collect();
+    let ps = names.iter().map(|n| lg.create_producer(n).unwrap()).collect();
     lg.start().unwrap();
     (lg, ps)
 }
@@ -119,10 +112,7 @@ fn inspect_and_verify_describe_epochs_producers_and_counts() {
     // Epoch 1: two producers, closed cleanly.
     let (lg, ps) = start(config(&live), &["arm", "base"]);
     for i in 0..30u8 {
-        assert_eq!(
-            producer(ps[0]).publish(Stream::Critical, 1, &[i]),
-            Status::Ok
-        );
+        assert_eq!(producer(ps[0]).publish(Stream::Critical, 1, &[i]), Status::Ok);
         assert_eq!(producer(ps[1]).publish(Stream::Normal, 2, &[i]), Status::Ok);
         lg.tick().unwrap();
     }
@@ -144,10 +134,7 @@ fn inspect_and_verify_describe_epochs_producers_and_counts() {
     lg.shutdown().unwrap();
     let (lg, ps) = start(config(&crashed), &["arm"]);
     for i in 0..3u8 {
-        assert_eq!(
-            producer(ps[0]).publish(Stream::Critical, 1, &[i]),
-            Status::Ok
-        );
+        assert_eq!(producer(ps[0]).publish(Stream::Critical, 1, &[i]), Status::Ok);
     }
     lg.shutdown().unwrap();
     drop(lg);
@@ -180,33 +167,18 @@ fn inspect_and_verify_describe_epochs_producers_and_counts() {
         .map(|p| std::fs::metadata(p).unwrap().len().to_string())
         .collect();
     assert_eq!(rows.len(), 3, "{text}");
-    assert_eq!(
-        rows[0],
-        ["1", "seg-0000000001.rtlog", &sizes[0], "1", "1", "60"]
-    );
+    assert_eq!(rows[0], ["1", "seg-0000000001.rtlog", &sizes[0], "1", "1", "60"]);
     assert_eq!(rows[1][..4], ["2", "seg-0000000002.rtlog", &sizes[1], "2"]);
     assert_eq!(rows[2][..4], ["3", "seg-0000000003.rtlog", &sizes[2], "3"]);
     assert_eq!(rows[2][5], "3");
     let span = text.lines().find(|l| l.starts_with("time span: ")).unwrap();
-    let stamps: Vec<&str> = span
-        .split_whitespace()
-        .filter(|w| w.ends_with('Z'))
-        .collect();
+    let stamps: Vec<&str> = span.split_whitespace().filter(|w| w.ends_with('Z')).collect();
     assert_eq!(stamps.len(), 2, "{span}");
-    assert!(
-        stamps.iter().all(|s| s.len() == 30 && &s[10..11] == "T"),
-        "{span}"
-    );
+    assert!(stamps.iter().all(|s| s.len() == 30 && &s[10..11] == "T"), "{span}");
 
     let report = run_ok(&["verify"], &crashed.0, 0);
-    assert!(
-        report.contains("info: epoch 2 ended without a clean close (crash)\n"),
-        "{report}"
-    );
-    assert!(
-        report.starts_with("info: ") && report.contains("ok: 3 segment(s)"),
-        "{report}"
-    );
+    assert!(report.contains("info: epoch 2 ended without a clean close (crash)\n"), "{report}");
+    assert!(report.starts_with("info: ") && report.contains("ok: 3 segment(s)"), "{report}");
 }
 
 #[test]
@@ -249,50 +221,30 @@ fn verify_lists_a_flipped_byte_a_torn_tail_and_a_bad_header() {
     let prefix = format!("{}: offset ", seg.display());
     assert!(line.starts_with(&prefix), "{text}");
     assert!(line.ends_with(": damaged frames skipped"), "{text}");
-    let offset: usize = line[prefix.len()..]
-        .split(',')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let offset: usize = line[prefix.len()..].split(',').next().unwrap().parse().unwrap();
     assert!(offset <= middle && middle - offset < 256, "{line}");
     assert!(text.contains("DAMAGED: "), "{text}");
     let summary = run_ok(&["inspect"], &dir.0, 0);
-    assert!(
-        summary.contains("damage: 0 bad segment header(s), 1 damaged region(s)"),
-        "{summary}"
-    );
+    assert!(summary.contains("damage: 0 bad segment header(s), 1 damaged region(s)"), "{summary}");
 
     // Cut the last frame (the clean close) short: a torn tail, and an epoch without a close.
     std::fs::write(&seg, &clean[..clean.len() - 20]).unwrap();
     let text = run_ok(&["verify"], &dir.0, 1);
     assert!(text.contains("torn tail"), "{text}");
-    assert!(
-        text.contains("info: epoch 1 ended without a clean close"),
-        "{text}"
-    );
+    assert!(text.contains("info: epoch 1 ended without a clean close"), "{text}");
 
     let mut bytes = clean.clone();
     bytes[20] ^= 0x40; // inside segment_index, covered by the header CRC
     std::fs::write(&seg, &bytes).unwrap();
     let text = run_ok(&["verify"], &dir.0, 1);
     assert!(
-        text.contains(&format!(
-            "offset 0, length {}: bad segment header",
-            clean.len()
-        )),
+        text.contains(&format!("offset 0, length {}: bad segment header", clean.len())),
         "{text}"
     );
     let summary = run_ok(&["inspect"], &dir.0, 0);
     assert!(summary.contains(".rtlog  "), "{summary}");
-    assert!(
-        summary.contains("(bad segment header: checksum mismatch)"),
-        "{summary}"
-    );
-    assert!(
-        summary.contains("damage: 1 bad segment header(s)"),
-        "{summary}"
-    );
+    assert!(summary.contains("(bad segment header: checksum mismatch)"), "{summary}");
+    assert!(summary.contains("damage: 1 bad segment header(s)"), "{summary}");
 }
 
 /// The dump lines of `args` (after the directory's options).
@@ -345,10 +297,7 @@ fn dump_prints_every_record_with_its_fields() {
         assert_eq!(v["lsn"], lsns[k]);
         assert_eq!(v["epoch"], 1);
         assert_eq!(v["seq"], i);
-        assert_eq!(
-            v["producer"],
-            if k % 2 == 0 { "arm" } else { "wheel \"left\"" }
-        );
+        assert_eq!(v["producer"], if k % 2 == 0 { "arm" } else { "wheel \"left\"" });
         assert_eq!(v["producer_id"], k % 2);
         assert_eq!(v["stream"], if k % 2 == 0 { "critical" } else { "normal" });
         assert_eq!(v["len"], if k % 2 == 0 { 2 } else { 3 });
@@ -390,28 +339,16 @@ fn dump_filters_by_producer_stream_type_lsn_and_time() {
 
     // Times: nothing before 1970-01-01T00:00:00.000000001Z, everything up to 2500.
     assert_eq!(dump(&dir.0, &["--to", "1"]).len(), 0);
-    let wide = [
-        "--from",
-        "1970-01-01T00:00:00Z",
-        "--to",
-        "2500-01-01T00:00:00.5Z",
-    ];
+    let wide = ["--from", "1970-01-01T00:00:00Z", "--to", "2500-01-01T00:00:00.5Z"];
     assert_eq!(dump(&dir.0, &wide), all);
     // From the 11th record's own time on: the records at or after it.
     let t10 = field(&all[10], "time").to_owned();
     let later = dump(&dir.0, &["--from", &t10]);
-    let expected: Vec<_> = all
-        .iter()
-        .filter(|l| field(l, "time") >= t10.as_str())
-        .collect();
+    let expected: Vec<_> = all.iter().filter(|l| field(l, "time") >= t10.as_str()).collect();
     assert_eq!(later.iter().collect::<Vec<_>>(), expected);
     assert!(later.len() >= 30);
 
-    for bad in [
-        &["--from", "yesterday"][..],
-        &["--lsn", "9..3"],
-        &["--stream", "loud"],
-    ] {
+    for bad in [&["--from", "yesterday"][..], &["--lsn", "9..3"], &["--stream", "loud"]] {
         let mut args = vec!["dump"];
         args.extend_from_slice(bad);
         let out = rtlog(&args, &dir.0);
@@ -600,10 +537,7 @@ fn errors_name_the_problem_and_exit_2() {
     let missing = TempDir::new("cli-missing");
     let out = rtlog(&["inspect"], &missing.0);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        stderr(&out),
-        format!("rtlog: {}: no such directory\n", missing.0.display())
-    );
+    assert_eq!(stderr(&out), format!("rtlog: {}: no such directory\n", missing.0.display()));
 
     let empty = TempDir::new("cli-empty");
     std::fs::create_dir_all(&empty.0).unwrap();
@@ -611,10 +545,7 @@ fn errors_name_the_problem_and_exit_2() {
         let out = rtlog(&[cmd], &empty.0);
         assert_eq!(out.status.code(), Some(2), "{cmd}");
         assert!(
-            stderr(&out).starts_with(&format!(
-                "rtlog: no rtlog segments in {}",
-                empty.0.display()
-            )),
+            stderr(&out).starts_with(&format!("rtlog: no rtlog segments in {}", empty.0.display())),
             "{cmd}: {}",
             stderr(&out)
         );
@@ -625,10 +556,7 @@ fn errors_name_the_problem_and_exit_2() {
     std::fs::write(&file, "hello").unwrap();
     let out = rtlog(&["verify"], &file);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        stderr(&out),
-        format!("rtlog: {}: not a directory\n", file.display())
-    );
+    assert_eq!(stderr(&out), format!("rtlog: {}: not a directory\n", file.display()));
 
     // Permissions: only meaningful when the test does not run as root (root reads anyway).
     use std::os::unix::fs::PermissionsExt;
@@ -639,10 +567,7 @@ fn errors_name_the_problem_and_exit_2() {
     if std::fs::File::open(&seg).is_err() {
         let out = rtlog(&["dump"], &locked.0);
         assert_eq!(out.status.code(), Some(2));
-        assert_eq!(
-            stderr(&out),
-            format!("rtlog: {}: permission denied\n", seg.display())
-        );
+        assert_eq!(stderr(&out), format!("rtlog: {}: permission denied\n", seg.display()));
     }
 
     let out = Command::new(env!("CARGO_BIN_EXE_rtlog")).output().unwrap();
@@ -652,10 +577,7 @@ fn errors_name_the_problem_and_exit_2() {
 #[test]
 fn help_explains_each_subcommand() {
     let help = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_rtlog"))
-            .args(args)
-            .output()
-            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_rtlog")).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         stdout(&out)
     };

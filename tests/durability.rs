@@ -17,6 +17,15 @@ fn publish_n(p: &mut rtlog::Producer, stream: Stream, n: u64) {
     }
 }
 
+/// Waits (up to 10 s) for the supervisor thread to reach `state`.
+fn wait_for_state(lg: &Logger, state: State) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while lg.state() != state && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(lg.state(), state);
+}
+
 /// Frames of the log as (kind, producer, stream, seq, payload).
 fn frames(dir: &TempDir) -> Vec<(FrameKind, u16, u8, u64, Vec<u8>)> {
     let mut r = Reader::open(&dir.0).unwrap();
@@ -62,7 +71,7 @@ fn a_failed_fsync_is_never_counted_durable() {
     assert_eq!((s.sync_errors, s.last_errno), (1, libc::EIO));
     let durable_lsn_after = s.durable_lsn;
     assert!(durable_lsn_after >= durable_lsn);
-    assert_eq!(lg.state(), State::Critical);
+    wait_for_state(&lg, State::Critical);
 
     // Writing goes on in a new segment; the stream's durable count stays frozen.
     publish_n(p, Stream::Critical, 50);
@@ -70,11 +79,7 @@ fn a_failed_fsync_is_never_counted_durable() {
     assert_eq!(p.durable_count(Stream::Critical), d);
     lg.shutdown().unwrap_err();
     assert_eq!(p.durable_count(Stream::Critical), d);
-    assert_eq!(
-        faults.calls(Some(IoOp::Create)),
-        2,
-        "a new segment was opened"
-    );
+    assert_eq!(faults.calls(Some(IoOp::Create)), 2, "a new segment was opened");
 
     let mut r = Reader::open(&dir.0).unwrap();
     let mut lsn_of_first_lost = None;
@@ -92,11 +97,7 @@ fn a_failed_fsync_is_never_counted_durable() {
     let f = frames(&dir);
     let seals: Vec<_> = f.iter().filter(|x| x.0 == FrameKind::Seal).collect();
     assert_eq!(seals.len(), 1);
-    assert_eq!(
-        u32::from_le_bytes(seals[0].4[8..12].try_into().unwrap()),
-        1,
-        "sealed as suspect"
-    );
+    assert_eq!(u32::from_le_bytes(seals[0].4[8..12].try_into().unwrap()), 1, "sealed as suspect");
     let losses: Vec<LossMarker> = f
         .iter()
         .filter(|x| x.0 == FrameKind::Loss)
@@ -108,11 +109,7 @@ fn a_failed_fsync_is_never_counted_durable() {
         (m.reason, m.first_seq, m.last_seq, m.count),
         (LossReason::WriteFailed, d, d + k - 1, k)
     );
-    let data: Vec<u64> = f
-        .iter()
-        .filter(|x| x.0 == FrameKind::Data)
-        .map(|x| x.3)
-        .collect();
+    let data: Vec<u64> = f.iter().filter(|x| x.0 == FrameKind::Data).map(|x| x.3).collect();
     // Records after the failure are all there, in order, after the marker.
     assert!(data.ends_with(&(d + k..250).collect::<Vec<_>>()));
     assert!(data.starts_with(&(0..d).collect::<Vec<_>>()));
@@ -127,12 +124,7 @@ fn a_failed_write_loses_only_its_batch_under_flush() {
     lg.start().unwrap();
     publish_n(p, Stream::Normal, 10);
     lg.flush(T).unwrap();
-    faults.fail_nth(
-        Some(IoOp::Write),
-        faults.calls(Some(IoOp::Write)) + 1,
-        libc::ENOSPC,
-        false,
-    );
+    faults.fail_nth(Some(IoOp::Write), faults.calls(Some(IoOp::Write)) + 1, libc::ENOSPC, false);
     publish_n(p, Stream::Normal, 10);
     assert_eq!(lg.flush(T).unwrap_err().status, Status::Io);
     assert!(lg.shutdown().is_err());
@@ -142,21 +134,11 @@ fn a_failed_write_loses_only_its_batch_under_flush() {
     let s = lg.stats();
     let k = s.lost;
     assert!((1..=10).contains(&k), "lost {k}");
-    assert_eq!(
-        (s.write_errors, s.last_errno, s.persisted),
-        (1, libc::ENOSPC, 20 - k)
-    );
+    assert_eq!((s.write_errors, s.last_errno, s.persisted), (1, libc::ENOSPC, 20 - k));
     let f = frames(&dir);
-    let data: Vec<u64> = f
-        .iter()
-        .filter(|x| x.0 == FrameKind::Data)
-        .map(|x| x.3)
-        .collect();
+    let data: Vec<u64> = f.iter().filter(|x| x.0 == FrameKind::Data).map(|x| x.3).collect();
     assert_eq!(data, (0..10).chain(10 + k..20).collect::<Vec<_>>());
-    let loss = f
-        .iter()
-        .find(|x| x.0 == FrameKind::Loss)
-        .expect("a loss marker");
+    let loss = f.iter().find(|x| x.0 == FrameKind::Loss).expect("a loss marker");
     let m = LossMarker::decode(&loss.4).unwrap();
     assert_eq!(
         (m.first_seq, m.last_seq, m.count, m.reason),
@@ -180,7 +162,7 @@ fn a_persistently_failing_disk_never_blocks_publishing() {
         lg.tick().unwrap();
         std::thread::sleep(Duration::from_millis(2));
     }
-    assert_eq!(lg.state(), State::Critical);
+    wait_for_state(&lg, State::Critical);
     assert_eq!(p.durable_count(Stream::Normal), 0);
     let err = lg.shutdown().unwrap_err();
     assert_eq!(err.status, Status::Io);
@@ -197,10 +179,7 @@ fn retention_run(
     let (lg, ps) = start(c, &["p"]);
     let p = producer(ps[0]);
     for i in 0..6000u32 {
-        assert_eq!(
-            p.publish(Stream::Normal, 0, &i.to_le_bytes().repeat(32)),
-            Status::Ok
-        );
+        assert_eq!(p.publish(Stream::Normal, 0, &i.to_le_bytes().repeat(32)), Status::Ok);
         if i % 100 == 0 {
             while lg.tick().unwrap() > 0 {}
         }
@@ -217,25 +196,15 @@ fn retention_by_segment_count_keeps_the_newest() {
     assert_eq!(segs.len(), 3);
     assert!(stats.segments_deleted > 0);
     let last = segs.last().unwrap().0;
-    assert_eq!(
-        segs.iter().map(|s| s.0).collect::<Vec<_>>(),
-        vec![last - 2, last - 1, last]
-    );
-    assert_eq!(
-        stats.segments_deleted,
-        last - 3,
-        "every older segment was deleted"
-    );
+    assert_eq!(segs.iter().map(|s| s.0).collect::<Vec<_>>(), vec![last - 2, last - 1, last]);
+    assert_eq!(stats.segments_deleted, last - 3, "every older segment was deleted");
 }
 
 #[test]
 fn retention_by_bytes_stays_under_the_limit() {
     let limit = 200 * 1024;
     let (dir, segs, stats) = retention_run("ret-bytes", |c| c.retention_bytes = 200 * 1024);
-    let total: u64 = segs
-        .iter()
-        .map(|s| std::fs::metadata(&s.1).unwrap().len())
-        .sum();
+    let total: u64 = segs.iter().map(|s| std::fs::metadata(&s.1).unwrap().len()).sum();
     assert!(total <= limit, "{total} > {limit}");
     assert!(segs.len() >= 2 && stats.segments_deleted > 0);
     // What remains is a readable suffix ending with the last record.
@@ -261,12 +230,7 @@ fn retention_by_age_deletes_only_old_closed_segments() {
     let old = rtlog::reader::list_segments(&dir.0).unwrap();
     assert_eq!(old.len(), 1);
     let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
-    std::fs::File::options()
-        .write(true)
-        .open(&old[0].1)
-        .unwrap()
-        .set_modified(hour_ago)
-        .unwrap();
+    std::fs::File::options().write(true).open(&old[0].1).unwrap().set_modified(hour_ago).unwrap();
 
     // A restart with a 10-minute age limit deletes it; a fresh segment is kept.
     let mut c = config(&dir);
@@ -280,11 +244,7 @@ fn retention_by_age_deletes_only_old_closed_segments() {
     assert_eq!(now.iter().map(|s| s.0).collect::<Vec<_>>(), vec![2]);
     let (lg, _) = start(c, &["p"]);
     lg.shutdown().unwrap();
-    assert_eq!(
-        lg.stats().segments_deleted,
-        0,
-        "segment 2 is recent and stays"
-    );
+    assert_eq!(lg.stats().segments_deleted, 0, "segment 2 is recent and stays");
 }
 
 #[test]
@@ -302,10 +262,7 @@ fn a_reader_skips_segments_deleted_after_it_opened() {
     assert_eq!(r.stats().vanished_segments, 2);
     assert_eq!(r.stats().bad_segments, 0);
     assert_eq!(seqs.last(), Some(&5999));
-    assert!(
-        seqs.windows(2).all(|w| w[1] == w[0] + 1),
-        "a gap-free suffix"
-    );
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "a gap-free suffix");
 }
 
 #[test]
@@ -320,18 +277,12 @@ fn preallocation_reserves_the_segment_and_gives_back_the_rest_at_close() {
     lg.flush(T).unwrap();
     let seg = &rtlog::reader::list_segments(&dir.0).unwrap()[0].1;
     let m = std::fs::metadata(seg).unwrap();
-    assert!(
-        m.len() < 4096,
-        "the file size is the data's, not the reservation's"
-    );
+    assert!(m.len() < 4096, "the file size is the data's, not the reservation's");
     let reserved = m.blocks() * 512 >= 1 << 20;
     lg.shutdown().unwrap();
     let m = std::fs::metadata(seg).unwrap();
     if reserved {
-        assert!(
-            m.blocks() * 512 < 1 << 20,
-            "unused space given back at close"
-        );
+        assert!(m.blocks() * 512 < 1 << 20, "unused space given back at close");
     } else {
         eprintln!("note: this file system ignores fallocate; only the size checks ran");
     }
@@ -341,8 +292,5 @@ fn preallocation_reserves_the_segment_and_gives_back_the_rest_at_close() {
     while r.next_record().unwrap().is_some() {
         n += 1;
     }
-    assert_eq!(
-        (n, r.stats().torn_bytes, r.stats().corrupt_regions),
-        (10, 0, 0)
-    );
+    assert_eq!((n, r.stats().torn_bytes, r.stats().corrupt_regions), (10, 0, 0));
 }

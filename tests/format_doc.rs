@@ -8,9 +8,7 @@ use rtlog::{Reader, Status, Stream};
 /// Rows `(offset, size, field)` of the table that follows `heading` in FORMAT.md; rows whose
 /// offset or size is not a plain number (the variable-length parts) are returned with `None`.
 fn table(doc: &str, heading: &str) -> Vec<(Option<usize>, Option<usize>, String)> {
-    let start = doc
-        .find(heading)
-        .unwrap_or_else(|| panic!("{heading} missing from FORMAT.md"));
+    let start = doc.find(heading).unwrap_or_else(|| panic!("{heading} missing from FORMAT.md"));
     doc[start..]
         .lines()
         .skip_while(|l| !l.starts_with('|'))
@@ -18,20 +16,13 @@ fn table(doc: &str, heading: &str) -> Vec<(Option<usize>, Option<usize>, String)
         .skip(2)
         .map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
-            (
-                cells[1].parse().ok(),
-                cells[2].parse().ok(),
-                cells[3].to_string(),
-            )
+            (cells[1].parse().ok(), cells[2].parse().ok(), cells[3].to_string())
         })
         .collect()
 }
 
 fn le(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .rev()
-        .fold(0, |acc, &b| (acc << 8) | u64::from(b))
+    bytes.iter().rev().fold(0, |acc, &b| (acc << 8) | u64::from(b))
 }
 
 #[test]
@@ -41,22 +32,17 @@ fn format_md_matches_the_bytes_written() {
     let dir = TempDir::new("format-doc");
     let mut c = config(&dir);
     c.max_record_size = 100;
-    let wall_before = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
+    let wall_before =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+            as u64;
     let mono_before = rtlog::clock::monotonic_ns();
     let (lg, ps) = start(c, &["alpha", "beta"]);
-    assert_eq!(
-        producer(ps[1]).publish(Stream::Normal, 7, b"hello"),
-        Status::Ok
-    );
+    assert_eq!(producer(ps[1]).publish(Stream::Normal, 7, b"hello"), Status::Ok);
     lg.shutdown().unwrap();
     let mono_after = rtlog::clock::monotonic_ns();
-    let wall_after = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
+    let wall_after =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+            as u64;
 
     let segments = rtlog::reader::list_segments(&dir.0).unwrap();
     assert_eq!(segments.len(), 1);
@@ -97,10 +83,7 @@ fn format_md_matches_the_bytes_written() {
     assert_eq!(&bytes[84..89], b"alpha");
     assert_eq!(&bytes[89..93], &[1, 0, 4, 0]);
     assert_eq!(&bytes[93..97], b"beta");
-    assert!(
-        bytes[97..104].iter().all(|&b| b == 0),
-        "padding to a multiple of 8"
-    );
+    assert!(bytes[97..104].iter().all(|&b| b == 0), "padding to a multiple of 8");
     let crc = le(&bytes[header_len - 8..header_len - 4]) as u32;
     assert_eq!(crc, crc32fast::hash(&bytes[..header_len - 8]), "header_crc");
     let salt = le(&bytes[32..40]);
@@ -109,10 +92,7 @@ fn format_md_matches_the_bytes_written() {
     let begin = header_len;
     assert_eq!(bytes[begin + 41], 2, "first frame is an epoch begin");
     assert_eq!(le(&bytes[begin + 4..begin + 8]), 8);
-    assert_eq!(
-        le(&bytes[begin + 48..begin + 52]),
-        u64::from(std::process::id())
-    );
+    assert_eq!(le(&bytes[begin + 48..begin + 52]), u64::from(std::process::id()));
     assert_eq!(le(&bytes[begin + 52..begin + 56]), 1, "durability FLUSH");
     let f = begin + 56;
     let mut checked = 0;
@@ -145,11 +125,7 @@ fn format_md_matches_the_bytes_written() {
     }
     assert_eq!(checked, 11);
     assert_eq!(&bytes[f + 48..f + 53], b"hello");
-    assert_eq!(
-        &bytes[f + 53..f + 56],
-        &[0, 0, 0],
-        "zero padding to a multiple of 8"
-    );
+    assert_eq!(&bytes[f + 53..f + 56], &[0, 0, 0], "zero padding to a multiple of 8");
     // Then the clean close: kind 3, payload = 1 data record; and the file ends there.
     let close = f + 56;
     assert_eq!(bytes[close + 41], 3);
@@ -159,8 +135,5 @@ fn format_md_matches_the_bytes_written() {
     // The reader agrees.
     let mut r = Reader::open(&dir.0).unwrap();
     let rec = r.next_record().unwrap().unwrap();
-    assert_eq!(
-        (rec.lsn, rec.producer, rec.record_type, rec.payload),
-        (2, 1, 7, &b"hello"[..])
-    );
+    assert_eq!((rec.lsn, rec.producer, rec.record_type, rec.payload), (2, 1, 7, &b"hello"[..]));
 }

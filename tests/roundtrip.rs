@@ -11,16 +11,9 @@ fn records_come_back_in_order_with_their_bytes() {
     let (lg, ps) = start(config(&dir), &["a", "b"]);
     for i in 0..1000u32 {
         for (k, p) in ps.iter().enumerate() {
-            let stream = if i % 3 == 0 {
-                Stream::Critical
-            } else {
-                Stream::Normal
-            };
+            let stream = if i % 3 == 0 { Stream::Critical } else { Stream::Normal };
             let payload = vec![(i as usize + k) as u8; (i % 200) as usize];
-            assert_eq!(
-                producer(*p).publish(stream, (i % 7) as u16, &payload),
-                Status::Ok
-            );
+            assert_eq!(producer(*p).publish(stream, (i % 7) as u16, &payload), Status::Ok);
         }
         if i % 50 == 0 {
             lg.tick().unwrap();
@@ -48,15 +41,7 @@ fn records_come_back_in_order_with_their_bytes() {
     assert_eq!(n, 2000);
     assert_eq!(next_seq, [[334, 666], [334, 666]]);
     let st = r.stats();
-    assert_eq!(
-        (
-            st.epochs,
-            st.unclosed_epochs,
-            st.corrupt_regions,
-            st.torn_bytes
-        ),
-        (1, 0, 0, 0)
-    );
+    assert_eq!((st.epochs, st.unclosed_epochs, st.corrupt_regions, st.torn_bytes), (1, 0, 0, 0));
 }
 
 #[test]
@@ -183,25 +168,16 @@ fn refused_records_leave_loss_markers_in_place() {
             _ => {}
         }
     }
-    assert_eq!(
-        events,
-        ["d0", "d1", "d2", "d3", "lost3@4", "d4", "d5", "d6", "d7", "lost2@8"]
-    );
+    assert_eq!(events, ["d0", "d1", "d2", "d3", "lost3@4", "d4", "d5", "d6", "d7", "lost2@8"]);
 }
 
 #[test]
 fn one_live_logger_per_directory() {
     let dir = TempDir::new("lock");
     let (first, _) = start(config(&dir), &["p"]);
-    let err = rtlog::Logger::init(config(&dir))
-        .err()
-        .expect("a second live logger is refused");
+    let err = rtlog::Logger::init(config(&dir)).err().expect("a second live logger is refused");
     assert_eq!(err.status, Status::Io);
-    assert!(
-        err.message.contains("in use by another logger"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("in use by another logger"), "{}", err.message);
     // Once shut down (even before it is dropped), the directory is free again.
     first.shutdown().unwrap();
     let (second, _) = start(config(&dir), &["p"]);

@@ -83,11 +83,7 @@ fn publish_and_tick_never_allocate_after_start() {
     const N: u32 = 1_000_000;
     let n = allocations_in(|| {
         for i in 0..N {
-            let stream = if i % 4 == 0 {
-                Stream::Critical
-            } else {
-                Stream::Normal
-            };
+            let stream = if i % 4 == 0 { Stream::Critical } else { Stream::Normal };
             let len = (i % 257) as usize;
             let s = a.publish(stream, i as u16, &payload[..len]);
             outcomes[(s == Status::Full) as usize] += 1;
@@ -130,10 +126,7 @@ fn c_tick_and_publish_never_allocate() {
         cfg.dir = path.as_ptr();
         cfg.durability = ffi::RawDurability(1);
         let mut lg = std::ptr::null_mut();
-        assert_eq!(
-            ffi::logger::rtlog_init(&cfg, &mut lg),
-            rtlog_status::RTLOG_OK
-        );
+        assert_eq!(ffi::logger::rtlog_init(&cfg, &mut lg), rtlog_status::RTLOG_OK);
         let mut p = std::ptr::null_mut();
         assert_eq!(
             ffi::logger::rtlog_producer_create(lg, c"rt".as_ptr(), &mut p),

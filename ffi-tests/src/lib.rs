@@ -4,13 +4,7 @@
 //! is what the library actually reads and writes.
 
 /// bindgen's view of the header.
-#[allow(
-    non_camel_case_types,
-    non_upper_case_globals,
-    non_snake_case,
-    dead_code,
-    missing_docs
-)]
+#[allow(non_camel_case_types, non_upper_case_globals, non_snake_case, dead_code, missing_docs)]
 pub mod c {
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 }

@@ -49,8 +49,19 @@ fn config_layout_agrees() {
         retention_bytes,
         retention_age_s,
         preallocate,
+        backend,
+        normal_overflow,
+        sample_high_water_pct,
+        sample_one_in,
+        manual,
+        supervisor_period_us,
+        degraded_quiet_ms,
+        degraded_lag_records,
+        safe_on_critical,
+        on_state_change,
+        on_state_change_user,
     });
-    assert_eq!(n, 16);
+    assert_eq!(n, 27);
 }
 
 #[test]
@@ -68,12 +79,22 @@ fn stats_layout_agrees() {
         write_errors,
         sync_errors,
         recovered_torn_bytes,
+        transitions,
+        persisted_stream,
+        lag,
+        max_sync_ns,
     });
 }
 
 #[test]
 fn record_layout_agrees() {
-    same_layout!(rtlog_record { lsn, seq, timestamp_ns, epoch, producer, r#type as type_, stream, payload, len });
+    same_layout!(rtlog_record { lsn, seq, timestamp_ns, epoch, producer, r#type as type_, stream, payload, len, kind,
+    });
+}
+
+#[test]
+fn producer_stats_layout_agrees() {
+    same_layout!(rtlog_producer_stats { published, dropped, durable, in_ring, id });
 }
 
 #[test]
@@ -100,42 +121,20 @@ fn enums_have_the_contract_values() {
     let statuses = [
         (s::RTLOG_OK, rs::rtlog_status::RTLOG_OK, 0),
         (s::RTLOG_END, rs::rtlog_status::RTLOG_END, 1),
-        (
-            s::RTLOG_ERR_INVALID_ARGUMENT,
-            rs::rtlog_status::RTLOG_ERR_INVALID_ARGUMENT,
-            2,
-        ),
-        (
-            s::RTLOG_ERR_INVALID_STATE,
-            rs::rtlog_status::RTLOG_ERR_INVALID_STATE,
-            3,
-        ),
+        (s::RTLOG_ERR_INVALID_ARGUMENT, rs::rtlog_status::RTLOG_ERR_INVALID_ARGUMENT, 2),
+        (s::RTLOG_ERR_INVALID_STATE, rs::rtlog_status::RTLOG_ERR_INVALID_STATE, 3),
         (s::RTLOG_ERR_FULL, rs::rtlog_status::RTLOG_ERR_FULL, 4),
-        (
-            s::RTLOG_ERR_TOO_LARGE,
-            rs::rtlog_status::RTLOG_ERR_TOO_LARGE,
-            5,
-        ),
+        (s::RTLOG_ERR_TOO_LARGE, rs::rtlog_status::RTLOG_ERR_TOO_LARGE, 5),
         (s::RTLOG_ERR_CONFIG, rs::rtlog_status::RTLOG_ERR_CONFIG, 6),
         (s::RTLOG_ERR_IO, rs::rtlog_status::RTLOG_ERR_IO, 7),
         (s::RTLOG_ERR_CORRUPT, rs::rtlog_status::RTLOG_ERR_CORRUPT, 8),
         (s::RTLOG_ERR_TIMEOUT, rs::rtlog_status::RTLOG_ERR_TIMEOUT, 9),
-        (
-            s::RTLOG_ERR_INTERNAL,
-            rs::rtlog_status::RTLOG_ERR_INTERNAL,
-            10,
-        ),
+        (s::RTLOG_ERR_INTERNAL, rs::rtlog_status::RTLOG_ERR_INTERNAL, 10),
     ];
     for (cv, rv, n) in statuses {
         assert_eq!((cv as i64, rv as i64), (n, n));
     }
-    assert_eq!(
-        (
-            sm::RTLOG_STREAM_CRITICAL as u32,
-            sm::RTLOG_STREAM_NORMAL as u32
-        ),
-        (0, 1)
-    );
+    assert_eq!((sm::RTLOG_STREAM_CRITICAL as u32, sm::RTLOG_STREAM_NORMAL as u32), (0, 1));
     assert_eq!(rs::rtlog_stream::RTLOG_STREAM_NORMAL as u32, 1);
     let modes = [
         d::RTLOG_DURABILITY_NONE,
@@ -162,12 +161,11 @@ fn enums_have_the_contract_values() {
         "rtlog_stream",
         "rtlog_durability",
         "rtlog_state",
+        "rtlog_backend",
+        "rtlog_overflow",
+        "rtlog_frame_kind",
     ] {
-        assert_eq!(
-            probe(name, 0),
-            4,
-            "{name} must be int-sized: the Rust side reads it as u32"
-        );
+        assert_eq!(probe(name, 0), 4, "{name} must be int-sized: the Rust side reads it as u32");
     }
 }
 
@@ -182,10 +180,7 @@ fn header_functions_link_to_the_library() {
         assert_eq!(cfg.struct_size as usize, size_of::<c::rtlog_config>());
         assert_eq!(cfg.max_producers, 8);
         let mut lg = std::ptr::null_mut();
-        assert_eq!(
-            c::rtlog_init(&cfg, &mut lg),
-            c::rtlog_status::RTLOG_ERR_CONFIG
-        );
+        assert_eq!(c::rtlog_init(&cfg, &mut lg), c::rtlog_status::RTLOG_ERR_CONFIG);
         assert!(lg.is_null());
         assert_eq!(c::rtlog_get_state(lg), c::rtlog_state::RTLOG_STATE_STOPPED);
         assert_eq!(

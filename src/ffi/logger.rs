@@ -3,11 +3,15 @@
 use super::boundary::{arg, arg_mut, fail, guard, guard_value, status_of};
 use super::producer::rtlog_producer;
 use super::types::*;
-use crate::config::{Config, Durability};
+use crate::backend::BackendKind;
+use crate::config::{Config, Durability, Overflow};
 use crate::error::{Error, Status};
 use crate::logger::Logger;
+use crate::supervisor::StateCallback;
 use std::ffi::CStr;
+use std::ffi::CString;
 use std::os::raw::c_char;
+use std::os::raw::c_void;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +58,17 @@ fn default_config() -> rtlog_config {
         retention_bytes: d.retention_bytes,
         retention_age_s: d.retention_age_s,
         preallocate: u32::from(d.preallocate),
+        backend: RawBackend(d.backend as u32),
+        normal_overflow: RawOverflow(d.normal_overflow as u32),
+        sample_high_water_pct: d.sample_high_water_pct,
+        sample_one_in: d.sample_one_in,
+        manual: u32::from(d.manual),
+        supervisor_period_us: d.supervisor_period_us,
+        degraded_quiet_ms: d.degraded_quiet_ms,
+        degraded_lag_records: d.degraded_lag_records,
+        safe_on_critical: u32::from(d.safe_on_critical),
+        on_state_change: None,
+        on_state_change_user: std::ptr::null_mut(),
     }
 }
 
@@ -114,25 +129,35 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
             size,
         )
     };
-    if c.dir.is_null() {
-        return Err(Error::new(
+    let backend = BackendKind::from_raw(c.backend.0).ok_or_else(|| {
+        Error::new(
             Status::Config,
-            "dir is NULL (a log directory is required)",
-        ));
-    }
-    // SAFETY: dir is a non-NULL, NUL-terminated string per the documented contract.
-    let dir = unsafe { CStr::from_ptr(c.dir) };
+            format!("backend = {} is not an rtlog_backend value", c.backend.0),
+        )
+    })?;
+    let dir = if c.dir.is_null() {
+        if backend == BackendKind::File {
+            return Err(Error::new(Status::Config, "dir is NULL (a log directory is required)"));
+        }
+        std::path::PathBuf::new()
+    } else {
+        // SAFETY: dir is a non-NULL, NUL-terminated string per the documented contract.
+        std::ffi::OsStr::from_bytes(unsafe { CStr::from_ptr(c.dir) }.to_bytes()).into()
+    };
     let durability = Durability::from_raw(c.durability.0).ok_or_else(|| {
         Error::new(
             Status::Config,
-            format!(
-                "durability = {} is not an rtlog_durability value",
-                c.durability.0
-            ),
+            format!("durability = {} is not an rtlog_durability value", c.durability.0),
+        )
+    })?;
+    let normal_overflow = Overflow::from_raw(c.normal_overflow.0).ok_or_else(|| {
+        Error::new(
+            Status::Config,
+            format!("normal_overflow = {} is not an rtlog_overflow value", c.normal_overflow.0),
         )
     })?;
     Ok(Config {
-        dir: std::ffi::OsStr::from_bytes(dir.to_bytes()).into(),
+        dir,
         max_producers: c.max_producers,
         max_record_size: c.max_record_size,
         critical_depth: c.critical_depth,
@@ -146,17 +171,39 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
         retention_segments: c.retention_segments,
         retention_bytes: c.retention_bytes,
         retention_age_s: c.retention_age_s,
-        preallocate: match c.preallocate {
-            0 => false,
-            1 => true,
-            v => {
-                return Err(Error::new(
-                    Status::Config,
-                    format!("preallocate = {v} is not 0 or 1"),
-                ))
-            }
-        },
+        preallocate: flag("preallocate", c.preallocate)?,
+        backend,
+        normal_overflow,
+        sample_high_water_pct: c.sample_high_water_pct,
+        sample_one_in: c.sample_one_in,
+        manual: flag("manual", c.manual)?,
+        supervisor_period_us: c.supervisor_period_us,
+        degraded_quiet_ms: c.degraded_quiet_ms,
+        degraded_lag_records: c.degraded_lag_records,
+        safe_on_critical: flag("safe_on_critical", c.safe_on_critical)?,
+        on_state_change: c.on_state_change.map(|f| c_callback(f, c.on_state_change_user)),
     })
+}
+
+fn flag(field: &str, v: u32) -> Result<bool, Error> {
+    match v {
+        0 => Ok(false),
+        1 => Ok(true),
+        v => Err(Error::new(Status::Config, format!("{field} = {v} is not 0 or 1"))),
+    }
+}
+
+type CCallback = unsafe extern "C" fn(*mut c_void, rtlog_state, rtlog_state, *const c_char);
+
+/// Wraps a C state callback; the cause is passed as a NUL-terminated copy valid for the call.
+fn c_callback(f: CCallback, user: *mut c_void) -> StateCallback {
+    let user = user as usize; // the user pointer is the caller's business; we only pass it back
+    StateCallback(Arc::new(move |from, to, cause: &str| {
+        let cause = CString::new(cause.replace('\0', " ")).unwrap_or_default();
+        // SAFETY: the function and user pointer come from the caller's config, whose contract
+        // is that the function may be called with them on the supervisor thread.
+        unsafe { f(user as *mut c_void, from.into(), to.into(), cause.as_ptr()) };
+    }))
 }
 
 /// The logger behind a C pointer.
@@ -196,10 +243,7 @@ pub unsafe extern "C" fn rtlog_producer_create(
         let name = unsafe { arg(name, "name", true)? };
         // SAFETY: non-NULL and NUL-terminated per the contract.
         let name = unsafe { CStr::from_ptr(name) }.to_str().map_err(|_| {
-            fail(Error::new(
-                Status::InvalidArgument,
-                "producer name is not valid UTF-8",
-            ))
+            fail(Error::new(Status::InvalidArgument, "producer name is not valid UTF-8"))
         })?;
         let p = lg.create_producer(name).map_err(fail)?;
         *out = p.as_ptr().cast();
@@ -293,6 +337,10 @@ pub unsafe extern "C" fn rtlog_get_stats(
             syncs: s.syncs,
             segments_deleted: s.segments_deleted,
             last_errno: s.last_errno,
+            transitions: s.transitions as u32,
+            persisted_stream: s.persisted_stream,
+            lag: s.lag,
+            max_sync_ns: s.max_sync_ns,
         };
         Ok(rtlog_status::RTLOG_OK)
     })
@@ -310,9 +358,7 @@ pub unsafe extern "C" fn rtlog_flush(lg: *mut rtlog_logger, timeout_ms: u32) -> 
     guard(|| {
         // SAFETY: lg is NULL or live.
         let lg = unsafe { logger(lg, true)? };
-        Ok(status_of(
-            lg.flush(Duration::from_millis(timeout_ms.into())),
-        ))
+        Ok(status_of(lg.flush(Duration::from_millis(timeout_ms.into()))))
     })
 }
 
@@ -365,4 +411,86 @@ impl OkOrErr for rtlog_status {
             Err(self)
         }
     }
+}
+
+/// Manual mode: runs one round of the writer — pending state records, up to 4096 dispatched
+/// records framed and written, then the durability policy (write, fdatasync as the mode asks).
+/// *taken (if not NULL) receives the number of records it took.
+///
+/// Phase: RUN, manual mode (rtlog_config.manual = 1). Thread: any non-RT thread.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg; RTLOG_ERR_INVALID_STATE outside manual
+/// mode or RUN.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_step_writer(lg: *mut rtlog_logger, taken: *mut u32) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or live.
+        let lg = unsafe { logger(lg, true)? };
+        let n = lg.step_writer().map_err(fail)?;
+        // SAFETY: taken is NULL or writable.
+        if let Some(t) = unsafe { taken.as_mut() } {
+            *t = n as u32;
+        }
+        Ok(rtlog_status::RTLOG_OK)
+    })
+}
+
+/// Manual mode: runs one supervisor step, elapsed_us after the previous one (the supervisor's
+/// clock advances only by what the caller passes, so quiet periods are deterministic). Any
+/// state change happens here, on the caller's thread: the callback runs before this returns,
+/// and the state record is written by the next rtlog_step_writer.
+///
+/// Phase: RUN, manual mode. Thread: any non-RT thread.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg; RTLOG_ERR_INVALID_STATE outside manual
+/// mode or RUN.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_step_supervisor(
+    lg: *mut rtlog_logger,
+    elapsed_us: u64,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or live.
+        let lg = unsafe { logger(lg, true)? };
+        lg.step_supervisor(Duration::from_micros(elapsed_us)).map_err(fail)?;
+        Ok(rtlog_status::RTLOG_OK)
+    })
+}
+
+/// Asks the supervisor to enter SAFE at its next step, with `reason` (may be NULL) as the
+/// cause: from then on the normal stream refuses records (RTLOG_ERR_FULL, counted) and the
+/// critical stream goes on, until rtlog_clear_fault.
+///
+/// Phase: RUN. Thread: any non-RT thread. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or a
+/// non-UTF-8 reason; RTLOG_ERR_INVALID_STATE outside RUN.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_enter_safe_mode(
+    lg: *mut rtlog_logger,
+    reason: *const c_char,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or live.
+        let lg = unsafe { logger(lg, true)? };
+        let reason = if reason.is_null() {
+            "no reason given"
+        } else {
+            // SAFETY: a non-NULL reason is NUL-terminated (the contract).
+            unsafe { CStr::from_ptr(reason) }.to_str().map_err(|_| {
+                fail(Error::new(Status::InvalidArgument, "reason is not valid UTF-8"))
+            })?
+        };
+        Ok(status_of(lg.enter_safe_mode(reason)))
+    })
+}
+
+/// Asks the supervisor to leave CRITICAL or SAFE for NORMAL at its next step (the only way out
+/// of those states). In other states it has no effect.
+///
+/// Phase: RUN. Thread: any non-RT thread. Returns RTLOG_ERR_INVALID_ARGUMENT for NULL;
+/// RTLOG_ERR_INVALID_STATE outside RUN.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_clear_fault(lg: *mut rtlog_logger) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or live.
+        let lg = unsafe { logger(lg, true)? };
+        Ok(status_of(lg.clear_fault()))
+    })
 }

@@ -12,6 +12,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod boundary;
+pub mod dummy;
 pub mod logger;
 pub mod producer;
 pub mod reader;
@@ -88,10 +89,7 @@ mod tests {
             ("RTLOG_VERSION_MINOR", env!("CARGO_PKG_VERSION_MINOR")),
             ("RTLOG_VERSION_PATCH", env!("CARGO_PKG_VERSION_PATCH")),
         ] {
-            assert!(
-                header.contains(&format!("#define {name} {value}\n")),
-                "{name} != {value}"
-            );
+            assert!(header.contains(&format!("#define {name} {value}\n")), "{name} != {value}");
         }
         // SAFETY: rtlog_version returns a static NUL-terminated string.
         let v = unsafe { std::ffi::CStr::from_ptr(rtlog_version()) };

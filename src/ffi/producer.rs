@@ -79,3 +79,30 @@ pub unsafe extern "C" fn rtlog_producer_durable_count(
         Stream::from_raw(stream.0).map_or(0, |s| p.durable_count(s))
     })
 }
+
+/// Fills *out with the producer's statistics (each counter read atomically; the set is not one
+/// snapshot while the producer publishes).
+///
+/// Phase: any. Thread: any. Lock-free, does not allocate.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_producer_get_stats(
+    p: *const rtlog_producer,
+    out: *mut rtlog_producer_stats,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: p is NULL or a live handle; out is NULL or writable.
+        let p = unsafe { arg(p.cast::<Producer>(), "p", false)? };
+        // SAFETY: as above.
+        let out = unsafe { arg_mut(out, "out", false)? };
+        let per = |f: &dyn Fn(Stream) -> u64| [f(Stream::Critical), f(Stream::Normal)];
+        *out = rtlog_producer_stats {
+            published: per(&|s| p.published(s)),
+            dropped: per(&|s| p.dropped(s)),
+            durable: per(&|s| p.durable_count(s)),
+            in_ring: per(&|s| p.in_ring(s)),
+            id: p.id(),
+        };
+        Ok(rtlog_status::RTLOG_OK)
+    })
+}

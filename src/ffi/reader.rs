@@ -34,9 +34,7 @@ pub unsafe extern "C" fn rtlog_reader_open(
         // SAFETY: dir is NULL or NUL-terminated.
         let dir = unsafe { arg(dir, "dir", true)? };
         // SAFETY: non-NULL and NUL-terminated per the contract.
-        let dir = Path::new(std::ffi::OsStr::from_bytes(
-            unsafe { CStr::from_ptr(dir) }.to_bytes(),
-        ));
+        let dir = Path::new(std::ffi::OsStr::from_bytes(unsafe { CStr::from_ptr(dir) }.to_bytes()));
         let reader = Reader::open(dir).map_err(fail)?;
         *out = Box::into_raw(Box::new(reader)).cast();
         Ok(rtlog_status::RTLOG_OK)
@@ -90,9 +88,7 @@ pub unsafe extern "C" fn rtlog_reader_open_opts(
         // SAFETY: opts is NULL or points to struct_size readable bytes.
         let options = unsafe { read_options(opts) }.map_err(fail)?;
         // SAFETY: non-NULL and NUL-terminated per the contract.
-        let dir = Path::new(std::ffi::OsStr::from_bytes(
-            unsafe { CStr::from_ptr(dir) }.to_bytes(),
-        ));
+        let dir = Path::new(std::ffi::OsStr::from_bytes(unsafe { CStr::from_ptr(dir) }.to_bytes()));
         let reader = Reader::open_with(dir, options).map_err(fail)?;
         *out = Box::into_raw(Box::new(reader)).cast();
         Ok(rtlog_status::RTLOG_OK)
@@ -129,11 +125,7 @@ unsafe fn read_options(opts: *const rtlog_reader_options) -> Result<ReaderOption
     } else {
         // SAFETY: a non-NULL producer is a NUL-terminated string (the contract).
         let name = unsafe { CStr::from_ptr(o.producer) };
-        Some(
-            name.to_str()
-                .map_err(|_| bad("opts->producer is not valid UTF-8".into()))?
-                .to_owned(),
-        )
+        Some(name.to_str().map_err(|_| bad("opts->producer is not valid UTF-8".into()))?.to_owned())
     };
     Ok(ReaderOptions {
         from_wall_ns: (o.from_wall_ns != 0).then_some(o.from_wall_ns),
@@ -176,8 +168,9 @@ pub unsafe extern "C" fn rtlog_reader_stats(
     })
 }
 
-/// Reads the next valid record into *out (records come in LSN order; damaged bytes are skipped
-/// and never returned). out->payload stays valid until the next call on this reader.
+/// Reads the next valid published record (kind RTLOG_FRAME_DATA) that matches the reader's
+/// filters into *out (records come in LSN order; damaged bytes are skipped and never
+/// returned). out->payload stays valid until the next call on this reader.
 ///
 /// Phase: any. Thread: the reader's thread. Non-RT.
 /// Returns RTLOG_OK; RTLOG_END after the last record; RTLOG_ERR_INVALID_ARGUMENT for NULL
@@ -188,31 +181,52 @@ pub unsafe extern "C" fn rtlog_reader_next(
     r: *mut rtlog_reader,
     out: *mut rtlog_record,
 ) -> rtlog_status {
+    // SAFETY: forwarded with the same contract.
+    unsafe { next(r, out, false) }
+}
+
+/// Like rtlog_reader_next, but returns every valid record of any kind (epoch begin, clean
+/// close, seal, loss markers, state changes; out->kind says which) and ignores the filters.
+///
+/// Phase: any. Thread: the reader's thread. Non-RT. Returns as rtlog_reader_next.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_reader_next_frame(
+    r: *mut rtlog_reader,
+    out: *mut rtlog_record,
+) -> rtlog_status {
+    // SAFETY: forwarded with the same contract.
+    unsafe { next(r, out, true) }
+}
+
+unsafe fn next(r: *mut rtlog_reader, out: *mut rtlog_record, any_kind: bool) -> rtlog_status {
     guard(|| {
         // SAFETY: r is NULL or a live reader; out is NULL or writable.
         let r = unsafe { arg_mut(r.cast::<Reader>(), "r", true)? };
         // SAFETY: as above.
         let out = unsafe { arg_mut(out, "out", true)? };
-        let Some(rec) = r.next_record().map_err(fail)? else {
+        let next = if any_kind { r.next_frame() } else { r.next_record() };
+        let Some(rec) = next.map_err(fail)? else {
             return Ok(rtlog_status::RTLOG_END);
         };
-        *out = rtlog_record {
-            lsn: rec.lsn,
-            seq: rec.seq,
-            timestamp_ns: rec.timestamp_ns,
-            epoch: rec.epoch,
-            producer: rec.producer,
-            r#type: rec.record_type,
-            stream: rec.stream,
-            payload: if rec.payload.is_empty() {
-                std::ptr::null()
-            } else {
-                rec.payload.as_ptr()
-            },
-            len: rec.payload.len() as u32,
-        };
+        *out = record(&rec);
         Ok(rtlog_status::RTLOG_OK)
     })
+}
+
+/// The C view of a record; its payload pointer borrows from `rec`.
+pub(crate) fn record(rec: &crate::reader::Record<'_>) -> rtlog_record {
+    rtlog_record {
+        lsn: rec.lsn,
+        seq: rec.seq,
+        timestamp_ns: rec.timestamp_ns,
+        epoch: rec.epoch,
+        producer: rec.producer,
+        r#type: rec.record_type,
+        stream: rec.stream,
+        payload: if rec.payload.is_empty() { std::ptr::null() } else { rec.payload.as_ptr() },
+        len: rec.payload.len() as u32,
+        kind: rec.kind as u8,
+    }
 }
 
 /// Closes a reader. NULL: no-op.

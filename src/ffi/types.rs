@@ -1,7 +1,7 @@
 //! The C types: enums, their raw-integer ABI twins, and the public structs.
 
 use crate::error::Status;
-use std::os::raw::c_char;
+use std::os::raw::{c_char, c_void};
 
 /// Result of an rtlog call. Values are stable; new ones are only ever added at the end.
 #[repr(C)]
@@ -113,6 +113,54 @@ impl From<crate::State> for rtlog_state {
     }
 }
 
+/// Where a logger's segments go.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum rtlog_backend {
+    /// Segment files in the log directory (the default).
+    RTLOG_BACKEND_FILE = 0,
+    /// Discard everything (for measuring the rest of the path). dir may be NULL.
+    RTLOG_BACKEND_NULL = 1,
+    /// In memory, with a deterministic fault script; see the rtlog_dummy_* functions (tests only). dir may be NULL.
+    RTLOG_BACKEND_DUMMY = 2,
+}
+
+/// What the normal stream does when a producer's normal ring is full. (The critical stream
+/// always refuses with RTLOG_ERR_FULL, counts it and escalates to CRITICAL.)
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum rtlog_overflow {
+    /// Refuse the new record (RTLOG_ERR_FULL), keep the older ones (the default).
+    RTLOG_OVERFLOW_DROP_NEWEST = 0,
+    /// Store the new record over the oldest one not yet dispatched.
+    RTLOG_OVERFLOW_OVERWRITE_OLDEST = 1,
+    /// Above sample_high_water_pct of the ring, accept one record in sample_one_in.
+    RTLOG_OVERFLOW_SAMPLE = 2,
+    /// On overflow, refuse the producer's normal records until the supervisor re-enables the stream (once the ring has drained to half).
+    RTLOG_OVERFLOW_DISABLE = 3,
+}
+
+/// Called by the supervisor thread (in manual mode: by rtlog_step_supervisor's caller) on every
+/// state change, with the user pointer from the config, the old and new state and a cause (valid
+/// during the call). Never called on an RT thread. Must not call rtlog_shutdown or rtlog_destroy.
+pub type rtlog_state_callback = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        from: rtlog_state,
+        to: rtlog_state,
+        cause: *const c_char,
+    ),
+>;
+
+/// `rtlog_backend` as it arrives from C.
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug)]
+pub struct RawBackend(pub u32);
+/// `rtlog_overflow` as it arrives from C.
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug)]
+pub struct RawOverflow(pub u32);
+
 /// `rtlog_stream` as it arrives from C: any 32-bit value, validated before use.
 #[repr(transparent)]
 #[derive(Clone, Copy, Debug)]
@@ -165,6 +213,28 @@ pub struct rtlog_config {
     pub retention_age_s: u64,
     /// 1: reserve each segment's space with fallocate when it is created, so a full disk shows at rotation rather than mid-segment (default 0). Other values: RTLOG_ERR_CONFIG.
     pub preallocate: u32,
+    /// Where segments go (default RTLOG_BACKEND_FILE).
+    pub backend: RawBackend,
+    /// Normal-stream overflow policy (default RTLOG_OVERFLOW_DROP_NEWEST).
+    pub normal_overflow: RawOverflow,
+    /// RTLOG_OVERFLOW_SAMPLE: ring fill level in percent where sampling starts (default 50; 1..=100).
+    pub sample_high_water_pct: u32,
+    /// RTLOG_OVERFLOW_SAMPLE: above it, accept one record in this many (default 8; 2..=1048576).
+    pub sample_one_in: u32,
+    /// 1: no internal threads; the caller ticks and calls rtlog_step_writer and rtlog_step_supervisor (deterministic tests). Default 0.
+    pub manual: u32,
+    /// Period of the supervisor thread in microseconds (default 1000; 100..=10000000).
+    pub supervisor_period_us: u32,
+    /// DEGRADED returns to NORMAL after this many ms without loss or lag (default 1000).
+    pub degraded_quiet_ms: u32,
+    /// Records accepted but not yet persisted above which the writer counts as lagging (DEGRADED); 0 (default): half the capacity of all producer rings.
+    pub degraded_lag_records: u64,
+    /// 1: enter SAFE as soon as CRITICAL is entered (default 0).
+    pub safe_on_critical: u32,
+    /// Called on every state change (default NULL).
+    pub on_state_change: rtlog_state_callback,
+    /// Passed to on_state_change.
+    pub on_state_change_user: *mut c_void,
 }
 
 /// A statistics snapshot, filled by rtlog_get_stats. Arrays are indexed by rtlog_stream.
@@ -201,6 +271,31 @@ pub struct rtlog_stats {
     pub segments_deleted: u64,
     /// errno of the last failed write or sync (0: none).
     pub last_errno: i32,
+    /// State transitions so far.
+    pub transitions: u32,
+    /// Records written per stream.
+    pub persisted_stream: [u64; 2],
+    /// Records accepted but not yet persisted (nor lost): how far the writer is behind.
+    pub lag: u64,
+    /// Longest successful fdatasync, in nanoseconds.
+    pub max_sync_ns: u64,
+}
+
+/// Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
+/// rtlog_stream.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rtlog_producer_stats {
+    /// Records accepted per stream (the next record's seq).
+    pub published: [u64; 2],
+    /// Records refused (or overwritten) per stream.
+    pub dropped: [u64; 2],
+    /// Records durable per stream: every record with a lower seq is.
+    pub durable: [u64; 2],
+    /// Records waiting in the producer's ring per stream.
+    pub in_ring: [u64; 2],
+    /// The producer's id.
+    pub id: u16,
 }
 
 /// One record read back from a log. payload points into the reader and stays valid until the
@@ -226,6 +321,27 @@ pub struct rtlog_record {
     pub payload: *const u8,
     /// Payload length.
     pub len: u32,
+    /// What the record is (an rtlog_frame_kind value): RTLOG_FRAME_DATA for published records;
+    /// rtlog_reader_next_frame also returns the others.
+    pub kind: u8,
+}
+
+/// Kinds of records in a log (see docs/FORMAT.md for their payloads).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum rtlog_frame_kind {
+    /// A record published by a producer.
+    RTLOG_FRAME_DATA = 1,
+    /// The start of an epoch (one per rtlog_start).
+    RTLOG_FRAME_EPOCH_BEGIN = 2,
+    /// The clean end of an epoch (rtlog_shutdown); an epoch without one crashed.
+    RTLOG_FRAME_CLEAN_CLOSE = 3,
+    /// The end of a rotated segment.
+    RTLOG_FRAME_SEAL = 4,
+    /// Records of a producer's stream were lost.
+    RTLOG_FRAME_LOSS = 5,
+    /// A supervisor state change: payload u8 from, u8 to, u16 0, u32 cause length, cause.
+    RTLOG_FRAME_STATE = 6,
 }
 
 /// Filters for rtlog_reader_open_opts. Fill it with rtlog_reader_options_init (which matches

@@ -40,10 +40,7 @@ pub fn producer<'a>(p: NonNull<Producer>) -> &'a mut Producer {
 
 pub fn start(config: Config, names: &[&str]) -> (Logger, Vec<NonNull<Producer>>) {
     let lg = Logger::init(config).unwrap();
-    let ps = names
-        .iter()
-        .map(|n| lg.create_producer(n).unwrap())
-        .collect();
+    let ps = names.iter().map(|n| lg.create_producer(n).unwrap()).collect();
     lg.start().unwrap();
     (lg, ps)
 }

@@ -64,9 +64,7 @@ fn parse_lsn_range(s: &str) -> Result<(Option<u64>, Option<u64>), String> {
         if t.is_empty() {
             return Ok(None);
         }
-        t.parse()
-            .map(Some)
-            .map_err(|_| format!("{t:?} is not an LSN (a non-negative integer)"))
+        t.parse().map(Some).map_err(|_| format!("{t:?} is not an LSN (a non-negative integer)"))
     };
     let (from, to) = match s.split_once("..") {
         Some((a, b)) => (num(a)?, num(b)?),
@@ -102,15 +100,8 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
         // The record borrows the reader; copy it so that the segment header can be read too.
         payload.clear();
         payload.extend_from_slice(r.payload);
-        let (lsn, epoch, ts, producer_id, stream, record_type, seq) = (
-            r.lsn,
-            r.epoch,
-            r.timestamp_ns,
-            r.producer,
-            r.stream,
-            r.record_type,
-            r.seq,
-        );
+        let (lsn, epoch, ts, producer_id, stream, record_type, seq) =
+            (r.lsn, r.epoch, r.timestamp_ns, r.producer, r.stream, r.record_type, r.seq);
         let wall_ns = match reader.segment_header() {
             Some(h) => {
                 names.refresh(h);

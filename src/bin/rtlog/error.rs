@@ -17,19 +17,13 @@ pub struct CliError {
 impl CliError {
     /// A usage or I/O error (exit code 2).
     pub fn fatal(message: impl Into<String>) -> CliError {
-        CliError {
-            code: EXIT_ERROR,
-            message: Some(message.into()),
-        }
+        CliError { code: EXIT_ERROR, message: Some(message.into()) }
     }
 
     /// The reader of our stdout went away (`| head`): not an error, so exit 0 quietly, as
     /// `cat` and `grep` do.
     pub fn closed_pipe() -> CliError {
-        CliError {
-            code: 0,
-            message: None,
-        }
+        CliError { code: 0, message: None }
     }
 }
 

@@ -90,11 +90,7 @@ impl Summary {
             Err(OpenError::Header(e)) => {
                 self.bad_headers += 1;
                 let header = Err(format!("bad segment header: {e}"));
-                self.segments.push(SegmentRow {
-                    file,
-                    header,
-                    records: 0,
-                });
+                self.segments.push(SegmentRow { file, header, records: 0 });
                 return Ok(());
             }
         };
@@ -108,9 +104,7 @@ impl Summary {
         // the per-record work is an array increment.
         let mut by_id: Vec<[u64; 2]> = Vec::new();
         loop {
-            let item = scan
-                .next_item()
-                .map_err(|e| logdir::io_error(&file.path, &e))?;
+            let item = scan.next_item().map_err(|e| logdir::io_error(&file.path, &e))?;
             match item {
                 ScanItem::Frame(h, payload) => match FrameKind::from_u8(h.kind) {
                     Some(FrameKind::Data) => {
@@ -181,9 +175,8 @@ impl Summary {
             },
             Err(e) => format!("undecodable loss marker ({e}), at seq {seq}"),
         };
-        self.losses.push(format!(
-            "producer {who}, stream {stream}: {what} (epoch {epoch}, lsn {lsn})"
-        ));
+        self.losses
+            .push(format!("producer {who}, stream {stream}: {what} (epoch {epoch}, lsn {lsn})"));
     }
 
     fn render(&self, dir: &std::path::Path) -> String {
@@ -205,12 +198,7 @@ impl Summary {
             "index", "file", "bytes", "epoch", "first_lsn", "records"
         );
         for r in &self.segments {
-            let name = r
-                .file
-                .path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy();
+            let name = r.file.path.file_name().unwrap_or_default().to_string_lossy();
             let _ = write!(s, "  {:>6}  {:<22} {:>12}", r.file.index, name, r.file.size);
             let _ = match &r.header {
                 Ok((epoch, first_lsn)) => {
@@ -228,11 +216,7 @@ impl Summary {
                 (false, true) => "open/crashed",
                 (false, false) => "crashed",
             };
-            let segments = if e.segments.len() == 1 {
-                "segment"
-            } else {
-                "segments"
-            };
+            let segments = if e.segments.len() == 1 { "segment" } else { "segments" };
             let _ = writeln!(
                 s,
                 "  epoch {n}: {state}, {segments} {}, {} record(s)",
@@ -243,20 +227,14 @@ impl Summary {
 
         let _ = writeln!(s, "\nproducers:");
         for (&n, e) in &self.epochs {
-            let list: Vec<String> = e
-                .producers
-                .iter()
-                .map(|(id, name)| format!("{id}={}", quoted(name)))
-                .collect();
+            let list: Vec<String> =
+                e.producers.iter().map(|(id, name)| format!("{id}={}", quoted(name))).collect();
             let _ = writeln!(s, "  epoch {n}: {}", list.join(" "));
         }
 
         let [critical, normal] = self.per_stream;
-        let _ = writeln!(
-            s,
-            "\nrecords: {} (critical {critical}, normal {normal})",
-            critical + normal
-        );
+        let _ =
+            writeln!(s, "\nrecords: {} (critical {critical}, normal {normal})", critical + normal);
         for (name, [c, n]) in &self.per_producer {
             let _ = writeln!(s, "  producer {}: critical {c}, normal {n}", quoted(name));
         }
@@ -297,9 +275,7 @@ impl Summary {
 
 /// The producer's name, or `#id` when the segment's table lacks it.
 fn producer_label(names: &Names, id: u16) -> String {
-    names
-        .get(id)
-        .map_or_else(|| format!("#{id}"), str::to_owned)
+    names.get(id).map_or_else(|| format!("#{id}"), str::to_owned)
 }
 
 /// A name as is, or quoted when it has spaces or quotes (so `id=name` lists stay readable).
@@ -318,11 +294,7 @@ fn index_span(indices: &[u64]) -> String {
         (Some(a), Some(b)) if a != b && b.checked_sub(*a) == Some(indices.len() as u64 - 1) => {
             format!("{a}-{b}")
         }
-        _ => indices
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
+        _ => indices.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
     }
 }
 

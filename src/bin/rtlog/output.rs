@@ -11,9 +11,7 @@ pub struct Out {
 impl Out {
     /// Locks stdout for the whole run.
     pub fn stdout() -> Out {
-        Out {
-            w: BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
-        }
+        Out { w: BufWriter::with_capacity(64 * 1024, io::stdout().lock()) }
     }
 
     /// Writes text.
@@ -25,11 +23,7 @@ impl Out {
     /// `head` exits). Lets `tail -f` stop on an idle log too, instead of only at its next
     /// write; Linux reports `POLLERR` on the writing end of a pipe without readers.
     pub fn reader_gone(&self) -> bool {
-        let mut fd = libc::pollfd {
-            fd: libc::STDOUT_FILENO,
-            events: 0,
-            revents: 0,
-        };
+        let mut fd = libc::pollfd { fd: libc::STDOUT_FILENO, events: 0, revents: 0 };
         // SAFETY: one valid `pollfd` for the length 1 given, and a zero timeout.
         let n = unsafe { libc::poll(&mut fd, 1, 0) };
         n == 1 && fd.revents & libc::POLLERR != 0

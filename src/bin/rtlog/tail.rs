@@ -84,9 +84,7 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
         .map_err(|e| CliError::fatal(format!("installing the SIGINT handler: {e}")))?;
     while !interrupt::requested() && !out.reader_gone() {
         std::thread::sleep(POLL);
-        follow_once(&args.dir, &mut cursor, args.json, &mut |line| {
-            out.write(line)
-        })?;
+        follow_once(&args.dir, &mut cursor, args.json, &mut |line| out.write(line))?;
         out.flush()?;
     }
     Ok(0)

@@ -104,14 +104,10 @@ fn parse_iso(s: &str) -> Result<u64, String> {
         return Err(format!("month {month} is out of range"));
     }
     if day < 1 || day > days_in_month(year as i64, month) {
-        return Err(format!(
-            "day {day} is out of range for {year:04}-{month:02}"
-        ));
+        return Err(format!("day {day} is out of range for {year:04}-{month:02}"));
     }
     if hour > 23 || minute > 59 || second > 59 {
-        return Err(format!(
-            "{hour:02}:{minute:02}:{second:02} is not a time of day"
-        ));
+        return Err(format!("{hour:02}:{minute:02}:{second:02} is not a time of day"));
     }
     let days = days_from_civil(year as i64, month, day);
     let secs = u64::try_from(days)
@@ -137,9 +133,7 @@ impl Cursor<'_> {
         if !ok {
             return Err(format!("expected {n} digits for the {what}"));
         }
-        let v = self.s[..n]
-            .iter()
-            .fold(0, |v, d| v * 10 + u64::from(d - b'0'));
+        let v = self.s[..n].iter().fold(0, |v, d| v * 10 + u64::from(d - b'0'));
         self.s = &self.s[n..];
         Ok(v)
     }
@@ -170,19 +164,10 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00.000000000Z");
-        assert_eq!(
-            format_utc(1_700_000_000_123_456_789),
-            "2023-11-14T22:13:20.123456789Z"
-        );
+        assert_eq!(format_utc(1_700_000_000_123_456_789), "2023-11-14T22:13:20.123456789Z");
         // 2024-02-29 (a leap day) and 2100-03-01 (2100 is not a leap year).
-        assert_eq!(
-            format_utc(1_709_164_800 * NS_PER_SEC),
-            "2024-02-29T00:00:00.000000000Z"
-        );
-        assert_eq!(
-            format_utc(4_107_542_400 * NS_PER_SEC),
-            "2100-03-01T00:00:00.000000000Z"
-        );
+        assert_eq!(format_utc(1_709_164_800 * NS_PER_SEC), "2024-02-29T00:00:00.000000000Z");
+        assert_eq!(format_utc(4_107_542_400 * NS_PER_SEC), "2100-03-01T00:00:00.000000000Z");
         assert_eq!(format_utc(u64::MAX), "2554-07-21T23:34:33.709551615Z");
     }
 

@@ -101,14 +101,8 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
         if clean {
             continue;
         }
-        let note = if Some(epoch) == last_epoch {
-            ", or is still being written"
-        } else {
-            ""
-        };
-        out.write(&format!(
-            "info: epoch {epoch} ended without a clean close (crash){note}\n"
-        ))?;
+        let note = if Some(epoch) == last_epoch { ", or is still being written" } else { "" };
+        out.write(&format!("info: epoch {epoch} ended without a clean close (crash){note}\n"))?;
     }
     if stats.vanished_segments > 0 {
         out.write(&format!(

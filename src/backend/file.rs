@@ -1,0 +1,71 @@
+//! The file backend: segment files in the log directory.
+
+use super::Backend;
+use crate::error::Result;
+use crate::faults::FaultInjector;
+use crate::format::SegmentHeader;
+use crate::recovery::{self, Recovered};
+use crate::retention::{self, Limits};
+use crate::segment::SegmentFile;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Segment files `seg-NNNNNNNNNN.rtlog` in a directory (see docs/FORMAT.md).
+pub struct FileBackend {
+    dir: PathBuf,
+    faults: Option<Arc<FaultInjector>>,
+    current: Option<SegmentFile>,
+    preallocated: bool,
+}
+
+impl FileBackend {
+    /// A backend writing into `dir` (which exists and is locked by the logger), with an
+    /// optional fault injector under its file operations.
+    pub fn new(dir: PathBuf, faults: Option<Arc<FaultInjector>>) -> FileBackend {
+        FileBackend { dir, faults, current: None, preallocated: false }
+    }
+
+    fn current(&mut self) -> Result<&mut SegmentFile> {
+        self.current
+            .as_mut()
+            .ok_or_else(|| crate::Error::new(crate::Status::Internal, "no segment file is open"))
+    }
+}
+
+impl Backend for FileBackend {
+    fn recover(&mut self) -> Result<Recovered> {
+        recovery::recover(&self.dir)
+    }
+
+    fn create_segment(
+        &mut self,
+        header: &SegmentHeader,
+        _encoded: &[u8],
+        preallocate: u64,
+    ) -> Result<()> {
+        self.current = None;
+        self.preallocated = preallocate > 0;
+        self.current =
+            Some(SegmentFile::create(&self.dir, header.clone(), self.faults.clone(), preallocate)?);
+        Ok(())
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> Result<()> {
+        self.current()?.append(bytes)
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        self.current()?.sync()
+    }
+
+    fn close_segment(&mut self) -> Result<()> {
+        match self.current.take() {
+            Some(mut seg) if self.preallocated => seg.release_unused(),
+            _ => Ok(()),
+        }
+    }
+
+    fn apply_retention(&mut self, limits: &Limits, active: u64, active_bytes: u64) -> Result<u64> {
+        retention::apply(&self.dir, active, active_bytes, *limits, self.faults.as_deref())
+    }
+}

@@ -1,0 +1,267 @@
+//! The supervisor (non-RT): the state machine NORMAL → DEGRADED → CRITICAL → SAFE.
+//!
+//! RT components never change the state; they only count (refused records per producer and
+//! stream) and the writer counts its failures. The supervisor compares those counters with
+//! what it saw at its previous step and moves the state:
+//!
+//! | from | to | when |
+//! |---|---|---|
+//! | NORMAL | DEGRADED | a normal-stream record was lost, or the writer lags more than the threshold |
+//! | NORMAL, DEGRADED | CRITICAL | a critical record was refused, or a write or sync failed (disk full included) |
+//! | DEGRADED | NORMAL | no normal loss and no lag for the quiet period |
+//! | CRITICAL | SAFE | the `safe_on_critical` policy |
+//! | any running state | SAFE | `rtlog_enter_safe_mode` |
+//! | CRITICAL, SAFE | NORMAL | `rtlog_clear_fault` (only) |
+//!
+//! Each transition is published with one atomic store (so `rtlog_get_state` is one load),
+//! written to the log as a state frame (old state, new state, cause) and reported to the
+//! optional callback — on the supervisor's thread, never on an RT thread.
+//!
+//! Time is passed in by the caller of [`Supervisor::step`]: the supervisor thread passes the
+//! real elapsed time, a manual-mode test passes whatever it wants, so tests are deterministic.
+
+use crate::logger::State;
+use crate::producer::{ProducerShared, Stream};
+use crate::writer::WriterShared;
+use parking_lot::Mutex;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The signature of a state-change callback: (old state, new state, cause).
+pub type StateFn = dyn Fn(State, State, &str) + Send + Sync;
+
+/// Called on every state change with (old state, new state, cause), on the supervisor thread.
+#[derive(Clone)]
+pub struct StateCallback(pub Arc<StateFn>);
+
+impl fmt::Debug for StateCallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StateCallback")
+    }
+}
+
+impl PartialEq for StateCallback {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for StateCallback {}
+
+/// What the supervisor shares with the logger's API.
+#[derive(Debug)]
+pub(crate) struct SupervisorShared {
+    /// The state, as `State as u8`. Written by the supervisor (and by start/shutdown).
+    pub(crate) state: AtomicU8,
+    /// Transitions so far.
+    pub(crate) transitions: AtomicU64,
+    /// A pending `rtlog_enter_safe_mode`, with its reason.
+    pub(crate) safe_request: Mutex<Option<String>>,
+    /// A pending `rtlog_clear_fault`.
+    pub(crate) clear_request: AtomicBool,
+    /// True in SAFE: the normal stream refuses records.
+    pub(crate) normal_blocked: Arc<AtomicBool>,
+}
+
+impl SupervisorShared {
+    pub(crate) fn new(normal_blocked: Arc<AtomicBool>) -> SupervisorShared {
+        SupervisorShared {
+            state: AtomicU8::new(State::Init as u8),
+            transitions: AtomicU64::new(0),
+            safe_request: Mutex::new(None),
+            clear_request: AtomicBool::new(false),
+            normal_blocked,
+        }
+    }
+
+    /// The current state (one atomic load; RT-safe).
+    #[inline]
+    pub(crate) fn state(&self) -> State {
+        State::from_u8(self.state.load(Ordering::Acquire))
+    }
+}
+
+/// Supervisor settings.
+#[derive(Clone, Debug)]
+pub(crate) struct Policy {
+    /// How long DEGRADED must be quiet before returning to NORMAL.
+    pub(crate) quiet: Duration,
+    /// Records published but not yet persisted above which the writer counts as lagging.
+    pub(crate) lag_threshold: u64,
+    /// Go to SAFE as soon as CRITICAL is entered.
+    pub(crate) safe_on_critical: bool,
+    pub(crate) callback: Option<StateCallback>,
+    /// Records per normal ring (for re-enabling a disabled normal stream at half).
+    pub(crate) normal_depth: u64,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Seen {
+    dropped: [u64; 2],
+    write_errors: u64,
+    sync_errors: u64,
+}
+
+pub(crate) struct Supervisor {
+    shared: Arc<SupervisorShared>,
+    writer: Arc<WriterShared>,
+    producers: Vec<Arc<ProducerShared>>,
+    policy: Policy,
+    seen: Seen,
+    /// Virtual time: the sum of the steps' `elapsed`.
+    now: Duration,
+    last_trouble: Duration,
+}
+
+impl Supervisor {
+    pub(crate) fn new(
+        shared: Arc<SupervisorShared>,
+        writer: Arc<WriterShared>,
+        producers: Vec<Arc<ProducerShared>>,
+        policy: Policy,
+    ) -> Supervisor {
+        Supervisor {
+            shared,
+            writer,
+            producers,
+            policy,
+            seen: Seen::default(),
+            now: Duration::ZERO,
+            last_trouble: Duration::ZERO,
+        }
+    }
+
+    fn snapshot(&self) -> Seen {
+        let mut s = Seen {
+            write_errors: self.writer.write_errors.load(Ordering::Relaxed),
+            sync_errors: self.writer.sync_errors.load(Ordering::Relaxed),
+            ..Seen::default()
+        };
+        for p in &self.producers {
+            for stream in Stream::ALL {
+                s.dropped[stream as usize] += p.dropped(stream);
+            }
+        }
+        s
+    }
+
+    /// Records accepted but neither persisted nor lost yet.
+    pub(crate) fn lag(&self) -> u64 {
+        let published: u64 = self
+            .producers
+            .iter()
+            .map(|p| p.published(Stream::Critical) + p.published(Stream::Normal))
+            .sum();
+        let overwritten: u64 = self.producers.iter().map(|p| p.overwritten()).sum();
+        let done = self.writer.persisted.load(Ordering::Relaxed)
+            + self.writer.lost.load(Ordering::Relaxed);
+        published.saturating_sub(done + overwritten)
+    }
+
+    /// One step, `elapsed` after the previous one. Returns the transitions it made.
+    pub(crate) fn step(&mut self, elapsed: Duration) -> usize {
+        self.now += elapsed;
+        let snap = self.snapshot();
+        let critical_loss = snap.dropped[0] - self.seen.dropped[0];
+        let normal_loss = snap.dropped[1] - self.seen.dropped[1];
+        let write_failed = snap.write_errors > self.seen.write_errors;
+        let sync_failed = snap.sync_errors > self.seen.sync_errors;
+        self.seen = snap;
+        let lag = self.lag();
+        let lagging = lag > self.policy.lag_threshold;
+        let mut made = 0;
+
+        if self.shared.clear_request.swap(false, Ordering::AcqRel)
+            && matches!(self.state(), State::Critical | State::Safe)
+        {
+            made += self.transition(State::Normal, "fault cleared by rtlog_clear_fault".into());
+        }
+        let safe_request = self.shared.safe_request.lock().take();
+        if let Some(reason) = safe_request {
+            if self.state() != State::Safe {
+                made += self.transition(State::Safe, format!("rtlog_enter_safe_mode: {reason}"));
+            }
+        }
+        let persistence = if sync_failed {
+            Some(format!("fdatasync failed: {}", self.last_error()))
+        } else if write_failed {
+            let errno = self.writer.last_errno.load(Ordering::Relaxed);
+            let what = if errno == libc::ENOSPC { "disk full" } else { "write failed" };
+            Some(format!("{what}: {}", self.last_error()))
+        } else {
+            None
+        };
+        let escalation = if critical_loss > 0 {
+            Some(format!("{critical_loss} critical record(s) refused: ring full"))
+        } else {
+            persistence
+        };
+        if normal_loss > 0 || lagging {
+            self.last_trouble = self.now;
+        }
+        match self.state() {
+            State::Normal | State::Degraded if escalation.is_some() => {
+                made += self.transition(State::Critical, escalation.unwrap_or_default());
+            }
+            State::Normal if normal_loss > 0 => {
+                made += self
+                    .transition(State::Degraded, format!("{normal_loss} normal record(s) lost"));
+            }
+            State::Normal if lagging => {
+                let threshold = self.policy.lag_threshold;
+                made += self.transition(
+                    State::Degraded,
+                    format!("writer lags {lag} records (threshold {threshold})"),
+                );
+            }
+            State::Degraded if self.now - self.last_trouble >= self.policy.quiet => {
+                let quiet = self.policy.quiet.as_millis();
+                made +=
+                    self.transition(State::Normal, format!("no loss and no lag for {quiet} ms"));
+            }
+            _ => {}
+        }
+        // DISABLE policy: a producer's normal stream comes back once its ring has drained to
+        // half, so it does not flap between full and disabled.
+        for p in &self.producers {
+            let disabled = &p.hot.normal_disabled;
+            if disabled.load(Ordering::Relaxed)
+                && p.in_ring(Stream::Normal) <= self.policy.normal_depth / 2
+            {
+                disabled.store(false, Ordering::Relaxed);
+            }
+        }
+        if self.state() == State::Critical && self.policy.safe_on_critical {
+            made += self.transition(State::Safe, "policy safe_on_critical".into());
+        }
+        made
+    }
+
+    fn state(&self) -> State {
+        self.shared.state()
+    }
+
+    fn last_error(&self) -> String {
+        self.writer.last_error.lock().clone().unwrap_or_default()
+    }
+
+    fn transition(&mut self, to: State, cause: String) -> usize {
+        let from = self.state();
+        if from == to {
+            return 0;
+        }
+        self.shared.normal_blocked.store(to == State::Safe, Ordering::Release);
+        self.shared.state.store(to as u8, Ordering::Release);
+        self.shared.transitions.fetch_add(1, Ordering::Relaxed);
+        if to == State::Normal {
+            self.last_trouble = self.now;
+        }
+        self.writer.state_changes.lock().push((from, to, cause.clone()));
+        if let Some(cb) = &self.policy.callback {
+            (cb.0)(from, to, &cause);
+        }
+        1
+    }
+}

@@ -1,0 +1,544 @@
+//! Hostile storage: the reader and recovery facing logs that were truncated at every offset,
+//! had every bit flipped one at a time, or hold garbage, zeroed sectors, absurd length fields,
+//! foreign files, a newer format, or segments out of order (SQLite's and RocksDB's kinds of
+//! corruption tests). The property throughout: nothing damaged is ever returned as a record,
+//! everything undamaged is, the damage is reported where it is, and `rtlog_init` recovers and
+//! appends.
+
+#[path = "common/storage.rs"]
+mod storage;
+
+use rtlog::format::{self, FrameKind};
+use rtlog::{Config, Durability, Logger, Status, Stream};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use storage::*;
+
+/// A configuration for these tests: `Flush` (no `fsync` needed to test logic).
+fn config(dir: &Path) -> Config {
+    let mut c = Config::new(dir);
+    c.durability = Durability::Flush;
+    c
+}
+
+/// One record to publish: producer index, stream, payload size.
+type Plan = [(usize, Stream, usize)];
+
+/// The payload of a record of `size` bytes: deterministic, and naming producer, stream and seq.
+fn sized(name: &str, stream: Stream, seq: u64, size: usize) -> Vec<u8> {
+    let mut p = payload(name, stream as u8, seq, 256);
+    p.resize(size, 0xA5 ^ seq as u8);
+    p
+}
+
+/// Runs one epoch on `dir` with producers `names`, publishes `plan`, and shuts down cleanly.
+fn write_epoch(dir: &Path, names: &[&str], plan: &Plan) {
+    let lg = Logger::init(config(dir)).unwrap();
+    let ps: Vec<_> = names.iter().map(|n| lg.create_producer(n).unwrap()).collect();
+    lg.start().unwrap();
+    for &(i, stream, size) in plan {
+        // SAFETY: the logger outlives the handle, which only this thread uses.
+        let p = unsafe { &mut *ps[i].as_ptr() };
+        let seq = p.published(stream);
+        let rt = record_type(stream as u8, seq);
+        assert_eq!(p.publish(stream, rt, &sized(names[i], stream, seq, size)), Status::Ok);
+        lg.tick().unwrap();
+    }
+    lg.shutdown().unwrap();
+}
+
+/// A plan of `n` records over `producers` producers and both streams, sizes from `sizes`.
+fn plan(producers: usize, n: usize, sizes: &[usize]) -> Vec<(usize, Stream, usize)> {
+    (0..n)
+        .map(|i| {
+            let stream = if i % 3 == 1 { Stream::Critical } else { Stream::Normal };
+            (i % producers, stream, sizes[i % sizes.len()])
+        })
+        .collect()
+}
+
+/// Starts a new epoch on `dir` (whatever recovery finds), publishes two records as producer
+/// "gamma", shuts down; returns what recovery reported.
+fn recover_and_append(dir: &Path) -> rtlog::recovery::Recovered {
+    let mut c = config(dir);
+    (c.max_record_size, c.critical_depth, c.normal_depth) = (64, 8, 8);
+    let lg = Logger::init(c).unwrap_or_else(|e| panic!("rtlog_init failed: {e}"));
+    let recovered = lg.recovered().clone();
+    let p = lg.create_producer("gamma").unwrap();
+    lg.start().unwrap();
+    // SAFETY: as in `write_epoch`.
+    let p = unsafe { &mut *p.as_ptr() };
+    for stream in Stream::ALL {
+        assert_eq!(p.publish(stream, 7, &sized("gamma", stream, 0, 33)), Status::Ok);
+    }
+    lg.shutdown().unwrap();
+    recovered
+}
+
+/// Checks the frames of the epoch `recover_and_append` wrote.
+fn check_appended(frames: &[Frame], recovered: &rtlog::recovery::Recovered) {
+    let kinds: Vec<_> = frames.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [FrameKind::EpochBegin, FrameKind::Data, FrameKind::Data, FrameKind::CleanClose]
+    );
+    for (i, f) in frames.iter().enumerate() {
+        assert_eq!(f.epoch, recovered.next_epoch);
+        assert_eq!(f.lsn, recovered.next_lsn + i as u64);
+    }
+    for (f, stream) in frames[1..3].iter().zip(Stream::ALL) {
+        assert_eq!(f.producer_name.as_deref(), Some("gamma"));
+        assert_eq!((f.stream, f.seq), (stream as u8, 0));
+        assert_eq!(f.payload, sized("gamma", stream, 0, 33));
+    }
+}
+
+/// The reader output of a log made of `expected` followed by one appended epoch.
+fn check_prefix_then_appended(dir: &Path, expected: &[Frame], rec: &rtlog::recovery::Recovered) {
+    let after = read_log(dir).unwrap();
+    assert_eq!(&after.frames[..expected.len()], expected);
+    check_appended(&after.frames[expected.len()..], rec);
+}
+
+#[test]
+fn truncating_the_last_segment_at_every_offset_of_its_last_three_records() {
+    let src = Scratch::new("trunc-src", true);
+    // The last three records are 100, 0 and 9 bytes; the clean-close frame follows them.
+    let sizes = [255, 1, 7, 8, 63, 64, 65, 200, 3, 17, 56, 100, 0, 9];
+    write_epoch(&src.0, &["alpha", "beta"], &plan(2, 14, &sizes));
+    let orig = read_log(&src.0).unwrap();
+    let seg = segments(&src.0);
+    assert_eq!(seg.len(), 1);
+    let bytes = std::fs::read(&seg[0]).unwrap();
+    let (_, spans) = frame_spans(&seg[0]);
+    assert_eq!(
+        spans.iter().map(|s| s.lsn).collect::<Vec<_>>(),
+        orig.frames.iter().map(|f| f.lsn).collect::<Vec<_>>()
+    );
+    let data: Vec<_> = spans.iter().filter(|s| s.kind == FrameKind::Data as u8).collect();
+    assert_eq!(data.len(), 14);
+    let name = seg[0].file_name().unwrap().to_str().unwrap().to_owned();
+
+    let work = Scratch::new("trunc", true);
+    let first_cut = data[data.len() - 3].offset;
+    let cuts = (first_cut..=bytes.len() as u64).collect::<Vec<_>>();
+    parallel(cuts.len(), |_, i| {
+        let cut = cuts[i];
+        let ctx = format!("cut at byte {cut} of {}", bytes.len());
+        let dir = work.join(&format!("cut-{cut}"));
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join(&name), &bytes[..cut as usize]).unwrap();
+
+        // The frames wholly before the cut, and where the last of them ends.
+        let whole = spans.iter().take_while(|s| s.end() <= cut).count();
+        let valid_end = spans[whole - 1].end();
+        let expected = &orig.frames[..whole];
+        let torn = cut - valid_end;
+
+        let got = read_log(&dir).unwrap_or_else(|e| panic!("{ctx}: reader failed: {e}"));
+        assert_eq!(got.frames, expected, "{ctx}");
+        assert_eq!(got.stats.torn_bytes, torn, "{ctx}");
+        assert_eq!((got.stats.corrupt_regions, got.stats.bad_segments), (0, 0), "{ctx}");
+        if torn > 0 {
+            assert_eq!(got.damage.len(), 1, "{ctx}");
+            let d = &got.damage[0];
+            assert_eq!((d.offset, d.len), (valid_end, torn), "{ctx}");
+        } else {
+            assert!(got.damage.is_empty(), "{ctx}: {:?}", got.damage);
+        }
+
+        let rec = recover_and_append(&dir);
+        assert_eq!(rec.torn_bytes, torn, "{ctx}");
+        assert_eq!(rec.next_lsn, expected.last().unwrap().lsn + 1, "{ctx}");
+        assert_eq!((rec.next_epoch, rec.next_segment), (2, 2), "{ctx}");
+        assert_eq!(rec.previous_clean, cut == bytes.len() as u64, "{ctx}");
+        assert_eq!(
+            std::fs::metadata(dir.join(&name)).unwrap().len(),
+            valid_end,
+            "{ctx}: the torn tail was not cut"
+        );
+        check_prefix_then_appended(&dir, expected, &rec);
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
+
+#[test]
+fn flipping_every_bit_of_a_small_segment_never_returns_a_damaged_record() {
+    let src = Scratch::new("bitflip", true);
+    write_epoch(&src.0, &["a", "b"], &plan(2, 8, &[5, 16, 1, 9]));
+    let orig = read_log(&src.0).unwrap();
+    assert_eq!(orig.data().len(), 8);
+    let seg = segments(&src.0);
+    assert_eq!(seg.len(), 1);
+    let name = seg[0].file_name().unwrap().to_owned();
+    let bytes = std::fs::read(&seg[0]).unwrap();
+    let (header_len, spans) = frame_spans(&seg[0]);
+    let header_len = header_len as usize;
+    assert!(bytes.len() <= 800, "keep the file small: {} bytes", bytes.len());
+
+    // One copy of the log per worker, flipped in place and restored after each read.
+    let work: Vec<Scratch> = (0..4)
+        .map(|w| {
+            let s = Scratch::new(&format!("bitflip-{w}"), true);
+            copy_log(&src.0, &s.0);
+            s
+        })
+        .collect();
+    let files: Vec<std::fs::File> = work
+        .iter()
+        .map(|s| std::fs::OpenOptions::new().write(true).open(s.0.join(&name)).unwrap())
+        .collect();
+    let started = Instant::now();
+    parallel(bytes.len() * 8, |w, i| {
+        let (pos, bit) = (i / 8, i % 8);
+        let ctx = format!("bit {bit} of byte {pos} (header {header_len} bytes)");
+        files[w].write_at(&[bytes[pos] ^ (1 << bit)], pos as u64).unwrap();
+        let result = read_log(&work[w].0);
+        files[w].write_at(&bytes[pos..=pos], pos as u64).unwrap();
+
+        if pos < header_len {
+            let got = result.unwrap_or_else(|e| panic!("{ctx}: reader failed: {e}"));
+            // The reserved word after the header CRC is not covered by it: the segment may
+            // still read, but then wholly intact.
+            if pos >= header_len - 4 && got.stats.bad_segments == 0 {
+                assert_eq!(got.frames, orig.frames, "{ctx}");
+                assert!(got.damage.is_empty(), "{ctx}");
+                return;
+            }
+            // Otherwise the segment is unreadable without its salt, and reported as such. A
+            // flipped format_major included: it is damage, not a newer version.
+            assert!(got.frames.is_empty(), "{ctx}: records from a bad header");
+            assert_eq!(got.stats.bad_segments, 1, "{ctx}");
+            assert_eq!(got.damage.len(), 1, "{ctx}");
+            assert_eq!(got.damage[0].offset, 0, "{ctx}");
+            assert!(got.damage[0].what.contains("header"), "{ctx}");
+            return;
+        }
+
+        let got = result.unwrap_or_else(|e| panic!("{ctx}: reader failed: {e}"));
+        let k = spans.iter().position(|s| s.contains(pos as u64)).unwrap();
+        let span = spans[k];
+        let mut expected = orig.frames.clone();
+        expected.remove(k);
+        assert_eq!(got.frames, expected, "{ctx}: frame {k} at {}", span.offset);
+        assert_eq!(got.damage.len(), 1, "{ctx}: {:?}", got.damage);
+        let d = &got.damage[0];
+        assert_eq!((d.offset, d.len), (span.offset, span.len), "{ctx}");
+        if k + 1 == spans.len() {
+            // Nothing valid follows: a torn tail.
+            assert_eq!(got.stats.torn_bytes, span.len, "{ctx}");
+            assert_eq!(got.stats.corrupt_regions, 0, "{ctx}");
+        } else {
+            assert_eq!(got.stats.corrupt_regions, 1, "{ctx}");
+            assert_eq!(got.stats.torn_bytes, 0, "{ctx}");
+        }
+    });
+    eprintln!("{} single-bit flips read in {:?}", bytes.len() * 8, started.elapsed());
+    for s in &work {
+        assert_eq!(read_log(&s.0).unwrap().frames, orig.frames);
+    }
+}
+
+/// The reader's "newer version" refusal is for headers that are intact; a header whose CRC
+/// fails is damage (FORMAT.md: "A segment whose header does not validate is skipped and
+/// reported"), whatever its format_major field says.
+#[test]
+fn a_bit_flip_in_format_major_is_damage_not_a_newer_version() {
+    let dir = Scratch::new("flip-major", true);
+    write_epoch(&dir.0, &["alpha"], &plan(1, 2, &[10]));
+    write_epoch(&dir.0, &["alpha"], &plan(1, 2, &[10]));
+    let orig = read_log(&dir.0).unwrap();
+    let seg = segments(&dir.0);
+    // Segment 1's format_major 1 becomes 3 by one flipped bit; its header CRC no longer matches.
+    let mut bytes = std::fs::read(&seg[0]).unwrap();
+    bytes[8] ^= 0b10;
+    std::fs::write(&seg[0], &bytes).unwrap();
+
+    let got = read_log(&dir.0)
+        .unwrap_or_else(|e| panic!("one flipped bit made the whole log unreadable: {e}"));
+    assert_eq!(got.stats.bad_segments, 1);
+    let epoch2: Vec<_> = orig.frames.into_iter().filter(|f| f.epoch == 2).collect();
+    assert_eq!(got.frames, epoch2);
+}
+
+/// Rewrites the header of segment `path` with `edit`, then fixes its CRC.
+fn edit_header(path: &Path, edit: impl FnOnce(&mut [u8])) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    edit(&mut bytes[..len]);
+    let crc = crc32fast_hash(&bytes[..len - 8]);
+    bytes[len - 8..len - 4].copy_from_slice(&crc.to_le_bytes());
+    std::fs::write(path, &bytes).unwrap();
+}
+
+/// CRC-32 (IEEE), bitwise: the tests do not depend on the crate's CRC implementation.
+fn crc32fast_hash(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn a_segment_of_a_newer_format_major_is_refused_with_a_message() {
+    let dir = Scratch::new("newer", true);
+    write_epoch(&dir.0, &["alpha"], &plan(1, 3, &[10]));
+    let seg = segments(&dir.0);
+    edit_header(&seg[0], |h| h[8..10].copy_from_slice(&2u16.to_le_bytes()));
+    let err = match read_log(&dir.0) {
+        Ok(got) => panic!("a format 2 segment was read: {:?}", got.stats),
+        Err(e) => e,
+    };
+    assert_eq!(err.status, Status::Corrupt);
+    assert!(err.message.contains("version 2"), "the message names the version: {}", err.message);
+}
+
+/// Writing format-1 frames after a newer-format segment would restart the epoch and LSN
+/// numbering inside a log this version cannot read; `rtlog_init` must refuse, as the reader
+/// does.
+#[test]
+fn rtlog_init_refuses_a_directory_with_a_newer_format_segment() {
+    let dir = Scratch::new("newer-init", true);
+    write_epoch(&dir.0, &["alpha"], &plan(1, 3, &[10]));
+    let seg = segments(&dir.0);
+    edit_header(&seg[0], |h| h[8..10].copy_from_slice(&2u16.to_le_bytes()));
+    match Logger::init(config(&dir.0)) {
+        Ok(lg) => panic!(
+            "rtlog_init accepted a log holding a format 2 segment and would append to it: {:?}",
+            lg.recovered()
+        ),
+        Err(e) => {
+            assert_eq!(e.status, Status::Corrupt, "{e}");
+            assert!(e.message.contains("version"), "{e}");
+        }
+    }
+    assert_eq!(segments(&dir.0).len(), 1, "nothing was written");
+}
+
+#[test]
+fn a_header_only_segment_reads_as_empty_and_recovers() {
+    let dir = Scratch::new("header-only", true);
+    write_epoch(&dir.0, &["alpha"], &plan(1, 3, &[10]));
+    let seg = segments(&dir.0);
+    let (header_len, _) = frame_spans(&seg[0]);
+    std::fs::OpenOptions::new().write(true).open(&seg[0]).unwrap().set_len(header_len).unwrap();
+    let got = read_log(&dir.0).unwrap();
+    assert!(got.frames.is_empty());
+    assert!(got.damage.is_empty(), "{:?}", got.damage);
+    assert_eq!(got.stats.segments, 1);
+    assert_eq!(
+        (got.stats.torn_bytes, got.stats.corrupt_regions, got.stats.bad_segments),
+        (0, 0, 0)
+    );
+    let rec = recover_and_append(&dir.0);
+    assert_eq!((rec.next_epoch, rec.next_lsn, rec.torn_bytes), (2, 1, 0));
+    check_prefix_then_appended(&dir.0, &[], &rec);
+}
+
+#[test]
+fn garbage_after_the_last_frame_is_a_torn_tail() {
+    let dir = Scratch::new("garbage", true);
+    write_epoch(&dir.0, &["alpha", "beta"], &plan(2, 20, &[30, 90, 4]));
+    let orig = read_log(&dir.0).unwrap();
+    let seg = segments(&dir.0);
+    let clean_len = std::fs::metadata(&seg[0]).unwrap().len();
+    let mut garbage = vec![0u8; 777];
+    XorShift::new(7).fill(&mut garbage);
+    let f = std::fs::OpenOptions::new().append(true).open(&seg[0]).unwrap();
+    f.write_at(&garbage, clean_len).unwrap();
+
+    let got = read_log(&dir.0).unwrap();
+    assert_eq!(got.frames, orig.frames);
+    assert_eq!(got.stats.torn_bytes, 777);
+    assert_eq!(got.stats.corrupt_regions, 0);
+    assert_eq!(got.damage.len(), 1);
+    assert_eq!((got.damage[0].offset, got.damage[0].len), (clean_len, 777));
+
+    let rec = recover_and_append(&dir.0);
+    assert_eq!(rec.torn_bytes, 777);
+    assert_eq!(std::fs::metadata(&seg[0]).unwrap().len(), clean_len);
+    assert_eq!(rec.next_lsn, orig.max_lsn() + 1);
+    check_prefix_then_appended(&dir.0, &orig.frames, &rec);
+}
+
+#[test]
+fn a_zeroed_sector_in_the_middle_loses_only_the_frames_it_touches() {
+    let dir = Scratch::new("zero-sector", true);
+    write_epoch(&dir.0, &["alpha", "beta"], &plan(2, 60, &[40, 100, 7, 64]));
+    let orig = read_log(&dir.0).unwrap();
+    let seg = segments(&dir.0);
+    let (_, spans) = frame_spans(&seg[0]);
+    let len = std::fs::metadata(&seg[0]).unwrap().len();
+    assert!(len > 4096, "{len}");
+    let sector = 1024..1536u64;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&seg[0])
+        .unwrap()
+        .write_at(&[0u8; 512], sector.start)
+        .unwrap();
+
+    let touched: Vec<usize> = (0..spans.len())
+        .filter(|&k| spans[k].offset < sector.end && spans[k].end() > sector.start)
+        .collect();
+    assert!(touched.len() >= 2);
+    let first = spans[touched[0]].offset;
+    let next_intact = spans[touched.last().unwrap() + 1].offset;
+    let expected: Vec<Frame> = orig
+        .frames
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !touched.contains(k))
+        .map(|(_, f)| f.clone())
+        .collect();
+    let check = |got: &LogContents| {
+        assert_eq!(got.stats.corrupt_regions, 1);
+        assert_eq!(got.stats.torn_bytes, 0);
+        assert_eq!(got.damage.len(), 1, "{:?}", got.damage);
+        assert_eq!((got.damage[0].offset, got.damage[0].len), (first, next_intact - first));
+    };
+    let got = read_log(&dir.0).unwrap();
+    assert_eq!(got.frames, expected);
+    check(&got);
+
+    // Damage followed by valid frames is not a torn tail: recovery leaves it in place.
+    let rec = recover_and_append(&dir.0);
+    assert_eq!(rec.torn_bytes, 0);
+    assert_eq!(std::fs::metadata(&seg[0]).unwrap().len(), len);
+    assert_eq!(rec.next_lsn, orig.max_lsn() + 1);
+    check_prefix_then_appended(&dir.0, &expected, &rec);
+    check(&read_log(&dir.0).unwrap());
+}
+
+#[test]
+fn absurd_length_fields_are_rejected_without_allocating_for_them() {
+    let dir = Scratch::new("huge-len", true);
+    write_epoch(&dir.0, &["alpha", "beta"], &plan(2, 12, &[20, 200]));
+    let orig = read_log(&dir.0).unwrap();
+    let seg = segments(&dir.0);
+    let (_, spans) = frame_spans(&seg[0]);
+    let file = std::fs::OpenOptions::new().write(true).open(&seg[0]).unwrap();
+    // A data frame in the middle and the last frame claim 4 GiB - 1 and 4 GiB - 8 bytes.
+    let middle = spans.len() / 2;
+    let last = spans.len() - 1;
+    file.write_at(&u32::MAX.to_le_bytes(), spans[middle].offset + 4).unwrap();
+    file.write_at(&(u32::MAX - 7).to_le_bytes(), spans[last].offset + 4).unwrap();
+
+    let started = Instant::now();
+    let got = read_log(&dir.0).unwrap();
+    let expected: Vec<Frame> = orig
+        .frames
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| *k != middle && *k != last)
+        .map(|(_, f)| f.clone())
+        .collect();
+    assert_eq!(got.frames, expected);
+    assert_eq!(got.stats.corrupt_regions, 1);
+    assert_eq!(got.stats.torn_bytes, spans[last].len);
+    assert_eq!(got.damage[0].offset, spans[middle].offset);
+    // The same for a segment header claiming to be 4 GiB long: a bad segment, nothing more.
+    let mut bytes = std::fs::read(&seg[0]).unwrap();
+    bytes[12..16].copy_from_slice(&0xFFFF_FFF8u32.to_le_bytes());
+    let other = Scratch::new("huge-header", true);
+    std::fs::write(other.join("seg-0000000001.rtlog"), &bytes).unwrap();
+    let got = read_log(&other.0).unwrap();
+    assert!(got.frames.is_empty());
+    assert_eq!(got.stats.bad_segments, 1);
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn a_directory_of_other_files_is_an_empty_log() {
+    let dir = Scratch::new("foreign", true);
+    // A real segment, kept only under names that are not segment names.
+    let src = Scratch::new("foreign-src", true);
+    write_epoch(&src.0, &["alpha"], &plan(1, 3, &[10]));
+    let real = std::fs::read(&segments(&src.0)[0]).unwrap();
+    for name in [
+        "seg-0000000001.rtlog.bak",
+        "seg-1.rtlog",
+        "seg-000000001x.rtlog",
+        "SEG-0000000001.RTLOG",
+        "xseg-0000000001.rtlog",
+    ] {
+        std::fs::write(dir.join(name), &real).unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), b"not a log\n").unwrap();
+    std::fs::write(dir.join("LOCK"), b"").unwrap();
+
+    let got = read_log(&dir.0).unwrap();
+    assert!(got.frames.is_empty());
+    assert!(got.damage.is_empty());
+    assert_eq!(got.stats.segments, 0);
+
+    let rec = recover_and_append(&dir.0);
+    assert_eq!((rec.next_epoch, rec.next_lsn, rec.next_segment, rec.segments), (1, 1, 1, 0));
+    check_prefix_then_appended(&dir.0, &[], &rec);
+    assert_eq!(std::fs::read(dir.join("seg-0000000001.rtlog.bak")).unwrap(), real);
+    assert_eq!(std::fs::read(dir.join("notes.txt")).unwrap(), b"not a log\n");
+}
+
+#[test]
+fn segments_are_read_in_index_order_and_a_missing_one_is_skipped() {
+    let src = Scratch::new("order-src", true);
+    for (e, names) in [["a", "b"], ["b", "a"], ["c", "a"]].iter().enumerate() {
+        write_epoch(&src.0, names, &plan(2, 5 + e, &[12, 40]));
+    }
+    let orig = read_log(&src.0).unwrap();
+    let seg = segments(&src.0);
+    assert_eq!(seg.len(), 3);
+    let names: Vec<_> = seg.iter().map(|p| p.file_name().unwrap().to_owned()).collect();
+
+    // Created newest first, so that directory order differs from index order.
+    let rev = Scratch::new("order-rev", true);
+    for (path, name) in seg.iter().zip(&names).rev() {
+        std::fs::copy(path, rev.0.join(name)).unwrap();
+    }
+    let got = read_log(&rev.0).unwrap();
+    assert_eq!(got.frames, orig.frames);
+    assert_eq!(got.stats.epochs, 3);
+
+    // Without the middle segment: epochs 1 and 3, in order, nothing else reported.
+    let gap = Scratch::new("order-gap", true);
+    for i in [2, 0] {
+        std::fs::copy(&seg[i], gap.0.join(&names[i])).unwrap();
+    }
+    let got = read_log(&gap.0).unwrap();
+    let expected: Vec<Frame> = orig.frames.iter().filter(|f| f.epoch != 2).cloned().collect();
+    assert_eq!(got.frames, expected);
+    assert!(got.damage.is_empty());
+    let rec = recover_and_append(&gap.0);
+    assert_eq!((rec.next_epoch, rec.next_segment), (4, 4));
+    assert_eq!(rec.next_lsn, orig.max_lsn() + 1);
+    check_prefix_then_appended(&gap.0, &expected, &rec);
+}
+
+/// A crash between creating a segment file and writing its header leaves an empty newest
+/// segment. The log before it stays readable, and `rtlog_init` continues after it.
+#[test]
+fn an_empty_newest_segment_left_by_a_crash_in_rotation() {
+    let dir = Scratch::new("empty-newest", true);
+    write_epoch(&dir.0, &["alpha"], &plan(1, 4, &[10, 30]));
+    let orig = read_log(&dir.0).unwrap();
+    for torn_header in [0usize, 40] {
+        let d = Scratch::new("empty-newest-case", true);
+        copy_log(&dir.0, &d.0);
+        let header = std::fs::read(&segments(&dir.0)[0]).unwrap();
+        std::fs::write(d.join(&format::segment_file_name(2)), &header[..torn_header]).unwrap();
+        let got = read_log(&d.0).unwrap();
+        assert_eq!(got.frames, orig.frames, "header of {torn_header} bytes");
+        assert_eq!(got.stats.bad_segments, 1);
+
+        let rec = recover_and_append(&d.0);
+        assert!(rec.next_epoch >= 2, "{rec:?}");
+        assert_eq!(rec.next_segment, 3, "{rec:?}");
+        assert_eq!(rec.next_lsn, orig.max_lsn() + 1, "{rec:?}");
+        check_prefix_then_appended(&d.0, &orig.frames, &rec);
+    }
+}
