@@ -4,9 +4,16 @@
 //! ([`crate::Logger::init_with_faults`]) and tell it to fail the Nth call of an operation with
 //! an errno, once or from then on — the approach of SQLite's I/O-error tests and RocksDB's
 //! fault-injection file system. Without an injector the check is a `None` test.
+//!
+//! Besides errors it can return short writes and `EINTR` (the writer must continue them), and
+//! it can keep a *sync journal*: a file of the creations, data syncs and directory syncs that
+//! succeeded. After the writing process is killed, [`simulate_power_loss`] uses the journal to
+//! do what a power cut would: drop the bytes no `fdatasync` covered (all of them, or a random
+//! prefix survives) and delete files whose directory entry was never synced.
 
 use parking_lot::Mutex;
-use std::io;
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The file operations the writer performs.
@@ -26,11 +33,22 @@ pub enum IoOp {
 
 const OPS: usize = 5;
 
+/// What an injected fault does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The call fails with this errno.
+    Errno(i32),
+    /// A write writes only part of its bytes (the caller must continue).
+    ShortWrite,
+    /// The call fails with `EINTR` (the caller must retry).
+    Interrupted,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Rule {
     op: Option<IoOp>,
     nth: u64,
-    errno: i32,
+    fault: Fault,
     persistent: bool,
 }
 
@@ -41,6 +59,7 @@ pub struct FaultInjector {
     total: AtomicU64,
     rules: Mutex<Vec<Rule>>,
     injected: AtomicU64,
+    journal: Mutex<Option<std::fs::File>>,
 }
 
 impl FaultInjector {
@@ -52,7 +71,34 @@ impl FaultInjector {
     /// Fails the `nth` call (1-based) of `op` — of any operation when `op` is `None` — with
     /// `errno`; with `persistent`, every later call of that kind fails too.
     pub fn fail_nth(&self, op: Option<IoOp>, nth: u64, errno: i32, persistent: bool) {
-        self.rules.lock().push(Rule { op, nth, errno, persistent });
+        self.inject_nth(op, nth, Fault::Errno(errno), persistent);
+    }
+
+    /// Makes the `nth` call of `op` (of any operation when `None`) do `fault`; with
+    /// `persistent`, every later call of that kind too.
+    pub fn inject_nth(&self, op: Option<IoOp>, nth: u64, fault: Fault, persistent: bool) {
+        self.rules.lock().push(Rule { op, nth, fault, persistent });
+    }
+
+    /// Records every successful creation, data sync and directory sync in `path`, for
+    /// [`simulate_power_loss`].
+    pub fn journal_to(&self, path: &Path) -> io::Result<()> {
+        let f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        *self.journal.lock() = Some(f);
+        Ok(())
+    }
+
+    /// Notes a successful operation in the journal (if any).
+    pub(crate) fn note(&self, event: JournalEvent<'_>) {
+        if let Some(f) = self.journal.lock().as_mut() {
+            let line = match event {
+                JournalEvent::Created(p) => format!("create {}\n", p.display()),
+                JournalEvent::Synced(p, len) => format!("sync {len} {}\n", p.display()),
+                JournalEvent::DirSynced(p) => format!("dirsync {}\n", p.display()),
+            };
+            // The journal is test scaffolding: a failed write here shows up as a failed test.
+            let _ = f.write_all(line.as_bytes());
+        }
     }
 
     /// Removes every rule.
@@ -73,8 +119,8 @@ impl FaultInjector {
         self.injected.load(Ordering::Relaxed)
     }
 
-    /// Counts a call of `op`; the error to return instead of doing it, if a rule says so.
-    pub fn check(&self, op: IoOp) -> Option<io::Error> {
+    /// Counts a call of `op`; the fault to inject instead of doing it, if a rule says so.
+    pub fn check(&self, op: IoOp) -> Option<Fault> {
         let n_op = self.calls[op as usize].fetch_add(1, Ordering::Relaxed) + 1;
         let n_all = self.total.fetch_add(1, Ordering::Relaxed) + 1;
         let rules = self.rules.lock();
@@ -87,16 +133,94 @@ impl FaultInjector {
             n == r.nth || (r.persistent && n > r.nth)
         })?;
         self.injected.fetch_add(1, Ordering::Relaxed);
-        Some(io::Error::from_raw_os_error(hit.errno))
+        Some(hit.fault)
     }
 }
 
-/// Asks an optional injector about `op`.
-pub(crate) fn check(faults: Option<&FaultInjector>, op: IoOp) -> io::Result<()> {
+/// A successful operation, for the sync journal.
+pub(crate) enum JournalEvent<'a> {
+    Created(&'a Path),
+    Synced(&'a Path, u64),
+    DirSynced(&'a Path),
+}
+
+/// Asks an optional injector about `op`: `Ok(None)` to go ahead, `Ok(Some(ShortWrite))` for a
+/// write to do partly, `Err` for an error (`EINTR` included) to return instead.
+pub(crate) fn check(faults: Option<&FaultInjector>, op: IoOp) -> io::Result<Option<Fault>> {
     match faults.and_then(|f| f.check(op)) {
-        Some(e) => Err(e),
-        None => Ok(()),
+        Some(Fault::Errno(e)) => Err(io::Error::from_raw_os_error(e)),
+        Some(Fault::Interrupted) => Err(io::Error::from(io::ErrorKind::Interrupted)),
+        other => Ok(other),
     }
+}
+
+/// Notes an event in an optional injector's journal.
+pub(crate) fn note(faults: Option<&FaultInjector>, event: JournalEvent<'_>) {
+    if let Some(f) = faults {
+        f.note(event);
+    }
+}
+
+/// What [`simulate_power_loss`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PowerLoss {
+    /// Files deleted because their directory entry was never synced.
+    pub deleted: Vec<PathBuf>,
+    /// Bytes dropped from files, past their last successful sync.
+    pub bytes_dropped: u64,
+}
+
+/// Simulates a power cut after the process that kept `journal` died: every file the journal
+/// saw created is cut back to its last synced length plus `keep(unsynced_bytes)` bytes of what
+/// followed (0: a strict cut; anything up to `unsynced_bytes`: a partly flushed page cache),
+/// and deleted if no directory sync followed its creation.
+pub fn simulate_power_loss(
+    journal: &Path,
+    mut keep: impl FnMut(u64) -> u64,
+) -> io::Result<PowerLoss> {
+    #[derive(Default)]
+    struct FileState {
+        synced: u64,
+        entry_durable: bool,
+    }
+    let mut files: Vec<(PathBuf, FileState)> = Vec::new();
+    for line in io::BufReader::new(std::fs::File::open(journal)?).lines() {
+        let line = line?;
+        let (kind, rest) = line.split_once(' ').unwrap_or((&line, ""));
+        match kind {
+            "create" => files.push((PathBuf::from(rest), FileState::default())),
+            "sync" => {
+                let (len, path) = rest.split_once(' ').unwrap_or(("0", rest));
+                if let Some((_, st)) = files.iter_mut().rev().find(|(p, _)| p == Path::new(path)) {
+                    st.synced = len.parse().unwrap_or(0);
+                }
+            }
+            "dirsync" => {
+                for (p, st) in &mut files {
+                    if p.parent() == Some(Path::new(rest)) {
+                        st.entry_durable = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = PowerLoss::default();
+    for (path, st) in files {
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        if !st.entry_durable {
+            std::fs::remove_file(&path)?;
+            out.deleted.push(path);
+            continue;
+        }
+        let unsynced = meta.len().saturating_sub(st.synced);
+        let kept = keep(unsynced).min(unsynced);
+        if kept < unsynced {
+            std::fs::OpenOptions::new().write(true).open(&path)?.set_len(st.synced + kept)?;
+            out.bytes_dropped += unsynced - kept;
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -112,7 +236,7 @@ mod tests {
         assert_eq!(syncs, [false, true, false, false]);
         let writes: Vec<bool> = (0..5).map(|_| f.check(IoOp::Write).is_some()).collect();
         assert_eq!(writes, [false, false, true, true, true]);
-        assert_eq!(f.check(IoOp::Write).unwrap().raw_os_error(), Some(libc::ENOSPC));
+        assert_eq!(f.check(IoOp::Write), Some(Fault::Errno(libc::ENOSPC)));
         assert_eq!((f.calls(Some(IoOp::Sync)), f.calls(None), f.injected()), (4, 10, 5));
     }
 

@@ -229,6 +229,15 @@ impl Logger {
         })
     }
 
+    /// A test hook that simulates the process dying: the directory lock is released (as the
+    /// kernel would) and nothing else happens — no shutdown, no final write or sync; the
+    /// memory is leaked. Meaningful in manual mode, where no thread keeps running.
+    #[doc(hidden)]
+    pub fn simulate_crash(self) {
+        self.lock.lock().take();
+        std::mem::forget(self);
+    }
+
     /// The configuration in force.
     pub fn config(&self) -> &Config {
         &self.config

@@ -68,7 +68,7 @@ pub fn apply(
             break;
         }
         faults::check(faults, IoOp::Remove)
-            .and_then(|()| std::fs::remove_file(&path))
+            .and_then(|_| std::fs::remove_file(&path))
             .map_err(|e| Error::io(format!("deleting {} (retention)", path.display()), e))?;
         count -= 1;
         bytes -= size;

@@ -1,7 +1,7 @@
 //! Segment files on disk: creation (with file and directory sync), appends, syncs (non-RT).
 
 use crate::error::{Error, Result};
-use crate::faults::{self, FaultInjector, IoOp};
+use crate::faults::{self, FaultInjector, IoOp, JournalEvent};
 use crate::format::{self, SegmentHeader};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -45,6 +45,7 @@ impl SegmentFile {
         let path = dir.join(format::segment_file_name(header.index));
         let context = || format!("creating segment {}", path.display());
         faults::check(faults.as_deref(), IoOp::Create).map_err(|e| Error::io(context(), e))?;
+        faults::note(faults.as_deref(), JournalEvent::Created(&path));
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -78,22 +79,56 @@ impl SegmentFile {
     }
 
     /// Appends bytes at the end of the file (one `write` loop; a short write is continued).
+    ///
+    /// Each `write` call is one fault-injection point: an injected short write or `EINTR` is
+    /// continued exactly like a real one. On an error, the bytes already written stay in the
+    /// file (the writer abandons the segment then).
     pub fn append(&mut self, bytes: &[u8]) -> Result<()> {
-        faults::check(self.faults.as_deref(), IoOp::Write)
-            .and_then(|()| self.file.write_all(bytes))
-            .map_err(|e| Error::io(format!("writing {}", self.path.display()), e))?;
-        self.size += bytes.len() as u64;
+        let mut done = 0;
+        while done < bytes.len() {
+            let rest = &bytes[done..];
+            let wrote =
+                faults::check(self.faults.as_deref(), IoOp::Write).and_then(|fault| match fault {
+                    Some(_) => self.file.write(&rest[..rest.len().div_ceil(2)]),
+                    None => self.file.write(rest),
+                });
+            match wrote {
+                Ok(0) => {
+                    let e = std::io::Error::from(std::io::ErrorKind::WriteZero);
+                    return Err(Error::io(format!("writing {}", self.path.display()), e));
+                }
+                Ok(n) => {
+                    done += n;
+                    self.size += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(format!("writing {}", self.path.display()), e)),
+            }
+        }
         Ok(())
     }
 
     /// `fdatasync`: the file's data (and the size needed to read it) reach the device.
     pub fn sync(&mut self) -> Result<()> {
         let context = || format!("fdatasync of {}", self.path.display());
-        faults::check(self.faults.as_deref(), IoOp::Sync).map_err(|e| Error::io(context(), e))?;
-        // SAFETY: the descriptor is open for the lifetime of `self.file`.
-        if unsafe { libc::fdatasync(self.file.as_raw_fd()) } != 0 {
-            return Err(Error::io(context(), std::io::Error::last_os_error()));
+        loop {
+            match faults::check(self.faults.as_deref(), IoOp::Sync) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(context(), e)),
+                Ok(_) => {}
+            }
+            // SAFETY: the descriptor is open for the lifetime of `self.file`.
+            if unsafe { libc::fdatasync(self.file.as_raw_fd()) } == 0 {
+                break;
+            }
+            let e = std::io::Error::last_os_error();
+            // EINTR: nothing was reported lost, so the call is simply made again. Any other
+            // error is final (see the writer on fsyncgate).
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(Error::io(context(), e));
+            }
         }
+        faults::note(self.faults.as_deref(), JournalEvent::Synced(&self.path, self.size));
         Ok(())
     }
 
@@ -127,6 +162,7 @@ pub fn create_dir(dir: &Path) -> Result<()> {
 pub fn sync_dir(dir: &Path, faults: Option<&FaultInjector>) -> Result<()> {
     faults::check(faults, IoOp::SyncDir)
         .map_err(|e| Error::io(format!("fsync of directory {}", dir.display()), e))?;
+    let note = || faults::note(faults, JournalEvent::DirSynced(dir));
     let d = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
@@ -137,6 +173,7 @@ pub fn sync_dir(dir: &Path, faults: Option<&FaultInjector>) -> Result<()> {
         let e = std::io::Error::last_os_error();
         return Err(Error::io(format!("fsync of directory {}", dir.display()), e));
     }
+    note();
     Ok(())
 }
 

@@ -165,7 +165,12 @@ impl Supervisor {
         self.now += elapsed;
         let snap = self.snapshot();
         let critical_loss = snap.dropped[0] - self.seen.dropped[0];
-        let normal_loss = snap.dropped[1] - self.seen.dropped[1];
+        // In SAFE the normal stream is refused on purpose: those refusals are not a loss that
+        // should degrade the state once the fault is cleared (in this very step, maybe).
+        let normal_loss = match self.state() {
+            State::Safe => 0,
+            _ => snap.dropped[1] - self.seen.dropped[1],
+        };
         let write_failed = snap.write_errors > self.seen.write_errors;
         let sync_failed = snap.sync_errors > self.seen.sync_errors;
         self.seen = snap;

@@ -267,3 +267,16 @@ fn disable_stops_the_normal_stream_until_the_supervisor_re_enables_it() {
     lg.shutdown().unwrap();
     assert_eq!(stream_events(&lg, 1), ["d0", "d1", "d2", "d3", "lost2@4", "d4"]);
 }
+
+#[test]
+fn leaving_safe_does_not_count_safe_mode_refusals_as_losses() {
+    let (lg, mut ps, seen) = manual(|_| {});
+    lg.enter_safe_mode("operator request").unwrap();
+    lg.step_supervisor(MS).unwrap();
+    lg.clear_fault().unwrap();
+    assert_eq!(ps[0].publish(Stream::Normal, 0, b"n"), Status::Full, "still SAFE until the step");
+    lg.step_supervisor(MS).unwrap();
+    assert_eq!(lg.state(), State::Normal);
+    let s: Vec<_> = seen.lock().iter().map(|t| (t.0, t.1)).collect();
+    assert_eq!(s, vec![(State::Normal, State::Safe), (State::Safe, State::Normal)]);
+}

@@ -152,6 +152,8 @@ static inline char *tu_fresh_dir(const char *name)
 static inline void tu_cleanup(void)
 {
     for (int i = 0; i < tu_made_count; i++) {
+        if (tu_made[i] == NULL)
+            continue;
         tu_rm_rf(tu_made[i]);
         free(tu_made[i]);
     }
