@@ -280,3 +280,30 @@ fn leaving_safe_does_not_count_safe_mode_refusals_as_losses() {
     let s: Vec<_> = seen.lock().iter().map(|t| (t.0, t.1)).collect();
     assert_eq!(s, vec![(State::Normal, State::Safe), (State::Safe, State::Normal)]);
 }
+
+#[test]
+fn stats_add_up_after_quiescence() {
+    let (lg, mut ps, _) = manual(|c| {
+        c.normal_depth = 64;
+        c.critical_depth = 64;
+        c.dispatch_budget = 5;
+    });
+    let p = &mut ps[0];
+    fill(p, Stream::Normal, 30);
+    fill(p, Stream::Critical, 12);
+    lg.tick().unwrap();
+    lg.tick().unwrap();
+    lg.step_writer().unwrap();
+    let s = lg.stats();
+    for stream in [Stream::Critical, Stream::Normal] {
+        let i = stream as usize;
+        assert_eq!(s.published[i], s.dispatched[i] + p.in_ring(stream), "{stream:?}: {s:?}");
+        assert_eq!(s.persisted_stream[i], s.dispatched[i], "the writer took what was dispatched");
+    }
+    assert_eq!(s.dispatched, [10, 0], "critical first, 5 per tick");
+    assert_eq!(s.lag, 42 - 10);
+    while lg.tick().unwrap() > 0 {}
+    lg.step_writer().unwrap();
+    let s = lg.stats();
+    assert_eq!((s.dispatched, s.persisted_stream, s.lag), ([12, 30], [12, 30], 0));
+}
