@@ -207,12 +207,6 @@ impl Config {
             check_range("batch_interval_us", self.batch_interval_us.into(), 1, 60_000_000)?;
         }
         check_range("segment_bytes", self.segment_bytes, MIN_SEGMENT_BYTES, MAX_SEGMENT_BYTES)?;
-        if self.normal_overflow == Overflow::OverwriteOldest {
-            return Err(Error::new(
-                Status::Config,
-                "normal_overflow = OVERWRITE_OLDEST is not available in this build yet",
-            ));
-        }
         if self.normal_overflow == Overflow::Sample {
             check_range("sample_high_water_pct", self.sample_high_water_pct.into(), 1, 100)?;
             check_range("sample_one_in", self.sample_one_in.into(), 2, 1 << 20)?;

@@ -7,6 +7,14 @@
 //! Only one thread can dispatch at a time: a tick first takes a try-lock (one compare-exchange)
 //! and a tick that finds it taken returns at once with nothing moved. The dispatcher is the
 //! single producer of the writer's input ring, and the single consumer of every producer ring.
+//!
+//! Every record moves in three steps: reserve a slot of the writer's input ring and copy the
+//! record into it, then [`finish`](crate::ring::Take::finish) the take of the source record
+//! (which validates the copy), and only then commit the reserved slot. A drop-newest source
+//! always validates. An overwrite-oldest source fails validation when its producer reclaimed
+//! the record during the copy: the copy may be torn, so the reservation is dropped unpublished
+//! and the writer never sees it (see [`crate::ring`] for the protocol). Records the producer
+//! reclaimed are its loss, counted by the producer from `push_overwrite`.
 
 use crate::producer::Stream;
 use crate::ring::{RingConsumer, RingProducer};
@@ -29,6 +37,9 @@ pub(crate) struct Dispatcher {
     /// Records moved per stream. Written only by the lock holder (plain load + store), read
     /// `Relaxed` for statistics.
     dispatched: [AtomicU64; 2],
+    /// Copies discarded because an overwrite-mode producer reclaimed the record during the
+    /// copy. Written and read like `dispatched`.
+    torn: AtomicU64,
 }
 
 // SAFETY: `state` is only accessed by the thread that holds `busy` (see `with_state`), which
@@ -54,6 +65,7 @@ impl Dispatcher {
                 cursor: 0,
             }),
             dispatched: [AtomicU64::new(0), AtomicU64::new(0)],
+            torn: AtomicU64::new(0),
         }
     }
 
@@ -82,8 +94,10 @@ impl Dispatcher {
     pub(crate) fn tick(&self, budget: u32) -> Option<Moved> {
         self.with_state(|s| {
             let mut moved = Moved::default();
+            let mut torn = 0;
             for stream in Stream::ALL {
-                let n = move_stream(s, stream as usize, budget - moved.records, &mut moved);
+                let left = budget - moved.records;
+                let n = move_stream(s, stream as usize, left, &mut moved, &mut torn);
                 if n > 0 {
                     let d = &self.dispatched[stream as usize];
                     d.store(d.load(Ordering::Relaxed) + u64::from(n), Ordering::Relaxed);
@@ -91,6 +105,9 @@ impl Dispatcher {
                 if moved.output_full || moved.records == budget {
                     break;
                 }
+            }
+            if torn > 0 {
+                self.torn.store(self.torn.load(Ordering::Relaxed) + torn, Ordering::Relaxed);
             }
             let count = s.sources.len().max(1);
             s.cursor = (s.cursor + 1) % count;
@@ -107,26 +124,48 @@ impl Dispatcher {
     pub(crate) fn dispatched(&self, stream: Stream) -> u64 {
         self.dispatched[stream as usize].load(Ordering::Relaxed)
     }
+
+    /// Copies discarded so far because an overwrite-mode producer reclaimed the record during
+    /// the copy (a measure of contention, not of loss: the producer counts the lost records).
+    #[cfg_attr(not(test), allow(dead_code))] // for the logger's statistics
+    pub(crate) fn torn(&self) -> u64 {
+        self.torn.load(Ordering::Relaxed)
+    }
 }
 
 /// Round-robin over producers, one record each per pass, until the budget is spent, every ring
 /// of the stream is empty or the output is full. Each pass moves at least one record or ends
-/// the loop, so the work is bounded by `(budget + 1) * producers` ring checks.
-fn move_stream(s: &mut State, stream: usize, budget: u32, moved: &mut Moved) -> u32 {
+/// the loop, so the work is bounded by `(budget + 1) * producers` ring checks. A copy that fails
+/// validation (counted in `torn`) is that ring's turn in the pass and moves nothing, so an
+/// overwriting producer cannot keep a tick busy: its ring is tried again next pass or tick.
+fn move_stream(
+    s: &mut State,
+    stream: usize,
+    budget: u32,
+    moved: &mut Moved,
+    torn: &mut u64,
+) -> u32 {
     let n = s.sources.len();
     let mut count = 0;
     while count < budget {
         let mut progress = false;
         for i in 0..n {
             let ring = &mut s.sources[(s.cursor + i) % n][stream];
-            let Some((header, payload)) = ring.peek() else {
+            let Some(take) = ring.take() else {
                 continue;
             };
-            if !s.output.push(header, payload) {
+            let Some(mut slot) = s.output.reserve() else {
                 moved.output_full = true;
                 return count;
+            };
+            // Copy, validate, commit: the copy becomes visible to the writer only once the
+            // source ring confirmed that its producer did not reclaim the record meanwhile.
+            take.copy_into(&mut slot);
+            if !take.finish() {
+                *torn += 1;
+                continue; // `slot` is dropped unpublished
             }
-            ring.pop();
+            slot.commit();
             count += 1;
             moved.records += 1;
             progress = true;
@@ -144,7 +183,7 @@ fn move_stream(s: &mut State, stream: usize, budget: u32, moved: &mut Moved) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ring::{channel, SlotHeader};
+    use crate::ring::{channel, channel_overwriting, SlotHeader};
 
     fn setup(
         producers: u16,
@@ -209,6 +248,111 @@ mod tests {
         assert_eq!(drain(&mut out).len(), 3);
         assert_eq!(d.tick(10).unwrap().records, 2);
         assert_eq!(drain(&mut out).iter().map(|r| r.2).collect::<Vec<_>>(), vec![3, 4]);
+    }
+
+    /// Payload of record `seq`: its length and every byte are functions of `seq`.
+    fn payload(seq: u64) -> Vec<u8> {
+        (0..(seq % 41) as usize).map(|i| (seq as u8).wrapping_mul(31) ^ i as u8).collect()
+    }
+
+    /// One producer per entry, critical rings drop-newest and normal rings overwriting.
+    fn setup_overwriting(
+        producers: u16,
+        depth: u32,
+        out_depth: u32,
+    ) -> (Dispatcher, Vec<[RingProducer; 2]>, RingConsumer) {
+        let (out_p, out_c) = channel(out_depth, 64);
+        let d = Dispatcher::new(out_p, producers.into());
+        let mut ends = Vec::new();
+        for _ in 0..producers {
+            let (cp, cc) = channel(depth, 64);
+            let (np, nc) = channel_overwriting(depth, 64);
+            d.add_source([cc, nc]);
+            ends.push([cp, np]);
+        }
+        (d, ends, out_c)
+    }
+
+    fn push_overwrite(p: &mut RingProducer, producer: u16) -> Option<u64> {
+        let seq = p.pushed();
+        let h = SlotHeader { seq, producer, stream: 1, ..Default::default() };
+        p.push_overwrite(&h, &payload(seq))
+    }
+
+    /// Drains the output, checking every payload against its seq.
+    fn drain_checked(c: &mut RingConsumer) -> Vec<(u16, u8, u64)> {
+        let mut v = Vec::new();
+        while let Some((h, p)) = c.peek() {
+            assert_eq!(p, &payload(h.seq)[..], "record {} of producer {}", h.seq, h.producer);
+            v.push((h.producer, h.stream, h.seq));
+            c.pop();
+        }
+        v
+    }
+
+    #[test]
+    fn overwriting_sources_keep_budget_and_round_robin() {
+        let (d, mut ends, mut out) = setup_overwriting(2, 4, 64);
+        for p in 0..2u16 {
+            let reclaimed: Vec<_> =
+                (0..6).filter_map(|_| push_overwrite(&mut ends[p as usize][1], p)).collect();
+            assert_eq!(reclaimed, vec![0, 1]);
+        }
+        assert_eq!(d.pending(), Some(8));
+        assert_eq!(d.tick(3).unwrap(), Moved { records: 3, output_full: false });
+        assert_eq!(drain_checked(&mut out), vec![(0, 1, 2), (1, 1, 2), (0, 1, 3)]);
+        // The cursor advanced: producer 1 first this time.
+        assert_eq!(d.tick(100).unwrap().records, 5);
+        assert_eq!(
+            drain_checked(&mut out),
+            vec![(1, 1, 3), (0, 1, 4), (1, 1, 4), (0, 1, 5), (1, 1, 5)]
+        );
+        assert_eq!((d.dispatched(Stream::Normal), d.torn(), d.pending()), (8, 0, Some(0)));
+    }
+
+    #[test]
+    fn records_reclaimed_behind_a_full_output_never_reach_it() {
+        let (d, mut ends, mut out) = setup_overwriting(1, 4, 2);
+        for _ in 0..4 {
+            assert_eq!(push_overwrite(&mut ends[0][1], 0), None);
+        }
+        assert_eq!(d.tick(10).unwrap(), Moved { records: 2, output_full: true });
+        // Seqs 2 and 3 wait in the ring; two more records fill it, the next two reclaim them.
+        let reclaimed: Vec<_> = (0..4).filter_map(|_| push_overwrite(&mut ends[0][1], 0)).collect();
+        assert_eq!(reclaimed, vec![2, 3]);
+        assert_eq!(drain_checked(&mut out).iter().map(|r| r.2).collect::<Vec<_>>(), vec![0, 1]);
+        assert_eq!(d.tick(2).unwrap(), Moved { records: 2, output_full: false });
+        assert_eq!(drain_checked(&mut out).iter().map(|r| r.2).collect::<Vec<_>>(), vec![4, 5]);
+        assert_eq!(d.tick(10).unwrap(), Moved { records: 2, output_full: false });
+        assert_eq!(drain_checked(&mut out).iter().map(|r| r.2).collect::<Vec<_>>(), vec![6, 7]);
+        assert_eq!(d.pending(), Some(0));
+    }
+
+    #[test]
+    fn a_concurrently_overwriting_producer_never_gets_a_torn_record_through() {
+        const N: u64 = if cfg!(debug_assertions) { 100_000 } else { 1_000_000 };
+        let (d, mut ends, mut out) = setup_overwriting(1, 8, 16);
+        let mut ring = ends.pop().unwrap();
+        let producer = std::thread::spawn(move || {
+            (0..N).filter(|_| push_overwrite(&mut ring[1], 0).is_some()).count() as u64
+        });
+        let mut next = 0;
+        let mut accepted = 0;
+        loop {
+            let done = producer.is_finished();
+            d.tick(16).unwrap();
+            for (_, _, seq) in drain_checked(&mut out) {
+                assert!(seq >= next, "seq {seq} after {next}: duplicate or reordered");
+                next = seq + 1;
+                accepted += 1;
+            }
+            if done && d.pending() == Some(0) {
+                break;
+            }
+        }
+        let overwritten = producer.join().unwrap();
+        assert_eq!(accepted + overwritten, N);
+        assert_eq!(d.dispatched(Stream::Normal), accepted);
     }
 
     #[test]

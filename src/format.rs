@@ -344,6 +344,8 @@ pub enum LossReason {
     Refused = 1,
     /// Accepted, but a write or sync of the writer failed.
     WriteFailed = 2,
+    /// Accepted, then overwritten in the ring before dispatch (OVERWRITE_OLDEST).
+    Overwritten = 3,
 }
 
 /// Payload of a [`FrameKind::Loss`] frame; the frame's producer and stream say whose records.
@@ -382,6 +384,7 @@ impl LossMarker {
         let reason = match u32_at(b, 24) {
             1 => LossReason::Refused,
             2 => LossReason::WriteFailed,
+            3 => LossReason::Overwritten,
             _ => return Err(DecodeError::BadField("loss reason")),
         };
         Ok(LossMarker {

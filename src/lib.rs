@@ -31,6 +31,7 @@ pub mod ring;
 pub mod scan;
 pub mod segment;
 pub mod supervisor;
+mod sync;
 pub mod writer;
 
 pub use config::{Config, Durability};

@@ -15,7 +15,7 @@ use crate::backend::file::FileBackend;
 use crate::backend::null::NullBackend;
 use crate::backend::{Backend, BackendKind};
 use crate::clock;
-use crate::config::Config;
+use crate::config::{Config, Overflow};
 use crate::dispatcher::Dispatcher;
 use crate::error::{Error, Result, Status};
 use crate::faults::FaultInjector;
@@ -283,7 +283,12 @@ impl Logger {
         }
         let c = &self.config;
         let (cp, cc) = ring::channel(c.critical_depth, c.max_record_size);
-        let (np, nc) = ring::channel(c.normal_depth, c.max_record_size);
+        let (np, nc) = match c.normal_overflow {
+            Overflow::OverwriteOldest => {
+                ring::channel_overwriting(c.normal_depth, c.max_record_size)
+            }
+            _ => ring::channel(c.normal_depth, c.max_record_size),
+        };
         let shared = Arc::new(ProducerShared {
             id: life.producers.len() as u16,
             name: name.to_owned(),

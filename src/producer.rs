@@ -196,6 +196,18 @@ impl Producer {
             lost_before: self.lost_since_accept[s],
             ..SlotHeader::default()
         };
+        if stream == Stream::Normal && self.policy == Overflow::OverwriteOldest {
+            // Never refuses: when full, the oldest undispatched record is reclaimed. It took a
+            // seq, so the writer sees the gap and writes a loss marker for it.
+            if ring.push_overwrite(&header, payload).is_some() {
+                let hot = &self.shared.hot;
+                hot.overwritten
+                    .store(hot.overwritten.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                let d = &hot.dropped[s];
+                d.store(d.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            }
+            return Status::Ok;
+        }
         if ring.push(&header, payload) {
             self.lost_since_accept[s] = 0;
             return Status::Ok;

@@ -1,7 +1,10 @@
-//! Bounded wait-free single-producer single-consumer ring of fixed-size record slots.
+//! Bounded single-producer single-consumer ring of fixed-size record slots, in two overflow
+//! modes: drop-newest ([`channel`]) and overwrite-oldest ([`channel_overwriting`]).
 //!
-//! **RT module**: no allocation after [`channel`], no lock, no syscall, every operation a fixed
-//! number of steps.
+//! **RT module**: no allocation after the ring is made, no lock, no syscall, every producer
+//! operation a fixed number of steps.
+//!
+//! # Drop-newest: Lamport's queue
 //!
 //! The algorithm is Lamport's SPSC queue with free-running 64-bit counters and cached
 //! indices (the layout rtrb uses):
@@ -19,14 +22,82 @@
 //!   producer's `Acquire` load of `tail` orders the consumer's reads before the producer's
 //!   next writes to that slot.
 //!
+//! Slot memory is plain: a slot is only ever accessed by one side at a time, so
+//! [`RingConsumer::peek`] can lend it out as `&[u8]` and [`RingProducer::push`] is a `memcpy`
+//! and one `Release` store (no read-modify-write).
+//!
+//! # Overwrite-oldest: a validated copy
+//!
+//! [`RingProducer::push_overwrite`] never fails: on a full ring it takes the oldest record
+//! not yet consumed back from the consumer and stores the new record in its slot. Both ends
+//! then advance `tail`, and both do it **only** with `compare_exchange(t, t + 1)`. Since `tail`
+//! grows one step at a time and only by a successful CAS, every position `t` is retired by
+//! exactly one CAS: the consumer's (the record is accepted) or the producer's (the record is
+//! reclaimed, and `push_overwrite` returns its seq). The protocol rests on that one fact.
+//!
+//! - **Producer**, ring full (`head - tail == depth`, after the same `Acquire` reload of
+//!   `tail` as in drop-newest): CAS `tail` from `head - depth` to `head - depth + 1`. On
+//!   success the oldest record's slot is ours (it is the slot `head` writes next); we read its
+//!   seq word, which is our own last store to that word (so no race), write the new record and
+//!   publish `head` (`Release`). On failure the consumer retired that record meanwhile, the slot
+//!   is free as in drop-newest, and the value the CAS saw refreshes the cached tail. Either way
+//!   the CAS is made once and never retried: the producer stays wait-free.
+//! - **Consumer** ([`RingConsumer::take`]): copy the record at its tail `t` out (into a buffer,
+//!   or into a reserved slot of another ring), then validate with CAS `tail` `t → t + 1`
+//!   (`Release`) in [`Take::finish`]. Success: the copy is intact and may be used or
+//!   published. Failure: the producer reclaimed `t` during the copy, which may be torn (two
+//!   records mixed, length included); it is discarded and the consumer continues at the tail
+//!   the CAS returned. Only after validation may a copy become visible to anyone
+//!   (copy → validate → commit; see [`crate::dispatcher`]).
+//!
+//! **Why an accepted copy is intact.** The slot of position `t` is written again only for
+//! record `t + depth`, and the producer writes that record only once it has seen `tail > t`:
+//! by its own successful CAS on `t` (impossible when the consumer's CAS on `t` succeeded: only
+//! one can) or by an `Acquire` read of a `tail` value at or after the consumer's CAS (the
+//! reload, or the success or failure value of a later CAS). Every write of `tail` is a
+//! read-modify-write, so every later value belongs to the release sequence headed by the
+//! consumer's `Release` CAS, and the `Acquire` read synchronises with it: the consumer's loads
+//! of the slot, sequenced before its CAS, happen before the producer's stores, and a load
+//! cannot return a store that happens after it. So every word the consumer read was written
+//! for record `t` or earlier, and record `t` is complete in its view (it loaded `head > t`
+//! with `Acquire`). No fence is needed: a seqlock reader re-reads its sequence with a plain
+//! load and needs an `Acquire` fence to keep its data loads before that load; here the check
+//! is a `Release` read-modify-write, which already orders the loads before it.
+//!
+//! **Why slot words are atomic in this mode.** On a failed validation the consumer's loads and
+//! the producer's stores of one slot did overlap. With plain memory that is a data race
+//! (undefined behaviour) even though the copy is thrown away; with atomic words every load
+//! returns some word that was stored, so a torn length is still a length some record had
+//! (at most `max_payload`), and validation decides whether the copy is used. The words are
+//! `Relaxed`: their ordering comes from `head` (publication) and the `tail` CAS (validation),
+//! as argued above. The header is stored as its four words (it has no padding), the payload as
+//! native-endian words with a zero-padded last one.
+//!
+//! **Cached indices with two writers of `tail`.** `tail` only grows, so the producer's cached
+//! copy is a lower bound: a stale one only makes the ring look fuller, which sends the producer
+//! to the reload, and the CAS compares against the exact value. The consumer's own `tail` may
+//! now lag the shared one (the producer retires records behind it): `take` re-reads the shared
+//! `tail` (`Relaxed`: a hint to start at the oldest record; the CAS decides) and a lag that
+//! appears during the copy fails the CAS. A CAS that expects a stale value can never succeed
+//! (the counter never returns to it), so there is no ABA. The consumer's cached `head` is as in
+//! drop-newest: only the producer writes `head`.
+//!
+//! The consumer of an overwrite-mode ring is lock-free, not wait-free: a copy fails each time
+//! the producer reclaims its record during the copy. Callers bound their attempts (the
+//! dispatcher makes one per ring per pass).
+//!
+//! Both protocols are model-checked with loom in `tests/loom_ring.rs` (see `src/sync.rs` for the
+//! command); `tests/ring_stress.rs` runs 10^7 records through a small overwrite ring.
+//!
 //! A slot is a [`SlotHeader`] followed by up to `max_payload` bytes, padded to 8 bytes. The
 //! slot index is kept beside each counter (incremented and wrapped by comparison), so any depth
 //! works without a division on the fast path.
 
+// `loom` is set only through RUSTFLAGS (see `sync`), which Cargo's cfg checking does not know.
+
+use crate::sync::{AccessTracker, Arc, AtomicU64, Ordering};
 use crossbeam_utils::CachePadded;
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 /// The fixed header stored in front of each payload in a slot.
 #[repr(C)]
@@ -55,39 +126,152 @@ pub struct SlotHeader {
 
 const HEADER_BYTES: usize = std::mem::size_of::<SlotHeader>();
 const _: () = assert!(HEADER_BYTES == 32);
+/// The header has no padding byte (its fields add up to its size), so it is exactly its words.
+const _: () = assert!(HEADER_BYTES == 8 + 8 + 4 + 4 + 2 + 2 + 1 + 1 + 2);
+const HEADER_WORDS: usize = HEADER_BYTES / 8;
+/// The word of a slot that holds `SlotHeader::seq`.
+const SEQ_WORD: usize = std::mem::offset_of!(SlotHeader, seq) / 8;
+const _: () = assert!(std::mem::offset_of!(SlotHeader, seq) % 8 == 0);
 
 /// Bytes one slot takes for a given maximum payload.
 pub const fn slot_bytes(max_payload: u32) -> usize {
     HEADER_BYTES + (max_payload as usize).div_ceil(8) * 8
 }
 
+/// A header as the four words it occupies in a slot.
+#[inline]
+fn header_to_words(h: SlotHeader) -> [u64; HEADER_WORDS] {
+    // SAFETY: both types are 32 bytes; `SlotHeader` is `repr(C)` without padding (asserted
+    // above), so all its bytes are initialised, and any bytes are a valid `[u64; 4]`.
+    unsafe { std::mem::transmute::<SlotHeader, [u64; HEADER_WORDS]>(h) }
+}
+
+/// The header stored in four slot words (possibly torn: any bits make a valid header).
+#[inline]
+fn header_from_words(w: [u64; HEADER_WORDS]) -> SlotHeader {
+    // SAFETY: both types are 32 bytes and every field of `SlotHeader` is an integer or an array
+    // of integers, so every bit pattern is a valid `SlotHeader`.
+    unsafe { std::mem::transmute::<[u64; HEADER_WORDS], SlotHeader>(w) }
+}
+
+/// Slot memory, by overflow mode.
+enum Slots {
+    /// Drop-newest: plain memory. Invariant: a slot is written only by the producer while it is
+    /// free and read only by the consumer while it is published (see `Shared`'s `Sync`).
+    Plain(Box<[UnsafeCell<u64>]>),
+    /// Overwrite-oldest: atomic words, because a consumer's copy of the oldest slot may overlap
+    /// the producer's reclaim and rewrite of it (see the module docs).
+    Atomic(Box<[AtomicU64]>),
+}
+
 struct Shared {
     /// Records pushed so far. Written by the producer only (`Release`).
     head: CachePadded<AtomicU64>,
-    /// Records popped so far. Written by the consumer only (`Release`).
+    /// Records retired so far. Drop-newest: written by the consumer only (`Release` store).
+    /// Overwrite: written by both ends, only by `compare_exchange(t, t + 1)`, so it grows one
+    /// step at a time and each position is retired by exactly one end (see the module docs).
     tail: CachePadded<AtomicU64>,
-    /// Slot storage; `u64` words give every slot 8-byte alignment.
-    buf: Box<[UnsafeCell<u64>]>,
+    /// Slot storage, `depth * slot_words` words; `u64` words give every slot 8-byte alignment.
+    slots: Slots,
+    /// Reports accesses to plain slots to loom; nothing in normal builds.
+    track: AccessTracker,
     depth: u64,
     slot_words: usize,
     max_payload: u32,
 }
 
-// SAFETY: the slots are plain bytes. Each slot is written only by the single producer while it
-// is free (index in `tail..tail+depth` not yet published) and read only by the single consumer
+// SAFETY: plain slots are plain bytes. Each is written only by the single producer while it is
+// free (index in `tail..tail+depth` not yet published) and read only by the single consumer
 // while it is published (`tail..head`); the Release/Acquire pairs on `head` and `tail` order
-// those accesses, so no slot is ever accessed by both sides at once.
+// those accesses, so no plain slot is ever accessed by both sides at once. Atomic slots and the
+// counters are atomics.
 unsafe impl Sync for Shared {}
 // SAFETY: `Shared` owns its buffer; nothing in it is tied to a thread.
 unsafe impl Send for Shared {}
 
 impl Shared {
-    fn slot_ptr(&self, index: usize) -> *mut u64 {
+    /// The first word of plain slot `index`.
+    #[inline]
+    fn plain_slot(&self, buf: &[UnsafeCell<u64>], index: usize) -> *mut u64 {
         debug_assert!((index as u64) < self.depth);
         // `raw_get` keeps the provenance of the whole buffer; the offset stays inside it
         // because `index < depth` and the buffer holds `depth * slot_words` words.
-        let base = UnsafeCell::raw_get(self.buf.as_ptr());
+        let base = UnsafeCell::raw_get(buf.as_ptr());
         base.wrapping_add(index * self.slot_words)
+    }
+
+    /// The words of atomic slot `index`.
+    #[inline]
+    fn atomic_slot<'a>(&self, words: &'a [AtomicU64], index: usize) -> &'a [AtomicU64] {
+        &words[index * self.slot_words..(index + 1) * self.slot_words]
+    }
+
+    /// Slot `index` as words, whatever the mode.
+    #[inline]
+    fn words(&self, index: usize) -> Words<'_> {
+        match &self.slots {
+            Slots::Plain(buf) => Words::Plain(self.plain_slot(buf, index)),
+            Slots::Atomic(words) => Words::Atomic(self.atomic_slot(words, index)),
+        }
+    }
+}
+
+/// One slot seen as words, for the copies that must work in both modes.
+#[derive(Clone, Copy)]
+enum Words<'a> {
+    Plain(*mut u64),
+    Atomic(&'a [AtomicU64]),
+}
+
+impl Words<'_> {
+    /// Word `i` of the slot.
+    ///
+    /// # Safety
+    /// For a plain slot, the calling end must own the slot for reading (see `Slots::Plain`).
+    #[inline]
+    unsafe fn get(self, i: usize) -> u64 {
+        match self {
+            // SAFETY: `i` is inside the slot (callers stay below `slot_words`) and the caller
+            // owns the slot.
+            Words::Plain(p) => unsafe { p.add(i).read() },
+            // Relaxed: ordered by `head` and validated by the `tail` CAS (module docs).
+            Words::Atomic(w) => w[i].load(Ordering::Relaxed),
+        }
+    }
+
+    /// Sets word `i` of the slot.
+    ///
+    /// # Safety
+    /// For a plain slot, the calling end must own the slot for writing.
+    #[inline]
+    unsafe fn set(self, i: usize, v: u64) {
+        match self {
+            // SAFETY: as in `get`, for writing.
+            Words::Plain(p) => unsafe { p.add(i).write(v) },
+            // Relaxed: published by the `Release` store of `head` (module docs).
+            Words::Atomic(w) => w[i].store(v, Ordering::Relaxed),
+        }
+    }
+}
+
+/// Stores a record in an atomic slot with `Relaxed` word stores (published later by `head`).
+fn store_words(slot: &[AtomicU64], header: &SlotHeader, payload: &[u8]) {
+    let mut h = *header;
+    h.len = payload.len() as u32;
+    for (word, v) in slot.iter().zip(header_to_words(h)) {
+        word.store(v, Ordering::Relaxed);
+    }
+    let body = &slot[HEADER_WORDS..];
+    let mut chunks = payload.chunks_exact(8);
+    for (word, chunk) in body.iter().zip(&mut chunks) {
+        let v = u64::from_ne_bytes(chunk.try_into().expect("chunks of 8 bytes"));
+        word.store(v, Ordering::Relaxed);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        body[payload.len() / 8].store(u64::from_ne_bytes(last), Ordering::Relaxed);
     }
 }
 
@@ -96,38 +280,64 @@ pub struct RingProducer {
     shared: Arc<Shared>,
     head: u64,
     index: usize,
+    /// A lower bound of the shared `tail` (it only grows), refreshed only by `Acquire` reads.
     cached_tail: u64,
 }
 
 /// The consumer end. `Send` but not `Sync`: one thread pops at a time.
 pub struct RingConsumer {
     shared: Arc<Shared>,
+    /// Drop-newest: the shared `tail`. Overwrite: a lower bound of it (the producer may have
+    /// retired records since we last looked).
     tail: u64,
     index: usize,
+    /// A lower bound of the shared `head`, refreshed only by `Acquire` loads.
     cached_head: u64,
+    /// Records this end found reclaimed by the producer (overwrite mode), included in `tail`.
+    skipped: u64,
 }
 
-/// Creates a ring of `depth` slots for payloads up to `max_payload` bytes (non-RT, INIT).
+/// Creates a drop-newest ring of `depth` slots for payloads up to `max_payload` bytes (non-RT,
+/// INIT): a push into a full ring is refused.
 ///
 /// The memory is allocated and every page written once, so no page fault happens later on the
 /// RT path.
 pub fn channel(depth: u32, max_payload: u32) -> (RingProducer, RingConsumer) {
     assert!(depth > 0, "ring depth must be positive");
-    let slot_words = slot_bytes(max_payload) / 8;
-    let words = slot_words * depth as usize;
+    let words = slot_bytes(max_payload) / 8 * depth as usize;
     let buf: Box<[UnsafeCell<u64>]> = (0..words).map(|_| UnsafeCell::new(0)).collect();
     prefault(&buf);
+    ends(Slots::Plain(buf), depth, max_payload)
+}
+
+/// Creates an overwrite-oldest ring (non-RT, INIT): [`RingProducer::push_overwrite`] stores
+/// every record, reclaiming the oldest unconsumed one when the ring is full. The consumer reads
+/// it with [`RingConsumer::take`] only (`peek`/`pop` panic on this mode). Memory is prefaulted as
+/// in [`channel`].
+pub fn channel_overwriting(depth: u32, max_payload: u32) -> (RingProducer, RingConsumer) {
+    assert!(depth > 0, "ring depth must be positive");
+    let words = slot_bytes(max_payload) / 8 * depth as usize;
+    let buf: Box<[AtomicU64]> = (0..words).map(|_| AtomicU64::new(0)).collect();
+    for word in buf.iter().step_by(4096 / 8) {
+        // Relaxed: the buffer is not shared yet; the store only makes the kernel map the page.
+        word.store(0, Ordering::Relaxed);
+    }
+    ends(Slots::Atomic(buf), depth, max_payload)
+}
+
+fn ends(slots: Slots, depth: u32, max_payload: u32) -> (RingProducer, RingConsumer) {
     let shared = Arc::new(Shared {
         head: CachePadded::new(AtomicU64::new(0)),
         tail: CachePadded::new(AtomicU64::new(0)),
-        buf,
+        slots,
+        track: AccessTracker::new(depth as usize),
         depth: depth.into(),
-        slot_words,
+        slot_words: slot_bytes(max_payload) / 8,
         max_payload,
     });
     (
         RingProducer { shared: shared.clone(), head: 0, index: 0, cached_tail: 0 },
-        RingConsumer { shared, tail: 0, index: 0, cached_head: 0 },
+        RingConsumer { shared, tail: 0, index: 0, cached_head: 0, skipped: 0 },
     )
 }
 
@@ -142,13 +352,17 @@ fn prefault(buf: &[UnsafeCell<u64>]) {
 
 impl RingProducer {
     /// Copies a record into the next free slot. Returns `false`, storing nothing, when the ring
-    /// is full. RT-safe: wait-free, allocation-free, syscall-free.
+    /// is full (in both modes: this never reclaims). RT-safe: wait-free, allocation-free,
+    /// syscall-free.
     ///
     /// `payload.len()` must not exceed the ring's `max_payload` (checked in debug builds; the
     /// callers check it first and refuse the record with `TooLarge`).
     #[inline]
     pub fn push(&mut self, header: &SlotHeader, payload: &[u8]) -> bool {
         let shared = &*self.shared;
+        let Slots::Plain(buf) = &shared.slots else {
+            return self.push_atomic(header, payload);
+        };
         if self.head - self.cached_tail == shared.depth {
             // Acquire: the consumer's reads of the slot we are about to reuse happened before.
             self.cached_tail = shared.tail.load(Ordering::Acquire);
@@ -157,7 +371,8 @@ impl RingProducer {
             }
         }
         assert!(payload.len() <= shared.max_payload as usize);
-        let slot = shared.slot_ptr(self.index);
+        shared.track.write(self.index);
+        let slot = shared.plain_slot(buf, self.index);
         // SAFETY: the slot at `index` is free (fewer than `depth` records are in the ring), so
         // the consumer does not read it until we publish `head`; the slot holds a header plus
         // `max_payload >= payload.len()` bytes, and `slot` is 8-byte aligned.
@@ -181,6 +396,98 @@ impl RingProducer {
         true
     }
 
+    /// `push` on an overwrite-mode ring: the same protocol with atomic word stores.
+    #[cold]
+    fn push_atomic(&mut self, header: &SlotHeader, payload: &[u8]) -> bool {
+        let Some(mut slot) = self.reserve() else {
+            return false;
+        };
+        slot.write(header, payload);
+        slot.commit();
+        true
+    }
+
+    /// Stores a record, reclaiming the oldest unconsumed record when the ring is full; returns
+    /// the seq of the record it reclaimed (which will never be consumed), if any. Never fails.
+    /// Only for rings made by [`channel_overwriting`] (panics otherwise). RT-safe: wait-free
+    /// (at most one load and one compare-exchange on `tail`, never retried, plus the copy),
+    /// allocation-free, syscall-free.
+    ///
+    /// `payload.len()` must not exceed the ring's `max_payload` (asserted).
+    #[inline]
+    pub fn push_overwrite(&mut self, header: &SlotHeader, payload: &[u8]) -> Option<u64> {
+        let shared = &*self.shared;
+        let Slots::Atomic(words) = &shared.slots else {
+            panic!("push_overwrite needs a ring made by channel_overwriting");
+        };
+        assert!(payload.len() <= shared.max_payload as usize);
+        let slot = shared.atomic_slot(words, self.index);
+        let mut reclaimed = None;
+        if self.head - self.cached_tail == shared.depth {
+            // Acquire: as in `push`, the consumer's reads of the slot (its validated copy of it)
+            // happened before our writes.
+            self.cached_tail = shared.tail.load(Ordering::Acquire);
+            if self.head - self.cached_tail == shared.depth {
+                let oldest = self.cached_tail;
+                // Failure, Acquire: the consumer retired `oldest`, and its copy of the slot must
+                // happen before our writes, exactly as for the reload above. Success, Acquire:
+                // not needed by the argument in the module docs (the only copy our writes can
+                // overlap is of `oldest`, which validation discards; the loom models pass with
+                // Relaxed here), but it keeps "every tail value this end acts on was acquired"
+                // true without exception, for the cost of nothing measurable on a full ring.
+                match shared.tail.compare_exchange(
+                    oldest,
+                    oldest + 1,
+                    Ordering::Acquire,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => {
+                        // The slot of `oldest` is ours: it is the slot at `index`. Relaxed: its
+                        // seq word was last stored by this thread, so the load returns that store.
+                        reclaimed = Some(slot[SEQ_WORD].load(Ordering::Relaxed));
+                        self.cached_tail = oldest + 1;
+                    }
+                    Err(now) => self.cached_tail = now,
+                }
+            }
+        }
+        if reclaimed.is_none() {
+            // Not reclaimed: the consumer retired the slot's last record, so its copy of the
+            // slot must happen before our writes (see `AccessTracker`).
+            shared.track.write(self.index);
+        }
+        store_words(slot, header, payload);
+        self.advance();
+        // Release: the slot's words become visible before the new head.
+        self.shared.head.store(self.head, Ordering::Release);
+        reclaimed
+    }
+
+    /// Two-phase push, first phase: the next free slot, or `None` when the ring is full (this
+    /// never reclaims, in either mode). Nothing is visible to the consumer until
+    /// [`Reservation::commit`]; dropping the reservation abandons it. RT-safe: wait-free.
+    #[inline]
+    pub fn reserve(&mut self) -> Option<Reservation<'_>> {
+        let shared = &*self.shared;
+        if self.head - self.cached_tail == shared.depth {
+            // Acquire: as in `push`.
+            self.cached_tail = shared.tail.load(Ordering::Acquire);
+            if self.head - self.cached_tail == shared.depth {
+                return None;
+            }
+        }
+        Some(Reservation { ring: self, filled: false })
+    }
+
+    #[inline]
+    fn advance(&mut self) {
+        self.head += 1;
+        self.index += 1;
+        if self.index as u64 == self.shared.depth {
+            self.index = 0;
+        }
+    }
+
     /// Records pushed so far through this end.
     #[inline]
     pub fn pushed(&self) -> u64 {
@@ -191,13 +498,74 @@ impl RingProducer {
     pub fn depth(&self) -> u64 {
         self.shared.depth
     }
+
+    /// The largest payload a slot holds.
+    pub fn max_payload(&self) -> u32 {
+        self.shared.max_payload
+    }
+
+    /// Whether the ring was made by [`channel_overwriting`].
+    pub fn overwrites(&self) -> bool {
+        matches!(self.shared.slots, Slots::Atomic(_))
+    }
+}
+
+/// A reserved, not yet published slot of a ring (see [`RingProducer::reserve`]). RT-safe.
+pub struct Reservation<'a> {
+    ring: &'a mut RingProducer,
+    filled: bool,
+}
+
+impl Reservation<'_> {
+    /// Fills the slot with a record (`payload.len() <= max_payload`, asserted).
+    #[inline]
+    pub fn write(&mut self, header: &SlotHeader, payload: &[u8]) {
+        let shared = &*self.ring.shared;
+        assert!(payload.len() <= shared.max_payload as usize);
+        let mut h = *header;
+        h.len = payload.len() as u32;
+        match &shared.slots {
+            Slots::Plain(buf) => {
+                shared.track.write(self.ring.index);
+                let slot = shared.plain_slot(buf, self.ring.index);
+                // SAFETY: as in `push`: the reserved slot is free and large enough.
+                unsafe {
+                    slot.cast::<SlotHeader>().write(h);
+                    std::ptr::copy_nonoverlapping(
+                        payload.as_ptr(),
+                        slot.cast::<u8>().add(HEADER_BYTES),
+                        payload.len(),
+                    );
+                }
+            }
+            Slots::Atomic(words) => {
+                shared.track.write(self.ring.index);
+                store_words(shared.atomic_slot(words, self.ring.index), &h, payload)
+            }
+        }
+        self.filled = true;
+    }
+
+    /// Publishes the record written into the slot. Panics if nothing was written.
+    #[inline]
+    pub fn commit(self) {
+        assert!(self.filled, "commit of a reservation that was never written");
+        self.ring.advance();
+        // Release: the slot's contents become visible before the new head.
+        self.ring.shared.head.store(self.ring.head, Ordering::Release);
+    }
 }
 
 impl RingConsumer {
-    /// The oldest record, if any, without removing it. RT-safe.
+    /// The oldest record, if any, without removing it. Drop-newest rings only (panics on an
+    /// overwrite-mode ring, whose slots may change under a borrow: use [`take`](Self::take)).
+    /// RT-safe.
     #[inline]
     pub fn peek(&mut self) -> Option<(&SlotHeader, &[u8])> {
         let shared = &*self.shared;
+        let Slots::Plain(buf) = &shared.slots else {
+            panic!("peek needs a drop-newest ring; use take on an overwrite-mode ring");
+        };
         if self.tail == self.cached_head {
             // Acquire: pairs with the producer's Release store; the slot is complete.
             self.cached_head = shared.head.load(Ordering::Acquire);
@@ -205,7 +573,8 @@ impl RingConsumer {
                 return None;
             }
         }
-        let slot = shared.slot_ptr(self.index);
+        shared.track.read(self.index);
+        let slot = shared.plain_slot(buf, self.index);
         // SAFETY: `tail < head`, so the slot was published and the producer does not write it
         // until we advance `tail`, which needs `&mut self` (the returned borrow ends first).
         // The producer stored a valid header whose `len <= max_payload`.
@@ -217,29 +586,91 @@ impl RingConsumer {
         }
     }
 
-    /// Removes the oldest record (after [`peek`](Self::peek) returned it). RT-safe.
+    /// Removes the oldest record (after [`peek`](Self::peek) returned it). Drop-newest rings
+    /// only (panics otherwise). RT-safe.
     #[inline]
     pub fn pop(&mut self) {
+        assert!(matches!(self.shared.slots, Slots::Plain(_)), "pop needs a drop-newest ring");
         debug_assert!(self.tail < self.cached_head, "pop without a peeked record");
+        // The end of the borrow `peek` lent out.
+        self.shared.track.read(self.index);
+        self.advance();
+        // Release: our reads of the slot happen before the producer may overwrite it.
+        self.shared.tail.store(self.tail, Ordering::Release);
+    }
+
+    /// Starts taking the oldest record, in either mode: `None` when the ring is empty. Copy the
+    /// record out with [`Take::copy_to`] or [`Take::copy_into`], then call [`Take::finish`],
+    /// which removes it and says whether the copy is intact. Dropping the `Take` leaves the
+    /// record in place. RT-safe: wait-free (one attempt; the caller bounds its retries).
+    #[inline]
+    pub fn take(&mut self) -> Option<Take<'_>> {
+        if let Slots::Atomic(_) = self.shared.slots {
+            // Relaxed: a hint, so that we copy the oldest record rather than one the producer
+            // already reclaimed; `finish` validates whatever we copy. (Coherence: this load
+            // cannot return less than values this thread already read or wrote.)
+            let now = self.shared.tail.load(Ordering::Relaxed);
+            if now > self.tail {
+                self.jump(now);
+            }
+        }
+        if self.tail >= self.cached_head {
+            // Acquire: pairs with the producer's Release store; the slot is complete.
+            self.cached_head = self.shared.head.load(Ordering::Acquire);
+            if self.tail >= self.cached_head {
+                return None;
+            }
+        }
+        Some(Take { ring: self })
+    }
+
+    /// Moves this end to position `now` of the shared `tail`, past records the producer
+    /// reclaimed. Overwrite mode only; a division, but only when records were lost.
+    #[cold]
+    fn jump(&mut self, now: u64) {
+        self.skipped += now - self.tail;
+        self.tail = now;
+        self.index = (now % self.shared.depth) as usize;
+    }
+
+    #[inline]
+    fn advance(&mut self) {
         self.tail += 1;
         self.index += 1;
         if self.index as u64 == self.shared.depth {
             self.index = 0;
         }
-        // Release: our reads of the slot happen before the producer may overwrite it.
-        self.shared.tail.store(self.tail, Ordering::Release);
     }
 
-    /// Records popped so far.
+    /// Records this end has moved past: consumed, and in overwrite mode also those it found
+    /// reclaimed by the producer ([`skipped`](Self::skipped)).
     #[inline]
     pub fn popped(&self) -> u64 {
         self.tail
     }
 
-    /// Records currently in the ring, as seen now (a snapshot; the producer may add more).
+    /// Records this end found reclaimed by the producer before it could take them (overwrite
+    /// mode; always 0 in drop-newest mode). Records reclaimed but not yet noticed are not
+    /// counted: the producer's count (`push_overwrite` results) is the exact one.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    /// Records currently in the ring, as seen now (a snapshot; the producer may add more, and
+    /// in overwrite mode reclaim some).
     #[inline]
     pub fn len(&self) -> u64 {
-        self.shared.head.load(Ordering::Acquire) - self.tail
+        let shared = &*self.shared;
+        match shared.slots {
+            Slots::Plain(_) => shared.head.load(Ordering::Acquire) - self.tail,
+            Slots::Atomic(_) => {
+                // Relaxed: a statistic; the producer may have retired records behind our own
+                // `tail`. Tail is read first, so the head read after it is usually newer; the
+                // saturation covers the rare stale head.
+                let tail = shared.tail.load(Ordering::Relaxed).max(self.tail);
+                shared.head.load(Ordering::Acquire).saturating_sub(tail)
+            }
+        }
     }
 
     /// Whether the ring holds no record right now.
@@ -248,13 +679,132 @@ impl RingConsumer {
         self.len() == 0
     }
 
+    /// The largest payload a slot holds.
+    pub fn max_payload(&self) -> u32 {
+        self.shared.max_payload
+    }
+
+    /// Whether the ring was made by [`channel_overwriting`].
+    pub fn overwrites(&self) -> bool {
+        matches!(self.shared.slots, Slots::Atomic(_))
+    }
+
     /// A handle that reads the producer's counter, for statistics from other threads.
     pub fn counter(&self) -> PushCounter {
         PushCounter { shared: self.shared.clone() }
     }
 }
 
-/// Read-only view of a ring's push counter (non-RT statistics).
+/// The oldest record of a ring, being taken (see [`RingConsumer::take`]). RT-safe.
+///
+/// In overwrite mode a copy made through it is only a candidate until [`finish`](Self::finish)
+/// returns `true`: before that it may be torn and must not be used or published.
+pub struct Take<'a> {
+    ring: &'a mut RingConsumer,
+}
+
+impl Take<'_> {
+    /// Copies the record: returns its header and writes its payload to `out[..header.len]`.
+    /// `out` must hold `max_payload` bytes (asserted). In overwrite mode the result may be torn
+    /// until `finish` returns `true` (the length is still at most `max_payload`).
+    pub fn copy_to(&self, out: &mut [u8]) -> SlotHeader {
+        let c = &*self.ring;
+        let shared = &*c.shared;
+        assert!(out.len() >= shared.max_payload as usize, "output shorter than max_payload");
+        let words = shared.words(c.index);
+        shared.track.read(c.index);
+        // SAFETY: `tail < head` (checked by `take`): a plain slot is published and ours until
+        // `finish`; atomic slots need nothing.
+        let mut h = header_from_words(std::array::from_fn(|i| unsafe { words.get(i) }));
+        h.len = h.len.min(shared.max_payload);
+        let len = h.len as usize;
+        for (i, chunk) in out[..len].chunks_mut(8).enumerate() {
+            // SAFETY: as above; `i < len / 8 + 1 <= slot_words - HEADER_WORDS`.
+            let w = unsafe { words.get(HEADER_WORDS + i) }.to_ne_bytes();
+            chunk.copy_from_slice(&w[..chunk.len()]);
+        }
+        h
+    }
+
+    /// Copies the record into a reserved slot of another ring (whose `max_payload` must be at
+    /// least this ring's, asserted). In overwrite mode, commit the reservation only after
+    /// `finish` returned `true`, and drop it otherwise.
+    pub fn copy_into(&self, dst: &mut Reservation<'_>) {
+        let c = &*self.ring;
+        let src = &*c.shared;
+        let to = &*dst.ring.shared;
+        assert!(src.max_payload <= to.max_payload, "output ring slots are smaller");
+        let (from, into) = (src.words(c.index), to.words(dst.ring.index));
+        src.track.read(c.index);
+        to.track.write(dst.ring.index);
+        if let (Words::Plain(from), Words::Plain(into)) = (from, into) {
+            // SAFETY: the source slot is published and ours until `finish`, the destination is
+            // reserved (free); distinct rings, so the slots do not overlap. The header is
+            // valid (written whole by the producer) with `len <= src.max_payload <=
+            // to.max_payload`, so the copy stays inside both slots.
+            unsafe {
+                let h = from.cast::<SlotHeader>().read();
+                let len = (h.len as usize).min(src.max_payload as usize);
+                std::ptr::copy_nonoverlapping(
+                    from.cast::<u8>(),
+                    into.cast::<u8>(),
+                    HEADER_BYTES + len,
+                );
+            }
+        } else {
+            // SAFETY: a plain slot among the two is owned by its end as above; indices stay
+            // below `HEADER_WORDS + ceil(len / 8) <= slot_words` of both rings.
+            let mut h = header_from_words(std::array::from_fn(|i| unsafe { from.get(i) }));
+            h.len = h.len.min(src.max_payload);
+            for (i, w) in header_to_words(h).into_iter().enumerate() {
+                // SAFETY: see above.
+                unsafe { into.set(i, w) };
+            }
+            for i in HEADER_WORDS..HEADER_WORDS + (h.len as usize).div_ceil(8) {
+                // SAFETY: see above.
+                unsafe { into.set(i, from.get(i)) };
+            }
+        }
+        dst.filled = true;
+    }
+
+    /// Removes the record and says whether the copy made is intact. Drop-newest: always
+    /// `true`. Overwrite: `false` when the producer reclaimed the record during the copy,
+    /// which must then be discarded; the consumer has moved on to the oldest record left.
+    #[inline]
+    pub fn finish(self) -> bool {
+        let c = self.ring;
+        match c.shared.slots {
+            Slots::Plain(_) => {
+                c.shared.track.read(c.index);
+                c.advance();
+                // Release: our reads of the slot happen before the producer may overwrite it.
+                c.shared.tail.store(c.tail, Ordering::Release);
+                true
+            }
+            // Success, Release: our loads of the slot happen before the producer's next writes
+            // to it (module docs). Failure, Relaxed: we only learn the new tail; the records
+            // from there on are published by `head`, which `take` acquires.
+            Slots::Atomic(_) => match c.shared.tail.compare_exchange(
+                c.tail,
+                c.tail + 1,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    c.advance();
+                    true
+                }
+                Err(now) => {
+                    c.jump(now);
+                    false
+                }
+            },
+        }
+    }
+}
+
+/// Read-only view of a ring's counters (non-RT statistics).
 #[derive(Clone)]
 pub struct PushCounter {
     shared: Arc<Shared>,
@@ -266,13 +816,13 @@ impl PushCounter {
         self.shared.head.load(Ordering::Acquire)
     }
 
-    /// Records popped so far.
+    /// Records retired so far: popped, and in overwrite mode also reclaimed by the producer.
     pub fn popped(&self) -> u64 {
         self.shared.tail.load(Ordering::Acquire)
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
@@ -317,6 +867,226 @@ mod tests {
                 c.pop();
             }
         }
+    }
+
+    /// Payload of record `seq`: its length (0..=24) and every byte are functions of `seq`.
+    fn body(seq: u64) -> Vec<u8> {
+        (0..(seq % 25) as usize).map(|i| (seq as u8).wrapping_mul(13) ^ (i as u8)).collect()
+    }
+
+    fn full_header(seq: u64) -> SlotHeader {
+        SlotHeader {
+            seq,
+            timestamp: !seq,
+            len: 0,
+            lost_before: seq as u32 ^ 0xdead,
+            record_type: seq as u16,
+            producer: 3,
+            stream: 1,
+            kind: 1,
+            reserved: [0; 2],
+        }
+    }
+
+    /// Takes one record (asserting that the copy is intact) or returns `None` when empty.
+    fn take_one(c: &mut RingConsumer) -> Option<(SlotHeader, Vec<u8>)> {
+        let mut buf = vec![0u8; c.max_payload() as usize];
+        let take = c.take()?;
+        let h = take.copy_to(&mut buf);
+        assert!(take.finish(), "no producer runs: validation cannot fail");
+        buf.truncate(h.len as usize);
+        Some((h, buf))
+    }
+
+    fn assert_intact(h: &SlotHeader, payload: &[u8]) {
+        let mut expect = full_header(h.seq);
+        expect.len = body(h.seq).len() as u32;
+        assert_eq!(*h, expect);
+        assert_eq!(payload, &body(h.seq)[..]);
+    }
+
+    #[test]
+    fn overwrite_reclaims_the_oldest_and_reports_its_seq() {
+        let (mut p, mut c) = channel_overwriting(3, 24);
+        assert!(p.overwrites() && c.overwrites());
+        for seq in 0..3 {
+            assert_eq!(p.push_overwrite(&full_header(seq), &body(seq)), None);
+        }
+        assert_eq!(p.push_overwrite(&full_header(3), &body(3)), Some(0));
+        assert_eq!(p.push_overwrite(&full_header(4), &body(4)), Some(1));
+        assert_eq!(c.len(), 3);
+        let (h, payload) = take_one(&mut c).unwrap();
+        assert_intact(&h, &payload);
+        assert_eq!((h.seq, c.skipped(), c.popped()), (2, 2, 3));
+        // One free slot: no reclaim; then full again.
+        assert_eq!(p.push_overwrite(&full_header(5), &body(5)), None);
+        assert_eq!(p.push_overwrite(&full_header(6), &body(6)), Some(3));
+        let seqs: Vec<u64> = std::iter::from_fn(|| take_one(&mut c)).map(|(h, _)| h.seq).collect();
+        assert_eq!(seqs, vec![4, 5, 6]);
+        assert_eq!((c.skipped(), c.popped(), c.len()), (3, 7, 0));
+        let counter = c.counter();
+        assert_eq!((counter.pushed(), counter.popped()), (7, 7));
+    }
+
+    #[test]
+    fn overwrite_matches_a_model_queue_through_many_wraps() {
+        let rounds = if cfg!(miri) { 40 } else { 2000u64 };
+        for depth in [1u32, 2, 3, 5, 8] {
+            let (mut p, mut c) = channel_overwriting(depth, 24);
+            let mut model = std::collections::VecDeque::new();
+            let mut seq = 0u64;
+            for round in 0..rounds {
+                for _ in 0..(round * 7 % 11) {
+                    let expect =
+                        (model.len() == depth as usize).then(|| model.pop_front().unwrap());
+                    assert_eq!(p.push_overwrite(&full_header(seq), &body(seq)), expect);
+                    model.push_back(seq);
+                    seq += 1;
+                }
+                for _ in 0..(round * 5 % 7) {
+                    let got = take_one(&mut c);
+                    if let Some((h, payload)) = &got {
+                        assert_intact(h, payload);
+                    }
+                    assert_eq!(got.map(|(h, _)| h.seq), model.pop_front());
+                }
+                assert_eq!(c.len(), model.len() as u64);
+            }
+            assert_eq!(c.popped() + model.len() as u64, seq);
+        }
+    }
+
+    #[test]
+    fn a_copy_overlapping_a_reclaim_fails_validation_and_is_not_published() {
+        let (mut p, mut c) = channel_overwriting(2, 24);
+        let (mut out_p, mut out_c) = channel(4, 24);
+        p.push_overwrite(&full_header(0), &body(0));
+        p.push_overwrite(&full_header(1), &body(1));
+        {
+            let take = c.take().unwrap();
+            let mut slot = out_p.reserve().unwrap();
+            take.copy_into(&mut slot);
+            // The producer reclaims record 0 while the consumer holds its copy.
+            assert_eq!(p.push_overwrite(&full_header(2), &body(2)), Some(0));
+            assert!(!take.finish());
+        } // `slot` is dropped uncommitted.
+        assert!(out_c.peek().is_none());
+        assert_eq!((out_p.pushed(), c.popped(), c.skipped()), (0, 1, 1));
+        // The consumer continues at the oldest record left, and the output slot is reused.
+        let take = c.take().unwrap();
+        let mut slot = out_p.reserve().unwrap();
+        take.copy_into(&mut slot);
+        assert!(take.finish());
+        slot.commit();
+        let (h, payload) = out_c.peek().unwrap();
+        assert_intact(h, payload);
+        assert_eq!(h.seq, 1);
+    }
+
+    #[test]
+    fn a_stale_consumer_starts_at_the_oldest_record() {
+        let (mut p, mut c) = channel_overwriting(4, 24);
+        for seq in 0..11 {
+            p.push_overwrite(&full_header(seq), &body(seq));
+        }
+        let (h, payload) = take_one(&mut c).unwrap();
+        assert_intact(&h, &payload);
+        assert_eq!((h.seq, c.skipped()), (7, 7));
+    }
+
+    #[test]
+    fn push_on_an_overwrite_ring_refuses_when_full() {
+        let (mut p, mut c) = channel_overwriting(2, 24);
+        assert!(p.push(&full_header(0), &body(0)));
+        assert!(p.push(&full_header(1), &body(1)));
+        assert!(!p.push(&full_header(9), &body(9)));
+        assert_eq!(take_one(&mut c).unwrap().0.seq, 0);
+        assert!(p.push(&full_header(2), &body(2)));
+        let seqs: Vec<u64> = std::iter::from_fn(|| take_one(&mut c)).map(|(h, _)| h.seq).collect();
+        assert_eq!(seqs, vec![1, 2]);
+    }
+
+    #[test]
+    #[should_panic(expected = "use take")]
+    fn peek_refuses_an_overwrite_ring() {
+        let (_p, mut c) = channel_overwriting(2, 8);
+        c.peek();
+    }
+
+    #[test]
+    #[should_panic(expected = "channel_overwriting")]
+    fn push_overwrite_refuses_a_drop_newest_ring() {
+        let (mut p, _c) = channel(2, 8);
+        p.push_overwrite(&header(0), &[]);
+    }
+
+    #[test]
+    fn take_and_reserve_work_on_drop_newest_rings() {
+        let (mut p, mut c) = channel(2, 24);
+        let (mut out_p, mut out_c) = channel(2, 24);
+        let mut slot = p.reserve().unwrap();
+        slot.write(&full_header(0), &body(0));
+        slot.commit();
+        assert!(p.reserve().is_some(), "an abandoned reservation publishes nothing");
+        assert!(p.push(&full_header(1), &body(1)));
+        assert!(p.reserve().is_none());
+        let (h, payload) = take_one(&mut c).unwrap();
+        assert_intact(&h, &payload);
+        let take = c.take().unwrap();
+        let mut slot = out_p.reserve().unwrap();
+        take.copy_into(&mut slot);
+        assert!(take.finish());
+        slot.commit();
+        let (h, payload) = out_c.peek().unwrap();
+        assert_intact(h, payload);
+        assert_eq!((h.seq, c.popped(), c.skipped()), (1, 2, 0));
+    }
+
+    /// Not a benchmark: a guard that drop-newest rings keep the plain-memory `push` of
+    /// Lamport's queue — plain slots, and no write of `tail` by the producer (no
+    /// read-modify-write anywhere on that path), however often the ring is full.
+    #[test]
+    fn drop_newest_push_stays_on_the_plain_path() {
+        let (mut p, mut c) = channel(2, 8);
+        assert!(!p.overwrites() && matches!(p.shared.slots, Slots::Plain(_)));
+        for seq in 0..100 {
+            p.push(&header(seq), &[1; 8]);
+            assert_eq!(p.shared.tail.load(Ordering::Relaxed), 0);
+        }
+        assert_eq!((p.pushed(), c.len()), (2, 2));
+        assert_eq!(c.peek().unwrap().0.seq, 0);
+    }
+
+    #[test]
+    fn threads_on_an_overwrite_ring_accept_only_intact_records() {
+        const N: u64 = if cfg!(miri) { 300 } else { 200_000 };
+        let (mut p, mut c) = channel_overwriting(4, 24);
+        let t = std::thread::spawn(move || {
+            (0..N).filter(|&seq| p.push_overwrite(&full_header(seq), &body(seq)).is_some()).count()
+                as u64
+        });
+        let mut buf = [0u8; 24];
+        let (mut accepted, mut next) = (0u64, 0u64);
+        let mut attempt = |c: &mut RingConsumer| -> bool {
+            let Some(take) = c.take() else { return false };
+            let h = take.copy_to(&mut buf);
+            if take.finish() {
+                assert_intact(&h, &buf[..h.len as usize]);
+                assert!(h.seq >= next, "seq {} after {next}", h.seq);
+                next = h.seq + 1;
+                accepted += 1;
+            }
+            true
+        };
+        while !t.is_finished() {
+            if !attempt(&mut c) {
+                std::thread::yield_now();
+            }
+        }
+        let overwritten = t.join().unwrap();
+        while attempt(&mut c) {}
+        assert_eq!(accepted + overwritten, N);
+        assert_eq!(c.popped(), N);
     }
 
     #[test]

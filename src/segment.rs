@@ -69,13 +69,21 @@ impl SegmentFile {
             }
         }
         let bytes = header.encode();
-        file.write_all(&bytes)
-            .map_err(|e| Error::io(format!("writing header of {}", path.display()), e))?;
+        let written = file
+            .write_all(&bytes)
+            .map_err(|e| Error::io(format!("writing header of {}", path.display()), e));
         let mut seg =
             SegmentFile { file, path, header, size: bytes.len() as u64, data_records: 0, faults };
-        seg.sync()?;
-        sync_dir(dir, seg.faults.as_deref())?;
-        Ok(seg)
+        // A segment that is not durable with its directory entry is of no use, and the writer
+        // will try again under the next index: remove it rather than leave a file behind.
+        match written.and_then(|()| seg.sync()).and_then(|()| sync_dir(dir, seg.faults.as_deref()))
+        {
+            Ok(()) => Ok(seg),
+            Err(e) => {
+                let _ = std::fs::remove_file(&seg.path);
+                Err(e)
+            }
+        }
     }
 
     /// Appends bytes at the end of the file (one `write` loop; a short write is continued).

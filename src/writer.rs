@@ -40,8 +40,10 @@ const BATCH_BYTES: usize = 1 << 20;
 const ROUND_RECORDS: usize = 4096;
 /// How long an idle writer sleeps before polling its input again.
 const IDLE_POLL: Duration = Duration::from_micros(500);
-/// How often a writer without a usable segment tries to open a new one.
-const REOPEN_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest wait between two attempts to open a new segment while opening keeps failing. The
+/// first retry is immediate (a transient error costs nothing), then the wait doubles from
+/// 1 ms, so a dead disk costs a few attempts per second, not a busy loop.
+const REOPEN_BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// Seal payload flag: the segment was abandoned after a failed write or sync.
 pub const SEAL_SUSPECT: u32 = 1;
 /// "No sequence number" in a `Marks` entry of first seqs.
@@ -130,7 +132,8 @@ pub(crate) struct Writer {
     s: WriterSetup,
     segment: Option<OpenSegment>,
     next_segment: u64,
-    last_reopen: Option<Instant>,
+    /// After a failed attempt to open a segment: when, and how long to wait before the next.
+    reopen_wait: Option<(Instant, Duration)>,
     batch: Vec<u8>,
     next_lsn: u64,
     /// Last LSN in `batch`, data records in it, and per stream one past the last seq in it.
@@ -166,7 +169,7 @@ impl Writer {
         let mut w = Writer {
             segment: None,
             next_segment: s.first_segment,
-            last_reopen: None,
+            reopen_wait: None,
             batch: Vec::with_capacity(BATCH_BYTES + format::frame_bytes(s.max_payload as usize)),
             next_lsn: s.first_lsn,
             batch_lsn: 0,
@@ -289,10 +292,19 @@ impl Writer {
             if h.lost_before > 0 {
                 self.push_refused(h.producer, h.stream, u64::from(h.lost_before), h.seq);
             }
+            self.report_overwritten(h.producer, h.stream, h.seq);
             // Making room may write or rotate, which needs `&mut self`: the payload borrow
             // ended above, so the record is peeked again (it cannot have moved: this thread
             // is the ring's only consumer).
             self.reserve(frame.payload_len as usize);
+            if self.segment.is_none() {
+                // No segment could be opened: a frame needs a segment's salt, so the record is
+                // lost here, and a loss marker will say so once a segment opens again.
+                self.s.input.pop();
+                self.lose_record(h.producer, h.stream, h.seq);
+                n += 1;
+                continue;
+            }
             let payload = self.s.input.peek().map_or(&[][..], |(_, p)| p);
             self.batch_lsn =
                 encode(&mut self.batch, &mut self.next_lsn, &self.segment, frame, payload);
@@ -341,25 +353,82 @@ impl Writer {
     }
 
     /// Frames one non-data frame into the batch.
-    fn push_frame(&mut self, frame: FrameHeader, payload: &[u8]) {
+    /// Frames one non-data frame into the batch; false when no segment is open to take it.
+    fn push_frame(&mut self, frame: FrameHeader, payload: &[u8]) -> bool {
         self.reserve(payload.len());
+        if self.segment.is_none() {
+            return false;
+        }
         self.batch_lsn = encode(&mut self.batch, &mut self.next_lsn, &self.segment, frame, payload);
+        true
+    }
+
+    /// A data record that could not be framed (no segment): counted lost, its stream's
+    /// durable count frozen, and a loss marker queued (merged with the previous one when the
+    /// seqs follow on).
+    fn lose_record(&mut self, producer: u16, stream: u8, seq: u64) {
+        let (p, s) = (usize::from(producer), usize::from(stream & 1));
+        if p >= self.next_seq.len() {
+            return;
+        }
+        self.next_seq[p][s] = seq + 1;
+        self.frozen[p][s] = true;
+        self.s.producers[p].durable_frozen[s].store(true, Ordering::Release);
+        self.s.shared.lost.fetch_add(1, Ordering::Relaxed);
+        let last = self
+            .pending_losses
+            .iter_mut()
+            .rev()
+            .find(|(lp, ls, _)| (*lp, *ls) == (producer, stream));
+        match last {
+            Some((_, _, m)) if m.last_seq + 1 == seq => {
+                m.last_seq = seq;
+                m.count += 1;
+            }
+            _ => {
+                let marker = LossMarker {
+                    count: 1,
+                    first_seq: seq,
+                    last_seq: seq,
+                    reason: LossReason::WriteFailed,
+                };
+                self.pending_losses.push((producer, stream, marker));
+            }
+        }
     }
 
     /// A loss marker for `count` records of a producer's stream refused just before `seq`.
     fn push_refused(&mut self, producer: u16, stream: u8, count: u64, seq: u64) {
-        if let Some(r) = self.reported_refused.get_mut(usize::from(producer)) {
-            r[usize::from(stream & 1)] += count;
-        }
         let marker =
             LossMarker { count, first_seq: seq, last_seq: seq, reason: LossReason::Refused };
-        self.push_loss(producer, stream, marker);
+        // Counted as reported only once framed; otherwise the end of the epoch reports it.
+        if self.push_loss(producer, stream, marker) {
+            if let Some(r) = self.reported_refused.get_mut(usize::from(producer)) {
+                r[usize::from(stream & 1)] += count;
+            }
+        }
     }
 
-    fn push_loss(&mut self, producer: u16, stream: u8, marker: LossMarker) {
+    /// A loss marker for records an OVERWRITE_OLDEST ring reclaimed: they took seqs, so they
+    /// show as a gap before `seq`.
+    fn report_overwritten(&mut self, producer: u16, stream: u8, seq: u64) {
+        let expected =
+            self.next_seq.get(usize::from(producer)).map_or(seq, |n| n[usize::from(stream & 1)]);
+        if seq > expected {
+            let marker = LossMarker {
+                count: seq - expected,
+                first_seq: expected,
+                last_seq: seq - 1,
+                reason: LossReason::Overwritten,
+            };
+            self.push_loss(producer, stream, marker);
+        }
+    }
+
+    fn push_loss(&mut self, producer: u16, stream: u8, marker: LossMarker) -> bool {
         let frame =
             FrameHeader { seq: marker.first_seq, producer, stream, ..boundary(FrameKind::Loss) };
-        self.push_frame(frame, &marker.encode());
+        self.push_frame(frame, &marker.encode())
     }
 
     /// Loss markers for refusals that no later accepted record carried (at the end of the
@@ -368,8 +437,11 @@ impl Writer {
         for i in 0..self.s.producers.len() {
             for stream in Stream::ALL {
                 let s = stream as usize;
-                let missing =
-                    self.s.producers[i].dropped(stream).saturating_sub(self.reported_refused[i][s]);
+                let p = &self.s.producers[i];
+                // Overwritten records (normal stream only) are reported as seq gaps instead.
+                let overwritten = if stream == Stream::Normal { p.overwritten() } else { 0 };
+                let refused = p.dropped(stream).saturating_sub(overwritten);
+                let missing = refused.saturating_sub(self.reported_refused[i][s]);
                 if missing > 0 {
                     self.push_refused(i as u16, s as u8, missing, self.next_seq[i][s]);
                 }
@@ -397,19 +469,23 @@ impl Writer {
         self.apply_retention();
     }
 
-    /// Opens a new segment (at most every `REOPEN_BACKOFF` after a failure) and writes the
-    /// loss markers that a failure left pending.
+    /// Opens a new segment (after a failure, with exponential backoff) and writes the loss
+    /// markers that a failure left pending.
     fn reopen(&mut self) {
-        if self.last_reopen.is_some_and(|t| t.elapsed() < REOPEN_BACKOFF) {
+        if self.reopen_wait.is_some_and(|(t, wait)| t.elapsed() < wait) {
             return;
         }
-        self.last_reopen = Some(Instant::now());
         if let Err(e) = self.open_segment() {
+            let wait = match self.reopen_wait {
+                None => Duration::ZERO,
+                Some((_, w)) => (w * 2).clamp(Duration::from_millis(1), REOPEN_BACKOFF_MAX),
+            };
+            self.reopen_wait = Some((Instant::now(), wait));
             let shared = self.s.shared.clone();
             shared.fail(&shared.write_errors, &e);
             return;
         }
-        self.last_reopen = None;
+        self.reopen_wait = None;
         for (producer, stream, marker) in std::mem::take(&mut self.pending_losses) {
             self.push_loss(producer, stream, marker);
         }

@@ -14,16 +14,19 @@ use std::time::Duration;
 
 const MS: Duration = Duration::from_millis(1);
 
-fn manual(
-    set: impl FnOnce(&mut Config),
-) -> (Logger, Vec<&'static mut rtlog::Producer>, Arc<Mutex<Vec<(State, State, String)>>>) {
-    let mut c = Config::default();
-    c.backend = BackendKind::Dummy;
-    c.manual = true;
-    c.critical_depth = 4;
-    c.normal_depth = 4;
-    c.degraded_quiet_ms = 100;
-    c.durability = rtlog::Durability::Fsync;
+/// The transitions a callback saw: (from, to, cause).
+type Seen = Arc<Mutex<Vec<(State, State, String)>>>;
+
+fn manual(set: impl FnOnce(&mut Config)) -> (Logger, Vec<&'static mut rtlog::Producer>, Seen) {
+    let mut c = Config {
+        backend: BackendKind::Dummy,
+        manual: true,
+        critical_depth: 4,
+        normal_depth: 4,
+        degraded_quiet_ms: 100,
+        durability: rtlog::Durability::Fsync,
+        ..Config::default()
+    };
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     c.on_state_change = Some(StateCallback(Arc::new(move |from, to, cause: &str| {
@@ -306,4 +309,23 @@ fn stats_add_up_after_quiescence() {
     lg.step_writer().unwrap();
     let s = lg.stats();
     assert_eq!((s.dispatched, s.persisted_stream, s.lag), ([12, 30], [12, 30], 0));
+}
+
+#[test]
+fn overwrite_oldest_keeps_the_newest_and_marks_what_it_overwrote() {
+    let (lg, mut ps, _) = manual(|c| c.normal_overflow = Overflow::OverwriteOldest);
+    let st = fill(ps[0], Stream::Normal, 10);
+    assert_eq!(st, vec![Status::Ok; 10], "publish never refuses in this mode");
+    let s = lg.stats();
+    assert_eq!((s.published, s.dropped), ([0, 10], [0, 6]));
+    assert_eq!(ps[0].in_ring(Stream::Normal), 4);
+    lg.step_supervisor(MS).unwrap();
+    assert_eq!(lg.state(), State::Degraded, "overwritten records are a normal-stream loss");
+    lg.shutdown().unwrap();
+    assert_eq!(lg.stats().lag, 0, "overwritten records are not lag");
+    assert_eq!(stream_events(&lg, 1), ["lost6@0", "d6", "d7", "d8", "d9"]);
+    let frames = lg.dummy().unwrap().frames();
+    let loss = frames.iter().find(|f| f.header.kind == FrameKind::Loss as u8).unwrap();
+    let m = LossMarker::decode(&loss.payload).unwrap();
+    assert_eq!((m.reason, m.first_seq, m.last_seq), (rtlog::format::LossReason::Overwritten, 0, 5));
 }

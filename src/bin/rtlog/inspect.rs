@@ -172,6 +172,10 @@ impl Summary {
                     "{} lost, write or sync failed, seq {}..={}",
                     m.count, m.first_seq, m.last_seq
                 ),
+                LossReason::Overwritten => format!(
+                    "{} lost, overwritten in the ring (OVERWRITE_OLDEST), seq {}..={}",
+                    m.count, m.first_seq, m.last_seq
+                ),
             },
             Err(e) => format!("undecodable loss marker ({e}), at seq {seq}"),
         };
