@@ -486,6 +486,10 @@ typedef struct rtlog_stats {
      * Longest successful fdatasync, in nanoseconds.
      */
     uint64_t max_sync_ns;
+    /**
+     * Age in ns of the oldest record not yet persisted (those the writer holds, and those the last tick saw waiting in a ring); 0 when none.
+     */
+    uint64_t oldest_pending_age_ns;
 } rtlog_stats;
 
 /**

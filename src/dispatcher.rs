@@ -40,6 +40,10 @@ pub(crate) struct Dispatcher {
     /// Copies discarded because an overwrite-mode producer reclaimed the record during the
     /// copy. Written and read like `dispatched`.
     torn: AtomicU64,
+    /// Per producer and stream, the raw timestamp of the oldest record left in the ring at the
+    /// end of the last tick (0: none, or an overwrite ring, whose slots cannot be peeked).
+    /// Written by the lock holder, read `Relaxed` for the statistics' age of pending records.
+    oldest: Box<[[AtomicU64; 2]]>,
 }
 
 // SAFETY: `state` is only accessed by the thread that holds `busy` (see `with_state`), which
@@ -66,6 +70,7 @@ impl Dispatcher {
             }),
             dispatched: [AtomicU64::new(0), AtomicU64::new(0)],
             torn: AtomicU64::new(0),
+            oldest: (0..max_producers).map(|_| [AtomicU64::new(0), AtomicU64::new(0)]).collect(),
         }
     }
 
@@ -111,6 +116,17 @@ impl Dispatcher {
             }
             let count = s.sources.len().max(1);
             s.cursor = (s.cursor + 1) % count;
+            // Bounded: one peek per ring (two per producer).
+            for (src, oldest) in s.sources.iter_mut().zip(self.oldest.iter()) {
+                for (ring, slot) in src.iter_mut().zip(oldest) {
+                    let ts = if ring.overwrites() {
+                        None
+                    } else {
+                        ring.peek().map(|(h, _)| h.timestamp)
+                    };
+                    slot.store(ts.unwrap_or(0), Ordering::Relaxed);
+                }
+            }
             moved
         })
     }
@@ -118,6 +134,12 @@ impl Dispatcher {
     /// Records still waiting in producer rings, or `None` when another thread is dispatching.
     pub(crate) fn pending(&self) -> Option<u64> {
         self.with_state(|s| s.sources.iter().flat_map(|src| src.iter()).map(|r| r.len()).sum())
+    }
+
+    /// The raw timestamp of the oldest record seen waiting in a producer ring at the end of
+    /// the last tick, if any.
+    pub(crate) fn oldest_pending_raw(&self) -> Option<u64> {
+        self.oldest.iter().flatten().map(|a| a.load(Ordering::Relaxed)).filter(|&t| t != 0).min()
     }
 
     /// Records moved so far on `stream`.

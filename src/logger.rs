@@ -115,6 +115,10 @@ pub struct Stats {
     pub persisted_stream: [u64; 2],
     /// Records accepted but not yet persisted (nor lost).
     pub lag: u64,
+    /// Age of the oldest record not yet persisted, in ns: of those the writer holds, and those
+    /// a tick saw waiting in a producer ring (measured at the last tick; 0 when nothing is
+    /// pending or no tick saw it yet).
+    pub oldest_pending_age_ns: u64,
     /// State transitions so far.
     pub transitions: u64,
     /// The state when the snapshot was taken.
@@ -514,6 +518,14 @@ impl Logger {
         let overwritten: u64 = producers.iter().map(|p| p.overwritten()).sum();
         let accepted = s.published[0] + s.published[1];
         s.lag = accepted.saturating_sub(s.persisted + s.lost + overwritten);
+        if s.lag > 0 {
+            let writer = Some(w.oldest_pending_raw.load(Ordering::Relaxed)).filter(|&t| t != 0);
+            let oldest = [writer, self.dispatcher.oldest_pending_raw()].into_iter().flatten().min();
+            if let Some(raw) = oldest {
+                let ns = clock::calibration().to_ns(raw);
+                s.oldest_pending_age_ns = clock::monotonic_ns().saturating_sub(ns);
+            }
+        }
         s
     }
 

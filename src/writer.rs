@@ -82,6 +82,9 @@ pub(crate) struct WriterShared {
     pub(crate) persisted_stream: [AtomicU64; 2],
     /// Longest successful `fdatasync`, in ns.
     pub(crate) max_sync_ns: AtomicU64,
+    /// Raw timestamp of the oldest record taken but not yet persisted under the durability
+    /// mode (0: none).
+    pub(crate) oldest_pending_raw: AtomicU64,
 }
 
 impl WriterShared {
@@ -309,6 +312,9 @@ impl Writer {
             self.batch_lsn =
                 encode(&mut self.batch, &mut self.next_lsn, &self.segment, frame, payload);
             self.s.input.pop();
+            if self.unsynced == 0 {
+                self.s.shared.oldest_pending_raw.store(h.timestamp, Ordering::Relaxed);
+            }
             self.note_data(h.producer, h.stream, h.seq);
             n += 1;
         }
@@ -569,6 +575,7 @@ impl Writer {
 
     /// Everything written so far is durable under the mode: publish the watermarks.
     fn covered(&mut self) {
+        self.s.shared.oldest_pending_raw.store(0, Ordering::Relaxed);
         self.unsynced = 0;
         self.unsynced_since = None;
         for first in &mut self.pending_first {
@@ -614,6 +621,7 @@ impl Writer {
             }
         }
         self.s.shared.lost.fetch_add(lost, Ordering::Relaxed);
+        self.s.shared.oldest_pending_raw.store(0, Ordering::Relaxed);
         for marks in self.written_marks.iter_mut().chain(self.batch_marks.iter_mut()) {
             *marks = [0; 2];
         }

@@ -329,3 +329,18 @@ fn overwrite_oldest_keeps_the_newest_and_marks_what_it_overwrote() {
     let m = LossMarker::decode(&loss.payload).unwrap();
     assert_eq!((m.reason, m.first_seq, m.last_seq), (rtlog::format::LossReason::Overwritten, 0, 5));
 }
+
+#[test]
+fn the_age_of_the_oldest_pending_record_grows_until_it_is_persisted() {
+    let (lg, mut ps, _) = manual(|c| c.dispatch_budget = 1);
+    fill(ps[0], Stream::Normal, 2);
+    lg.tick().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let s = lg.stats();
+    assert_eq!(s.lag, 2);
+    assert!(s.oldest_pending_age_ns >= 20_000_000, "age {} ns", s.oldest_pending_age_ns);
+    while lg.tick().unwrap() > 0 {}
+    lg.step_writer().unwrap();
+    let s = lg.stats();
+    assert_eq!((s.lag, s.oldest_pending_age_ns), (0, 0));
+}

@@ -33,7 +33,7 @@ int64_t rtlog_probe_layout(const char *name, int what) {
     FIELD(rtlog_stats, recovered_torn_bytes) FIELD(rtlog_stats, syncs)
     FIELD(rtlog_stats, segments_deleted) FIELD(rtlog_stats, last_errno)
     FIELD(rtlog_stats, transitions) FIELD(rtlog_stats, persisted_stream) FIELD(rtlog_stats, lag)
-    FIELD(rtlog_stats, max_sync_ns)
+    FIELD(rtlog_stats, max_sync_ns) FIELD(rtlog_stats, oldest_pending_age_ns)
     STRUCT(rtlog_producer_stats)
     FIELD(rtlog_producer_stats, published) FIELD(rtlog_producer_stats, dropped)
     FIELD(rtlog_producer_stats, durable) FIELD(rtlog_producer_stats, in_ring)

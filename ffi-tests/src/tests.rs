@@ -83,6 +83,7 @@ fn stats_layout_agrees() {
         persisted_stream,
         lag,
         max_sync_ns,
+        oldest_pending_age_ns,
     });
 }
 

@@ -341,6 +341,7 @@ pub unsafe extern "C" fn rtlog_get_stats(
             persisted_stream: s.persisted_stream,
             lag: s.lag,
             max_sync_ns: s.max_sync_ns,
+            oldest_pending_age_ns: s.oldest_pending_age_ns,
         };
         Ok(rtlog_status::RTLOG_OK)
     })

@@ -279,6 +279,8 @@ pub struct rtlog_stats {
     pub lag: u64,
     /// Longest successful fdatasync, in nanoseconds.
     pub max_sync_ns: u64,
+    /// Age in ns of the oldest record not yet persisted (those the writer holds, and those the last tick saw waiting in a ring); 0 when none.
+    pub oldest_pending_age_ns: u64,
 }
 
 /// Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
