@@ -1,0 +1,688 @@
+/*
+ * test_rt_cost.c - the RT contract, bounded-cost part: instructions per
+ * rtlog_publish and per rtlog_tick, counted with valgrind's callgrind
+ * (deterministic: the same program gives the same counts every run).
+ *
+ * The program runs itself under `valgrind --tool=callgrind` (the "measure"
+ * role), then reads the callgrind output and checks it (the "check" role, this
+ * process). Without valgrind on PATH it prints a SKIP line and passes; that is
+ * the only way it passes without measuring.
+ *
+ * Measure role: every scenario is its own non-inlined, non-merged function
+ * that makes exactly one library call (rtlog_publish or rtlog_tick; memcpy for
+ * the reference copies) and is called K times. callgrind attributes each call
+ * arc "scenario -> library function" its inclusive cost and call count, so
+ * cost / calls is the exact average cost of the library call in that
+ * scenario, without the driver's own instructions. The loggers run in manual
+ * mode (no threads) on the null backend, with rings of DEPTH records and
+ * dispatch_budget 1, so every step is deterministic:
+ *
+ *   pub_<state>_<stream>_<n>p_<len>   rtlog_publish, len-byte payload, through
+ *                                     the last producer of a logger with n
+ *                                     producers (1 or 4), stream crit/norm
+ *     state empty: ring empty before each call (one tick after it);
+ *     state tight: ring full except one slot that a tick just freed, so the
+ *                  producer's cached tail is stale and every call reloads it
+ *                  (the most expensive accepting path);
+ *     state full:  ring full, every call refused with RTLOG_ERR_FULL.
+ *   pol_<policy>_<...>                normal stream under the SAMPLE, DISABLE
+ *                                     and OVERWRITE_OLDEST policies: accepted,
+ *                                     sampled out, disabled, reclaiming.
+ *   tick_ow_one_1p_64                 rtlog_tick moving one record out of an
+ *                                     OVERWRITE_OLDEST ring
+ *   tick_idle_<n>p                    rtlog_tick with nothing to move
+ *   tick_one_<n>p_<len>               rtlog_tick moving one record
+ *   tick_b16_<n>p_64                  rtlog_tick moving 16 records (budget 16)
+ *   copy_<len>                        memcpy of len bytes (the reference for
+ *                                     "the payload copy" in the budgets)
+ *
+ * Check role, what fails the test:
+ *   - a scenario whose arc is missing or was not called exactly K times;
+ *   - publish, any scenario: more than PUBLISH_BUDGET (POLICY_BUDGET under
+ *     SAMPLE/DISABLE) + copy(len) instructions, or under OVERWRITE_OLDEST
+ *     more than OVERWRITE_BUDGET + OVERWRITE_PER_WORD per 8 payload bytes;
+ *   - publish, for one payload length: a difference of more than
+ *     SAME_TOLERANCE (2) between 1 and 4 producers, or between a refusal with
+ *     len 0 and with len; more than RELOAD_EXTRA between an empty and a nearly
+ *     full ring, more than POLICY_EXTRA between the two streams. Those two are
+ *     what the code does on purpose (see below); anything that grows with ring
+ *     fullness, the producer count or the stream beyond them fails;
+ *   - tick: more than TICK_BASE + TICK_PER_PRODUCER * producers +
+ *     moved * (TICK_PER_RECORD + copy(32 + len)).
+ * It prints the whole table either way.
+ *
+ * What the cost depends on besides the payload length (all constant-bounded):
+ *   - a nearly full ring: the producer's cached copy of the consumer's index
+ *     says "full", so it reloads the shared one (an Acquire load): +7;
+ *   - the normal stream: the overflow-policy admission (safe mode, disabled
+ *     stream, sampling) before the push: +13 (SAMPLE above its high water:
+ *     +1 division, +~14);
+ *   - a refused record (RTLOG_ERR_FULL) skips the copy: it costs less than an
+ *     accepted one, and the same for every payload length;
+ *   - OVERWRITE_OLDEST copies with atomic word stores (its validated-copy
+ *     protocol needs them), about 7 instructions per 8 payload bytes, and
+ *     reclaiming the oldest record adds ~19: its own budget, per word.
+ *
+ * The budgets are set just above what this code achieves (see the table the
+ * test prints): a change that makes publish or tick cheaper can lower them, one
+ * that makes them dearer must raise them on purpose. The copy is measured, not
+ * assumed: glibc picks its memcpy by CPU, so its instruction count differs
+ * between machines; everything else is rtlog's own code, whose count changes
+ * with the Rust toolchain only. Where valgrind's CPU has no invariant TSC,
+ * rtlog timestamps with clock_gettime; its cost is measured too and added.
+ *
+ * Usage: test_rt_cost [base-scratch-dir]
+ */
+#include "test_util.h"
+
+#include <inttypes.h>
+#include <sys/wait.h>
+
+/* Budgets (instructions per call): what this code achieves plus a small margin (see the
+ * table the test prints; update both together). */
+#define PUBLISH_BUDGET 138        /* + copy(len) (+ clock): drop-newest, any state; worst 133 */
+#define POLICY_BUDGET 152         /* the same under SAMPLE and DISABLE; worst 147.25 (sample) */
+#define OVERWRITE_BUDGET 185      /* OVERWRITE_OLDEST (word-wise atomic copy, no memcpy): 179 */
+#define OVERWRITE_PER_WORD 8      /* ... + per 8 payload bytes (7.0 .. 7.25) */
+#define SAME_TOLERANCE 2.0        /* spread allowed where the cost must be the same */
+#define RELOAD_EXTRA 8            /* nearly full ring: the producer reloads the consumer's index (7) */
+#define POLICY_EXTRA 14           /* normal stream: the overflow-policy admission check (13) */
+#define TICK_BASE 160             /* tick: fixed part ...                       (idle, 1p: 245) */
+#define TICK_PER_PRODUCER 95      /* ... + per producer (two rings scanned)     (idle, 4p: 515) */
+#define TICK_PER_RECORD 133       /* ... + per record moved, + copy(32 + len)   (worst 128.5) */
+#define TICK_PER_OW_RECORD 160    /* ... from an OVERWRITE_OLDEST ring, 64 B    (155) */
+
+#define K 256      /* calls per scenario (a multiple of DEPTH) */
+#define DEPTH 64   /* records per ring, both streams */
+#define MAXREC 256
+
+#if defined(__clang__)
+#define MEASURED __attribute__((noinline, used))
+#else
+#define MEASURED __attribute__((noipa, used)) /* no inlining, cloning or merging */
+#endif
+
+/* ---- the scenarios ------------------------------------------------------- */
+
+enum state { ST_EMPTY, ST_TIGHT, ST_FULL };
+#define STATE_empty ST_EMPTY
+#define STATE_tight ST_TIGHT
+#define STATE_full ST_FULL
+#define STREAM_crit RTLOG_STREAM_CRITICAL
+#define STREAM_norm RTLOG_STREAM_NORMAL
+
+typedef rtlog_status (*pub_fn)(rtlog_producer *, rtlog_stream, const void *, uint32_t);
+typedef rtlog_status (*tick_fn)(rtlog_logger *, uint32_t *);
+typedef void *(*copy_fn)(void *, const void *, size_t);
+
+#define PUB_LENS(X, st, str, np) X(st, str, np, 0) X(st, str, np, 64) X(st, str, np, 256)
+#define PUB_NPS(X, st, str) PUB_LENS(X, st, str, 1) PUB_LENS(X, st, str, 4)
+#define PUB_STREAMS(X, st) PUB_NPS(X, st, crit) PUB_NPS(X, st, norm)
+#define PUB_ALL(X) PUB_STREAMS(X, empty) PUB_STREAMS(X, tight) PUB_STREAMS(X, full)
+
+#define PUB_DEFINE(st, str, np, len)                                                   \
+    MEASURED static rtlog_status pub_##st##_##str##_##np##p_##len(                     \
+        rtlog_producer *p, rtlog_stream s, const void *b, uint32_t n)                  \
+    {                                                                                  \
+        return rtlog_publish(p, s, 7, b, n);                                           \
+    }
+PUB_ALL(PUB_DEFINE)
+
+struct pub_row {
+    const char *name;
+    pub_fn fn;
+    enum state state;
+    rtlog_stream stream;
+    int np;
+    uint32_t len;
+};
+#define PUB_ROW(st, str, np, len) \
+    {"pub_" #st "_" #str "_" #np "p_" #len, pub_##st##_##str##_##np##p_##len, STATE_##st, STREAM_##str, np, len},
+static const struct pub_row pub_rows[] = {PUB_ALL(PUB_ROW)};
+#define N_PUB (sizeof pub_rows / sizeof pub_rows[0])
+
+/* Overflow policies (normal stream, 1 producer, 64-byte payload). */
+#define POL_LIST(X) X(sample_below) X(sample_kept) X(sample_out) X(disable_on) X(disable_off)
+#define OW_LIST(X) X(room, 0) X(room, 64) X(room, 256) X(reclaim, 0) X(reclaim, 64) X(reclaim, 256)
+#define OW_DEFINE(state, len) POL_DEFINE(overwrite_##state##_##len)
+#define OW_FN(state, len) pol_overwrite_##state##_##len,
+#define POL_DEFINE(name)                                                               \
+    MEASURED static rtlog_status pol_##name(rtlog_producer *p, rtlog_stream s,          \
+                                            const void *b, uint32_t n)                 \
+    {                                                                                  \
+        return rtlog_publish(p, s, 7, b, n);                                           \
+    }
+POL_LIST(POL_DEFINE)
+OW_LIST(OW_DEFINE)
+
+/* rtlog_tick moving one record out of an OVERWRITE_OLDEST ring (copy, then validate). */
+MEASURED static rtlog_status tick_ow_one_1p_64(rtlog_logger *lg, uint32_t *n)
+{
+    return rtlog_tick(lg, n);
+}
+
+#define TICK_LIST(X)                                                                       \
+    X(idle_1p, 1, 0, 0) X(idle_4p, 4, 0, 0)                                                \
+    X(one_1p_0, 1, 1, 0) X(one_1p_64, 1, 1, 64) X(one_1p_256, 1, 1, 256)                   \
+    X(one_4p_0, 4, 1, 0) X(one_4p_64, 4, 1, 64) X(one_4p_256, 4, 1, 256)                   \
+    X(b16_1p_64, 1, 16, 64) X(b16_4p_64, 4, 16, 64)
+#define TICK_DEFINE(name, np, moved, len) \
+    MEASURED static rtlog_status tick_##name(rtlog_logger *lg, uint32_t *n) { return rtlog_tick(lg, n); }
+TICK_LIST(TICK_DEFINE)
+struct tick_row {
+    const char *name;
+    tick_fn fn;
+    int np;
+    uint32_t moved, len;
+};
+#define TICK_ROW(name, np, moved, len) {"tick_" #name, tick_##name, np, moved, len},
+static const struct tick_row tick_rows[] = {TICK_LIST(TICK_ROW)};
+#define N_TICK (sizeof tick_rows / sizeof tick_rows[0])
+
+/* The reference copies: memcpy through a pointer the compiler cannot see through. */
+static void *(*volatile memcpy_ptr)(void *, const void *, size_t) = memcpy;
+#define COPY_LIST(X) X(0) X(32) X(64) X(96) X(256) X(288)
+#define COPY_DEFINE(len) \
+    MEASURED static void *copy_##len(void *d, const void *s, size_t n) { return memcpy_ptr(d, s, n); }
+COPY_LIST(COPY_DEFINE)
+struct copy_row {
+    const char *name;
+    copy_fn fn;
+    uint32_t len;
+};
+#define COPY_ROW(len) {"copy_" #len, copy_##len, len},
+static const struct copy_row copy_rows[] = {COPY_LIST(COPY_ROW)};
+#define N_COPY (sizeof copy_rows / sizeof copy_rows[0])
+
+/* ---- measure role -------------------------------------------------------- */
+
+struct lg {
+    rtlog_logger *lg;
+    rtlog_producer *p[4];
+    int np;
+};
+
+static uint8_t payload[MAXREC];
+
+static void make(struct lg *l, int np, uint32_t budget, rtlog_overflow policy)
+{
+    rtlog_config cfg;
+    rtlog_config_init(&cfg);
+    cfg.backend = RTLOG_BACKEND_NULL;
+    cfg.manual = 1;
+    cfg.max_producers = (uint32_t)np;
+    cfg.max_record_size = MAXREC;
+    cfg.critical_depth = DEPTH;
+    cfg.normal_depth = DEPTH;
+    cfg.dispatch_budget = budget;
+    cfg.normal_overflow = policy;
+    cfg.sample_high_water_pct = 50;
+    cfg.sample_one_in = 2;
+    CHECK_STATUS(rtlog_init(&cfg, &l->lg), RTLOG_OK);
+    l->np = np;
+    for (int i = 0; i < np; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "p%d", i);
+        CHECK_STATUS(rtlog_producer_create(l->lg, name, &l->p[i]), RTLOG_OK);
+    }
+    CHECK_STATUS(rtlog_start(l->lg), RTLOG_OK);
+}
+
+/* Moves everything to the writer and the writer's input on (unmeasured). */
+static void drain(struct lg *l)
+{
+    uint32_t n;
+    do {
+        CHECK_STATUS(rtlog_tick(l->lg, &n), RTLOG_OK);
+        uint32_t taken;
+        CHECK_STATUS(rtlog_step_writer(l->lg, &taken), RTLOG_OK);
+    } while (n > 0);
+}
+
+static void tick_one(struct lg *l)
+{
+    uint32_t n = 0, taken;
+    CHECK_STATUS(rtlog_tick(l->lg, &n), RTLOG_OK);
+    CHECK(n == 1, "tick moved %u records, expected 1", n);
+    CHECK_STATUS(rtlog_step_writer(l->lg, &taken), RTLOG_OK);
+}
+
+/* Publishes until the ring refuses (unmeasured). */
+static void fill(rtlog_producer *p, rtlog_stream s, uint32_t len)
+{
+    int n = 0;
+    while (rtlog_publish(p, s, 1, payload, len) == RTLOG_OK)
+        n++;
+    CHECK(n <= DEPTH, "ring took %d records, depth is %d", n, DEPTH);
+}
+
+static void run_pub(const struct pub_row *r, struct lg *l)
+{
+    rtlog_producer *p = l->p[l->np - 1];
+    drain(l);
+    if (r->state != ST_EMPTY)
+        fill(p, r->stream, r->len);
+    for (int k = 0; k < K; k++) {
+        if (r->state == ST_TIGHT)
+            tick_one(l);
+        rtlog_status st = r->fn(p, r->stream, payload, r->len);
+        CHECK(st == (r->state == ST_FULL ? RTLOG_ERR_FULL : RTLOG_OK), "%s: status %d", r->name, (int)st);
+        if (r->state == ST_EMPTY)
+            tick_one(l);
+    }
+    drain(l);
+}
+
+static void measure(void)
+{
+    struct lg l1, l4, t1, t4, sample, disable, ow;
+    memset(payload, 0x5a, sizeof payload);
+    make(&l1, 1, 1, RTLOG_OVERFLOW_DROP_NEWEST);
+    make(&l4, 4, 1, RTLOG_OVERFLOW_DROP_NEWEST);
+    make(&t1, 1, 16, RTLOG_OVERFLOW_DROP_NEWEST);
+    make(&t4, 4, 16, RTLOG_OVERFLOW_DROP_NEWEST);
+    make(&sample, 1, 1, RTLOG_OVERFLOW_SAMPLE);
+    make(&disable, 1, 1, RTLOG_OVERFLOW_DISABLE);
+    make(&ow, 1, 1, RTLOG_OVERFLOW_OVERWRITE_OLDEST);
+
+    for (size_t i = 0; i < N_PUB; i++)
+        run_pub(&pub_rows[i], pub_rows[i].np == 1 ? &l1 : &l4);
+
+    /* SAMPLE, high water 32 of 64, one in 2: below it every record is kept; above it,
+     * alternately kept and sampled out (tick_one keeps the level steady). */
+    rtlog_producer *sp = sample.p[0];
+    for (int k = 0; k < K; k++) {
+        CHECK_STATUS(pol_sample_below(sp, RTLOG_STREAM_NORMAL, payload, 64), RTLOG_OK);
+        tick_one(&sample);
+    }
+    for (int i = 0; i < 40; i++)
+        (void)rtlog_publish(sp, RTLOG_STREAM_NORMAL, 1, payload, 64);
+    /* Above the high water now; align the phase: after a sampled-out record comes a kept one. */
+    while (rtlog_publish(sp, RTLOG_STREAM_NORMAL, 1, payload, 64) == RTLOG_OK)
+        ;
+    for (int k = 0; k < K; k++) {
+        CHECK_STATUS(pol_sample_kept(sp, RTLOG_STREAM_NORMAL, payload, 64), RTLOG_OK);
+        CHECK_STATUS(pol_sample_out(sp, RTLOG_STREAM_NORMAL, payload, 64), RTLOG_ERR_FULL);
+        tick_one(&sample);
+    }
+    drain(&sample);
+
+    /* DISABLE: accepted while enabled; after an overflow every normal record is refused
+     * (nobody runs the supervisor that would re-enable the stream). */
+    rtlog_producer *dp = disable.p[0];
+    for (int k = 0; k < K; k++) {
+        CHECK_STATUS(pol_disable_on(dp, RTLOG_STREAM_NORMAL, payload, 64), RTLOG_OK);
+        tick_one(&disable);
+    }
+    fill(dp, RTLOG_STREAM_NORMAL, 64);
+    drain(&disable);
+    for (int k = 0; k < K; k++)
+        CHECK_STATUS(pol_disable_off(dp, RTLOG_STREAM_NORMAL, payload, 64), RTLOG_ERR_FULL);
+
+    /* OVERWRITE_OLDEST: room in the ring; ring full, every record reclaims the oldest one
+     * (never refused). Then ticks moving one record each out of that ring. */
+    rtlog_producer *op = ow.p[0];
+    static const pub_fn ow_fns[] = {OW_LIST(OW_FN)};
+    static const uint32_t ow_lens[] = {0, 64, 256};
+    for (int i = 0; i < 3; i++) {
+        for (int k = 0; k < K; k++) {
+            CHECK_STATUS(ow_fns[i](op, RTLOG_STREAM_NORMAL, payload, ow_lens[i]), RTLOG_OK);
+            tick_one(&ow);
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        rtlog_producer_stats before, after;
+        for (int j = 0; j < DEPTH; j++)
+            CHECK_STATUS(rtlog_publish(op, RTLOG_STREAM_NORMAL, 1, payload, ow_lens[i]), RTLOG_OK);
+        CHECK_STATUS(rtlog_producer_get_stats(op, &before), RTLOG_OK);
+        for (int k = 0; k < K; k++)
+            CHECK_STATUS(ow_fns[3 + i](op, RTLOG_STREAM_NORMAL, payload, ow_lens[i]), RTLOG_OK);
+        CHECK_STATUS(rtlog_producer_get_stats(op, &after), RTLOG_OK);
+        CHECK(after.dropped[1] - before.dropped[1] == K, "overwrite: %" PRIu64 " reclaimed, expected %d",
+              after.dropped[1] - before.dropped[1], K);
+        drain(&ow);
+    }
+    for (int k = 0; k < K; k++) {
+        CHECK_STATUS(rtlog_publish(op, RTLOG_STREAM_NORMAL, 1, payload, 64), RTLOG_OK);
+        uint32_t n = 0, taken;
+        CHECK_STATUS(tick_ow_one_1p_64(ow.lg, &n), RTLOG_OK);
+        CHECK(n == 1, "tick_ow_one_1p_64 moved %u", n);
+        CHECK_STATUS(rtlog_step_writer(ow.lg, &taken), RTLOG_OK);
+    }
+
+    for (size_t i = 0; i < N_TICK; i++) {
+        const struct tick_row *r = &tick_rows[i];
+        struct lg *l = r->moved > 1 ? (r->np == 1 ? &t1 : &t4) : (r->np == 1 ? &l1 : &l4);
+        drain(l);
+        for (int k = 0; k < K; k++) {
+            for (uint32_t m = 0; m < r->moved; m++) {
+                rtlog_producer *p = l->p[(l->np - 1 - m) % (uint32_t)l->np];
+                CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_NORMAL, 1, payload, r->len), RTLOG_OK);
+            }
+            uint32_t n = 99, taken;
+            CHECK_STATUS(r->fn(l->lg, &n), RTLOG_OK);
+            CHECK(n == r->moved, "%s moved %u, expected %u", r->name, n, r->moved);
+            CHECK_STATUS(rtlog_step_writer(l->lg, &taken), RTLOG_OK);
+        }
+    }
+
+    /* 32 + len: a slot's header and payload, which a tick copies. */
+    static uint64_t src[64], dst[64];
+    for (size_t i = 0; i < N_COPY; i++)
+        for (int k = 0; k < K; k++)
+            copy_rows[i].fn(dst, src, copy_rows[i].len);
+
+    struct lg *all[] = {&l1, &l4, &t1, &t4, &sample, &disable, &ow};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        CHECK_STATUS(rtlog_shutdown(all[i]->lg), RTLOG_OK);
+        rtlog_destroy(all[i]->lg);
+    }
+}
+
+/* ---- check role ------------------------------------------------------------ */
+
+/* Instructions per clock_gettime call made by rtlog_publish (0 when it reads the TSC). */
+static uint64_t clock_calls, clock_ir;
+
+struct arc {
+    char caller[96];
+    uint64_t calls, ir;
+};
+/* Arcs that count: the library call under test. The other arcs leaving a scenario function
+ * are the dynamic linker's lazy binding of that call, made once. */
+static int counted_callee(const char *caller, const char *callee)
+{
+    if (strncmp(caller, "tick_", 5) == 0)
+        return strcmp(callee, "rtlog_tick") == 0;
+    if (strncmp(caller, "copy_", 5) == 0)
+        return strncmp(callee, "_dl_", 4) != 0; /* memcpy, named as glibc's variant for this CPU */
+    return strcmp(callee, "rtlog_publish") == 0;
+}
+static struct arc arcs[256];
+static int n_arcs;
+
+static struct arc *arc_of(const char *caller)
+{
+    for (int i = 0; i < n_arcs; i++)
+        if (strcmp(arcs[i].caller, caller) == 0)
+            return &arcs[i];
+    CHECK(n_arcs < (int)(sizeof arcs / sizeof arcs[0]), "too many arcs");
+    struct arc *a = &arcs[n_arcs++];
+    snprintf(a->caller, sizeof a->caller, "%s", caller);
+    return a;
+}
+
+static int measured_name(const char *fn)
+{
+    return strncmp(fn, "pub_", 4) == 0 || strncmp(fn, "pol_", 4) == 0 ||
+           strncmp(fn, "tick_", 5) == 0 || strncmp(fn, "copy_", 5) == 0;
+}
+
+/* Reads a callgrind.out written with --compress-strings=no --compress-pos=no: sums the
+ * inclusive Ir and the calls of every call arc leaving a measured function. */
+static void parse(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "open %s: %s", path, strerror(errno));
+    char line[4096], fn[256] = "", cfn[256] = "";
+    int positions = 1, ir_index = -1, in_call = 0;
+    uint64_t calls = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "positions:", 10) == 0) {
+            positions = 0;
+            for (char *t = strtok(line + 10, " "); t; t = strtok(NULL, " "))
+                positions++;
+        } else if (strncmp(line, "events:", 7) == 0) {
+            int i = 0;
+            for (char *t = strtok(line + 7, " "); t; t = strtok(NULL, " "), i++)
+                if (strcmp(t, "Ir") == 0)
+                    ir_index = i;
+        } else if (strncmp(line, "fn=", 3) == 0) {
+            snprintf(fn, sizeof fn, "%.200s", line + 3);
+        } else if (strncmp(line, "cfn=", 4) == 0) {
+            snprintf(cfn, sizeof cfn, "%.200s", line + 4);
+        } else if (strncmp(line, "calls=", 6) == 0) {
+            calls = strtoull(line + 6, NULL, 10);
+            in_call = 1;
+        } else if (in_call && (line[0] >= '0' && line[0] <= '9')) {
+            /* the cost line of the call: positions, then events */
+            in_call = 0;
+            if (strcmp(fn, "rtlog_publish") == 0 && strstr(cfn, "clock_gettime")) {
+                char *t = line;
+                for (int i = 0; i < positions + ir_index && t; i++)
+                    t = strchr(t, ' '), t = t ? t + 1 : NULL;
+                clock_calls += calls;
+                clock_ir += t ? strtoull(t, NULL, 10) : 0;
+                continue;
+            }
+            if (!measured_name(fn) || !counted_callee(fn, cfn))
+                continue;
+            CHECK(ir_index >= 0, "%s: no Ir event", path);
+            char *tok[64];
+            int n = 0;
+            for (char *t = strtok(line, " "); t && n < 64; t = strtok(NULL, " "))
+                tok[n++] = t;
+            uint64_t ir = positions + ir_index < n ? strtoull(tok[positions + ir_index], NULL, 10) : 0;
+            struct arc *a = arc_of(fn);
+            a->calls += calls;
+            a->ir += ir;
+        }
+    }
+    fclose(f);
+    CHECK(ir_index >= 0, "%s: no \"events:\" line with Ir", path);
+}
+
+static double per_call(const char *name)
+{
+    for (int i = 0; i < n_arcs; i++)
+        if (strcmp(arcs[i].caller, name) == 0) {
+            CHECK(arcs[i].calls == K, "%s: %" PRIu64 " calls recorded, expected %d "
+                  "(attribution failed)", name, arcs[i].calls, K);
+            return (double)arcs[i].ir / (double)arcs[i].calls;
+        }
+    CHECK(0, "no call arc from %s in the callgrind output (was it inlined or merged?)", name);
+    return 0;
+}
+
+static double copy_cost(uint32_t len)
+{
+    char name[32];
+    snprintf(name, sizeof name, "copy_%u", len);
+    return per_call(name);
+}
+
+/* Instructions per clock_gettime call made by rtlog_publish (0 when it reads the TSC). */
+static double clock_cost(void)
+{
+    return clock_calls ? (double)clock_ir / (double)clock_calls : 0;
+}
+
+static double absdiff(double a, double b)
+{
+    return a > b ? a - b : b - a;
+}
+
+static int failures;
+#define EXPECT(cond, ...)                       \
+    do {                                        \
+        if (!(cond)) {                          \
+            printf("FAIL: " __VA_ARGS__);       \
+            printf("\n");                       \
+            failures++;                         \
+        }                                       \
+    } while (0)
+
+static void check_tick(const char *name, int np, uint32_t moved, uint32_t len, int per_record)
+{
+    double c = per_call(name);
+    double copy = moved ? copy_cost(len + 32) : 0;
+    double budget = TICK_BASE + TICK_PER_PRODUCER * np + moved * (per_record + copy);
+    printf("  %-24s %7.2f   (%u moved, budget %.0f = %d + %d*%d producers + %u*(%d + copy(%u)))\n",
+           name, c, moved, budget, TICK_BASE, TICK_PER_PRODUCER, np, moved, per_record,
+           len + 32);
+    EXPECT(c <= budget, "%s: %.2f instructions per tick, budget %.0f", name, c, budget);
+}
+
+static void check(const char *out)
+{
+    parse(out);
+    printf("instructions per call (callgrind Ir, average of %d calls):\n", K);
+    printf("  memcpy reference: ");
+    for (size_t i = 0; i < N_COPY; i++)
+        printf("%s%u B %.1f", i ? ", " : "", copy_rows[i].len, per_call(copy_rows[i].name));
+    printf("\n");
+
+    double clock = clock_cost();
+    if (clock > 0)
+        printf("  timestamps: rtlog_publish calls clock_gettime (no invariant TSC here): "
+               "%.1f instructions each, added to the publish budget\n", clock);
+    uint32_t lens[] = {0, 64, 256};
+    const char *states[] = {"empty", "tight", "full"}, *streams[] = {"crit", "norm"};
+    double worst = 0;
+    for (int li = 0; li < 3; li++) {
+        uint32_t len = lens[li];
+        double budget = PUBLISH_BUDGET + copy_cost(len) + clock;
+        double c[3][2][2]; /* state, stream, producers (1, 4) */
+        for (int st = 0; st < 3; st++)
+            for (int sm = 0; sm < 2; sm++)
+                for (int np = 0; np < 2; np++) {
+                    char name[64];
+                    snprintf(name, sizeof name, "pub_%s_%s_%dp_%u", states[st], streams[sm],
+                             np ? 4 : 1, len);
+                    double v = c[st][sm][np] = per_call(name);
+                    printf("  %-24s %7.2f   (budget %.0f = %d + copy(%u)%s)\n", name, v, budget,
+                           PUBLISH_BUDGET, len, clock > 0 ? " + clock" : "");
+                    EXPECT(v <= budget, "%s: %.2f instructions per publish, budget %.0f", name, v,
+                           budget);
+                    if (v - copy_cost(len) - clock > worst)
+                        worst = v - copy_cost(len) - clock;
+                }
+        for (int st = 0; st < 3; st++)
+            for (int sm = 0; sm < 2; sm++)
+                EXPECT(absdiff(c[st][sm][1], c[st][sm][0]) <= SAME_TOLERANCE,
+                       "len %u, %s ring, stream %s: %.2f instructions with 1 producer, %.2f with 4: "
+                       "publish depends on the producer count", len, states[st], streams[sm],
+                       c[st][sm][0], c[st][sm][1]);
+        for (int sm = 0; sm < 2; sm++)
+            EXPECT(absdiff(c[1][sm][0], c[0][sm][0]) <= RELOAD_EXTRA,
+                   "len %u, stream %s: %.2f instructions into an empty ring, %.2f into a nearly "
+                   "full one: publish depends on ring fullness by more than the cached-tail "
+                   "reload (%d)", len, streams[sm], c[0][sm][0], c[1][sm][0], RELOAD_EXTRA);
+        for (int st = 0; st < 3; st++)
+            EXPECT(absdiff(c[st][1][0], c[st][0][0]) <= POLICY_EXTRA,
+                   "len %u, %s ring: critical %.2f, normal %.2f instructions: the streams differ "
+                   "by more than the normal stream's admission check (%d)", len, states[st],
+                   c[st][0][0], c[st][1][0], POLICY_EXTRA);
+        for (int sm = 0; sm < 2; sm++)
+            EXPECT(absdiff(c[2][sm][0], per_call(sm ? "pub_full_norm_1p_0" : "pub_full_crit_1p_0"))
+                       <= SAME_TOLERANCE,
+                   "len %u, stream %s: a refused publish costs %.2f, with len 0 %.2f: the refusal "
+                   "depends on the payload length", len, streams[sm], c[2][sm][0],
+                   per_call(sm ? "pub_full_norm_1p_0" : "pub_full_crit_1p_0"));
+        printf("  -> len %u: accepted %.2f..%.2f, refused (FULL) %.2f..%.2f\n", len,
+               c[0][0][0] < c[0][1][0] ? c[0][0][0] : c[0][1][0], c[1][1][0], c[2][0][0], c[2][1][0]);
+    }
+    printf("  -> worst publish without the copy%s: %.2f instructions (budget %d)\n",
+           clock > 0 ? " and the clock" : "", worst, PUBLISH_BUDGET);
+
+    const char *ow_names[] = {"room", "reclaim"};
+    uint32_t ow_lens[] = {0, 64, 256};
+    for (int st = 0; st < 2; st++)
+        for (int li = 0; li < 3; li++) {
+            char name[64];
+            snprintf(name, sizeof name, "pol_overwrite_%s_%u", ow_names[st], ow_lens[li]);
+            double c = per_call(name);
+            double budget = OVERWRITE_BUDGET + OVERWRITE_PER_WORD * ((ow_lens[li] + 7) / 8) + clock;
+            printf("  %-24s %7.2f   (budget %.0f = %d + %d per 8 payload bytes)\n", name, c, budget,
+                   OVERWRITE_BUDGET, OVERWRITE_PER_WORD);
+            EXPECT(c <= budget, "%s: %.2f instructions per publish, budget %.0f", name, c, budget);
+        }
+    const char *pols[] = {"pol_sample_below", "pol_sample_kept", "pol_sample_out",
+                          "pol_disable_on", "pol_disable_off"};
+    for (size_t i = 0; i < sizeof pols / sizeof pols[0]; i++) {
+        double c = per_call(pols[i]), budget = POLICY_BUDGET + copy_cost(64) + clock;
+        printf("  %-24s %7.2f   (budget %.0f)\n", pols[i], c, budget);
+        EXPECT(c <= budget, "%s: %.2f instructions per publish, budget %.0f", pols[i], c, budget);
+    }
+
+    for (size_t i = 0; i < N_TICK; i++)
+        check_tick(tick_rows[i].name, tick_rows[i].np, tick_rows[i].moved, tick_rows[i].len,
+                   TICK_PER_RECORD);
+    check_tick("tick_ow_one_1p_64", 1, 1, 64, TICK_PER_OW_RECORD);
+}
+
+/* ---- main: run the measure role under callgrind, then check ---------------- */
+
+static int find_in_path(const char *prog, char *out, size_t outlen)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        snprintf(out, outlen, "%.*s/%s", (int)n, path, prog);
+        if (n > 0 && access(out, X_OK) == 0)
+            return 1;
+        path += n + (path[n] == ':');
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--measure") == 0) {
+        measure();
+        return 0;
+    }
+    if (argc > 2 && strcmp(argv[1], "--check") == 0) {
+        check(argv[2]); /* re-check an existing callgrind.out by hand */
+        return failures ? 1 : 0;
+    }
+    char valgrind[4096];
+    if (!find_in_path("valgrind", valgrind, sizeof valgrind)) {
+        printf("test_rt_cost: SKIP: valgrind is not installed (apt-get install valgrind)\n");
+        return 0;
+    }
+    tu_init(argc, argv);
+    char *dir = tu_fresh_dir("rt_cost");
+    char out[4200], log[4200], self[4096], opt_out[4300], opt_log[4300];
+    snprintf(out, sizeof out, "%s/callgrind.out", dir);
+    snprintf(log, sizeof log, "%s/valgrind.log", dir);
+    snprintf(opt_out, sizeof opt_out, "--callgrind-out-file=%s", out);
+    snprintf(opt_log, sizeof opt_log, "--log-file=%s", log);
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    CHECK(n > 0, "readlink /proc/self/exe: %s", strerror(errno));
+    self[n] = '\0';
+
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        char *args[] = {valgrind, "--tool=callgrind", opt_out, opt_log,
+                        "--dump-instr=no", "--dump-line=no",
+                        "--compress-strings=no", "--compress-pos=no",
+                        self, "--measure", NULL};
+        execv(valgrind, args);
+        _exit(127);
+    }
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        FILE *f = fopen(log, "r");
+        char buf[512];
+        while (f && fgets(buf, sizeof buf, f))
+            fputs(buf, stderr);
+        if (f)
+            fclose(f);
+        CHECK(0, "the measure run under callgrind failed (status 0x%x); valgrind log above", status);
+    }
+    check(out);
+    if (failures) {
+        printf("test_rt_cost: %d check(s) failed; callgrind output kept in %s\n", failures, out);
+        return 1;
+    }
+    printf("test_rt_cost: every rtlog_publish and rtlog_tick within budget\n");
+    tu_cleanup();
+    return 0;
+}
