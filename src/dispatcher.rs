@@ -352,7 +352,13 @@ mod tests {
 
     #[test]
     fn a_concurrently_overwriting_producer_never_gets_a_torn_record_through() {
-        const N: u64 = if cfg!(debug_assertions) { 100_000 } else { 1_000_000 };
+        const N: u64 = if cfg!(miri) {
+            300
+        } else if cfg!(debug_assertions) {
+            100_000
+        } else {
+            1_000_000
+        };
         let (d, mut ends, mut out) = setup_overwriting(1, 8, 16);
         let mut ring = ends.pop().unwrap();
         let producer = std::thread::spawn(move || {
