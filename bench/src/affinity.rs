@@ -1,0 +1,53 @@
+//! Thread placement: producers on one CPU, consumers (and every background thread a logger
+//! starts) on another, with `sched_setaffinity`. A failure is reported, never fatal.
+
+/// The CPUs this process may run on.
+pub fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: an all-zero cpu_set_t is a valid empty set; sched_getaffinity fills it.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is writable and its size is passed.
+    let r = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    if r != 0 {
+        return vec![0];
+    }
+    // SAFETY: CPU_ISSET only reads the set.
+    (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).collect()
+}
+
+/// Pins the calling thread to `cpu`. Threads it creates afterwards inherit the mask.
+pub fn pin(cpu: usize) -> Result<(), String> {
+    if cpu >= libc::CPU_SETSIZE as usize {
+        return Err(format!("cpu {cpu} out of range"));
+    }
+    // SAFETY: an all-zero cpu_set_t is a valid empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: CPU_SET writes inside the set; `cpu` is below CPU_SETSIZE (checked above).
+    unsafe { libc::CPU_SET(cpu, &mut set) };
+    // SAFETY: `set` is a valid cpu set; 0 names the calling thread.
+    let r = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(format!("sched_setaffinity(cpu {cpu}): {}", std::io::Error::last_os_error()))
+    }
+}
+
+/// Which CPUs producers and consumers use: the first two allowed ones (both the same on a
+/// one-CPU machine, where pinning buys nothing).
+#[derive(Clone, Copy, Debug)]
+pub struct Placement {
+    /// CPU of the producer threads.
+    pub producer: usize,
+    /// CPU of the consumer threads (and of the threads loggers start).
+    pub consumer: usize,
+}
+
+impl Placement {
+    /// The default placement for this machine.
+    pub fn detect() -> Placement {
+        let cpus = allowed_cpus();
+        let producer = cpus.first().copied().unwrap_or(0);
+        let consumer = cpus.get(1).copied().unwrap_or(producer);
+        Placement { producer, consumer }
+    }
+}
