@@ -279,24 +279,31 @@ pub struct FrameHeader {
 
 impl FrameHeader {
     /// Appends the frame (header, payload, zero padding) to `out`, CRC bound to `salt`.
-    pub fn encode_into(&self, salt: u64, payload: &[u8], out: &mut Vec<u8>) {
+    ///
+    /// The writer calls this for every record: the header is assembled on the stack and copied
+    /// once, and the CRC is one pass over the contiguous header and payload, continuing from
+    /// the salt's CRC (computed once per segment).
+    pub fn encode_into(&self, salt: &FrameSalt, payload: &[u8], out: &mut Vec<u8>) {
         debug_assert_eq!(self.payload_len as usize, payload.len());
+        let mut h = [0u8; FRAME_HEADER_BYTES];
+        h[4..8].copy_from_slice(&self.payload_len.to_le_bytes());
+        h[8..16].copy_from_slice(&self.lsn.to_le_bytes());
+        h[16..24].copy_from_slice(&self.seq.to_le_bytes());
+        h[24..32].copy_from_slice(&self.timestamp_ns.to_le_bytes());
+        h[32..36].copy_from_slice(&self.epoch.to_le_bytes());
+        h[36..38].copy_from_slice(&self.producer.to_le_bytes());
+        h[38..40].copy_from_slice(&self.record_type.to_le_bytes());
+        h[40] = self.stream;
+        h[41] = self.kind;
         let start = out.len();
-        out.extend_from_slice(&[0u8; 4]);
-        out.extend_from_slice(&self.payload_len.to_le_bytes());
-        out.extend_from_slice(&self.lsn.to_le_bytes());
-        out.extend_from_slice(&self.seq.to_le_bytes());
-        out.extend_from_slice(&self.timestamp_ns.to_le_bytes());
-        out.extend_from_slice(&self.epoch.to_le_bytes());
-        out.extend_from_slice(&self.producer.to_le_bytes());
-        out.extend_from_slice(&self.record_type.to_le_bytes());
-        out.push(self.stream);
-        out.push(self.kind);
-        out.extend_from_slice(&[0u8; 6]);
+        out.reserve(frame_bytes(payload.len()));
+        out.extend_from_slice(&h);
         out.extend_from_slice(payload);
-        out.resize(start + frame_bytes(payload.len()), 0);
-        let crc = frame_crc(salt, &out[start + 4..start + FRAME_HEADER_BYTES], payload);
+        let mut crc = salt.hasher();
+        crc.update(&out[start + 4..]);
+        let crc = crc.finalize();
         out[start..start + 4].copy_from_slice(&crc.to_le_bytes());
+        out.resize(start + frame_bytes(payload.len()), 0);
     }
 
     /// Decodes a frame header and checks its length field (the CRC needs the payload:
@@ -322,18 +329,33 @@ impl FrameHeader {
         Ok(h)
     }
 
-    /// Checks the stored CRC of a frame: `b` is the 48 header bytes, `payload` the payload.
-    pub fn verify(b: &[u8], salt: u64, payload: &[u8]) -> bool {
-        u32_at(b, 0) == frame_crc(salt, &b[4..FRAME_HEADER_BYTES], payload)
+    /// Checks the stored CRC of a frame: `b` starts with the 48 header bytes, `payload` is the
+    /// payload.
+    pub fn verify(b: &[u8], salt: &FrameSalt, payload: &[u8]) -> bool {
+        let mut crc = salt.hasher();
+        crc.update(&b[4..FRAME_HEADER_BYTES]);
+        crc.update(payload);
+        u32_at(b, 0) == crc.finalize()
     }
 }
 
-fn frame_crc(salt: u64, header_rest: &[u8], payload: &[u8]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
-    h.update(&salt.to_le_bytes());
-    h.update(header_rest);
-    h.update(payload);
-    h.finalize()
+/// A segment's salt, with its CRC computed once: a frame's CRC covers the salt, then the header
+/// after the CRC field, then the payload, so every frame of the segment continues from the
+/// same state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameSalt {
+    crc: u32,
+}
+
+impl FrameSalt {
+    /// The salt as stored in the segment header.
+    pub fn new(salt: u64) -> FrameSalt {
+        FrameSalt { crc: crc32fast::hash(&salt.to_le_bytes()) }
+    }
+
+    fn hasher(&self) -> crc32fast::Hasher {
+        crc32fast::Hasher::new_with_initial(self.crc)
+    }
 }
 
 /// Why records were lost (in a [`LossMarker`]).
@@ -497,17 +519,28 @@ mod tests {
             kind: FrameKind::Data as u8,
         };
         let mut out = Vec::new();
-        f.encode_into(7, b"hello", &mut out);
+        f.encode_into(&FrameSalt::new(7), b"hello", &mut out);
         assert_eq!(out.len(), frame_bytes(5));
         assert_eq!(out.len(), 56);
         let d = FrameHeader::decode(&out, 256).unwrap();
         assert_eq!(d, f);
         let payload = &out[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + 5];
-        assert!(FrameHeader::verify(&out, 7, payload));
+        assert!(FrameHeader::verify(&out, &FrameSalt::new(7), payload));
         assert!(
-            !FrameHeader::verify(&out, 8, payload),
+            !FrameHeader::verify(&out, &FrameSalt::new(8), payload),
             "a frame must not validate under another salt"
         );
+    }
+
+    #[test]
+    fn the_frame_crc_is_that_of_salt_header_and_payload_in_one_piece() {
+        let f = FrameHeader { payload_len: 3, lsn: 9, seq: 4, kind: 1, ..FrameHeader::default() };
+        let mut out = Vec::new();
+        f.encode_into(&FrameSalt::new(0xfeed), b"abc", &mut out);
+        let mut whole = 0xfeedu64.to_le_bytes().to_vec();
+        whole.extend_from_slice(&out[4..FRAME_HEADER_BYTES + 3]);
+        assert_eq!(u32_at(&out, 0), crc32fast::hash(&whole), "the CRC FORMAT.md defines");
+        assert!(out[FRAME_HEADER_BYTES + 3..].iter().all(|&b| b == 0), "zero padding");
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! is skipped quickly. If a valid frame follows, the bad bytes are *damage* and are reported and
 //! skipped; if none does, they are a *torn tail* (an incomplete last write).
 
-use crate::format::{self, DecodeError, FrameHeader, FrameKind, SegmentHeader, FRAME_HEADER_BYTES};
+use crate::format::{
+    self, DecodeError, FrameHeader, FrameKind, FrameSalt, SegmentHeader, FRAME_HEADER_BYTES,
+};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
@@ -42,6 +44,8 @@ pub struct SegmentScan {
     file: File,
     /// The segment's header.
     pub header: SegmentHeader,
+    /// The header's salt, ready for checking frame CRCs.
+    salt: FrameSalt,
     buf: Vec<u8>,
     /// File offset of `buf[0]`.
     buf_start: u64,
@@ -81,6 +85,7 @@ impl SegmentScan {
                 tsc_hz: 0,
                 producers: Vec::new(),
             },
+            salt: FrameSalt::new(0),
             buf: Vec::new(),
             buf_start: 0,
             eof: false,
@@ -92,6 +97,7 @@ impl SegmentScan {
         let len = SegmentHeader::peek_len(prefix).map_err(OpenError::Header)?;
         let bytes = scan.window(0, len).map_err(OpenError::Io)?;
         scan.header = SegmentHeader::decode(bytes).map_err(OpenError::Header)?;
+        scan.salt = FrameSalt::new(scan.header.salt);
         scan.pos = len as u64;
         scan.valid_end = scan.pos;
         Ok(scan)
@@ -166,7 +172,7 @@ impl SegmentScan {
 
     /// The size of a valid frame at `off`, if there is one.
     fn frame_at(&mut self, off: u64) -> io::Result<Option<usize>> {
-        let (salt, epoch, max) = (self.header.salt, self.header.epoch, self.header.max_payload);
+        let (salt, epoch, max) = (self.salt, self.header.epoch, self.header.max_payload);
         let head = self.window(off, FRAME_HEADER_BYTES)?;
         if head.len() < FRAME_HEADER_BYTES {
             return Ok(None);
@@ -185,7 +191,7 @@ impl SegmentScan {
         let payload = &b[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + h.payload_len as usize];
         let padding_clean =
             b[FRAME_HEADER_BYTES + h.payload_len as usize..].iter().all(|&x| x == 0);
-        Ok((padding_clean && FrameHeader::verify(b, salt, payload)).then_some(size))
+        Ok((padding_clean && FrameHeader::verify(b, &salt, payload)).then_some(size))
     }
 
     /// The offset of the next valid frame at or after `from`, if any.

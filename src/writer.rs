@@ -22,7 +22,8 @@ use crate::clock::Calibration;
 use crate::config::Durability;
 use crate::error::Error;
 use crate::format::{
-    self, FrameHeader, FrameKind, LossMarker, LossReason, SegmentHeader, NO_PRODUCER, NO_STREAM,
+    self, FrameHeader, FrameKind, FrameSalt, LossMarker, LossReason, SegmentHeader, NO_PRODUCER,
+    NO_STREAM,
 };
 use crate::logger::State;
 use crate::producer::{ProducerShared, Stream};
@@ -122,6 +123,8 @@ pub(crate) struct WriterSetup {
 /// What the writer knows of the segment it is writing.
 struct OpenSegment {
     header: SegmentHeader,
+    /// Its salt's CRC, the start of every frame's CRC.
+    salt: FrameSalt,
     /// Bytes in it, header included.
     size: u64,
     /// Data records in it.
@@ -225,7 +228,12 @@ impl Writer {
         let preallocate = if self.s.preallocate { self.s.segment_bytes } else { 0 };
         let encoded = header.encode();
         self.s.backend.create_segment(&header, &encoded, preallocate)?;
-        self.segment = Some(OpenSegment { header, size: encoded.len() as u64, data_records: 0 });
+        self.segment = Some(OpenSegment {
+            salt: FrameSalt::new(header.salt),
+            header,
+            size: encoded.len() as u64,
+            data_records: 0,
+        });
         Ok(())
     }
 
@@ -640,7 +648,7 @@ impl Writer {
                 ..boundary(FrameKind::Seal)
             };
             self.next_lsn += 1;
-            frame.encode_into(seg.header.salt, &payload, &mut seal);
+            frame.encode_into(&seg.salt, &payload, &mut seal);
             // Best effort: the storage just failed, so these may fail too.
             let _ = self.s.backend.append(&seal);
             let _ = self.s.backend.close_segment();
@@ -729,9 +737,9 @@ fn encode(
     *next_lsn += 1;
     frame.payload_len = payload.len() as u32;
     let (salt, epoch) =
-        segment.as_ref().map_or((0, frame.epoch), |s| (s.header.salt, s.header.epoch));
+        segment.as_ref().map_or((FrameSalt::new(0), frame.epoch), |s| (s.salt, s.header.epoch));
     frame.epoch = epoch;
-    frame.encode_into(salt, payload, batch);
+    frame.encode_into(&salt, payload, batch);
     frame.lsn
 }
 

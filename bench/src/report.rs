@@ -430,14 +430,14 @@ pub fn markdown(res: &Results, m: &Machine, plan: &Plan) -> String {
         );
         let _ = writeln!(
             s,
-            "`FrameHeader::encode_into` is what the writer does for every record; its CRC as `format::frame_crc` computes it (three `crc32fast` updates) next to the same CRC value from one update over the contiguous header and payload, continuing from the salt's CRC.\n"
+            "`FrameHeader::encode_into` is what the writer does for every record (header, payload copy, padding, CRC); next to it the frame's CRC alone, computed the way rtlog does (one `crc32fast` update over the contiguous header and payload, continuing from the salt's CRC computed once per segment) and the way it did before (three updates per frame: salt, header, payload), both checked against the frame `encode_into` wrote.\n"
         );
         let _ = writeln!(
             s,
-            "| payload | encode_into | its CRC (3 updates) | same CRC, 1 update |\n|---:|---:|---:|---:|"
+            "| payload | encode_into | its CRC (1 update, as now) | same CRC, 3 updates (as before) |\n|---:|---:|---:|---:|"
         );
         for (size, enc, three, one) in &res.crc {
-            let _ = writeln!(s, "| {size} B | {} | {} | {} |", ns(*enc), ns(*three), ns(*one));
+            let _ = writeln!(s, "| {size} B | {} | {} | {} |", ns(*enc), ns(*one), ns(*three));
         }
     }
 

@@ -8,7 +8,7 @@
 
 use super::Backend;
 use crate::error::{Error, Result};
-use crate::format::{self, FrameHeader, SegmentHeader, FRAME_HEADER_BYTES};
+use crate::format::{self, FrameHeader, FrameSalt, SegmentHeader, FRAME_HEADER_BYTES};
 use crate::recovery::Recovered;
 use crate::retention::Limits;
 use parking_lot::Mutex;
@@ -155,7 +155,7 @@ impl Backend for DummyBackend {
             })?;
             let size = format::frame_bytes(h.payload_len as usize);
             let payload = &b[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + h.payload_len as usize];
-            if !FrameHeader::verify(b, header.salt, payload) {
+            if !FrameHeader::verify(b, &FrameSalt::new(header.salt), payload) {
                 return Err(Error::new(
                     crate::Status::Internal,
                     "dummy backend got a frame with a bad CRC",
