@@ -404,6 +404,10 @@ typedef struct rtlog_config {
      * Passed to on_state_change.
      */
     void *on_state_change_user;
+    /**
+     * 1: the file backend writes segments with O_DIRECT from 4 KiB-aligned buffers, bypassing the page cache (default 0). rtlog_init fails with RTLOG_ERR_IO when the directory's file system refuses O_DIRECT, and with RTLOG_ERR_CONFIG for another backend or a value other than 0 or 1.
+     */
+    uint32_t direct_io;
 } rtlog_config;
 
 /**

@@ -136,6 +136,9 @@ pub struct Config {
     pub safe_on_critical: bool,
     /// Called on every state change, on the supervisor's thread.
     pub on_state_change: Option<StateCallback>,
+    /// File backend: write segments with `O_DIRECT` from 4 KiB-aligned buffers, bypassing the
+    /// page cache (see `segment::DirectWriter`).
+    pub direct_io: bool,
 }
 
 impl Default for Config {
@@ -166,6 +169,7 @@ impl Default for Config {
             degraded_lag_records: 0,
             safe_on_critical: false,
             on_state_change: None,
+            direct_io: false,
         }
     }
 }
@@ -190,6 +194,12 @@ impl Config {
     pub fn validate(&self) -> Result<()> {
         if self.dir.as_os_str().is_empty() && self.backend == BackendKind::File {
             return Err(Error::new(Status::Config, "dir is empty (a log directory is required)"));
+        }
+        if self.direct_io && self.backend != BackendKind::File {
+            return Err(Error::new(
+                Status::Config,
+                "direct_io = 1 needs backend = RTLOG_BACKEND_FILE (it is how segment files are written)",
+            ));
         }
         check_range("max_producers", self.max_producers.into(), 1, MAX_PRODUCERS.into())?;
         check_range(

@@ -192,7 +192,8 @@ impl Logger {
             BackendKind::File => {
                 segment::create_dir(&config.dir)?;
                 let lock = DirLock::acquire(&config.dir)?;
-                (Box::new(FileBackend::new(config.dir.clone(), faults)), Some(lock))
+                let backend = FileBackend::new(config.dir.clone(), faults, config.direct_io);
+                (Box::new(backend), Some(lock))
             }
             BackendKind::Null => (Box::new(NullBackend), None),
             BackendKind::Dummy => {

@@ -24,7 +24,7 @@ int64_t rtlog_probe_layout(const char *name, int what) {
     FIELD(rtlog_config, sample_one_in) FIELD(rtlog_config, manual)
     FIELD(rtlog_config, supervisor_period_us) FIELD(rtlog_config, degraded_quiet_ms)
     FIELD(rtlog_config, degraded_lag_records) FIELD(rtlog_config, safe_on_critical)
-    FIELD(rtlog_config, on_state_change) FIELD(rtlog_config, on_state_change_user)
+    FIELD(rtlog_config, on_state_change) FIELD(rtlog_config, on_state_change_user) FIELD(rtlog_config, direct_io)
     STRUCT(rtlog_stats)
     FIELD(rtlog_stats, published) FIELD(rtlog_stats, dropped) FIELD(rtlog_stats, dispatched)
     FIELD(rtlog_stats, persisted) FIELD(rtlog_stats, bytes_written) FIELD(rtlog_stats, durable_lsn)

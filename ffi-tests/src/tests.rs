@@ -60,8 +60,9 @@ fn config_layout_agrees() {
         safe_on_critical,
         on_state_change,
         on_state_change_user,
+        direct_io,
     });
-    assert_eq!(n, 27);
+    assert_eq!(n, 28);
 }
 
 #[test]

@@ -69,6 +69,7 @@ fn default_config() -> rtlog_config {
         safe_on_critical: u32::from(d.safe_on_critical),
         on_state_change: None,
         on_state_change_user: std::ptr::null_mut(),
+        direct_io: u32::from(d.direct_io),
     }
 }
 
@@ -182,6 +183,7 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
         degraded_lag_records: c.degraded_lag_records,
         safe_on_critical: flag("safe_on_critical", c.safe_on_critical)?,
         on_state_change: c.on_state_change.map(|f| c_callback(f, c.on_state_change_user)),
+        direct_io: flag("direct_io", c.direct_io)?,
     })
 }
 

@@ -235,6 +235,8 @@ pub struct rtlog_config {
     pub on_state_change: rtlog_state_callback,
     /// Passed to on_state_change.
     pub on_state_change_user: *mut c_void,
+    /// 1: the file backend writes segments with O_DIRECT from 4 KiB-aligned buffers, bypassing the page cache (default 0). rtlog_init fails with RTLOG_ERR_IO when the directory's file system refuses O_DIRECT, and with RTLOG_ERR_CONFIG for another backend or a value other than 0 or 1.
+    pub direct_io: u32,
 }
 
 /// A statistics snapshot, filled by rtlog_get_stats. Arrays are indexed by rtlog_stream.
