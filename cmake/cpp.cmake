@@ -1,9 +1,11 @@
-# The C++ binding (include/rtlog.hpp), its tests, and the C++ and reader examples. Included
-# from the root CMakeLists.txt before its fresh_dirs fixture, so that the tests here can add
-# their scratch directories to _scratch_tests.
+# The C++ binding (include/rtlog.hpp), its tests, the C++ and reader examples, and the check
+# of docs/API.md against include/rtlog.h. Included from the root CMakeLists.txt before its
+# fresh_dirs fixture, so that the tests here can add their scratch directories to
+# _scratch_tests.
 #
-# Labels: cpp (the binding's tests), examples (the examples, run briefly); the C++ allocation
-# test also has rtproof, the header and compile-fail checks abi, the C++ consumer consumer.
+# Labels: cpp (the binding's tests), examples (the examples, run briefly), docs (API.md); the
+# C++ allocation test also has rtproof, the header and compile-fail checks abi, the C++
+# consumer consumer.
 #
 #   ctest --test-dir build -L cpp
 
@@ -167,3 +169,15 @@ if(SETPRIV_EXECUTABLE)
     list(APPEND _scratch_tests control_loop_cpp_no_fifo)
   endif()
 endif()
+
+# ---------------------------------------------------------------------------
+# docs/API.md covers every function of include/rtlog.h, with the statuses the header lists
+# (tests/api_doc.rs; also part of cargo_test).
+# ---------------------------------------------------------------------------
+add_test(NAME api_doc
+         COMMAND "${CARGO_EXECUTABLE}" test --release --test api_doc
+         WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}")
+set_tests_properties(api_doc PROPERTIES
+  LABELS docs TIMEOUT 600 RESOURCE_LOCK cargo_target_dir
+  ENVIRONMENT "CARGO_TARGET_DIR=${RTLOG_CARGO_TARGET_DIR}")
+
