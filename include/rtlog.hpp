@@ -453,7 +453,8 @@ public:
     }
 
     /** Publishes the bytes of `value` (sizeof(T) bytes; T trivially copyable) as record type
-     *  `type`. RT-safe. */
+     *  `type`. RT-safe. The bytes are copied as they are: padding bytes are indeterminate, so
+     *  prefer structs without padding (explicit fields) or zero the object first. */
     template <class T>
     Status publish(Stream stream, std::uint16_t type, const T &value) noexcept
     {
