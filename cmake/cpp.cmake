@@ -175,7 +175,7 @@ endif()
 # (tests/api_doc.rs; also part of cargo_test).
 # ---------------------------------------------------------------------------
 add_test(NAME api_doc
-         COMMAND "${CARGO_EXECUTABLE}" test --release --test api_doc
+         COMMAND "${CARGO_EXECUTABLE}" test --workspace --release --test api_doc
          WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}")
 set_tests_properties(api_doc PROPERTIES
   LABELS docs TIMEOUT 600 RESOURCE_LOCK cargo_target_dir
