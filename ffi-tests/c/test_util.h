@@ -1,5 +1,6 @@
 /*
- * test_util.h - tiny helpers shared by the C tests in ffi-tests/c.
+ * test_util.h - tiny helpers shared by the C tests in ffi-tests/c (and the
+ * C++ tests in ffi-tests/cpp: keep it valid C++).
  *
  * Include this header FIRST in a test file: it sets the POSIX/XSI feature
  * macros that mkdtemp, nftw and clock_gettime need under -std=c11.
@@ -131,7 +132,7 @@ static inline void tu_init(int argc, char **argv)
 static inline char *tu_path(const char *name)
 {
     size_t n = strlen(tu_base_dir) + strlen(name) + 64;
-    char *p = malloc(n);
+    char *p = (char *)malloc(n); /* cast: also included from C++ tests */
     CHECK(p != NULL, "out of memory");
     CHECK(tu_made_count < (int)(sizeof tu_made / sizeof tu_made[0]), "too many scratch dirs");
     snprintf(p, n, "%s/%s-%ld-%u", tu_base_dir, name, (long)getpid(), tu_dir_counter++);
