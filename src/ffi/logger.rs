@@ -70,6 +70,12 @@ fn default_config() -> rtlog_config {
         on_state_change: None,
         on_state_change_user: std::ptr::null_mut(),
         direct_io: u32::from(d.direct_io),
+        dlt_enable: u32::from(d.dlt.enable),
+        dlt_app_id: std::ptr::null(),
+        dlt_pipe_dir: std::ptr::null(),
+        dlt_queue_records: d.dlt.queue_records,
+        dlt_level_critical: RawDltLevel(d.dlt.level_critical as u32),
+        dlt_level_normal: RawDltLevel(d.dlt.level_normal as u32),
     }
 }
 
@@ -184,6 +190,8 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
         safe_on_critical: flag("safe_on_critical", c.safe_on_critical)?,
         on_state_change: c.on_state_change.map(|f| c_callback(f, c.on_state_change_user)),
         direct_io: flag("direct_io", c.direct_io)?,
+        // SAFETY: the dlt_* strings are NULL or NUL-terminated, per the documented contract.
+        dlt: unsafe { super::dlt::read_config(&c) }?,
     })
 }
 
