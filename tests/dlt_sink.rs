@@ -339,3 +339,27 @@ fn a_loss_no_later_record_reported_gets_its_marker_at_shutdown() {
     let s = lg.dlt_stats();
     assert_eq!((s.sent, s.lost_too_large, s.loss_markers, s.queued), (1, 1, 1, 0), "{s:?}");
 }
+
+#[test]
+fn a_stream_at_level_off_is_not_forwarded() {
+    let dir = TempDir::new("dlt-sink-off");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let fifo = dir.0.join("dlt");
+    mkfifo(&fifo);
+    let mut reader = open_reader(&fifo);
+    let mut c = Config { backend: BackendKind::Dummy, manual: true, ..Config::default() };
+    c.dlt = DltConfig { enable: true, pipe_dir: dir.0.clone(), level_normal: Level::Off, ..c.dlt };
+    let lg = Logger::init(c).unwrap();
+    let p = producer(lg.create_producer("p").unwrap());
+    lg.start().unwrap();
+    publish(&lg, p, Stream::Normal, 1, b"not for dlt");
+    publish(&lg, p, Stream::Critical, 2, b"for dlt");
+    let s = step_until(&lg, "critical record", |s| s.sent == 1);
+    assert_eq!(s.offered, 1, "{s:?}");
+    let msgs = decode(&read_all(&mut reader));
+    assert_eq!(msgs.len(), 3, "{msgs:?}");
+    let error = (Level::Error as u8) << 4;
+    assert!(matches!(&msgs[2], Msg::Log { msin, payload, .. }
+        if *msin == error && payload == &nonverbose(2, b"for dlt")));
+    lg.shutdown().unwrap();
+}

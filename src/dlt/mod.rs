@@ -262,7 +262,7 @@ pub(crate) fn channel(
         limit: cfg.queue_records.into(),
         forward: [cfg.level_critical != Level::Off, cfg.level_normal != Level::Off],
         queued_in: 0,
-        gaps: Vec::new(),
+        gaps: vec![[None; 2]; max_producers as usize],
         pushed: false,
     };
     let app = App { apid: protocol::id(&cfg.app_id), pid: std::process::id() as i32 };
@@ -301,7 +301,8 @@ pub(crate) struct DltFeed {
     forward: [bool; 2],
     /// Records queued so far (the shared `queued_in`, kept here to spare reading it back).
     queued_in: u64,
-    /// Per producer and stream: records not queued since the last queued one.
+    /// Per producer and stream: records not queued since the last queued one (sized for
+    /// `max_producers` at INIT: offering never allocates).
     gaps: Vec<[Option<Gap>; 2]>,
     /// Something was queued since the last `notify`.
     pushed: bool,
@@ -317,13 +318,10 @@ impl DltFeed {
     /// level is `Off` are not taken (nor counted).
     pub(crate) fn offer(&mut self, h: &SlotHeader, payload: &[u8]) {
         let (p, s) = (usize::from(h.producer), usize::from(h.stream & 1));
-        if !self.forward[s] {
+        if !self.forward[s] || p >= self.gaps.len() {
             return;
         }
         self.shared.offered.fetch_add(1, Ordering::Relaxed);
-        if self.gaps.len() <= p {
-            self.gaps.resize(p + 1, [None; 2]);
-        }
         if payload.len() > self.max_payload {
             self.shared.lost_too_large.fetch_add(1, Ordering::Relaxed);
             self.widen(p, s, h.seq, GAP_TOO_LARGE);
@@ -507,7 +505,8 @@ impl DltSender {
     fn idle_wait(&self, now: Instant) -> Duration {
         match (&self.conn, self.retry_at) {
             (None, Some(t)) => t.saturating_duration_since(now).min(IDLE_CHECK),
-            (Some(_), _) if self.batch_records > 0 => Duration::from_millis(1),
+            // A batch the full pipe refused: try again soon.
+            (Some(_), _) if !self.batch.is_empty() => Duration::from_millis(1),
             _ => IDLE_CHECK,
         }
     }

@@ -262,8 +262,10 @@ pub unsafe extern "C" fn rtlog_producer_create(
 }
 
 /// The INIT → RUN barrier: opens the epoch's first segment (synced), starts the writer thread
-/// and, when dispatch_period_us > 0, the ticker thread. From now on publish and tick work and
-/// no producer can be created.
+/// and, when dispatch_period_us > 0, the ticker thread. With dlt_enable, it also opens the DLT
+/// daemon's FIFO and registers the application and one context per producer if the daemon is
+/// there (without waiting for it: a DLT thread keeps trying), then starts the DLT thread. From
+/// now on publish and tick work and no producer can be created.
 ///
 /// Phase: INIT, once. Thread: any non-RT thread. Allocates, makes system calls.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already started or
