@@ -213,6 +213,40 @@ typedef enum rtlog_frame_kind {
 } rtlog_frame_kind;
 
 /**
+ * DLT log levels (the values of libdlt's DltLogLevelType), for rtlog_config.dlt_level_*.
+ */
+typedef enum rtlog_dlt_level {
+    /**
+     * DLT_LOG_OFF: the stream's records are not forwarded to DLT at all (nor counted).
+     */
+    RTLOG_DLT_LEVEL_OFF = 0,
+    /**
+     * DLT_LOG_FATAL: fatal system error.
+     */
+    RTLOG_DLT_LEVEL_FATAL = 1,
+    /**
+     * DLT_LOG_ERROR: error with impact on correct functionality.
+     */
+    RTLOG_DLT_LEVEL_ERROR = 2,
+    /**
+     * DLT_LOG_WARN: correct behaviour could not be ensured.
+     */
+    RTLOG_DLT_LEVEL_WARN = 3,
+    /**
+     * DLT_LOG_INFO: informational.
+     */
+    RTLOG_DLT_LEVEL_INFO = 4,
+    /**
+     * DLT_LOG_DEBUG: debug.
+     */
+    RTLOG_DLT_LEVEL_DEBUG = 5,
+    /**
+     * DLT_LOG_VERBOSE: highest grade of information.
+     */
+    RTLOG_DLT_LEVEL_VERBOSE = 6,
+} rtlog_dlt_level;
+
+/**
  * An opaque logger. Created by rtlog_init, freed by rtlog_destroy. Its functions may be called
  * from any thread (see each function for the phase); behind it is an `Arc<crate::Logger>`.
  */
@@ -230,6 +264,69 @@ typedef struct rtlog_producer rtlog_producer;
  * one thread at a time. Behind it is a `crate::Reader`.
  */
 typedef struct rtlog_reader rtlog_reader;
+
+/**
+ * The DLT sink's counters, filled by rtlog_dlt_get_stats. Every record offered to the sink is
+ * counted once: offered = sent + queued + lost. Behind it is `crate::dlt::DltStats`.
+ */
+typedef struct rtlog_dlt_stats {
+    /**
+     * 1 when dlt_enable is set; otherwise 0 and every other field 0.
+     */
+    uint32_t enabled;
+    /**
+     * 1 while the daemon's FIFO is open and the daemon was there at the last check (every 20 ms at most while idle).
+     */
+    uint32_t connected;
+    /**
+     * Data records handed to the DLT sink by the writer.
+     */
+    uint64_t offered;
+    /**
+     * Records written to the daemon as DLT log messages.
+     */
+    uint64_t sent;
+    /**
+     * Records waiting in the DLT queue now.
+     */
+    uint64_t queued;
+    /**
+     * Records that will never reach DLT: lost_queue_full + lost_too_large + lost_at_shutdown.
+     */
+    uint64_t lost;
+    /**
+     * Refused because the DLT queue (dlt_queue_records) was full: the daemon was away or slower than the writer.
+     */
+    uint64_t lost_queue_full;
+    /**
+     * Payload too large for one atomic FIFO write (over 4058 bytes).
+     */
+    uint64_t lost_too_large;
+    /**
+     * Still queued when rtlog_shutdown's drain ended (daemon away, or 2 s passed).
+     */
+    uint64_t lost_at_shutdown;
+    /**
+     * Loss markers sent: verbose WARN messages on the producer's context naming the lost seqs.
+     */
+    uint64_t loss_markers;
+    /**
+     * Successful connections to the daemon.
+     */
+    uint64_t connects;
+    /**
+     * Connections after the first one (the daemon came back).
+     */
+    uint64_t reconnects;
+    /**
+     * Connections lost (the daemon went away).
+     */
+    uint64_t disconnects;
+    /**
+     * errno of the last failed open or write of the FIFO (0: none).
+     */
+    int32_t last_errno;
+} rtlog_dlt_stats;
 
 /**
  * One record read back from a log. payload points into the reader and stays valid until the
@@ -408,6 +505,30 @@ typedef struct rtlog_config {
      * 1: the file backend writes segments with O_DIRECT from 4 KiB-aligned buffers, bypassing the page cache (default 0). rtlog_init fails with RTLOG_ERR_IO when the directory's file system refuses O_DIRECT, and with RTLOG_ERR_CONFIG for another backend or a value other than 0 or 1.
      */
     uint32_t direct_io;
+    /**
+     * 1: also forward every record to a COVESA DLT daemon (see docs/DLT.md), beside the backend (default 0). rtlog_start connects and registers when the daemon is there; otherwise a non-RT DLT thread queues up to dlt_queue_records records and reconnects with backoff. Other values: RTLOG_ERR_CONFIG.
+     */
+    uint32_t dlt_enable;
+    /**
+     * DLT application id, 1 to 4 printable ASCII characters (default NULL: "RTLG"). Copied by rtlog_init.
+     */
+    const char *dlt_app_id;
+    /**
+     * Directory of the daemon's FIFO "dlt": the daemon's -t option, libdlt's DLT_PIPE_DIR (default NULL: $DLT_PIPE_DIR if set, else "/tmp"). Copied by rtlog_init.
+     */
+    const char *dlt_pipe_dir;
+    /**
+     * Records the DLT queue holds while the daemon is away or slower than the writer; more are counted lost and reported by a loss marker (default 4096; 1..=1048576).
+     */
+    uint32_t dlt_queue_records;
+    /**
+     * DLT log level of critical-stream records (default RTLOG_DLT_LEVEL_ERROR).
+     */
+    rtlog_dlt_level dlt_level_critical;
+    /**
+     * DLT log level of normal-stream records (default RTLOG_DLT_LEVEL_INFO).
+     */
+    rtlog_dlt_level dlt_level_normal;
 } rtlog_config;
 
 /**
@@ -628,6 +749,16 @@ const char *rtlog_last_error(void);
 const char *rtlog_version(void);
 
 /**
+ * Fills *out with the DLT sink's counters (all zero, enabled = 0, when dlt_enable is not
+ * set). offered = sent + queued + lost holds for every snapshot taken while no record is
+ * being handed over (e.g. after rtlog_flush, or after rtlog_shutdown).
+ *
+ * Phase: any (after rtlog_shutdown: the final counts). Thread: any non-RT thread; does not
+ * allocate or block. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or out.
+ */
+enum rtlog_status rtlog_dlt_get_stats(const struct rtlog_logger *lg, struct rtlog_dlt_stats *out);
+
+/**
  * Test only. Makes the nth write (1-based, counting every write the backend receives) fail
  * with errno_value, once.
  *
@@ -731,8 +862,10 @@ enum rtlog_status rtlog_producer_create(struct rtlog_logger *lg,
 
 /**
  * The INIT → RUN barrier: opens the epoch's first segment (synced), starts the writer thread
- * and, when dispatch_period_us > 0, the ticker thread. From now on publish and tick work and
- * no producer can be created.
+ * and, when dispatch_period_us > 0, the ticker thread. With dlt_enable, it also opens the DLT
+ * daemon's FIFO and registers the application and one context per producer if the daemon is
+ * there (without waiting for it: a DLT thread keeps trying), then starts the DLT thread. From
+ * now on publish and tick work and no producer can be created.
  *
  * Phase: INIT, once. Thread: any non-RT thread. Allocates, makes system calls.
  * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already started or

@@ -4,6 +4,7 @@
 //! message that names the field, its value and the accepted range.
 
 use crate::backend::BackendKind;
+use crate::dlt::DltConfig;
 use crate::error::{Error, Result, Status};
 use crate::ring;
 use crate::supervisor::StateCallback;
@@ -139,6 +140,8 @@ pub struct Config {
     /// File backend: write segments with `O_DIRECT` from 4 KiB-aligned buffers, bypassing the
     /// page cache (see `segment::DirectWriter`).
     pub direct_io: bool,
+    /// The DLT sink: forward records to a COVESA DLT daemon too (see docs/DLT.md).
+    pub dlt: DltConfig,
 }
 
 impl Default for Config {
@@ -170,6 +173,7 @@ impl Default for Config {
             safe_on_critical: false,
             on_state_change: None,
             direct_io: false,
+            dlt: DltConfig::default(),
         }
     }
 }
@@ -239,6 +243,7 @@ impl Config {
                 ),
             ));
         }
+        self.dlt.validate(self.max_record_size, self.max_producers)?;
         let slot = ring::slot_bytes(self.max_record_size) as u64;
         for (field, depth) in
             [("critical_depth", self.critical_depth), ("normal_depth", self.normal_depth)]

@@ -17,6 +17,7 @@ use crate::backend::{Backend, BackendKind};
 use crate::clock;
 use crate::config::{Config, Overflow};
 use crate::dispatcher::Dispatcher;
+use crate::dlt::{self, DltFeed, DltSender, DltShared, DltStats};
 use crate::error::{Error, Result, Status};
 use crate::faults::FaultInjector;
 use crate::producer::{Producer, ProducerHot, ProducerShared, Stream};
@@ -150,12 +151,16 @@ pub struct Logger {
     dummy: Option<Arc<DummyShared>>,
     /// Manual mode: the writer and the supervisor, stepped by the caller.
     manual: Mutex<Manual>,
+    /// The DLT sink's counters, when it is enabled.
+    dlt: Option<Arc<DltShared>>,
 }
 
 #[derive(Default)]
 struct Manual {
     writer: Option<Writer>,
     supervisor: Option<Supervisor>,
+    /// The DLT sink's connection end, stepped after the writer.
+    dlt: Option<DltSender>,
 }
 
 struct Lifecycle {
@@ -167,6 +172,9 @@ struct Lifecycle {
     writer_thread: Option<JoinHandle<()>>,
     ticker_thread: Option<JoinHandle<()>>,
     supervisor_thread: Option<JoinHandle<()>>,
+    /// The DLT sink's two ends (INIT), then its thread.
+    dlt: Option<(DltFeed, DltSender)>,
+    dlt_thread: Option<JoinHandle<()>>,
 }
 
 // SAFETY: the raw handle pointers in `Lifecycle` are owned boxes that the logger only frees in
@@ -209,6 +217,11 @@ impl Logger {
         let (handoff_in, handoff_out) = ring::channel(depth as u32, config.max_record_size);
         let use_tsc = clock::calibration().uses_tsc();
         let gate = Arc::new(Gate::new());
+        let dlt_ends = config
+            .dlt
+            .enable
+            .then(|| dlt::channel(&config.dlt, config.max_record_size, config.max_producers));
+        let dlt_shared = dlt_ends.as_ref().map(|(feed, _)| feed.shared());
         Ok(Logger {
             dispatcher: Dispatcher::new(handoff_in, config.max_producers as usize),
             supervision: Arc::new(SupervisorShared::new(gate.normal_blocked.clone())),
@@ -223,6 +236,8 @@ impl Logger {
                 writer_thread: None,
                 ticker_thread: None,
                 supervisor_thread: None,
+                dlt: dlt_ends,
+                dlt_thread: None,
             }),
             producers: OnceLock::new(),
             writer: Arc::new(WriterShared::default()),
@@ -230,6 +245,7 @@ impl Logger {
             use_tsc,
             dummy,
             manual: Mutex::new(Manual::default()),
+            dlt: dlt_shared,
             config,
         })
     }
@@ -328,6 +344,13 @@ impl Logger {
         }
         let c = &self.config;
         let producers = life.producers.clone();
+        let (dlt_feed, mut dlt_sender) = life.dlt.take().unzip();
+        if let Some(sender) = &mut dlt_sender {
+            sender.set_producers(producers.iter().map(|p| p.name.as_str()));
+            // Connect and register now if the daemon is there (as libdlt does at
+            // registration), so that records published from the first one on reach it.
+            sender.step(Instant::now());
+        }
         let setup = WriterSetup {
             durability: c.durability,
             batch_records: c.batch_records,
@@ -348,6 +371,7 @@ impl Logger {
             input: life.handoff.take().expect("handoff ring present in INIT"),
             shared: self.writer.clone(),
             backend: life.backend.take().expect("backend present in INIT"),
+            dlt: dlt_feed,
         };
         let writer = Writer::open(setup)?;
         let capacity: u64 = producers.len() as u64 * u64::from(c.critical_depth + c.normal_depth);
@@ -372,7 +396,15 @@ impl Logger {
             let mut m = self.manual.lock();
             m.writer = Some(writer);
             m.supervisor = Some(supervisor);
+            m.dlt = dlt_sender;
         } else {
+            if let Some(sender) = dlt_sender {
+                let thread = spawn("rtlog-dlt", move || sender.run())?;
+                if let Some(shared) = &self.dlt {
+                    let _ = shared.thread.set(thread.thread().clone());
+                }
+                life.dlt_thread = Some(thread);
+            }
             life.writer_thread = Some(spawn("rtlog-writer", move || writer.run())?);
             let stop = self.stop_threads.clone();
             let period = Duration::from_micros(c.supervisor_period_us.into());
@@ -422,7 +454,11 @@ impl Logger {
             .writer
             .as_mut()
             .ok_or_else(|| Error::new(Status::InvalidState, "the writer is not running"))?;
-        Ok(w.step())
+        let taken = w.step();
+        if let Some(sender) = &mut m.dlt {
+            sender.step(Instant::now());
+        }
+        Ok(taken)
     }
 
     /// Manual mode: one supervisor step, `elapsed` after the previous one (the supervisor's
@@ -528,6 +564,11 @@ impl Logger {
             }
         }
         s
+    }
+
+    /// The DLT sink's counters (non-RT); `enabled` is false, and the rest zero, without it.
+    pub fn dlt_stats(&self) -> DltStats {
+        self.dlt.as_ref().map_or_else(DltStats::default, |d| d.stats())
     }
 
     /// Waits until every record accepted before the call is durable under the durability
@@ -649,6 +690,18 @@ impl Logger {
         if let Some(t) = life.writer_thread.take() {
             t.thread().unpark();
             joined = t.join().is_ok();
+        }
+        // After the writer: everything it will ever offer is queued; the DLT end drains it
+        // (bounded by dlt::DRAIN_TIMEOUT).
+        if let Some(sender) = manual.dlt.take() {
+            sender.finish();
+        }
+        if let Some(t) = life.dlt_thread.take() {
+            if let Some(shared) = &self.dlt {
+                shared.stop.store(true, Ordering::Release);
+            }
+            t.thread().unpark();
+            joined &= t.join().is_ok();
         }
         self.supervision.state.store(State::Stopped as u8, Ordering::Release);
         self.lock.lock().take();

@@ -20,6 +20,7 @@
 use crate::backend::Backend;
 use crate::clock::Calibration;
 use crate::config::Durability;
+use crate::dlt::DltFeed;
 use crate::error::Error;
 use crate::format::{
     self, FrameHeader, FrameKind, FrameSalt, LossMarker, LossReason, SegmentHeader, NO_PRODUCER,
@@ -118,6 +119,8 @@ pub(crate) struct WriterSetup {
     pub(crate) input: RingConsumer,
     pub(crate) shared: Arc<WriterShared>,
     pub(crate) backend: Box<dyn Backend>,
+    /// The DLT sink's queue, when DLT is enabled: every data record taken is offered to it.
+    pub(crate) dlt: Option<DltFeed>,
 }
 
 /// What the writer knows of the segment it is writing.
@@ -266,6 +269,9 @@ impl Writer {
             self.push_frame(boundary(FrameKind::State), &state_payload(from, to, &cause));
         }
         let moved = self.take_input();
+        if let Some(d) = &mut self.s.dlt {
+            d.notify();
+        }
         let urgent = stop || flush != self.flush_seen;
         self.apply_policy(urgent);
         self.flush_seen = flush;
@@ -304,6 +310,15 @@ impl Writer {
                 self.push_refused(h.producer, h.stream, u64::from(h.lost_before), h.seq);
             }
             self.report_overwritten(h.producer, h.stream, h.seq);
+            if let Some(d) = &mut self.s.dlt {
+                // Offered before the backend sees it: DLT gets the record even when the
+                // storage fails, and never waits for a batch write.
+                let payload = self.s.input.peek().map_or(&[][..], |(_, p)| p);
+                if h.kind == FrameKind::Data as u8 {
+                    let ns = SlotHeader { timestamp: frame.timestamp_ns, ..h };
+                    d.offer(&ns, payload);
+                }
+            }
             // Making room may write or rotate, which needs `&mut self`: the payload borrow
             // ended above, so the record is peeked again (it cannot have moved: this thread
             // is the ring's only consumer).
@@ -442,7 +457,21 @@ impl Writer {
     fn push_loss(&mut self, producer: u16, stream: u8, marker: LossMarker) -> bool {
         let frame =
             FrameHeader { seq: marker.first_seq, producer, stream, ..boundary(FrameKind::Loss) };
-        self.push_frame(frame, &marker.encode())
+        let framed = self.push_frame(frame, &marker.encode());
+        if let Some(d) = &mut self.s.dlt {
+            // Losses before the writer are DLT's losses too; those of failed writes are not
+            // (the DLT sink got those records). An unframed refusal is reported again at the
+            // end of the epoch, so it is passed on only once framed.
+            let pass = match marker.reason {
+                LossReason::Overwritten => true,
+                LossReason::Refused => framed,
+                LossReason::WriteFailed => false,
+            };
+            if pass {
+                d.upstream_loss(producer, stream, &marker);
+            }
+        }
+        framed
     }
 
     /// Loss markers for refusals that no later accepted record carried (at the end of the
@@ -693,6 +722,9 @@ impl Writer {
                 let shared = self.s.shared.clone();
                 shared.fail(&shared.write_errors, &e);
             }
+        }
+        if let Some(d) = &mut self.s.dlt {
+            d.finish();
         }
     }
 }

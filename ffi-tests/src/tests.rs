@@ -61,8 +61,34 @@ fn config_layout_agrees() {
         on_state_change,
         on_state_change_user,
         direct_io,
+        dlt_enable,
+        dlt_app_id,
+        dlt_pipe_dir,
+        dlt_queue_records,
+        dlt_level_critical,
+        dlt_level_normal,
     });
-    assert_eq!(n, 28);
+    assert_eq!(n, 34);
+}
+
+#[test]
+fn dlt_stats_layout_agrees() {
+    same_layout!(rtlog_dlt_stats {
+        enabled,
+        connected,
+        offered,
+        sent,
+        queued,
+        lost,
+        lost_queue_full,
+        lost_too_large,
+        lost_at_shutdown,
+        loss_markers,
+        connects,
+        reconnects,
+        disconnects,
+        last_errno,
+    });
 }
 
 #[test]
@@ -158,7 +184,21 @@ fn enums_have_the_contract_values() {
     for (i, m) in states.into_iter().enumerate() {
         assert_eq!(m as usize, i);
     }
+    let levels = [
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_OFF,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_FATAL,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_ERROR,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_WARN,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_INFO,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_DEBUG,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_VERBOSE,
+    ];
+    for (i, l) in levels.into_iter().enumerate() {
+        // libdlt's DltLogLevelType values (dlt_types.h): DLT_LOG_OFF = 0 .. DLT_LOG_VERBOSE = 6.
+        assert_eq!(l as usize, i);
+    }
     for name in [
+        "rtlog_dlt_level",
         "rtlog_status",
         "rtlog_stream",
         "rtlog_durability",
@@ -181,6 +221,8 @@ fn header_functions_link_to_the_library() {
         c::rtlog_config_init(&mut cfg);
         assert_eq!(cfg.struct_size as usize, size_of::<c::rtlog_config>());
         assert_eq!(cfg.max_producers, 8);
+        assert_eq!((cfg.dlt_enable, cfg.dlt_queue_records), (0, 4096));
+        assert!(cfg.dlt_app_id.is_null() && cfg.dlt_pipe_dir.is_null());
         let mut lg = std::ptr::null_mut();
         assert_eq!(c::rtlog_init(&cfg, &mut lg), c::rtlog_status::RTLOG_ERR_CONFIG);
         assert!(lg.is_null());

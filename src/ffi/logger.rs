@@ -70,6 +70,12 @@ fn default_config() -> rtlog_config {
         on_state_change: None,
         on_state_change_user: std::ptr::null_mut(),
         direct_io: u32::from(d.direct_io),
+        dlt_enable: u32::from(d.dlt.enable),
+        dlt_app_id: std::ptr::null(),
+        dlt_pipe_dir: std::ptr::null(),
+        dlt_queue_records: d.dlt.queue_records,
+        dlt_level_critical: RawDltLevel(d.dlt.level_critical as u32),
+        dlt_level_normal: RawDltLevel(d.dlt.level_normal as u32),
     }
 }
 
@@ -184,6 +190,8 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
         safe_on_critical: flag("safe_on_critical", c.safe_on_critical)?,
         on_state_change: c.on_state_change.map(|f| c_callback(f, c.on_state_change_user)),
         direct_io: flag("direct_io", c.direct_io)?,
+        // SAFETY: the dlt_* strings are NULL or NUL-terminated, per the documented contract.
+        dlt: unsafe { super::dlt::read_config(&c) }?,
     })
 }
 
@@ -254,8 +262,10 @@ pub unsafe extern "C" fn rtlog_producer_create(
 }
 
 /// The INIT → RUN barrier: opens the epoch's first segment (synced), starts the writer thread
-/// and, when dispatch_period_us > 0, the ticker thread. From now on publish and tick work and
-/// no producer can be created.
+/// and, when dispatch_period_us > 0, the ticker thread. With dlt_enable, it also opens the DLT
+/// daemon's FIFO and registers the application and one context per producer if the daemon is
+/// there (without waiting for it: a DLT thread keeps trying), then starts the DLT thread. From
+/// now on publish and tick work and no producer can be created.
 ///
 /// Phase: INIT, once. Thread: any non-RT thread. Allocates, makes system calls.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already started or

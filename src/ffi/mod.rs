@@ -12,6 +12,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod boundary;
+pub mod dlt;
 pub mod dummy;
 pub mod logger;
 pub mod producer;
