@@ -106,6 +106,60 @@ typedef enum rtlog_state {
 } rtlog_state;
 
 /**
+ * The element type of a field of a record type (rtlog_field.type).
+ */
+typedef enum rtlog_field_type {
+    /**
+     * int8_t (layout type i8).
+     */
+    RTLOG_FIELD_I8 = 1,
+    /**
+     * int16_t (i16).
+     */
+    RTLOG_FIELD_I16 = 2,
+    /**
+     * int32_t (i32).
+     */
+    RTLOG_FIELD_I32 = 3,
+    /**
+     * int64_t (i64).
+     */
+    RTLOG_FIELD_I64 = 4,
+    /**
+     * uint8_t (u8).
+     */
+    RTLOG_FIELD_U8 = 5,
+    /**
+     * uint16_t (u16).
+     */
+    RTLOG_FIELD_U16 = 6,
+    /**
+     * uint32_t (u32).
+     */
+    RTLOG_FIELD_U32 = 7,
+    /**
+     * uint64_t (u64).
+     */
+    RTLOG_FIELD_U64 = 8,
+    /**
+     * float (f32).
+     */
+    RTLOG_FIELD_F32 = 9,
+    /**
+     * double (f64).
+     */
+    RTLOG_FIELD_F64 = 10,
+    /**
+     * bool, one byte (bool).
+     */
+    RTLOG_FIELD_BOOL = 11,
+    /**
+     * char, in a fixed-size string char[N] (array_len = N; shorter strings end at a NUL).
+     */
+    RTLOG_FIELD_CHAR = 12,
+} rtlog_field_type;
+
+/**
  * The two streams of every producer.
  */
 typedef enum rtlog_stream {
@@ -721,6 +775,68 @@ typedef struct rtlog_reader_counts {
     uint64_t crashed_epochs;
 } rtlog_reader_counts;
 
+/**
+ * One field of a record type, as placed in the record (the C struct member it stands for).
+ * Read a value with memcpy from (const char *)record.payload + offset (little-endian).
+ */
+typedef struct rtlog_field {
+    /**
+     * The field's name, NUL-terminated.
+     */
+    const char *name;
+    /**
+     * The element type.
+     */
+    enum rtlog_field_type type;
+    /**
+     * Bytes from the start of the payload (offsetof in the C struct).
+     */
+    uint32_t offset;
+    /**
+     * Bytes of the whole field: element size times array_len (or the element size).
+     */
+    uint32_t size;
+    /**
+     * Array length; 0 for a scalar field. char fields are always arrays.
+     */
+    uint32_t array_len;
+} rtlog_field;
+
+/**
+ * A record type as a reader found it in the log (rtlog_reader_schema). Every pointer stays
+ * valid until rtlog_reader_close.
+ */
+typedef struct rtlog_type_info {
+    /**
+     * The type's name, NUL-terminated.
+     */
+    const char *name;
+    /**
+     * Its layout string in canonical form ("u32 axis; f64[3] pos; char[16] mode").
+     */
+    const char *layout;
+    /**
+     * Its fields, in order: field_count entries.
+     */
+    const struct rtlog_field *fields;
+    /**
+     * Number of fields.
+     */
+    uint32_t field_count;
+    /**
+     * Bytes of a record of this type (sizeof of the C struct).
+     */
+    uint32_t size;
+    /**
+     * Alignment of the record (alignof of the C struct).
+     */
+    uint32_t align;
+    /**
+     * The record type number (rtlog_record.type).
+     */
+    uint16_t type;
+} rtlog_type_info;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1089,6 +1205,95 @@ enum rtlog_status rtlog_reader_next_frame(struct rtlog_reader *r, struct rtlog_r
  * Phase: any. Thread: the reader's thread.
  */
 void rtlog_reader_close(struct rtlog_reader *r);
+
+/**
+ * Declares record type `type` (the number given to rtlog_publish) as `name` with the field
+ * layout `layout`, so that readers (rtlog dump, rtlog_reader_schema) decode its records by
+ * field. The type is stored in every segment header of the epoch, so each segment decodes on
+ * its own. Publishing does not check types: a record of another length than the type's size
+ * is stored as it is, and readers show it as bytes (rtlog dump reports the mismatch).
+ *
+ * name: 1 to 64 bytes, a letter or '_' first, then letters, digits, '_', '.' or ':'.
+ * layout: fields separated by ';', each "TYPE NAME" or "TYPE[N] NAME", e.g.
+ * "u32 axis; f64 position; f64 velocity; bool enabled; char[16] mode". TYPE is one of i8,
+ * i16, i32, i64, u8, u16, u32, u64, f32, f64, bool, char (char only as char[N], a string of
+ * up to N bytes, NUL-terminated when shorter); N is 1..=65535, one dimension. NAME is a C
+ * identifier of at most 64 bytes, unique in the layout. At most 256 fields and 4096 bytes.
+ * The record is laid out as a C compiler lays out the struct with the same members in the
+ * same order on 64-bit Linux (x86-64, AArch64): each member aligned to its element's size,
+ * padding before it as needed, the size rounded up to the largest alignment. So
+ * `struct { uint32_t axis; double position; double velocity; bool enabled; char mode[16]; }`
+ * (48 bytes) can be published as it is; check sizeof against rtlog_type_size.
+ *
+ * Phase: INIT (before rtlog_start). Thread: any non-RT thread. Allocates, locks.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg, name or layout; RTLOG_ERR_INVALID_STATE
+ * after rtlog_start; RTLOG_ERR_CONFIG for a bad name or layout, a type id or name registered
+ * already, a type larger than max_record_size, or types that would take more than 256 KiB of
+ * each segment header (rtlog_last_error() names the problem and the field).
+ */
+enum rtlog_status rtlog_type_register(struct rtlog_logger *lg,
+                                      uint16_t type,
+                                      const char *name,
+                                      const char *layout);
+
+/**
+ * *size receives the record size of the type registered as `type` (the size of the C struct
+ * its layout stands for).
+ *
+ * Phase: any. Thread: any non-RT thread. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or
+ * size, or a type that is not registered.
+ */
+enum rtlog_status rtlog_type_size(const struct rtlog_logger *lg, uint16_t type, uint32_t *size);
+
+/**
+ * Checks a layout string as rtlog_type_register does (without max_record_size, which
+ * belongs to a logger) and gives its record size in *size. Needs no logger: tools and
+ * bindings can check a layout against sizeof of their struct.
+ *
+ * Phase: any. Thread: any non-RT thread. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL
+ * layout or size; RTLOG_ERR_CONFIG for a bad layout (rtlog_last_error() names the problem).
+ */
+enum rtlog_status rtlog_layout_size(const char *layout, uint32_t *size);
+
+/**
+ * *out receives the record type `type` as registered in the segment of the record the reader
+ * returned last (rtlog_reader_next or rtlog_reader_next_frame), or NULL when that segment has
+ * no such type (a log written without types, an unregistered type, or a layout this version
+ * cannot read) or no record was returned yet. Types may differ between epochs: look the type
+ * up for the record at hand. The returned struct and everything it points to stay valid until
+ * rtlog_reader_close, and the same type gives the same pointer.
+ *
+ * Phase: any. Thread: the reader's thread. Allocates (the first time a type is looked up).
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL r or out (RTLOG_OK with *out = NULL for an
+ * unknown type).
+ */
+enum rtlog_status rtlog_reader_schema(const struct rtlog_reader *r,
+                                      uint16_t type,
+                                      const struct rtlog_type_info **out);
+
+/**
+ * Writes the fields of *rec, a record the reader just returned, into buf as NUL-terminated
+ * text: with json = 0 as rtlog dump shows it, `axis_state{axis=2 position=0.125
+ * enabled=true mode="homing"}`; with json = 1 as a JSON object, `{"axis":2,"position":0.125,
+ * "enabled":true,"mode":"homing"}`. Values: integers exactly, floats in shortest round-trip
+ * form (NaN and infinities are null in JSON), bool as true/false, char[N] as a string cut at
+ * the first NUL, arrays as [a,b]. *len (if len is not NULL) receives the text's length
+ * without the NUL, also when it does not fit. Call it before the reader's next call: the
+ * type comes from the reader's current segment.
+ *
+ * Phase: any. Thread: the reader's thread. Allocates.
+ * Returns RTLOG_ERR_TOO_LARGE when the text and its NUL need more than cap bytes (buf then
+ * holds "" if cap > 0; call again with *len + 1 bytes); RTLOG_ERR_INVALID_ARGUMENT for a NULL
+ * r or rec, a NULL buf with cap > 0, json other than 0 or 1, a record that is not a data
+ * record (rtlog_reader_next_frame), whose type has no schema (rtlog_reader_schema gives NULL)
+ * or whose length is not its type's size (rtlog_last_error() says which).
+ */
+enum rtlog_status rtlog_reader_format(const struct rtlog_reader *r,
+                                      const struct rtlog_record *rec,
+                                      uint32_t json,
+                                      char *buf,
+                                      size_t cap,
+                                      size_t *len);
 
 #ifdef __cplusplus
 }  // extern "C"

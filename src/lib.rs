@@ -6,6 +6,7 @@
 //!   SPSC rings), [`producer`] (`publish`), [`dispatcher`] (`tick`), [`clock`] (timestamps).
 //! - **non-RT domain**: [`writer`] (framing, batching, durability), [`segment`] (segment files),
 //!   [`format`] (the on-disk format, shared with the reader), [`recovery`], [`reader`],
+//!   [`schema`] (typed records: layouts registered at INIT, decoded by readers),
 //!   [`config`] (validation), [`dlt`] (the DLT sink beside the backend), and [`logger`], which
 //!   owns everything and runs the INIT → RUN lifecycle.
 //!
@@ -30,6 +31,7 @@ pub mod recovery;
 pub mod retention;
 pub mod ring;
 pub mod scan;
+pub mod schema;
 pub mod segment;
 pub mod supervisor;
 mod sync;

@@ -24,6 +24,7 @@ use crate::producer::{Producer, ProducerHot, ProducerShared, Stream};
 use crate::quiesce::{Gate, PHASE_CLOSED, PHASE_INIT, PHASE_RUN};
 use crate::recovery::Recovered;
 use crate::ring::{self, RingConsumer};
+use crate::schema::Registry;
 use crate::segment::{self, DirLock};
 use crate::supervisor::{Policy, Supervisor, SupervisorShared};
 use crate::writer::{Writer, WriterSetup, WriterShared};
@@ -142,6 +143,9 @@ pub struct Logger {
     dispatcher: Dispatcher,
     /// INIT-only state and the threads; also serialises `start` and `shutdown`.
     lifecycle: Mutex<Lifecycle>,
+    /// Record types registered during INIT (read-only from `start` on). Apart from
+    /// `lifecycle` so that `type_size` never waits for a shutdown; taken after it when both are.
+    types: Mutex<Registry>,
     /// The producers, frozen at `start` (read lock-free by `flush` and `stats`).
     producers: OnceLock<Vec<Arc<ProducerShared>>>,
     writer: Arc<WriterShared>,
@@ -239,6 +243,7 @@ impl Logger {
                 dlt: dlt_ends,
                 dlt_thread: None,
             }),
+            types: Mutex::new(Registry::default()),
             producers: OnceLock::new(),
             writer: Arc::new(WriterShared::default()),
             stop_threads: Arc::new(AtomicBool::new(false)),
@@ -331,6 +336,28 @@ impl Logger {
         Ok(ptr)
     }
 
+    /// Registers a record type (INIT only): publishing records of type `id` whose payload is
+    /// laid out as `layout` lets readers decode them by field (see [`crate::schema`]). Gives
+    /// the record size the layout stands for. Bad names and layouts, duplicates and types
+    /// larger than `max_record_size` are `Config` errors whose message names the problem.
+    pub fn register_type(&self, id: u16, name: &str, layout: &str) -> Result<u32> {
+        // Held so that `start` (which takes the types for the writer) cannot run in between.
+        let _life = self.lifecycle.lock();
+        if self.gate.phase() != PHASE_INIT {
+            return Err(Error::new(
+                Status::InvalidState,
+                "record types can only be registered before rtlog_start",
+            ));
+        }
+        let mut types = self.types.lock();
+        Ok(types.register(id, name, layout, self.config.max_record_size)?.layout.size())
+    }
+
+    /// The size of the record type registered under `id`, if there is one (any phase).
+    pub fn type_size(&self, id: u16) -> Option<u32> {
+        self.types.lock().get(id).map(|t| t.layout.size())
+    }
+
     /// The INIT → RUN barrier: opens the epoch's first segment, starts the writer and the
     /// supervisor (threads, or manual slots), then lets publish and tick through. The ticker
     /// thread is started by [`start_ticker`](Self::start_ticker).
@@ -368,6 +395,7 @@ impl Logger {
             first_segment: self.recovered.next_segment,
             calibration: clock::calibration(),
             producers: producers.clone(),
+            types: self.types.lock().entries(),
             input: life.handoff.take().expect("handoff ring present in INIT"),
             shared: self.writer.clone(),
             backend: life.backend.take().expect("backend present in INIT"),

@@ -116,6 +116,8 @@ pub(crate) struct WriterSetup {
     pub(crate) first_segment: u64,
     pub(crate) calibration: Calibration,
     pub(crate) producers: Vec<Arc<ProducerShared>>,
+    /// The record types registered during INIT, for every segment header's type table.
+    pub(crate) types: Vec<format::TypeEntry>,
     pub(crate) input: RingConsumer,
     pub(crate) shared: Arc<WriterShared>,
     pub(crate) backend: Box<dyn Backend>,
@@ -225,6 +227,8 @@ impl Writer {
             monotonic_ns: crate::clock::monotonic_ns(),
             tsc_hz: self.s.calibration.tsc_hz,
             producers,
+            minor: format::FORMAT_MINOR,
+            types: self.s.types.clone(),
         };
         // Advance first: a failed create may leave a file behind that must not be reused.
         self.next_segment += 1;

@@ -63,8 +63,15 @@ int64_t rtlog_probe_layout(const char *name, int what) {
     FIELD(rtlog_reader_counts, segments) FIELD(rtlog_reader_counts, bad_segments)
     FIELD(rtlog_reader_counts, corrupt_regions) FIELD(rtlog_reader_counts, torn_bytes)
     FIELD(rtlog_reader_counts, epochs) FIELD(rtlog_reader_counts, crashed_epochs)
+    STRUCT(rtlog_field)
+    FIELD(rtlog_field, name) FIELD(rtlog_field, type) FIELD(rtlog_field, offset)
+    FIELD(rtlog_field, size) FIELD(rtlog_field, array_len)
+    STRUCT(rtlog_type_info)
+    FIELD(rtlog_type_info, name) FIELD(rtlog_type_info, layout) FIELD(rtlog_type_info, fields)
+    FIELD(rtlog_type_info, field_count) FIELD(rtlog_type_info, size)
+    FIELD(rtlog_type_info, align) FIELD(rtlog_type_info, type)
     STRUCT(rtlog_status) STRUCT(rtlog_stream) STRUCT(rtlog_durability) STRUCT(rtlog_state)
-    STRUCT(rtlog_backend) STRUCT(rtlog_overflow) STRUCT(rtlog_frame_kind)
+    STRUCT(rtlog_backend) STRUCT(rtlog_overflow) STRUCT(rtlog_frame_kind) STRUCT(rtlog_field_type)
     STRUCT(rtlog_dlt_level)
     return -1;
 }
