@@ -30,6 +30,7 @@ pub mod retention;
 pub mod ring;
 pub mod scan;
 pub mod segment;
+mod sigxfsz;
 pub mod supervisor;
 mod sync;
 pub mod writer;

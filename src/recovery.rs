@@ -9,7 +9,7 @@
 use crate::error::{Error, Result, Status};
 use crate::format::{self, DecodeError};
 use crate::reader::list_segments;
-use crate::scan::{ScanItem, SegmentScan};
+use crate::scan::{OpenError, ScanItem, SegmentScan};
 use std::fs::OpenOptions;
 use std::path::Path;
 
@@ -95,10 +95,16 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
     if out.set_aside > 0 {
         crate::segment::sync_dir(dir, None)?;
     }
-    // The newest segment with a readable header tells where the log ends.
+    // The newest segment with a valid header tells where the log ends. One whose header is
+    // invalid is passed over; one that cannot be read is an error: passing over it would
+    // start the new epoch at LSNs its records already have.
     for (_, path) in segments.iter().rev() {
-        let Ok(mut scan) = SegmentScan::open(path) else {
-            continue;
+        let mut scan = match SegmentScan::open(path) {
+            Ok(scan) => scan,
+            Err(OpenError::Header(_)) => continue,
+            Err(OpenError::Io(e)) => {
+                return Err(Error::io(format!("reading {}", path.display()), e));
+            }
         };
         out.next_epoch = scan.header.epoch + 1;
         out.next_lsn = scan.header.first_lsn.max(1);
