@@ -23,7 +23,8 @@
 #   --timeout S         kill the program after S seconds: a hang (default 120)
 #   --allow-exit LIST   exit statuses that pass (default "0"; a C test that
 #                       sees injected faults may fail a check and exit 1)
-#   --check-logs DIR    afterwards, read every log under DIR with log_check
+#   --check-logs DIR    after each run, read every log under DIR with
+#                       log_check, then remove DIR's subdirectories
 #   --log-check PATH    the log_check executable
 #   --report FILE       fiu_counter's report file: printed after the run,
 #                       with the faults of all rounds added up
@@ -147,6 +148,8 @@ for ((round = 1; round <= rounds; round++)); do
 
     if [[ -n $check_dir ]]; then
         "${log_check:?--log-check is needed with --check-logs}" "$check_dir" || { echo "FAIL: log_check"; exit 1; }
+        # Checked: the next round checks only its own logs (kept on a failure).
+        find "$check_dir" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
     fi
 done
 

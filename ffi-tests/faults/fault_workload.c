@@ -23,8 +23,9 @@
  *   --fsize    sets RLIMIT_FSIZE (SIGXFSZ keeps its default action: the
  *              library's threads must not be killed by it)
  *   --filler   a file that fills the log's file system; it is deleted when
- *              the publishers are half-way (they wait for it), and the
- *              logger must then write the second half
+ *              the publishers are half-way (they wait for it) and the
+ *              writer has met the full disk, and the logger must then write
+ *              every record of the second half
  *   --expect-errors  the run must see write or sync errors (with that errno)
  *   --fresh    remove DIR first
  */
@@ -110,6 +111,18 @@ static void *publisher_main(void *arg)
     return NULL;
 }
 
+/* Waits (up to 20 s) until the writer is done with every accepted record. */
+static void wait_settled(rtlog_logger *lg)
+{
+    for (int i = 0; i < 2000 && tu_stats(lg).lag > 0; i++) {
+        struct timespec ts = {0, 10000000};
+        (void)rtlog_flush(lg, 0);
+        nanosleep(&ts, NULL);
+    }
+    CHECK(tu_stats(lg).lag == 0, "the writer still holds %llu records after 20 s",
+          (unsigned long long)tu_stats(lg).lag);
+}
+
 static uint64_t published_calls(struct publisher *w, int n)
 {
     uint64_t sum = 0;
@@ -173,7 +186,7 @@ static int run_epoch(int index)
     /* The operator: flush now and then, clear CRITICAL, free space once. */
     uint64_t total = 2ull * opt.records * (uint64_t)opt.producers;
     int filler_gone = opt.filler == NULL;
-    uint64_t persisted_at_free = 0;
+    uint64_t persisted_at_free = 0, accepted_at_free = 0, lost_at_free = 0;
     while (published_calls(w, opt.producers) < total) {
         st = rtlog_flush(lg, 20);
         CHECK(st == RTLOG_OK || st == RTLOG_ERR_TIMEOUT || st == RTLOG_ERR_IO, "rtlog_flush: %s (%s)",
@@ -184,9 +197,22 @@ static int run_epoch(int index)
         if (state == RTLOG_STATE_CRITICAL)
             CHECK_STATUS(rtlog_clear_fault(lg), RTLOG_OK);
         if (!filler_gone && atomic_load(&at_half) == opt.producers) {
+            /* Free the space once the writer has met the full disk (the first half is far more
+             * than the 64 KiB left), then give it time past its reopen backoff (at most 1 s:
+             * records arriving while it waits to retry are lost) before the second half. */
+            for (int i = 0; i < 2000 && tu_stats(lg).write_errors == 0; i++)
+                (void)rtlog_flush(lg, 10);
+            CHECK(tu_stats(lg).write_errors > 0, "the writer met no full disk in the first half");
             CHECK(unlink(opt.filler) == 0, "unlink %s: %s", opt.filler, strerror(errno));
             filler_gone = 1;
-            persisted_at_free = tu_stats(lg).persisted;
+            struct timespec backoff = {2, 0};
+            nanosleep(&backoff, NULL);
+            wait_settled(lg);
+            rtlog_stats at = tu_stats(lg);
+            persisted_at_free = at.persisted;
+            lost_at_free = at.lost;
+            for (int i = 0; i < opt.producers; i++)
+                accepted_at_free += w[i].ok[0] + w[i].ok[1];
             atomic_store(&space_back, 1);
         }
     }
@@ -197,14 +223,20 @@ static int run_epoch(int index)
             max_publish_ns = w[i].max_ns;
     }
     if (opt.filler) {
-        /* with the space back, the writer must get records onto the disk again */
-        for (int i = 0; i < 2000 && tu_stats(lg).persisted <= persisted_at_free; i++) {
-            struct timespec ts = {0, 10000000}; /* up to 20 s: the writer retries with backoff */
-            (void)rtlog_flush(lg, 0);
-            nanosleep(&ts, NULL);
-        }
-        CHECK(tu_stats(lg).persisted > persisted_at_free, "nothing persisted after space was freed (%llu)",
-              (unsigned long long)persisted_at_free);
+        /* every record accepted after the space came back is written, none lost */
+        wait_settled(lg);
+        uint64_t accepted_after = 0;
+        for (int i = 0; i < opt.producers; i++)
+            accepted_after += w[i].ok[0] + w[i].ok[1];
+        accepted_after -= accepted_at_free;
+        rtlog_stats end = tu_stats(lg);
+        uint64_t persisted_after = end.persisted - persisted_at_free;
+        CHECK(accepted_after > 0 && persisted_after == accepted_after && end.lost == lost_at_free,
+              "after the space came back: %llu records accepted, %llu persisted, %llu lost",
+              (unsigned long long)accepted_after, (unsigned long long)persisted_after,
+              (unsigned long long)(end.lost - lost_at_free));
+        printf("space back: %llu records accepted, %llu persisted\n", (unsigned long long)accepted_after,
+               (unsigned long long)persisted_after);
     }
     st = rtlog_shutdown(lg);
     CHECK(st == RTLOG_OK || st == RTLOG_ERR_IO, "rtlog_shutdown: %s (%s)", tu_status_name(st), tu_last_error());
