@@ -319,6 +319,12 @@ static inline uint64_t tu_walk_log(const char *dir, void (*fn)(const rtlog_recor
     return tu_walk_log_lax(dir, 0, fn, ctx);
 }
 
+/* A test that garbles some producers' records on purpose (a handle used by
+ * two threads) leaves this file in the log directory, holding the lax mask,
+ * so that ffi-tests/faults/log_check.c reads the log as tu_walk_log_lax
+ * would, should the test fail (under injected faults) before removing it. */
+#define TU_LAX_FILE "RTLOG_TEST_LAX"
+
 /* ---- time ------------------------------------------------------------- */
 
 static inline uint64_t tu_now_ns(void)

@@ -26,7 +26,8 @@
  *              the publishers are half-way (they wait for it) and the
  *              writer has met the full disk, and the logger must then write
  *              every record of the second half
- *   --expect-errors  the run must see write or sync errors (with that errno)
+ *   --expect-errors  the run must see storage failures (with that errno):
+ *              write or sync errors, or a failed rtlog_init/rtlog_start
  *   --fresh    remove DIR first
  */
 #include "../c/test_util.h"
@@ -73,8 +74,19 @@ struct epoch_result {
 static struct epoch_result results[MAX_EPOCHS];
 static int epochs_run;
 static uint64_t total_write_errors, total_sync_errors, total_lost, total_published, total_persisted;
-static uint64_t max_publish_ns, flush_status_count[16];
+static uint64_t max_publish_ns, flush_status_count[16], start_failures;
 static int errnos_seen[256];
+
+/* A failed rtlog_init or rtlog_start counts as a storage failure seen; its
+ * errno is in rtlog_last_error()'s "(os error N)". */
+static void note_failed_call(void)
+{
+    const char *e = strstr(tu_last_error(), "(os error ");
+    int n = e ? atoi(e + 10) : 0;
+    start_failures++;
+    if (n > 0 && n < 256)
+        errnos_seen[n] = 1;
+}
 
 static void *publisher_main(void *arg)
 {
@@ -161,6 +173,7 @@ static int run_epoch(int index)
         CHECK(st == RTLOG_ERR_IO && lg == NULL, "rtlog_init: %s (%s), *out %p", tu_status_name(st), tu_last_error(),
               (void *)lg);
         fprintf(stderr, "attempt %d: rtlog_init failed: %s (%s)\n", index + 1, tu_status_name(st), tu_last_error());
+        note_failed_call();
         return 0;
     }
     memset(w, 0, sizeof w);
@@ -174,6 +187,7 @@ static int run_epoch(int index)
         CHECK(st == RTLOG_ERR_IO, "rtlog_start: %s (%s)", tu_status_name(st), tu_last_error());
         fprintf(stderr, "attempt %d: rtlog_start failed: %s (%s)\n", index + 1, tu_status_name(st),
                 tu_last_error());
+        note_failed_call();
         rtlog_destroy(lg);
         return 0;
     }
@@ -395,7 +409,8 @@ int main(int argc, char **argv)
            (unsigned long long)flush_status_count[RTLOG_ERR_TIMEOUT], (unsigned long long)flush_status_count[RTLOG_ERR_IO],
            (unsigned long long)max_publish_ns, (double)(tu_now_ns() - t0) / 1e9);
     if (opt.expect_errors) {
-        CHECK(total_write_errors + total_sync_errors > 0, "expected write or sync errors, saw none");
+        CHECK(total_write_errors + total_sync_errors + start_failures > 0,
+              "expected write or sync errors (or a failed rtlog_init/rtlog_start), saw none");
         int want = errno_named(opt.expect_errors);
         CHECK(want == 0 || errnos_seen[want], "expected errno %s (%d) among the failures", opt.expect_errors, want);
     }
