@@ -11,6 +11,12 @@
  *
  * Errors: fallible functions return an rtlog_status. rtlog_status_str() gives static text
  * for a status; after a non-RT failure, rtlog_last_error() gives a thread-local description.
+ *
+ * Signals: rtlog's threads block SIGXFSZ, and so do the calls that write the log on the
+ * caller's thread (rtlog_start; rtlog_step_writer, rtlog_flush and rtlog_shutdown in manual
+ * mode), restoring the caller's mask: a segment write past RLIMIT_FSIZE fails with EFBIG and
+ * is handled as any failed write (state CRITICAL, its records counted lost, writing goes on in
+ * a new segment) instead of ending the process. Keep segment_bytes below RLIMIT_FSIZE.
  */
 
 #ifndef RTLOG_H
@@ -309,7 +315,9 @@ typedef struct rtlog_logger rtlog_logger;
 /**
  * An opaque producer handle: one RT thread's end of its two rings. Created by
  * rtlog_producer_create, owned by the logger (freed by rtlog_destroy). Use it from one thread
- * at a time. Behind it is a `crate::Producer`.
+ * at a time: publishing through one handle from two threads at once garbles that producer's
+ * records (repeated or missing seqs, records out of order), though no other producer's.
+ * Behind it is a `crate::Producer`.
  */
 typedef struct rtlog_producer rtlog_producer;
 
@@ -622,7 +630,8 @@ typedef struct rtlog_stats {
      */
     uint32_t epoch;
     /**
-     * Records lost by failed writes or syncs.
+     * Records lost by failed writes or syncs (those lost by a failed fdatasync had been
+     * written: persisted counts them too).
      */
     uint64_t lost;
     /**
@@ -965,7 +974,7 @@ enum rtlog_status rtlog_init(const struct rtlog_config *cfg, struct rtlog_logger
 /**
  * Creates a producer named `name` (1 to 64 bytes of UTF-8, unique in the logger) with its two
  * rings, allocated and prefaulted now. The handle stays valid until rtlog_destroy; use it from
- * one thread at a time (one producer per RT thread).
+ * one thread at a time (one producer per RT thread). On failure *out is NULL.
  *
  * Phase: INIT (before rtlog_start). Thread: any non-RT thread. Allocates, locks.
  * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments, an empty, too long, non-UTF-8 or
@@ -1139,7 +1148,7 @@ enum rtlog_status rtlog_producer_get_stats(const struct rtlog_producer *p,
 /**
  * Opens the log in `dir` for reading, oldest record first. A directory that is being written
  * can be read: the reader sees what was written so far. A directory without segment files is
- * an empty log.
+ * an empty log. On failure *out is NULL.
  *
  * Phase: any (no logger needed). Thread: any non-RT thread. Allocates.
  * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments; RTLOG_ERR_IO when dir is missing or
@@ -1158,7 +1167,7 @@ void rtlog_reader_options_init(struct rtlog_reader_options *opts);
 /**
  * Like rtlog_reader_open, with filters: rtlog_reader_next returns only the records that match
  * every filter of *opts (NULL opts: no filter). Producer names are matched per segment, since
- * producer ids are assigned per epoch.
+ * producer ids are assigned per epoch. On failure *out is NULL.
  *
  * Phase: any. Thread: any non-RT thread. Allocates.
  * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL dir or out, a struct_size not set by

@@ -33,6 +33,7 @@ pub mod ring;
 pub mod scan;
 pub mod schema;
 pub mod segment;
+mod sigxfsz;
 pub mod supervisor;
 mod sync;
 pub mod writer;

@@ -401,7 +401,8 @@ impl Logger {
             backend: life.backend.take().expect("backend present in INIT"),
             dlt: dlt_feed,
         };
-        let writer = Writer::open(setup)?;
+        // The first segment is created (and maybe preallocated) on the caller's thread.
+        let writer = crate::sigxfsz::blocked(|| Writer::open(setup))?;
         let capacity: u64 = producers.len() as u64 * u64::from(c.critical_depth + c.normal_depth);
         let policy = Policy {
             quiet: Duration::from_millis(c.degraded_quiet_ms.into()),
@@ -482,7 +483,7 @@ impl Logger {
             .writer
             .as_mut()
             .ok_or_else(|| Error::new(Status::InvalidState, "the writer is not running"))?;
-        let taken = w.step();
+        let taken = crate::sigxfsz::blocked(|| w.step());
         if let Some(sender) = &mut m.dlt {
             sender.step(Instant::now());
         }
@@ -582,7 +583,7 @@ impl Logger {
         }
         let overwritten: u64 = producers.iter().map(|p| p.overwritten()).sum();
         let accepted = s.published[0] + s.published[1];
-        s.lag = accepted.saturating_sub(s.persisted + s.lost + overwritten);
+        s.lag = accepted.saturating_sub(w.settled() + overwritten);
         if s.lag > 0 {
             let writer = Some(w.oldest_pending_raw.load(Ordering::Relaxed)).filter(|&t| t != 0);
             let oldest = [writer, self.dispatcher.oldest_pending_raw()].into_iter().flatten().min();
@@ -618,7 +619,7 @@ impl Logger {
             self.writer.flush_requests.fetch_add(1, Ordering::Release);
             if self.config.manual {
                 if let Some(w) = self.manual.lock().writer.as_mut() {
-                    w.step();
+                    crate::sigxfsz::blocked(|| w.step());
                 }
             } else {
                 self.wake_writer();
@@ -697,7 +698,7 @@ impl Logger {
             }
             match (&mut manual.writer, &life.writer_thread) {
                 (Some(w), _) => {
-                    w.step();
+                    crate::sigxfsz::blocked(|| w.step());
                 }
                 (None, Some(t)) => {
                     t.thread().unpark();
@@ -709,10 +710,12 @@ impl Logger {
         self.writer.stop.store(true, Ordering::Release);
         let mut joined = true;
         if let Some(mut w) = manual.writer.take() {
-            while !w.stopped() {
-                w.step();
-            }
-            w.finish();
+            crate::sigxfsz::blocked(|| {
+                while !w.stopped() {
+                    w.step();
+                }
+                w.finish();
+            });
         }
         manual.supervisor = None;
         if let Some(t) = life.writer_thread.take() {
@@ -756,10 +759,14 @@ impl Drop for Logger {
     }
 }
 
+/// Starts one of rtlog's threads, with SIGXFSZ blocked (see [`crate::sigxfsz`]).
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(name.into())
-        .spawn(f)
+        .spawn(move || {
+            crate::sigxfsz::block_in_this_thread();
+            f()
+        })
         .map_err(|e| Error::io(format!("starting the {name} thread"), e))
 }
 

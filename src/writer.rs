@@ -62,6 +62,9 @@ pub(crate) struct WriterShared {
     pub(crate) durable_lsn: AtomicU64,
     /// Data records lost by failed writes or syncs.
     pub(crate) lost: AtomicU64,
+    /// Of `lost`, those that had been written (a sync failed after them): `persisted` counts
+    /// them too, so the lag subtracts them once only.
+    pub(crate) lost_written: AtomicU64,
     /// Failed writes (including segment creation).
     pub(crate) write_errors: AtomicU64,
     /// Failed `fdatasync` calls.
@@ -94,6 +97,13 @@ impl WriterShared {
         counter.fetch_add(1, Ordering::Relaxed);
         self.last_errno.store(err.errno.unwrap_or(libc::EIO), Ordering::Relaxed);
         *self.last_error.lock() = Some(err.message.clone());
+    }
+
+    /// Data records the writer is done with: persisted or lost, each counted once.
+    pub(crate) fn settled(&self) -> u64 {
+        let persisted = self.persisted.load(Ordering::Relaxed);
+        let lost = self.lost.load(Ordering::Relaxed);
+        (persisted + lost).saturating_sub(self.lost_written.load(Ordering::Relaxed))
     }
 
     /// Write and sync failures so far.
@@ -662,6 +672,9 @@ impl Writer {
             }
         }
         self.s.shared.lost.fetch_add(lost, Ordering::Relaxed);
+        // The batch not yet written is what `persisted` does not count.
+        let written = lost.saturating_sub(self.batch_records);
+        self.s.shared.lost_written.fetch_add(written, Ordering::Relaxed);
         self.s.shared.oldest_pending_raw.store(0, Ordering::Relaxed);
         for marks in self.written_marks.iter_mut().chain(self.batch_marks.iter_mut()) {
             *marks = [0; 2];

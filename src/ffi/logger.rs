@@ -231,7 +231,7 @@ pub(crate) unsafe fn logger<'a>(
 
 /// Creates a producer named `name` (1 to 64 bytes of UTF-8, unique in the logger) with its two
 /// rings, allocated and prefaulted now. The handle stays valid until rtlog_destroy; use it from
-/// one thread at a time (one producer per RT thread).
+/// one thread at a time (one producer per RT thread). On failure *out is NULL.
 ///
 /// Phase: INIT (before rtlog_start). Thread: any non-RT thread. Allocates, locks.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments, an empty, too long, non-UTF-8 or

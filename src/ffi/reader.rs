@@ -38,7 +38,7 @@ pub(crate) unsafe fn handle<'a>(r: *const rtlog_reader) -> Result<&'a ReaderHand
 
 /// Opens the log in `dir` for reading, oldest record first. A directory that is being written
 /// can be read: the reader sees what was written so far. A directory without segment files is
-/// an empty log.
+/// an empty log. On failure *out is NULL.
 ///
 /// Phase: any (no logger needed). Thread: any non-RT thread. Allocates.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments; RTLOG_ERR_IO when dir is missing or
@@ -86,7 +86,7 @@ pub unsafe extern "C" fn rtlog_reader_options_init(opts: *mut rtlog_reader_optio
 
 /// Like rtlog_reader_open, with filters: rtlog_reader_next returns only the records that match
 /// every filter of *opts (NULL opts: no filter). Producer names are matched per segment, since
-/// producer ids are assigned per epoch.
+/// producer ids are assigned per epoch. On failure *out is NULL.
 ///
 /// Phase: any. Thread: any non-RT thread. Allocates.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL dir or out, a struct_size not set by

@@ -271,7 +271,8 @@ pub struct rtlog_stats {
     pub state: rtlog_state,
     /// The epoch of this logger (1 for a new directory, +1 per restart).
     pub epoch: u32,
-    /// Records lost by failed writes or syncs.
+    /// Records lost by failed writes or syncs (those lost by a failed fdatasync had been
+    /// written: persisted counts them too).
     pub lost: u64,
     /// Failed writes (including segment creation).
     pub write_errors: u64,
