@@ -89,7 +89,11 @@ foreach(_case IN ITEMS
     "STRING_VIEW|publishing a string_view|"
     "NO_TYPE_ID|rtlog_type_id|"
     "COPY_PRODUCER|deleted|"
-    "THROWING_WITHOUT_EXCEPTIONS|no matching|-fno-exceptions")
+    "THROWING_WITHOUT_EXCEPTIONS|no matching|-fno-exceptions"
+    "DECLARE_SIZE_MISMATCH|sizes_agree<16, 12>|"
+    "DECLARE_BAD_LAYOUT|the layout of Axis is not valid|"
+    "DECLARE_NOT_TRIVIAL|must be trivially copyable|"
+    "DECLARE_UNDECLARED|takes the id, name and layout from RTLOG_DECLARE_TYPE|")
   string(REPLACE "|" ";" _parts "${_case}")
   list(GET _parts 0 _what)
   list(GET _parts 1 _pattern)
