@@ -5,10 +5,14 @@
  * costs what the C call costs. The contract of each method is that of the C function it names
  * (phase, thread, statuses: see rtlog.h and docs/API.md).
  *
+ *   struct Joint { std::uint32_t axis; double position; };
+ *   RTLOG_DECLARE_TYPE(Joint, 7, "joint", "u32 axis; f64 position"); // sizeof checked here
+ *
  *   rtlog::Config cfg("/var/log/robot");
  *   cfg.max_producers(4).durability(rtlog::Durability::fsync_batch);
  *   rtlog::Logger lg(cfg);                          // throws rtlog::Error on failure
  *   rtlog::Producer arm = lg.create_producer("arm");
+ *   lg.declare_type<Joint>();                       // typed record: `rtlog dump` decodes it
  *   lg.start();                                     // INIT -> RUN
  *   arm.publish(rtlog::Stream::normal, joint);      // RT: noexcept, returns rtlog::Status
  *
