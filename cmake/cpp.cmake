@@ -89,7 +89,11 @@ foreach(_case IN ITEMS
     "STRING_VIEW|publishing a string_view|"
     "NO_TYPE_ID|rtlog_type_id|"
     "COPY_PRODUCER|deleted|"
-    "THROWING_WITHOUT_EXCEPTIONS|no matching|-fno-exceptions")
+    "THROWING_WITHOUT_EXCEPTIONS|no matching|-fno-exceptions"
+    "DECLARE_SIZE_MISMATCH|sizes_agree<16, 12>|"
+    "DECLARE_BAD_LAYOUT|the layout of Axis is not valid|"
+    "DECLARE_NOT_TRIVIAL|must be trivially copyable|"
+    "DECLARE_UNDECLARED|takes the id, name and layout from RTLOG_DECLARE_TYPE|")
   string(REPLACE "|" ";" _parts "${_case}")
   list(GET _parts 0 _what)
   list(GET _parts 1 _pattern)
@@ -115,7 +119,9 @@ target_link_libraries(read_log PRIVATE rtlog::rtlog)
 
 set(_cpp_demo_log "${RTLOG_SCRATCH}/control_loop_cpp_short/log")
 add_test(NAME control_loop_cpp_short
-         COMMAND "${CMAKE_COMMAND}" "-DEXPECT=control_loop_cpp ok" -P "${_run_expect}"
+         COMMAND "${CMAKE_COMMAND}"
+                 "-DEXPECT=first joint_state{cycle=0 position_rad=[-0-9.e]+ velocity_rad_s=[-0-9.e]+}.*first wakeup_latency{cycle=0 late_ns=[0-9]+}.*control_loop_cpp ok"
+                 -P "${_run_expect}"
                  -- $<TARGET_FILE:control_loop_cpp> 1 "${_cpp_demo_log}")
 set_tests_properties(control_loop_cpp_short PROPERTIES
   FIXTURES_SETUP cpp_demo_log
@@ -123,20 +129,26 @@ set_tests_properties(control_loop_cpp_short PROPERTIES
 list(APPEND _scratch_tests control_loop_cpp_short)
 
 # 1 s at 1 kHz: up to 4000 records per stream (no count asserted: a stalled machine may drop).
+# The records are typed: read_log prints each type from the log's schema, then the fields.
 add_test(NAME read_log_records
          COMMAND "${CMAKE_COMMAND}"
-                 "-DEXPECT=read_log: [1-9][0-9]* records \\(segments 1, epochs 1 of which crashed or open 0, damaged regions 0"
+                 "-DEXPECT=type [12] [a-z_]+, (24|16) bytes: cycle u64 @0, [a-z_]+ [fi]64 @8[^\n]*\n[^\n]* len=(24|16) [a-z_]+{cycle=[0-9]+ .*read_log: [1-9][0-9]* records \\(segments 1, epochs 1 of which crashed or open 0, damaged regions 0"
                  -P "${_run_expect}" -- $<TARGET_FILE:read_log> "${_cpp_demo_log}" --limit 5)
 add_test(NAME read_log_frames
          COMMAND "${CMAKE_COMMAND}" "-DEXPECT=epoch-begin pid=.*clean-close records=[1-9]"
                  -P "${_run_expect}" -- $<TARGET_FILE:read_log> "${_cpp_demo_log}" --frames)
 add_test(NAME read_log_filtered
-         COMMAND "${CMAKE_COMMAND}" "-DEXPECT=producer=2 stream=critical type=1 seq=0 .*read_log: [1-9][0-9]* records"
+         COMMAND "${CMAKE_COMMAND}" "-DEXPECT=producer=2 stream=critical type=1 seq=0 .* len=24 joint_state{cycle=0 .*read_log: [1-9][0-9]* records"
                  -P "${_run_expect}"
                  -- $<TARGET_FILE:read_log> "${_cpp_demo_log}" --producer joint-2 --stream critical --limit 1)
-set_tests_properties(read_log_records read_log_frames read_log_filtered PROPERTIES
+# The other type, and its schema line in full (the first record may be any joint's).
+add_test(NAME read_log_typed
+         COMMAND "${CMAKE_COMMAND}"
+                 "-DEXPECT=^type 2 wakeup_latency, 16 bytes: cycle u64 @0, late_ns i64 @8\n[^\n]* type=2 seq=[0-9]+ [^\n]* len=16 wakeup_latency{cycle=[0-9]+ late_ns=-?[0-9]+}\nread_log: [1-9][0-9]* records"
+                 -P "${_run_expect}" -- $<TARGET_FILE:read_log> "${_cpp_demo_log}" --type 2 --limit 1)
+set_tests_properties(read_log_records read_log_frames read_log_filtered read_log_typed PROPERTIES
   FIXTURES_REQUIRED cpp_demo_log)
-set_tests_properties(control_loop_cpp_short read_log_records read_log_frames read_log_filtered PROPERTIES
+set_tests_properties(control_loop_cpp_short read_log_records read_log_frames read_log_filtered read_log_typed PROPERTIES
   LABELS "examples;integration" TIMEOUT 120)
 
 # The consumer project's C++ program (examples-c/consumer/main.cpp) against the installed

@@ -5,18 +5,19 @@
 // the template publish:
 //   CRITICAL  JointState: the joint state it computed (cycle, position, velocity)
 //   NORMAL    WakeupLatency: how late the thread woke up
-// Each struct carries its record type id (rtlog_type_id), so publish(stream, value) needs no
-// number at the call site. Publishing is RT-safe: noexcept, no allocation, no lock, no system
-// call; a full ring is a status (Status::full, counted), never a wait.
+// Both are typed records: RTLOG_DECLARE_TYPE binds each struct to a type id, a name and a field
+// layout (checked against sizeof at compile time), Logger::declare_type stores that in the log
+// at INIT, and publish(stream, value) takes the id from it. So `rtlog dump` shows the records
+// by field (`joint_state{cycle=0 position_rad=0.1 ...}`) and `rtlog dump --type joint_state`
+// selects them, without this program. Publishing is RT-safe: noexcept, no allocation, no lock,
+// no system call; a full ring is a status (Status::full, counted), never a wait.
 //
 // The threads ask for SCHED_FIFO; where that is not permitted (no CAP_SYS_NICE, no
 // `ulimit -r`), the program says so and runs with normal scheduling. The logger's own ticker
 // thread (dispatch_period_us = 1000) moves records to the writer; the main thread watches the
 // logger's state. After a clean shutdown every accepted record is persisted, which the program
-// checks before it prints "control_loop_cpp ok".
-//
-// Typed records (a layout per struct, so `rtlog dump` decodes them by name) will be declared
-// here once the typed-records API is merged: see Logger::declare_type in rtlog.hpp.
+// checks, and it reads the first record of each type back decoded (Reader, Record::format)
+// before it prints "control_loop_cpp ok".
 //
 // Build: the CMake build makes bin/control_loop_cpp. By hand, after `cargo build --release`:
 //   c++ -std=c++17 -O2 -Iinclude examples-c/control_loop.cpp target/release/librtlog.a -lpthread -ldl -lm -o control_loop_cpp
@@ -43,16 +44,14 @@ constexpr int NUM_JOINTS = 4;
 constexpr long PERIOD_NS = 1000000; // 1 kHz
 constexpr int RT_PRIORITY = 80;     // SCHED_FIFO priority of the joint threads
 
-// Payloads are plain structs, copied byte for byte into the log.
+// Payloads are plain structs, copied byte for byte into the log; their layouts are below.
 struct JointState {
-    static constexpr std::uint16_t rtlog_type_id = 1;
     std::uint64_t cycle;
     double position_rad;
     double velocity_rad_s;
 };
 
 struct WakeupLatency {
-    static constexpr std::uint16_t rtlog_type_id = 2;
     std::uint64_t cycle;
     std::int64_t late_ns; // woke up this long after the deadline
 };
@@ -123,6 +122,10 @@ bool make_fifo(std::thread &t, bool &noted)
 
 } // namespace
 
+// Record types: id, name and layout (docs/FORMAT.md "Record layouts"), one per struct.
+RTLOG_DECLARE_TYPE(JointState, 1, "joint_state", "u64 cycle; f64 position_rad; f64 velocity_rad_s");
+RTLOG_DECLARE_TYPE(WakeupLatency, 2, "wakeup_latency", "u64 cycle; i64 late_ns");
+
 int main(int argc, char **argv)
 {
     const double seconds = argc > 1 ? std::strtod(argv[1], nullptr) : 5.0;
@@ -141,6 +144,8 @@ int main(int argc, char **argv)
             .max_record_size(sizeof(JointState)) // our largest payload
             .dispatch_period_us(1000);           // the logger's ticker thread, every 1 ms
         rtlog::Logger lg(cfg);
+        lg.declare_type<JointState>(); // stored in the log, so readers decode by field
+        lg.declare_type<WakeupLatency>();
 
         std::array<Joint, NUM_JOINTS> joints;
         for (int i = 0; i < NUM_JOINTS; i++) {
@@ -194,6 +199,17 @@ int main(int argc, char **argv)
             std::fprintf(stderr, "control_loop_cpp: %" PRIu64 " records accepted but %" PRIu64 " persisted\n",
                          published, st.persisted);
             rc = 1;
+        }
+        // Read back: the first record of each type, decoded by the layout stored in the log.
+        bool shown[3] = {false, false, false};
+        for (const rtlog::Record &r : rtlog::Reader(dir)) {
+            if (r.type() < 1 || r.type() > 2 || shown[r.type()])
+                continue;
+            shown[r.type()] = true;
+            const std::optional<std::string> text = r.format();
+            std::printf("first %s\n", text ? text->c_str() : "record: not decoded");
+            if (shown[1] && shown[2])
+                break;
         }
         if (rc == 0)
             std::printf("control_loop_cpp ok\n");

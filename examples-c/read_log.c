@@ -12,13 +12,15 @@
  *   --limit N   print at most N records (all are still counted)
  *
  * Prints one line per record: LSN, epoch, producer id, stream, type, sequence number, time
- * (CLOCK_MONOTONIC ns at publish), length and the payload's first bytes in hex. Then a summary
- * line "read_log: N records ..." with the reader's counts. Exit status: 0 read to the end,
- * 1 the reader failed, 2 usage.
+ * (CLOCK_MONOTONIC ns at publish), length, then the record's fields when its type is
+ * registered (rtlog_reader_format: `joint_state{cycle=0 position_rad=0.1 ...}`) and otherwise
+ * the payload's first bytes in hex. Before the first record of each type it prints the type
+ * as the log describes it (rtlog_reader_schema): "type 1 joint_state, 24 bytes: cycle u64 @0,
+ * ...". Then a summary line "read_log: N records ..." with the reader's counts. Exit status:
+ * 0 read to the end, 1 the reader failed, 2 usage.
  *
- * Payloads are printed in hex: rtlog stores bytes, and only the publishing program knows their
- * layout. (Typed records, which carry their layout in the log, will be decoded here by name
- * once the typed-records API is merged: see rtlog_reader_schema.)
+ * Typed records carry their layout in the log (rtlog_type_register at INIT), so this program
+ * decodes them without knowing the structs; other payloads are bytes, in hex.
  *
  * Build: the CMake build makes bin/read_log. By hand, after `cargo build --release`:
  *   cc -std=c99 -O2 -Iinclude examples-c/read_log.c target/release/librtlog.a \
@@ -62,8 +64,53 @@ static uint64_t le(const uint8_t *p, int n)
     return v;
 }
 
-/* The control-frame payloads of docs/FORMAT.md, decoded; data payloads in hex. */
-static void print_payload(const rtlog_record *r)
+static const char *field_type_name(rtlog_field_type t)
+{
+    switch (t) {
+    case RTLOG_FIELD_I8: return "i8";
+    case RTLOG_FIELD_I16: return "i16";
+    case RTLOG_FIELD_I32: return "i32";
+    case RTLOG_FIELD_I64: return "i64";
+    case RTLOG_FIELD_U8: return "u8";
+    case RTLOG_FIELD_U16: return "u16";
+    case RTLOG_FIELD_U32: return "u32";
+    case RTLOG_FIELD_U64: return "u64";
+    case RTLOG_FIELD_F32: return "f32";
+    case RTLOG_FIELD_F64: return "f64";
+    case RTLOG_FIELD_BOOL: return "bool";
+    case RTLOG_FIELD_CHAR: return "char";
+    }
+    return "?";
+}
+
+/* The type of a data record as the log describes it (rtlog_reader_schema), printed once per
+ * type (the pointer stays the same for a type; another epoch may describe it anew). */
+static void print_schema_once(const rtlog_reader *rd, const rtlog_record *r)
+{
+    static const rtlog_type_info *seen[64];
+    static unsigned nseen;
+    const rtlog_type_info *info = NULL;
+    if (rtlog_reader_schema(rd, r->type, &info) != RTLOG_OK || info == NULL)
+        return;
+    for (unsigned i = 0; i < nseen; i++)
+        if (seen[i] == info)
+            return;
+    if (nseen < sizeof seen / sizeof seen[0])
+        seen[nseen++] = info;
+    printf("type %u %s, %" PRIu32 " bytes:", (unsigned)info->type, info->name, info->size);
+    for (uint32_t f = 0; f < info->field_count; f++) {
+        const rtlog_field *fd = &info->fields[f];
+        printf("%s %s %s", f == 0 ? "" : ",", fd->name, field_type_name(fd->type));
+        if (fd->array_len > 0)
+            printf("[%" PRIu32 "]", fd->array_len);
+        printf(" @%" PRIu32, fd->offset);
+    }
+    putchar('\n');
+}
+
+/* The control-frame payloads of docs/FORMAT.md, decoded; data payloads by field when their
+ * type is registered (rtlog_reader_format), otherwise in hex. */
+static void print_payload(const rtlog_reader *rd, const rtlog_record *r)
 {
     const uint8_t *p = r->payload;
     if (r->kind == RTLOG_FRAME_LOSS && r->len >= 28) {
@@ -92,6 +139,11 @@ static void print_payload(const rtlog_record *r)
         return;
     }
     printf(" len=%" PRIu32, r->len);
+    char text[512];
+    if (r->kind == RTLOG_FRAME_DATA && rtlog_reader_format(rd, r, 0, text, sizeof text, NULL) == RTLOG_OK) {
+        printf(" %s", text); /* a longer text (RTLOG_ERR_TOO_LARGE) falls back to hex */
+        return;
+    }
     if (r->len > 0) {
         printf(" payload=");
         for (uint32_t i = 0; i < r->len && i < HEX_BYTES; i++)
@@ -160,13 +212,15 @@ int main(int argc, char **argv)
     while ((st = frames ? rtlog_reader_next_frame(rd, &rec) : rtlog_reader_next(rd, &rec)) == RTLOG_OK) {
         if (n++ >= limit)
             continue;
+        if (rec.kind == RTLOG_FRAME_DATA)
+            print_schema_once(rd, &rec);
         printf("lsn=%" PRIu64 " epoch=%" PRIu32 " %s", rec.lsn, rec.epoch, kind_name(rec.kind));
         if (rec.kind == RTLOG_FRAME_DATA || rec.kind == RTLOG_FRAME_LOSS)
             printf(" producer=%u stream=%s", (unsigned)rec.producer,
                    rec.stream == RTLOG_STREAM_CRITICAL ? "critical" : "normal");
         if (rec.kind == RTLOG_FRAME_DATA)
             printf(" type=%u seq=%" PRIu64 " t=%" PRIu64, (unsigned)rec.type, rec.seq, rec.timestamp_ns);
-        print_payload(&rec);
+        print_payload(rd, &rec);
         putchar('\n');
     }
     int rc = 0;

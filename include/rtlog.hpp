@@ -5,10 +5,14 @@
  * costs what the C call costs. The contract of each method is that of the C function it names
  * (phase, thread, statuses: see rtlog.h and docs/API.md).
  *
+ *   struct Joint { std::uint32_t axis; double position; };
+ *   RTLOG_DECLARE_TYPE(Joint, 7, "joint", "u32 axis; f64 position"); // sizeof checked here
+ *
  *   rtlog::Config cfg("/var/log/robot");
  *   cfg.max_producers(4).durability(rtlog::Durability::fsync_batch);
  *   rtlog::Logger lg(cfg);                          // throws rtlog::Error on failure
  *   rtlog::Producer arm = lg.create_producer("arm");
+ *   lg.declare_type<Joint>();                       // typed record: `rtlog dump` decodes it
  *   lg.start();                                     // INIT -> RUN
  *   arm.publish(rtlog::Stream::normal, joint);      // RT: noexcept, returns rtlog::Status
  *
@@ -37,6 +41,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -141,6 +146,9 @@ enum class FrameKind : int {
 using Stats = rtlog_stats;
 using ProducerStats = rtlog_producer_stats;
 using ReaderCounts = rtlog_reader_counts;
+/** A record type read from a log (rtlog_type_info) and its fields (rtlog_field). */
+using TypeInfo = rtlog_type_info;
+using Field = rtlog_field;
 
 /** Static text for a status. RT-safe. */
 inline const char *to_string(Status s) noexcept
@@ -162,10 +170,30 @@ inline const char *to_string(State s) noexcept
     return "UNKNOWN";
 }
 
-/** The calling thread's last non-RT failure ("" when none), as rtlog_last_error. */
+namespace detail {
+/** The text of a failure found by the binding itself rather than by librtlog (a struct whose
+ *  sizeof differs from its layout's size, in Logger::try_declare_type), and the C library's
+ *  last-error pointer when it was written. librtlog allocates a new text for every failure
+ *  before freeing the old one, so while rtlog_last_error() still returns that pointer, no C
+ *  call failed since and this text is the thread's latest. Non-RT (thread_local). */
+struct OwnError {
+    char text[320];
+    const char *c_text_then;
+};
+inline OwnError &own_error() noexcept
+{
+    static thread_local OwnError e{};
+    return e;
+}
+} // namespace detail
+
+/** The calling thread's last non-RT failure ("" when none): rtlog_last_error, or the binding's
+ *  own text when the latest failure was a check of the binding (declare_type's size check). */
 inline const char *last_error() noexcept
 {
-    return rtlog_last_error();
+    const char *c = rtlog_last_error();
+    const detail::OwnError &own = detail::own_error();
+    return own.text[0] != '\0' && own.c_text_then == c ? own.text : c;
 }
 
 /** The library's version, "MAJOR.MINOR.PATCH" (the header's is RTLOG_VERSION_*). */
@@ -196,7 +224,7 @@ inline Status from_c(rtlog_status s) noexcept
     return static_cast<Status>(s);
 }
 
-/** Throws rtlog::Error for a failed `call` (text taken now from rtlog_last_error); without
+/** Throws rtlog::Error for a failed `call` (text taken now from last_error()); without
  *  exceptions, aborts (reached only from Result::value() on a failed result). */
 [[noreturn]] inline void fail(Status s, const char *call)
 {
@@ -204,7 +232,7 @@ inline Status from_c(rtlog_status s) noexcept
     std::string msg(call);
     msg += ": ";
     msg += to_string(s);
-    const char *text = rtlog_last_error();
+    const char *text = last_error();
     if (text != nullptr && *text != '\0') {
         msg += ": ";
         msg += text;
@@ -325,6 +353,227 @@ T take(Result<T> &&r, const char *call)
 
 /** on_state_change as a C++ callable: (old state, new state, cause). */
 using StateCallback = std::function<void(State from, State to, const char *cause)>;
+
+// ---- Record layouts, at compile time -----------------------------------------------------
+
+/**
+ * A layout string as rtlog_type_register reads it (docs/FORMAT.md "Record layouts"), worked
+ * out by a constexpr parser: the size and alignment of the C struct it stands for, or the
+ * first problem. rtlog_layout_size is the reference and gives the full message at run time;
+ * this copy of its rules exists so that RTLOG_DECLARE_TYPE can check sizeof at compile time.
+ * Whitespace is ASCII whitespace here (the library also accepts other Unicode spaces).
+ */
+struct LayoutInfo {
+    std::uint32_t size = 0;      ///< bytes of a record: sizeof of the struct (0 when invalid)
+    std::uint32_t align = 0;     ///< its alignment (the largest element size)
+    std::uint32_t fields = 0;    ///< number of fields
+    const char *error = nullptr; ///< static text of the first problem; nullptr when valid
+    constexpr bool ok() const noexcept { return error == nullptr; }
+};
+
+namespace detail {
+
+constexpr bool layout_space(char c) noexcept
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+constexpr bool layout_word_char(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+constexpr std::string_view layout_trim_front(std::string_view s) noexcept
+{
+    while (!s.empty() && layout_space(s.front()))
+        s.remove_prefix(1);
+    return s;
+}
+constexpr std::string_view layout_trim(std::string_view s) noexcept
+{
+    s = layout_trim_front(s);
+    while (!s.empty() && layout_space(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+/** The leading run of identifier characters; `s` keeps the rest. */
+constexpr std::string_view layout_word(std::string_view &s) noexcept
+{
+    std::size_t n = 0;
+    while (n < s.size() && layout_word_char(s[n]))
+        n++;
+    std::string_view w = s.substr(0, n);
+    s.remove_prefix(n);
+    return w;
+}
+/** Element size of a layout type (also its alignment); 0 for an unknown type. */
+constexpr std::uint32_t layout_scalar_size(std::string_view t) noexcept
+{
+    if (t == "i8" || t == "u8" || t == "bool" || t == "char")
+        return 1;
+    if (t == "i16" || t == "u16")
+        return 2;
+    if (t == "i32" || t == "u32" || t == "f32")
+        return 4;
+    if (t == "i64" || t == "u64" || t == "f64")
+        return 8;
+    return 0;
+}
+
+/** One field: "TYPE NAME" or "TYPE[N] NAME" (already trimmed, not empty). */
+struct LayoutField {
+    std::uint32_t elem = 0;  // element size
+    std::uint32_t count = 1; // elements
+    std::string_view name;
+    const char *error = nullptr;
+};
+
+constexpr LayoutField layout_field(std::string_view s) noexcept
+{
+    LayoutField f;
+    const std::string_view type = layout_word(s);
+    if (type.empty())
+        return f.error = "expected a type first", f;
+    f.elem = layout_scalar_size(type);
+    if (f.elem == 0)
+        return f.error = "unknown type", f;
+    s = layout_trim_front(s);
+    bool array = false;
+    if (!s.empty() && s.front() == '[') {
+        const std::size_t close = s.find(']');
+        if (close == std::string_view::npos)
+            return f.error = "missing ']' after the array length", f;
+        const std::string_view digits = layout_trim(s.substr(1, close - 1));
+        if (digits.empty() || digits.size() > 5)
+            return f.error = "bad array length", f;
+        std::uint32_t n = 0;
+        for (char c : digits) {
+            if (c < '0' || c > '9')
+                return f.error = "bad array length", f;
+            n = n * 10 + static_cast<std::uint32_t>(c - '0');
+        }
+        if (n < 1 || n > 65535)
+            return f.error = "bad array length", f;
+        f.count = n;
+        array = true;
+        s = layout_trim_front(s.substr(close + 1));
+        if (!s.empty() && s.front() == '[')
+            return f.error = "only one array dimension is supported", f;
+    }
+    if (type == "char" && !array)
+        return f.error = "char needs a length: char[N]", f;
+    f.name = layout_word(s);
+    if (f.name.empty())
+        return f.error = "expected a field name after the type", f;
+    if (f.name.size() > 64 || (f.name.front() >= '0' && f.name.front() <= '9'))
+        return f.error = "bad field name", f;
+    s = layout_trim(s);
+    if (!s.empty() && s.front() == '[')
+        return f.error = "write the array length after the type: \"f64[3] pos\"", f;
+    if (!s.empty())
+        return f.error = "unexpected text after the field name (fields are separated by ';')", f;
+    return f;
+}
+
+} // namespace detail
+
+/** The layout's size, alignment and field count, or its first problem. constexpr. */
+constexpr LayoutInfo layout_info(std::string_view layout) noexcept
+{
+    LayoutInfo info;
+    if (layout.size() > 4096)
+        return info.error = "layout longer than 4096 bytes", info;
+    if (detail::layout_trim(layout).empty())
+        return info.error = "empty layout", info;
+    std::string_view names[256] = {};
+    std::uint64_t end = 0;
+    std::uint32_t align = 1, n = 0;
+    std::string_view rest = layout;
+    for (bool last = false; !last;) {
+        const std::size_t semi = rest.find(';');
+        last = semi == std::string_view::npos;
+        const std::string_view part = detail::layout_trim(rest.substr(0, semi));
+        rest = last ? std::string_view() : rest.substr(semi + 1);
+        if (part.empty()) {
+            if (last) // one trailing ';' is fine, as after the last member of a C struct
+                break;
+            return info.error = "empty field (two ';' in a row?)", info;
+        }
+        if (n == 256)
+            return info.error = "more than 256 fields", info;
+        const detail::LayoutField f = detail::layout_field(part);
+        if (f.error != nullptr)
+            return info.error = f.error, info;
+        for (std::uint32_t i = 0; i < n; i++)
+            if (names[i] == f.name)
+                return info.error = "duplicate field name", info;
+        names[n++] = f.name;
+        // C placement: each field at the next multiple of its element size.
+        end = (end + f.elem - 1) / f.elem * f.elem + std::uint64_t{f.elem} * f.count;
+        align = f.elem > align ? f.elem : align;
+    }
+    const std::uint64_t size = (end + align - 1) / align * align;
+    if (size > (std::uint64_t{1} << 20))
+        return info.error = "the record would be more than the format's 1 MiB", info;
+    info.size = static_cast<std::uint32_t>(size);
+    info.align = align;
+    info.fields = n;
+    return info;
+}
+
+/** Bytes of a record of `layout` (sizeof of its struct); 0 when the layout is invalid.
+ *  constexpr: `static_assert(sizeof(Axis) == rtlog::layout_size("u32 axis; f64 pos"));` */
+constexpr std::uint32_t layout_size(std::string_view layout) noexcept
+{
+    return layout_info(layout).size;
+}
+
+namespace detail {
+/** Fails to instantiate when the sizes differ, so that the compiler's message shows both:
+ *  "sizes_agree<StructSize, LayoutSize>". */
+template <std::size_t StructSize, std::size_t LayoutSize>
+struct sizes_agree {
+    static_assert(StructSize == LayoutSize,
+                  "rtlog: sizeof of the struct differs from the size of its layout (see the "
+                  "template arguments: sizes_agree<sizeof, layout size>): the members and the "
+                  "layout's fields must match in order and type");
+    static constexpr bool value = StructSize == LayoutSize;
+};
+} // namespace detail
+
+/**
+ * RTLOG_DECLARE_TYPE(T, id, name, layout): binds struct T to record type `id` with `name` and
+ * `layout` (string literals), at namespace scope outside any namespace (it specializes
+ * rtlog::record_type<T>; give T its qualified name). It checks at compile time that T is
+ * trivially copyable, that the layout is valid and that sizeof(T) is the layout's size. Then
+ * `lg.declare_type<T>()` registers it and `producer.publish(stream, value)` uses the id:
+ *
+ *   struct Axis { std::uint32_t axis; double position; };
+ *   RTLOG_DECLARE_TYPE(Axis, 1, "axis", "u32 axis; f64 position");
+ */
+#define RTLOG_DECLARE_TYPE(T, ID, NAME, LAYOUT)                                                    \
+    template <>                                                                                    \
+    struct rtlog::record_type<T> {                                                                 \
+        static constexpr std::uint16_t id = (ID);                                                  \
+        static constexpr const char *name = (NAME);                                                \
+        static constexpr const char *layout = (LAYOUT);                                            \
+        static_assert(std::is_trivially_copyable<T>::value,                                        \
+                      "rtlog: a record type must be trivially copyable: its bytes are the record"); \
+        static_assert(rtlog::layout_info(LAYOUT).ok(),                                             \
+                      "rtlog: the layout of " #T " is not valid; rtlog::layout_info(layout).error "  \
+                      "or rtlog_layout_size at run time says why");                                \
+        static_assert(rtlog::detail::sizes_agree<sizeof(T), rtlog::layout_info(LAYOUT).ok()      \
+                                                         ? rtlog::layout_size(LAYOUT)           \
+                                                         : sizeof(T)>::value,                   \
+                      "rtlog: sizeof(" #T ") differs from its layout's size");                     \
+    }
+
+namespace detail {
+template <class T, class = void>
+struct has_declared_layout : std::false_type {};
+template <class T>
+struct has_declared_layout<T, std::void_t<decltype(record_type<T>::layout), decltype(record_type<T>::name)>>
+    : std::true_type {};
+} // namespace detail
+
 
 // ---- Config ------------------------------------------------------------------------------
 
@@ -657,17 +906,66 @@ public:
     }
 #endif
 
-    // -- Typed records: after the typed-records merge --------------------------------------
-    // Planned here, once rtlog_type_register exists in rtlog.h:
-    //   template <class T> Status try_declare_type(std::uint16_t id, const char *name,
-    //                                              const char *layout) noexcept;
-    //   template <class T> void declare_type(std::uint16_t id, const char *name,
-    //                                        const char *layout);      // throws rtlog::Error
-    // INIT only. It checks T as publish does (trivially copyable), calls
-    // rtlog_type_register(lg, id, name, layout), and compares sizeof(T) with the size rtlog
-    // computes for the layout (Status::config on a mismatch). Where the layout is a constant
-    // expression (T::rtlog_layout), a constexpr layout-size function will turn that into a
-    // static_assert.
+    // -- Typed records (INIT) ----------------------------------------------------------------
+
+    /** Declares record type `id` as `name` with the field layout `layout` (rtlog_type_register),
+     *  for struct T: T must be trivially copyable, and sizeof(T) must be the layout's size
+     *  (rtlog_layout_size), checked before anything is registered. Non-RT, INIT.
+     *  Status::config for a bad name or layout, a duplicate id or name, a type larger than
+     *  max_record_size, or a sizeof(T) other than the layout's size; last_error() names the
+     *  problem (for a size mismatch, both sizes). invalid_state after start, invalid_argument
+     *  for a null name or layout. */
+    template <class T>
+    [[nodiscard]] Status try_declare_type(std::uint16_t id, const char *name, const char *layout) noexcept
+    {
+        detail::check_payload_type<T>();
+        std::uint32_t size = 0;
+        // A bad layout (or null argument): registering fails the same way, with a text that
+        // also names the type; a valid one of another size must not be registered at all.
+        if (rtlog_layout_size(layout, &size) == RTLOG_OK && size != sizeof(T)) {
+            detail::OwnError &e = detail::own_error();
+            std::snprintf(e.text, sizeof e.text,
+                          "type %u \"%s\": the struct is %zu bytes (sizeof) but its layout \"%.160s\" "
+                          "is %u bytes: the members and the fields must match in order and type",
+                          static_cast<unsigned>(id), name != nullptr ? name : "", sizeof(T), layout,
+                          static_cast<unsigned>(size));
+            e.c_text_then = rtlog_last_error();
+            return Status::config;
+        }
+        return detail::from_c(rtlog_type_register(lg_, id, name, layout));
+    }
+    /** try_declare_type with the id, name and layout of RTLOG_DECLARE_TYPE(T, ...), whose
+     *  sizes were already checked at compile time. */
+    template <class T>
+    [[nodiscard]] Status try_declare_type() noexcept
+    {
+        static_assert(detail::has_declared_layout<T>::value,
+                      "rtlog: declare_type<T>() takes the id, name and layout from "
+                      "RTLOG_DECLARE_TYPE(T, id, name, layout); or call declare_type<T>(id, name, layout)");
+        if constexpr (detail::has_declared_layout<T>::value)
+            return try_declare_type<T>(record_type<T>::id, record_type<T>::name, record_type<T>::layout);
+        else
+            return Status::invalid_argument; // not reached: the static_assert refused T
+    }
+#if RTLOG_HPP_EXCEPTIONS
+    /** As try_declare_type, throwing rtlog::Error. */
+    template <class T>
+    void declare_type(std::uint16_t id, const char *name, const char *layout)
+    {
+        detail::check(try_declare_type<T>(id, name, layout), "rtlog::Logger::declare_type");
+    }
+    template <class T>
+    void declare_type()
+    {
+        detail::check(try_declare_type<T>(), "rtlog::Logger::declare_type");
+    }
+#endif
+    /** rtlog_type_size: the record size of registered type `id`, 0 when it is not registered. */
+    std::uint32_t type_size(std::uint16_t id) const noexcept
+    {
+        std::uint32_t size = 0;
+        return rtlog_type_size(lg_, id, &size) == RTLOG_OK ? size : 0;
+    }
 
     explicit operator bool() const noexcept { return lg_ != nullptr; }
     /** The C handle, for C functions without a wrapper (rtlog_dummy_*). */
@@ -771,11 +1069,44 @@ public:
         return v;
     }
 
+    /** The record's fields as text, as rtlog_reader_format writes them: with json false as
+     *  `rtlog dump` shows them, `axis_state{axis=2 position=0.125 mode="homing"}`; with json
+     *  true as a JSON object, `{"axis":2,"position":0.125,"mode":"homing"}`. Status::ok and
+     *  `out` filled; invalid_argument (last_error() says why) for a record that has no type in
+     *  its segment, whose length is not its type's size, that is not a data record, or that a
+     *  Reader did not return. Valid until the reader's next call, like the payload. Non-RT
+     *  (allocates). */
+    [[nodiscard]] Status try_format(std::string &out, bool json = false) const noexcept
+    {
+        char buf[256];
+        std::size_t len = 0;
+        const std::uint32_t mode = json ? 1u : 0u;
+        Status s = detail::from_c(rtlog_reader_format(reader_, &r_, mode, buf, sizeof buf, &len));
+        if (s == Status::ok) {
+            out.assign(buf, len);
+        } else if (s == Status::too_large) {
+            out.resize(len + 1);
+            s = detail::from_c(rtlog_reader_format(reader_, &r_, mode, &out[0], out.size(), &len));
+            out.resize(s == Status::ok ? len : 0);
+        }
+        return s;
+    }
+    /** try_format as a value: nullopt when the record cannot be decoded (an untyped record). */
+    std::optional<std::string> format(bool json = false) const noexcept
+    {
+        std::string out;
+        if (try_format(out, json) != Status::ok)
+            return std::nullopt;
+        return out;
+    }
+
     const rtlog_record &raw() const noexcept { return r_; }
     rtlog_record &raw() noexcept { return r_; }
 
 private:
+    friend class Reader;
     rtlog_record r_;
+    const rtlog_reader *reader_ = nullptr; // the reader that returned it, for format()
 };
 
 /**
@@ -835,12 +1166,23 @@ public:
     /** rtlog_reader_next: ok (out filled), end, io, corrupt. */
     [[nodiscard]] Status try_next(Record &out) noexcept
     {
+        out.reader_ = r_;
         return detail::from_c(rtlog_reader_next(r_, &out.raw()));
     }
     /** rtlog_reader_next_frame: every kind of record, filters ignored. */
     [[nodiscard]] Status try_next_frame(Record &out) noexcept
     {
+        out.reader_ = r_;
         return detail::from_c(rtlog_reader_next_frame(r_, &out.raw()));
+    }
+    /** rtlog_reader_schema: record type `type` as registered in the segment of the record
+     *  returned last (name, canonical layout, size, fields with offsets), or nullptr when that
+     *  segment has no such type. Valid until the reader is closed. Non-RT (allocates the first
+     *  time a type is looked up). */
+    const TypeInfo *schema(std::uint16_t type) const noexcept
+    {
+        const TypeInfo *info = nullptr;
+        return rtlog_reader_schema(r_, type, &info) == RTLOG_OK ? info : nullptr;
     }
 #if RTLOG_HPP_EXCEPTIONS
     /** true: `out` holds the next record; false: no more. Throws rtlog::Error. */

@@ -2,10 +2,11 @@
 //! as JSON, filters by type name, keeps unknown types in hex and reports records whose length
 //! is not their type's size; a log of format 1.0 (no type table) reads as before.
 //!
-//! The *typed test log* is written twice: here with the Rust API, and by the C test
-//! `ffi-tests/c/test_typed.c` with C structs. [`check_typed_log`] checks either field by field;
-//! ctest runs it on the C test's log through the ignored test
-//! [`typed_dump_of_an_external_log`] (`RTLOG_TYPED_LOG=<dir>`).
+//! The *typed test log* is written three times: here with the Rust API, by the C test
+//! `ffi-tests/c/test_typed.c` with C structs, and by the C++ test
+//! `ffi-tests/cpp/test_cpp_typed.cpp` with `Logger::declare_type`. [`check_typed_log`] checks
+//! each field by field; ctest runs it on the C and C++ tests' logs through the ignored test
+//! [`typed_dump_of_an_external_log`] (`RTLOG_TYPED_LOG=<dir>`; cmake/typed-records.cmake).
 
 #[path = "common/cli_run.rs"]
 mod cli_run;
@@ -216,9 +217,10 @@ fn dump_shows_typed_records_by_field() {
     check_typed_log(&dir.0);
 }
 
-/// The check on a log written elsewhere (by `ffi-tests/c/test_typed.c`, under ctest).
+/// The check on a log written elsewhere (by `ffi-tests/c/test_typed.c` or
+/// `ffi-tests/cpp/test_cpp_typed.cpp`, under ctest).
 #[test]
-#[ignore = "needs RTLOG_TYPED_LOG=<dir of a typed test log>; ctest runs it on test_typed's"]
+#[ignore = "needs RTLOG_TYPED_LOG=<dir of a typed test log>; ctest runs it on the C and C++ tests'"]
 fn typed_dump_of_an_external_log() {
     let dir = std::env::var_os("RTLOG_TYPED_LOG").expect("RTLOG_TYPED_LOG names the log");
     check_typed_log(Path::new(&dir));

@@ -6,7 +6,7 @@
  * It also writes the "typed test log" to <base>/typed-log (kept after the test), which ctest
  * then checks field by field through `rtlog dump --json` (test typed_dump_c, running
  * typed_dump_of_an_external_log of tests/cli_typed.rs; that file writes the same log with the
- * Rust API: keep the two in step).
+ * Rust API, and ffi-tests/cpp/test_cpp_typed.cpp with the C++ one: keep the three in step).
  *
  * Usage: test_typed [base-scratch-dir]
  */
@@ -362,14 +362,10 @@ int main(int argc, char **argv)
     check_bad_layouts(tu_fresh_dir("bad-layouts"));
 
     /* A fixed name under the base, kept for the CLI check (test typed_dump_c). */
-    char log[sizeof tu_base_dir + 16];
-    snprintf(log, sizeof log, "%s/typed-log", tu_base_dir);
-    CHECK(tu_rm_rf(log) == 0, "cannot clear %s", log);
+    const char *log = tu_kept_path("typed-log");
     write_typed_log(log);
     read_typed_log(log);
 
-    if (tu_base_is_temp)
-        tu_rm_rf(log);
     tu_cleanup();
     printf("test_typed ok\n");
     return 0;

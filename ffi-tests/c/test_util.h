@@ -162,6 +162,17 @@ static inline char *tu_fresh_dir(const char *name)
     return p;
 }
 
+/* "<base>/<name>", cleared and not created: a path kept after the test (tu_cleanup leaves it,
+ * unless the base itself is a temporary directory), for a later test to check (a fixture). */
+static inline char *tu_kept_path(const char *name)
+{
+    static char p[sizeof tu_base_dir + 64];
+    CHECK(strlen(name) < 48, "kept path name too long");
+    snprintf(p, sizeof p, "%s/%s", tu_base_dir, name);
+    CHECK(tu_rm_rf(p) == 0, "cannot clear %s", p);
+    return p;
+}
+
 /* Remove everything this test made. Call only on success. */
 static inline void tu_cleanup(void)
 {

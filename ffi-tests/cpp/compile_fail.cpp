@@ -16,12 +16,35 @@ struct WithId {
     int x;
 };
 
-void use(rtlog::Producer &p, rtlog::Config &cfg)
+// Typed records: the struct and its layout are checked where they are declared.
+struct Axis {
+    std::uint32_t axis;
+    double position;
+};
+#if defined(CASE_NONE)
+RTLOG_DECLARE_TYPE(Axis, 3, "axis", "u32 axis; f64 position");
+#elif defined(CASE_DECLARE_SIZE_MISMATCH) // pattern: sizes_agree<16, 12>
+RTLOG_DECLARE_TYPE(Axis, 3, "axis", "u32 axis; f32 position; u32 more");
+#elif defined(CASE_DECLARE_BAD_LAYOUT) // pattern: the layout of Axis is not valid
+RTLOG_DECLARE_TYPE(Axis, 3, "axis", "u32 axis; double position");
+#elif defined(CASE_DECLARE_NOT_TRIVIAL) // pattern: must be trivially copyable
+RTLOG_DECLARE_TYPE(std::string, 3, "text", "char[32] s");
+#endif
+
+void use(rtlog::Producer &p, rtlog::Config &cfg, rtlog::Logger &lg)
 {
     (void)cfg;
+    (void)lg;
 #if defined(CASE_NONE)
     (void)p.publish(rtlog::Stream::normal, WithId{1});
     (void)p.publish(rtlog::Stream::normal, 2, NoId{1});
+    (void)p.publish(rtlog::Stream::normal, Axis{1, 0.5}); // the id of RTLOG_DECLARE_TYPE
+    (void)lg.try_declare_type<Axis>();
+    static_assert(rtlog::layout_size("u32 axis; f64 position") == sizeof(Axis), "constexpr");
+#elif defined(CASE_DECLARE_SIZE_MISMATCH) || defined(CASE_DECLARE_BAD_LAYOUT) || \
+    defined(CASE_DECLARE_NOT_TRIVIAL)
+#elif defined(CASE_DECLARE_UNDECLARED) // pattern: takes the id, name and layout from RTLOG_DECLARE_TYPE
+    (void)lg.try_declare_type<NoId>();
 #elif defined(CASE_NOT_TRIVIAL) // pattern: trivially copyable
     (void)p.publish(rtlog::Stream::normal, 1, std::string("text"));
 #elif defined(CASE_POINTER) // pattern: publishing a pointer

@@ -18,6 +18,12 @@ struct Rec {
     float b;
 };
 
+struct Typed {
+    std::uint32_t axis;
+    double position;
+    char mode[8];
+};
+
 int failures = 0;
 
 void expect(bool ok, const char *what)
@@ -29,6 +35,8 @@ void expect(bool ok, const char *what)
 }
 
 } // namespace
+
+RTLOG_DECLARE_TYPE(Typed, 5, "typed", "u32 axis; f64 position; char[8] mode");
 
 int main()
 {
@@ -53,6 +61,15 @@ int main()
     expect(lg.try_step_supervisor(1) == rtlog::Status::invalid_argument, "empty logger: step supervisor");
     expect(lg.try_create_producer("x").status() == rtlog::Status::invalid_argument, "empty logger: producer");
     expect(lg.stats().published[0] == 0, "empty logger: zeroed stats");
+    expect(lg.try_declare_type<Typed>() == rtlog::Status::invalid_argument, "empty logger: declare_type");
+    expect(lg.try_declare_type<Rec>(3, "rec", "i32 a; f32 b") == rtlog::Status::invalid_argument,
+           "empty logger: declare_type(id, name, layout)");
+    expect(lg.try_declare_type<Rec>(3, "rec", "i32 a") == rtlog::Status::config &&
+               std::string(rtlog::last_error()).find("is 4 bytes") != std::string::npos,
+           "declare_type: size mismatch");
+    expect(lg.type_size(5) == 0, "empty logger: type_size");
+    static_assert(rtlog::layout_info("u32 axis; f64 position; char[8] mode").size == sizeof(Typed),
+                  "constexpr layout_info");
 
     expect(p.publish(rtlog::Stream::normal, r) == rtlog::Status::invalid_argument, "empty producer: publish(T)");
     expect(p.publish(rtlog::Stream::normal, 4, arr) == rtlog::Status::invalid_argument,
@@ -70,6 +87,10 @@ int main()
     expect(rd.try_next(rec) == rtlog::Status::invalid_argument, "empty reader: try_next");
     expect(rd.try_next_frame(rec) == rtlog::Status::invalid_argument, "empty reader: try_next_frame");
     expect(rd.counts().records == 0, "empty reader: counts");
+    expect(rd.schema(1) == nullptr, "empty reader: schema");
+    std::string text;
+    expect(rec.try_format(text, true) == rtlog::Status::invalid_argument && !rec.format(),
+           "empty record: format");
     expect(!rec.as<Rec>() && rec.size() == 0 && rec.data() == nullptr, "empty record");
     expect(rtlog::Reader::open(static_cast<const char *>(nullptr)).status() == rtlog::Status::invalid_argument,
            "Reader::open(NULL)");
