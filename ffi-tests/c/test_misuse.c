@@ -92,6 +92,13 @@ static void null_logger_functions(void)
     CHECK_STATUS(rtlog_enter_safe_mode(NULL, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_clear_fault(NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("lg");
+    CHECK_STATUS(rtlog_type_register(NULL, 1, "t", "u32 a"), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("lg");
+    CHECK_STATUS(rtlog_type_size(NULL, 1, &n), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_layout_size(NULL, &n), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_layout_size("u32 a", NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    rtlog_dlt_stats ds;
+    CHECK_STATUS(rtlog_dlt_get_stats(NULL, &ds), RTLOG_ERR_INVALID_ARGUMENT);
 
     CHECK_STATUS(rtlog_dummy_fail_write(NULL, 1, EIO), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_dummy_fail_sync(NULL, 1, EIO), RTLOG_ERR_INVALID_ARGUMENT);
@@ -138,6 +145,11 @@ static void null_reader_functions(void)
     CHECK_STATUS(rtlog_reader_stats(NULL, &counts), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_reader_next(NULL, &rec), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_reader_next_frame(NULL, &rec), RTLOG_ERR_INVALID_ARGUMENT);
+    const rtlog_type_info *info = NULL;
+    char text[16];
+    size_t len = 0;
+    CHECK_STATUS(rtlog_reader_schema(NULL, 1, &info), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_reader_format(NULL, &rec, 0, text, sizeof text, &len), RTLOG_ERR_INVALID_ARGUMENT);
 }
 
 /* The NULL arguments that need a live object beside them. */
@@ -164,6 +176,12 @@ static void null_with_live_objects(void)
     CHECK_STATUS(rtlog_get_stats(lg, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("out");
     CHECK_STATUS(rtlog_producer_get_stats(p, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_type_register(lg, 1, NULL, "u32 a"), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("name");
+    CHECK_STATUS(rtlog_type_register(lg, 1, "t", NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("layout");
+    CHECK_STATUS(rtlog_type_size(lg, 1, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_dlt_get_stats(lg, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
 
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_CRITICAL, 1, NULL, 1), RTLOG_ERR_INVALID_ARGUMENT);
@@ -185,6 +203,8 @@ static void null_with_live_objects(void)
     CHECK_LAST_ERROR_NAMES("out");
     CHECK_STATUS(rtlog_reader_next_frame(r, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_reader_stats(r, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_reader_schema(r, 1, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_reader_format(r, NULL, 0, (char *)buf, sizeof buf, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     /* the failed calls consumed nothing: the one record is still next */
     CHECK_STATUS(rtlog_reader_next(r, &rec), RTLOG_OK);
     CHECK(rec.seq == 0 && rec.len == 0 && rec.payload == NULL, "record: seq %llu len %u payload %p",
