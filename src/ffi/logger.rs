@@ -76,6 +76,37 @@ fn default_config() -> rtlog_config {
 /// struct_size accepted. Fields after it take their defaults when a caller's struct ends first.
 const CONFIG_V1_SIZE: usize = std::mem::offset_of!(rtlog_config, segment_bytes) + 8;
 
+/// Where a field of `rtlog_config` ends.
+macro_rules! field_end {
+    ($field:ident: $ty:ty) => {
+        std::mem::offset_of!(rtlog_config, $field) + std::mem::size_of::<$ty>()
+    };
+}
+
+/// The struct_size values accepted: where each field from `segment_bytes` on ends, since every
+/// version of the struct appended fields. A size between two of them would end inside a field,
+/// which would then be copied half from the caller and half from the default: for
+/// on_state_change, a function pointer that was never one (found by `fuzz/`'s config target).
+/// Append the end of each new field.
+const CONFIG_SIZES: [usize; 16] = [
+    CONFIG_V1_SIZE,
+    field_end!(retention_segments: u32),
+    field_end!(retention_bytes: u64),
+    field_end!(retention_age_s: u64),
+    field_end!(preallocate: u32),
+    field_end!(backend: RawBackend),
+    field_end!(normal_overflow: RawOverflow),
+    field_end!(sample_high_water_pct: u32),
+    field_end!(sample_one_in: u32),
+    field_end!(manual: u32),
+    field_end!(supervisor_period_us: u32),
+    field_end!(degraded_quiet_ms: u32),
+    field_end!(degraded_lag_records: u64),
+    field_end!(safe_on_critical: u32),
+    field_end!(on_state_change: rtlog_state_callback),
+    field_end!(on_state_change_user: *mut c_void),
+];
+
 /// Creates a logger (INIT phase): validates every field of *cfg, creates the directory (mode
 /// 0750) if missing, locks it against other loggers, recovers an existing log in it (a torn
 /// tail is cut; the new epoch continues after the last valid record) and allocates and
@@ -107,20 +138,20 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
     if cfg.is_null() {
         return Err(Error::new(Status::InvalidArgument, "cfg must not be NULL"));
     }
-    let ours = std::mem::size_of::<rtlog_config>();
     // SAFETY: struct_size is the first field of every version of the struct.
     let size = unsafe { cfg.cast::<u32>().read_unaligned() } as usize;
-    if !(CONFIG_V1_SIZE..=ours).contains(&size) {
+    if !CONFIG_SIZES.contains(&size) {
         return Err(Error::new(
             Status::Config,
             format!(
                 "struct_size = {size} is not a size of rtlog_config known to this library \
-                 ({CONFIG_V1_SIZE}..={ours}): initialise the struct with rtlog_config_init"
+                 (one of {CONFIG_SIZES:?}): initialise the struct with rtlog_config_init"
             ),
         ));
     }
     let mut c = default_config();
-    // SAFETY: the caller's struct has `size` readable bytes, and `c` has at least that many;
+    // SAFETY: the caller's struct has `size` readable bytes, and `c` has at least that many
+    // (the largest accepted size is sizeof(rtlog_config), as the unit test below checks);
     // every field is plain data for which any bit pattern is valid (the enum is a raw u32).
     unsafe {
         std::ptr::copy_nonoverlapping(
@@ -494,4 +525,24 @@ pub unsafe extern "C" fn rtlog_clear_fault(lg: *mut rtlog_logger) -> rtlog_statu
         let lg = unsafe { logger(lg, true)? };
         Ok(status_of(lg.clear_fault()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sizes end where fields end, from the first version to this one, and the last field
+    /// added (the callback's user pointer) is the last listed: a field appended without its
+    /// size here would make rtlog_config_init's own struct_size refused.
+    #[test]
+    fn accepted_struct_sizes_end_on_fields() {
+        let ours = std::mem::size_of::<rtlog_config>();
+        assert_eq!(CONFIG_SIZES.last(), Some(&ours));
+        assert!(CONFIG_SIZES.windows(2).all(|w| w[0] < w[1]));
+        // The callback pair: a size ending inside either pointer is refused.
+        let callback = std::mem::offset_of!(rtlog_config, on_state_change);
+        for size in callback + 1..ours {
+            assert_eq!(CONFIG_SIZES.contains(&size), size == callback + 8, "{size}");
+        }
+    }
 }
