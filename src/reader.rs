@@ -105,6 +105,9 @@ pub struct Reader {
     options: ReaderOptions,
     /// The id the `producer` filter names in the current segment (`None`: absent there).
     producer_id: Option<u16>,
+    /// LSN of the last valid frame read (0: none yet). LSNs increase through the whole log,
+    /// so a segment that starts at or below it is a stale copy or out of place.
+    last_lsn: u64,
 }
 
 /// The segment files of `dir`, sorted by index.
@@ -140,6 +143,7 @@ impl Reader {
         Ok(Reader {
             options,
             producer_id: None,
+            last_lsn: 0,
             segments: list_segments(dir)?,
             next_segment: 0,
             scan: None,
@@ -237,6 +241,7 @@ impl Reader {
                     self.payload.clear();
                     self.payload.extend_from_slice(payload);
                     self.last_frame = (h, kind);
+                    self.last_lsn = h.lsn;
                     match kind {
                         FrameKind::EpochBegin => {
                             self.finish_epoch();
@@ -291,6 +296,21 @@ impl Reader {
                     self.stats.bad_segments += 1;
                     let what =
                         format!("header says segment {}, the file name another", scan.header.index);
+                    note_damage(
+                        &mut self.damage,
+                        &mut self.stats,
+                        Damage { path, offset: 0, len: 0, what },
+                    );
+                }
+                Ok(scan) if scan.header.first_lsn <= self.last_lsn => {
+                    // Its frames would repeat LSNs already returned: an old segment copied or
+                    // renamed to a later index, with a header to match.
+                    self.stats.bad_segments += 1;
+                    let what = format!(
+                        "segment starts at LSN {}, not after LSN {} already read: a stale copy \
+                         or out of order",
+                        scan.header.first_lsn, self.last_lsn
+                    );
                     note_damage(
                         &mut self.damage,
                         &mut self.stats,

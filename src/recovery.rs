@@ -78,13 +78,13 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
                 ),
             ));
         }
-        headers.push(header.is_ok());
+        headers.push(header.ok());
     }
     // Newest segments whose header never became valid were being created when the process
     // died: a segment's header is synced before any frame is written to it, so they hold no
     // record (and without the header's salt nothing in them could be validated). They are
     // set aside under another name, so that readers do not report a healthy log as damaged.
-    while headers.last() == Some(&false) {
+    while matches!(headers.last(), Some(None)) {
         headers.pop();
         let (_, path) = segments.pop().expect("one entry per header");
         let aside = path.with_extension("rtlog.broken");
@@ -95,36 +95,55 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
     if out.set_aside > 0 {
         crate::segment::sync_dir(dir, None)?;
     }
-    // The newest segment with a readable header tells where the log ends.
-    for (_, path) in segments.iter().rev() {
-        let Ok(mut scan) = SegmentScan::open(path) else {
-            continue;
-        };
-        out.next_epoch = scan.header.epoch + 1;
-        out.next_lsn = scan.header.first_lsn.max(1);
-        out.previous_clean = false;
-        loop {
-            let item = scan
-                .next_item()
-                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-            match item {
-                ScanItem::Frame(h, _) => {
-                    out.next_lsn = h.lsn + 1;
-                    out.previous_clean = h.kind == crate::format::FrameKind::CleanClose as u8;
+    // The new epoch must come after everything any readable header claims, whatever the file
+    // names say: a stale copy of an old segment under a later index, or files swapped, must
+    // not make the log reuse an epoch number or an LSN. The log ends in the segment that
+    // starts last (normally the newest by index); its last valid frame gives the next LSN.
+    let Some(end) = (0..segments.len())
+        .filter(|&i| headers[i].is_some())
+        .max_by_key(|&i| (headers[i].as_ref().map(|h| h.first_lsn), i))
+    else {
+        return Ok(out);
+    };
+    for h in headers.iter().flatten() {
+        out.next_epoch = out.next_epoch.max(h.epoch.saturating_add(1));
+        out.next_lsn = out.next_lsn.max(h.first_lsn);
+    }
+    let (index, path) = &segments[end];
+    let mut scan = SegmentScan::open(path)
+        .map_err(|e| Error::io(format!("reading {}", path.display()), open_error(e)))?;
+    out.previous_clean = false;
+    loop {
+        let item =
+            scan.next_item().map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        match item {
+            ScanItem::Frame(h, _) => {
+                out.next_lsn = out.next_lsn.max(h.lsn + 1);
+                out.previous_clean = h.kind == crate::format::FrameKind::CleanClose as u8;
+            }
+            ScanItem::Damage { .. } => {}
+            ScanItem::End { torn_bytes, valid_end } => {
+                // Only a segment that is where its name says is cut; a misplaced one is
+                // evidence, left as it is.
+                if torn_bytes > 0 && scan.header.index == *index {
+                    truncate(path, valid_end)?;
+                    out.torn_bytes = torn_bytes;
                 }
-                ScanItem::Damage { .. } => {}
-                ScanItem::End { torn_bytes, valid_end } => {
-                    if torn_bytes > 0 {
-                        truncate(path, valid_end)?;
-                        out.torn_bytes = torn_bytes;
-                    }
-                    break;
-                }
+                break;
             }
         }
-        break;
     }
     Ok(out)
+}
+
+/// An error opening a segment whose header was readable a moment ago, as an I/O error.
+fn open_error(e: crate::scan::OpenError) -> std::io::Error {
+    match e {
+        crate::scan::OpenError::Io(e) => e,
+        crate::scan::OpenError::Header(e) => {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
+        }
+    }
 }
 
 fn truncate(path: &Path, len: u64) -> Result<()> {

@@ -7,8 +7,12 @@
 //!
 //! When a frame fails validation, the scanner looks for the next valid frame at each later
 //! 8-byte boundary. A candidate must pass cheap checks (known kind, zero reserved bytes, the
-//! segment's epoch, a length within the segment's limit) before its CRC is computed, so garbage
-//! is skipped quickly. If a valid frame follows, the bad bytes are *damage* and are reported and
+//! segment's epoch, a length within the segment's limit, an LSN after the last valid frame's)
+//! before its CRC is computed, so garbage is skipped quickly.
+//!
+//! The LSN check is what keeps a *stale* frame out: a copy of an earlier frame of the same
+//! segment has the same salt and epoch and a valid CRC, but not an LSN above the one already
+//! read, so it is damage rather than a record returned twice. If a valid frame follows, the bad bytes are *damage* and are reported and
 //! skipped; if none does, they are a *torn tail* (an incomplete last write).
 
 use crate::format::{
@@ -54,6 +58,9 @@ pub struct SegmentScan {
     pos: u64,
     /// File offset just past the last valid frame.
     valid_end: u64,
+    /// The lowest LSN the next valid frame may have: the header's `first_lsn`, then one past
+    /// the last valid frame's (LSNs strictly increase within a segment).
+    min_lsn: u64,
     done: bool,
 }
 
@@ -91,6 +98,7 @@ impl SegmentScan {
             eof: false,
             pos: 0,
             valid_end: 0,
+            min_lsn: 0,
             done: false,
         };
         let prefix = scan.window(0, 16).map_err(OpenError::Io)?;
@@ -98,6 +106,7 @@ impl SegmentScan {
         let bytes = scan.window(0, len).map_err(OpenError::Io)?;
         scan.header = SegmentHeader::decode(bytes).map_err(OpenError::Header)?;
         scan.salt = FrameSalt::new(scan.header.salt);
+        scan.min_lsn = scan.header.first_lsn;
         scan.pos = len as u64;
         scan.valid_end = scan.pos;
         Ok(scan)
@@ -166,13 +175,15 @@ impl SegmentScan {
         let rel = (off - self.buf_start) as usize;
         let b = &self.buf[rel..rel + size];
         let h = FrameHeader::decode(b, self.header.max_payload).expect("validated by frame_at");
+        self.min_lsn = h.lsn.saturating_add(1);
         let payload = &b[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + h.payload_len as usize];
         ScanItem::Frame(h, payload)
     }
 
     /// The size of a valid frame at `off`, if there is one.
     fn frame_at(&mut self, off: u64) -> io::Result<Option<usize>> {
-        let (salt, epoch, max) = (self.salt, self.header.epoch, self.header.max_payload);
+        let (salt, epoch, max, min_lsn) =
+            (self.salt, self.header.epoch, self.header.max_payload, self.min_lsn);
         let head = self.window(off, FRAME_HEADER_BYTES)?;
         if head.len() < FRAME_HEADER_BYTES {
             return Ok(None);
@@ -180,7 +191,7 @@ impl SegmentScan {
         let Ok(h) = FrameHeader::decode(head, max) else {
             return Ok(None);
         };
-        if !plausible(head, &h, epoch) {
+        if !plausible(head, &h, epoch) || h.lsn < min_lsn {
             return Ok(None);
         }
         let size = format::frame_bytes(h.payload_len as usize);

@@ -1,25 +1,36 @@
-//! Kill and restart (sled's and SQLite's crash tests): a child process writes under
-//! `FSYNC_BATCH` and is killed with SIGKILL at a random moment; then the log must hold every
-//! record the child had reported durable, each producer's stream must be gap-free up to its
-//! last recovered record with the exact bytes published, and `rtlog_init` must resume in a new
-//! epoch after the last LSN. Every earlier epoch must stay intact across all later rounds.
+//! Kill, lose power, restart (sled's crash-restart loop, SQLite's crash tests): a child process
+//! publishes from 4 threads under `FSYNC_BATCH` into small segments (a rotation every few
+//! milliseconds) and reports its durable counts and durable LSN as they rise; the parent kills
+//! it with SIGKILL — after a random delay, or right after a segment file appears, so that the
+//! kill lands in a rotation — then in most rounds simulates a power cut with the child's sync
+//! journal ([`rtlog::faults::simulate_power_loss`]: bytes no `fdatasync` covered are dropped,
+//! all of them or all but a random prefix, and files whose directory entry was never synced
+//! are deleted), restarts, and checks the contract of docs/RELIABILITY.md:
+//!
+//! - per producer and stream, the recovered epoch is a gap-free prefix of what was accepted,
+//!   except where a loss marker says otherwise, with exactly the published bytes (so never a
+//!   damaged record, a duplicate, or a record under the wrong producer);
+//! - nothing at or below the durable counts and the durable LSN reported before the kill is
+//!   lost;
+//! - `rtlog_init` continues in a new epoch after the last LSN, and every earlier epoch stays
+//!   exactly as it was across all later rounds.
 //!
 //! The test binary is its own child: `crash_child` does nothing unless `RTLOG_CRASH_CHILD`
 //! names a directory. `RTLOG_CRASH_ROUNDS` (default 20) sets the rounds, `RTLOG_CRASH_SEED`
-//! the seed of the kill delays and producer counts (printed on failure).
-//!
-//! SIGKILL does not lose the page cache, so records written but not yet synced survive too;
-//! only the durable lower bound and the log's integrity are asserted.
+//! the seed of the kill moments and power cuts (printed on failure). The nightly-style run:
+//! `RTLOG_CRASH_ROUNDS=200 cargo test --release --test crash_kill -- --nocapture`.
 
 #[path = "common/storage.rs"]
 mod storage;
 
-use rtlog::format::FrameKind;
+use rtlog::faults::{simulate_power_loss, FaultInjector, PowerLoss};
+use rtlog::format::{FrameKind, LossMarker, LossReason};
 use rtlog::reader::{Damage, ReaderStats};
+use rtlog::scan::{ScanItem, SegmentScan};
 use rtlog::{Config, Durability, Logger, Reader, Status, Stream};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -27,11 +38,13 @@ use std::time::{Duration, Instant};
 use storage::{payload, record_type, Scratch, XorShift};
 
 const CHILD_ENV: &str = "RTLOG_CRASH_CHILD";
-const PRODUCERS_ENV: &str = "RTLOG_CRASH_PRODUCERS";
+const JOURNAL_ENV: &str = "RTLOG_CRASH_JOURNAL";
+/// Publishing threads of the child, one producer each.
+const PRODUCERS: usize = 4;
 /// Largest payload; payloads are 1..=MAX_PAYLOAD bytes.
 const MAX_PAYLOAD: usize = 120;
 /// Rounds that share one directory. Each round reads the whole directory twice, so this bounds
-/// the cost of a round (the reader is slow in debug builds).
+/// the cost of a round.
 const ROUNDS_PER_DIR: u64 = 5;
 /// Records per stream the parent writes in its own epoch after each kill.
 const RESUME_RECORDS: u64 = 50;
@@ -66,19 +79,22 @@ fn crash_child() {
     };
     // SAFETY: prctl with PR_SET_PDEATHSIG only sets a flag of this process.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
-    let producers = env_u64(PRODUCERS_ENV, 3) as usize;
     let mut c = config(Path::new(&dir));
     c.dispatch_period_us = 200;
-    let lg = Arc::new(Logger::init(c).expect("child: rtlog_init"));
+    // The injector injects nothing: it only keeps the sync journal the parent's power cut uses.
+    let faults = Arc::new(FaultInjector::new());
+    let journal = std::env::var_os(JOURNAL_ENV).expect("child: no journal path");
+    faults.journal_to(Path::new(&journal)).expect("child: journal");
+    let lg = Arc::new(Logger::init_with_faults(c, faults).expect("child: rtlog_init"));
     let handles: Vec<_> =
-        (0..producers).map(|i| lg.create_producer(&format!("p{i}")).unwrap()).collect();
+        (0..PRODUCERS).map(|i| lg.create_producer(&format!("p{i}")).unwrap()).collect();
     lg.start().expect("child: rtlog_start");
     lg.start_ticker().expect("child: ticker");
 
     // Each producer thread mirrors its own durable counts here for the reporter (a handle
     // belongs to one thread, so the reporter does not touch it).
     let durable: Arc<Vec<[AtomicU64; 2]>> =
-        Arc::new((0..producers).map(|_| [AtomicU64::new(0), AtomicU64::new(0)]).collect());
+        Arc::new((0..PRODUCERS).map(|_| [AtomicU64::new(0), AtomicU64::new(0)]).collect());
     for (i, h) in handles.into_iter().enumerate() {
         let addr = h.as_ptr() as usize;
         let (durable, lg) = (durable.clone(), lg.clone());
@@ -103,8 +119,8 @@ fn crash_child() {
                 for s in Stream::ALL {
                     durable[i][s as usize].store(p.durable_count(s), Ordering::Relaxed);
                 }
-                // About 7k records per second per producer: enough for several segment
-                // rotations per kill window, little enough to keep the log small.
+                // About 7k records per second per producer: a segment rotation every 10 to 20
+                // ms, and a log that stays small.
                 if n % 8 == 7 {
                     std::thread::sleep(Duration::from_millis(1));
                 }
@@ -116,9 +132,13 @@ fn crash_child() {
     // On a line of its own: the test harness has just printed "test crash_child ... ".
     writeln!(out, "\nready {}", lg.stats().epoch).unwrap();
     out.flush().unwrap();
-    let mut last = vec![[u64::MAX; 2]; producers];
+    let mut last = [[u64::MAX; 2]; PRODUCERS];
+    let mut last_lsn = 0;
     let started = Instant::now();
     loop {
+        // The LSN first: it was durable before the counts read after it, so a line never
+        // claims more than was durable when it was written.
+        let lsn = lg.stats().durable_lsn;
         for (i, d) in durable.iter().enumerate() {
             for s in 0..2 {
                 let v = d[s].load(Ordering::Relaxed);
@@ -128,9 +148,13 @@ fn crash_child() {
                 }
             }
         }
+        if lsn != last_lsn {
+            last_lsn = lsn;
+            writeln!(out, "lsn {lsn}").unwrap();
+        }
         out.flush().unwrap();
         std::thread::sleep(Duration::from_millis(1));
-        // The parent kills within a second; never outlive a parent that failed to.
+        // The parent kills within seconds; never outlive a parent that failed to.
         if started.elapsed() > Duration::from_secs(120) {
             std::process::exit(3);
         }
@@ -141,6 +165,9 @@ fn crash_child() {
 // Checking a log
 // ---------------------------------------------------------------------------------------------
 
+/// A producer's stream in one epoch: (producer name, stream).
+type StreamKey = (String, u8);
+
 /// What one epoch of the log holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct EpochSummary {
@@ -150,9 +177,14 @@ struct EpochSummary {
     /// Hash of every frame's fields and payload, in order.
     digest: u64,
     clean_close: bool,
-    /// Data records per (producer name, stream); each was checked to be seq 0, 1, 2, ... with
-    /// the deterministic payload.
-    records: BTreeMap<(String, u8), u64>,
+    /// Per stream, the next seq after the records read: each record was checked to be the
+    /// next seq (or the one after a loss marker's range) with the deterministic payload.
+    next_seq: BTreeMap<StreamKey, u64>,
+    /// Per stream, the first seq a loss marker said was lost (write failure, overwrite).
+    first_lost: BTreeMap<StreamKey, u64>,
+    /// Records that loss markers said were refused at publish, or lost after acceptance.
+    refused: u64,
+    lost: u64,
 }
 
 struct LogSummary {
@@ -170,8 +202,9 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
 }
 
 /// Reads the whole log and checks what holds for every epoch, whatever happened to it: LSNs
-/// strictly increase, an epoch starts with its epoch-begin frame, and each producer's
-/// streams are gap-free from seq 0 with exactly the bytes that were published.
+/// follow on one by one (no fault is injected, so no frame is ever given up), an epoch starts
+/// with its epoch-begin frame, and each producer's streams are gap-free from seq 0 except
+/// where a loss marker says otherwise, with exactly the bytes that were published.
 fn check_log(dir: &Path, ctx: &str) -> LogSummary {
     let mut r = Reader::open(dir).unwrap_or_else(|e| panic!("{ctx}: opening the log: {e}"));
     let mut epochs: BTreeMap<u32, EpochSummary> = BTreeMap::new();
@@ -193,7 +226,7 @@ fn check_log(dir: &Path, ctx: &str) -> LogSummary {
             Err(e) => panic!("{ctx}: reader failed: {e}"),
         };
         let at = || format!("{ctx}: epoch {epoch}, lsn {lsn}");
-        assert!(lsn > max_lsn, "{}: LSN after {max_lsn}", at());
+        assert_eq!(lsn, max_lsn + 1, "{}: the LSN after {max_lsn}", at());
         max_lsn = lsn;
         assert!(epoch >= current_epoch, "{}: epoch after {current_epoch}", at());
         let e = epochs.entry(epoch).or_default();
@@ -213,7 +246,7 @@ fn check_log(dir: &Path, ctx: &str) -> LogSummary {
         d = fnv(d, &rtype.to_le_bytes());
         d = fnv(d, &[kind as u8, stream]);
         e.digest = fnv(d, &bytes);
-        if kind != FrameKind::Data {
+        if kind != FrameKind::Data && kind != FrameKind::Loss {
             continue;
         }
         let name = r
@@ -221,8 +254,24 @@ fn check_log(dir: &Path, ctx: &str) -> LogSummary {
             .and_then(|h| h.producers.iter().find(|(id, _)| *id == producer))
             .map(|(_, n)| n.clone())
             .unwrap_or_else(|| panic!("{}: producer {producer} not in the segment header", at()));
-        let next = e.records.entry((name.clone(), stream)).or_default();
-        assert_eq!(seq, *next, "{}: {name}/{stream}: a gap or a duplicate", at());
+        let key = (name.clone(), stream);
+        let next = *e.next_seq.get(&key).unwrap_or(&0);
+        if kind == FrameKind::Loss {
+            let m = LossMarker::decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", at()));
+            if m.reason == LossReason::Refused {
+                // Refused records took no seq: the marker sits where the loss happened.
+                assert_eq!((m.first_seq, m.last_seq), (next, next), "{}: {m:?}", at());
+                e.refused += m.count;
+            } else {
+                assert_eq!(m.first_seq, next, "{}: {name}/{stream}: {m:?}", at());
+                assert_eq!(m.count, m.last_seq + 1 - m.first_seq, "{}: {m:?}", at());
+                e.first_lost.entry(key.clone()).or_insert(m.first_seq);
+                e.next_seq.insert(key, m.last_seq + 1);
+                e.lost += m.count;
+            }
+            continue;
+        }
+        assert_eq!(seq, next, "{}: {name}/{stream}: a gap or a duplicate", at());
         assert_eq!(
             bytes,
             payload(&name, stream, seq, MAX_PAYLOAD),
@@ -230,16 +279,17 @@ fn check_log(dir: &Path, ctx: &str) -> LogSummary {
             at()
         );
         assert_eq!(rtype, record_type(stream, seq), "{}: record type", at());
-        *next += 1;
+        e.next_seq.insert(key, seq + 1);
     }
     LogSummary { epochs, stats: r.stats(), damage: r.damage().to_vec(), max_lsn }
 }
 
-/// Bytes of the smallest segment header these tests' writers produce (two producers).
+/// Bytes of the smallest segment header written here: the parent's, with its one producer
+/// "resume" (the child's four producers make 112).
 const MIN_HEADER_BYTES: u64 = 104;
 
 /// A segment whose header is unreadable may only be one the kill left before its header was
-/// written: shorter than any complete header.
+/// written: shorter than any complete header. Returns how many there are.
 fn check_bad_segments(log: &LogSummary, ctx: &str) -> u64 {
     let mut empty = 0;
     for d in log.damage.iter().filter(|d| d.what.contains("header")) {
@@ -252,23 +302,109 @@ fn check_bad_segments(log: &LogSummary, ctx: &str) -> u64 {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Where the kill landed
+// ---------------------------------------------------------------------------------------------
+
+/// Whether the kill landed in a segment rotation, from the evidence it left: the newest
+/// segment's creation has no directory sync after it in the journal (killed while creating
+/// it), or the newest segment ends with its seal frame (killed between sealing it and
+/// creating the next).
+fn killed_in_rotation(log_dir: &Path, journal: &Path) -> bool {
+    let text = std::fs::read_to_string(journal).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    if let Some(i) = lines.iter().rposition(|l| l.starts_with("create ")) {
+        if !lines[i..].iter().any(|l| l.starts_with("dirsync ")) {
+            return true;
+        }
+    }
+    let Some(newest) = storage::segments(log_dir).pop() else { return false };
+    let Ok(mut scan) = SegmentScan::open(&newest) else { return false };
+    let mut last = None;
+    while let Ok(ScanItem::Frame(h, _)) = scan.next_item() {
+        last = Some(h.kind);
+    }
+    last == Some(FrameKind::Seal as u8)
+}
+
+/// Watches a directory for created files (inotify), so that a kill can follow the creation of
+/// a segment file within microseconds.
+struct CreateWatch(libc::c_int);
+
+impl CreateWatch {
+    fn new(dir: &Path) -> CreateWatch {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).unwrap();
+        // SAFETY: creates a descriptor that this value owns.
+        let fd = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
+        assert!(fd >= 0, "inotify_init1: {}", std::io::Error::last_os_error());
+        // SAFETY: `path` is a NUL-terminated string that outlives the call.
+        let wd = unsafe { libc::inotify_add_watch(fd, path.as_ptr(), libc::IN_CREATE) };
+        assert!(wd >= 0, "inotify_add_watch: {}", std::io::Error::last_os_error());
+        CreateWatch(fd)
+    }
+
+    /// Forgets the creations seen so far.
+    fn drain(&self) {
+        let mut buf = [0u8; 4096];
+        // SAFETY: reads into `buf`, within its length; the descriptor is non-blocking.
+        while unsafe { libc::read(self.0, buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
+    }
+
+    /// Waits up to `timeout` for the next creation; whether there was one.
+    fn wait(&self, timeout: Duration) -> bool {
+        let mut p = libc::pollfd { fd: self.0, events: libc::POLLIN, revents: 0 };
+        // SAFETY: `p` is one valid pollfd.
+        unsafe { libc::poll(&mut p, 1, timeout.as_millis() as libc::c_int) > 0 }
+    }
+}
+
+impl Drop for CreateWatch {
+    fn drop(&mut self) {
+        // SAFETY: closes the descriptor this value owns, once.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The parent
 // ---------------------------------------------------------------------------------------------
 
 /// What the parent heard from a child.
 #[derive(Default)]
 struct Heard {
-    durable: HashMap<(String, u8), u64>,
+    durable: HashMap<StreamKey, u64>,
+    durable_lsn: u64,
     other: Vec<String>,
+}
+
+/// How a round ends for the files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cut {
+    /// A process crash only: the page cache survives.
+    None,
+    /// A power cut that keeps exactly what `fdatasync` covered.
+    Strict,
+    /// A power cut after which a random prefix of the unsynced bytes survives.
+    Prefix,
 }
 
 /// Counters printed at the end.
 #[derive(Default, Debug)]
 struct Totals {
     rounds: u64,
+    /// Kills that waited for a segment file to be created.
+    kills_aimed_at_rotation: u64,
+    /// Kills that landed in a rotation (by the evidence; see `killed_in_rotation`).
+    kills_in_rotation: u64,
+    power_cuts_strict: u64,
+    power_cuts_prefix: u64,
+    bytes_dropped: u64,
+    files_deleted: u64,
     killed_records: u64,
     durable_reported: u64,
     beyond_durable: u64,
+    refused_by_marker: u64,
+    lost_by_marker: u64,
     torn_tails: u64,
     torn_bytes: u64,
     empty_segments_left: u64,
@@ -276,213 +412,283 @@ struct Totals {
 }
 
 #[test]
-fn sigkill_under_fsync_batch_loses_no_durable_record_and_restarts_cleanly() {
+fn sigkill_and_power_loss_under_fsync_batch_lose_no_durable_record() {
     let rounds = env_u64("RTLOG_CRASH_ROUNDS", 20);
     let seed = env_u64("RTLOG_CRASH_SEED", 0x5eed);
     let started = Instant::now();
     let mut totals = Totals::default();
     let mut round = 0;
     while round < rounds {
-        let dir = Scratch::new("crash-kill", false);
+        let scratch = Scratch::new("crash-kill", false);
+        let dir = scratch.join("log");
+        std::fs::create_dir(&dir).unwrap();
         // Everything known about the directory's epochs, checked again after every round.
         let mut known: BTreeMap<u32, EpochSummary> = BTreeMap::new();
         let mut next_epoch = 1;
         for _ in 0..ROUNDS_PER_DIR.min(rounds - round) {
-            let ctx = format!("round {round} (RTLOG_CRASH_SEED={seed}, dir {})", dir.0.display());
-            next_epoch = kill_round(&dir.0, seed, round, next_epoch, &mut known, &mut totals, &ctx);
+            let ctx = format!("round {round} (RTLOG_CRASH_SEED={seed}, dir {})", dir.display());
+            let journal = scratch.join(&format!("journal-{round}"));
+            let r = Round { dir: &dir, journal: &journal, seed, round, epoch: next_epoch };
+            next_epoch = r.run(&mut known, &mut totals, &ctx);
             round += 1;
         }
-        totals.segments += storage::segments(&dir.0).len() as u64;
+        totals.segments += storage::segments(&dir).len() as u64;
     }
-    eprintln!("{} kill rounds in {:?}: {totals:?}", totals.rounds, started.elapsed());
+    eprintln!("{} kill rounds in {:?}: {totals:#?}", totals.rounds, started.elapsed());
+    assert_eq!(totals.rounds, rounds);
 }
 
-/// One round: run a child on `dir`, kill it, check the log, resume, check again. Returns the
-/// epoch the next child will get.
-fn kill_round(
-    dir: &Path,
+/// One round on `dir`, whose next epoch is `epoch`.
+struct Round<'a> {
+    dir: &'a Path,
+    journal: &'a Path,
     seed: u64,
     round: u64,
     epoch: u32,
-    known: &mut BTreeMap<u32, EpochSummary>,
-    totals: &mut Totals,
-    ctx: &str,
-) -> u32 {
-    let mut rng = XorShift::new(seed ^ round.wrapping_mul(0x1_0000_0001));
-    let producers = rng.range(2, 5);
-    let delay = Duration::from_millis(rng.range(20, 301));
-    let ctx = &format!("{ctx}, {producers} producers, kill after {delay:?}");
+}
 
-    // /proc/self/exe still runs this binary if a rebuild has replaced its file meanwhile.
-    let exe = Path::new("/proc/self/exe");
-    let exe = match exe.exists() {
-        true => exe.to_path_buf(),
-        false => std::env::current_exe().unwrap(),
-    };
-    let mut child = Command::new(exe)
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, dir)
-        .env(PRODUCERS_ENV, producers.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id() as libc::pid_t;
-    let heard = Arc::new(Mutex::new(Heard::default()));
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    let listener = {
-        let heard = heard.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let words: Vec<&str> = line.split_whitespace().collect();
-                let mut h = heard.lock().unwrap();
-                match words[..] {
-                    ["ready", e] => {
-                        let _ = ready_tx.send(e.parse::<u32>().unwrap());
+impl Round<'_> {
+    /// Runs a child, kills it, cuts the power, checks the log, resumes, checks again. Returns
+    /// the epoch the next child will get.
+    fn run(&self, known: &mut BTreeMap<u32, EpochSummary>, totals: &mut Totals, ctx: &str) -> u32 {
+        let (dir, epoch) = (self.dir, self.epoch);
+        let mut rng = XorShift::new(self.seed ^ self.round.wrapping_mul(0x1_0000_0001));
+        let delay = Duration::from_millis(rng.range(20, 301));
+        // One round in three waits for a segment file to appear and kills right after (or
+        // up to half a millisecond after): inside its creation, header write and syncs.
+        let aim = match rng.range(0, 3) {
+            0 => Some(Duration::from_micros(rng.range(0, 500))),
+            _ => None,
+        };
+        let cut = match rng.range(0, 5) {
+            0 => Cut::None,
+            1 | 2 => Cut::Strict,
+            _ => Cut::Prefix,
+        };
+        let ctx = &format!("{ctx}, kill after {delay:?}, aimed at rotation {aim:?}, cut {cut:?}");
+
+        let watch = CreateWatch::new(dir);
+        let (heard, in_rotation) = self.run_child(delay, aim.map(|a| (&watch, a)), ctx);
+        totals.kills_aimed_at_rotation += u64::from(aim.is_some());
+        totals.kills_in_rotation += u64::from(in_rotation);
+
+        // The power cut, with the journal of what the child's syncs covered.
+        let loss = match cut {
+            Cut::None => PowerLoss::default(),
+            Cut::Strict => simulate_power_loss(self.journal, |_| 0).unwrap(),
+            Cut::Prefix => simulate_power_loss(self.journal, |n| rng.range(0, n + 1)).unwrap(),
+        };
+        totals.power_cuts_strict += u64::from(cut == Cut::Strict);
+        totals.power_cuts_prefix += u64::from(cut == Cut::Prefix);
+        totals.bytes_dropped += loss.bytes_dropped;
+        totals.files_deleted += loss.deleted.len() as u64;
+        let ctx = &format!("{ctx}, {loss:?}");
+
+        // The log as the kill and the power cut left it.
+        let ctx_after = format!("{ctx}, after the kill");
+        let before = check_log(dir, &ctx_after);
+        let empty_segments = check_bad_segments(&before, &ctx_after);
+        if cut != Cut::None {
+            // A file whose creation was not followed by a directory sync is gone, and one
+            // whose was had its header synced first.
+            assert_eq!(empty_segments, 0, "{ctx_after}: {:?}", before.damage);
+        }
+        assert_eq!(before.stats.corrupt_regions, 0, "{ctx_after}: {:?}", before.damage);
+        // The epoch-begin frame is synced before rtlog_start returns: the epoch survives.
+        let killed = before
+            .epochs
+            .get(&epoch)
+            .unwrap_or_else(|| panic!("{ctx_after}: epoch {epoch} is missing"));
+        assert!(!killed.clean_close, "{ctx_after}: a clean close in a killed epoch");
+        assert!(
+            killed.last_lsn >= heard.durable_lsn,
+            "{ctx_after}: LSNs up to {} read back, but {} was reported durable",
+            killed.last_lsn,
+            heard.durable_lsn
+        );
+        for ((name, stream), &durable) in &heard.durable {
+            let key = (name.clone(), *stream);
+            let got = killed.next_seq.get(&key).copied().unwrap_or(0);
+            let lost = killed.first_lost.get(&key).copied().unwrap_or(u64::MAX);
+            assert!(
+                got >= durable && lost >= durable,
+                "{ctx_after}: {name} stream {stream}: {got} records read back (a loss marker \
+                 from seq {lost}), but {durable} were reported durable before the kill"
+            );
+            totals.durable_reported += durable;
+            totals.beyond_durable += got - durable;
+        }
+        for (e, summary) in known.iter() {
+            assert_eq!(before.epochs.get(e), Some(summary), "{ctx_after}: epoch {e} changed");
+        }
+        assert_eq!(before.epochs.len(), known.len() + 1, "{ctx_after}: {:?}", before.epochs.keys());
+        known.insert(epoch, killed.clone());
+        totals.killed_records += killed.next_seq.values().sum::<u64>();
+        totals.refused_by_marker += killed.refused;
+        totals.lost_by_marker += killed.lost;
+        if before.stats.torn_bytes > 0 {
+            totals.torn_tails += 1;
+            totals.torn_bytes += before.stats.torn_bytes;
+        }
+        totals.empty_segments_left += empty_segments;
+
+        let next = self.resume(&before, empty_segments, known, ctx);
+        totals.rounds += 1;
+        next
+    }
+
+    /// Starts the child, kills it after `delay` (then, with `aim`, after the next file
+    /// creation in the log directory and the aim's extra wait). Returns what it reported and
+    /// whether the kill landed in a rotation.
+    fn run_child(
+        &self,
+        delay: Duration,
+        aim: Option<(&CreateWatch, Duration)>,
+        ctx: &str,
+    ) -> (Heard, bool) {
+        // /proc/self/exe still runs this binary if a rebuild has replaced its file meanwhile.
+        let exe = Path::new("/proc/self/exe");
+        let exe: PathBuf = match exe.exists() {
+            true => exe.to_path_buf(),
+            false => std::env::current_exe().unwrap(),
+        };
+        let mut child = Command::new(exe)
+            .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, self.dir)
+            .env(JOURNAL_ENV, self.journal)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as libc::pid_t;
+        let heard = Arc::new(Mutex::new(Heard::default()));
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let listener = {
+            let heard = heard.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    let words: Vec<&str> = line.split_whitespace().collect();
+                    let mut h = heard.lock().unwrap();
+                    match words[..] {
+                        ["ready", e] => {
+                            let _ = ready_tx.send(e.parse::<u32>().unwrap());
+                        }
+                        ["durable", name, stream, count] => {
+                            let key = (name.to_owned(), stream.parse().unwrap());
+                            let v = h.durable.entry(key).or_default();
+                            *v = (*v).max(count.parse().unwrap());
+                        }
+                        ["lsn", lsn] => h.durable_lsn = h.durable_lsn.max(lsn.parse().unwrap()),
+                        _ => h.other.push(line),
                     }
-                    ["durable", name, stream, count] => {
-                        let key = (name.to_owned(), stream.parse().unwrap());
-                        let v = h.durable.entry(key).or_default();
-                        *v = (*v).max(count.parse().unwrap());
-                    }
-                    _ => h.other.push(line),
+                }
+            })
+        };
+        let mut stderr = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
+
+        // The kill delay counts from the child's rtlog_start, however slow its start was.
+        let ready = ready_rx.recv_timeout(Duration::from_secs(60));
+        if ready.is_ok() {
+            std::thread::sleep(delay);
+            if let Some((watch, extra)) = aim {
+                watch.drain();
+                // A rotation comes every few ms; the timeout only guards a stuck child.
+                if watch.wait(Duration::from_secs(10)) {
+                    std::thread::sleep(extra);
                 }
             }
-        })
-    };
-    let mut stderr = child.stderr.take().unwrap();
-    let stderr = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-
-    // The kill delay counts from the child's rtlog_start, however slow its start was.
-    let ready = ready_rx.recv_timeout(Duration::from_secs(60));
-    if ready.is_ok() {
-        std::thread::sleep(delay);
-    }
-    // SAFETY: `pid` is our child, not yet waited for, so the id cannot have been reused.
-    unsafe { libc::kill(pid, libc::SIGKILL) };
-    let status = child.wait().unwrap();
-    listener.join().unwrap();
-    let stderr = stderr.join().unwrap();
-    let heard = std::mem::take(&mut *heard.lock().unwrap());
-    let child_epoch = ready.unwrap_or_else(|_| {
-        panic!("{ctx}: the child did not start.\nstdout: {:?}\nstderr: {stderr}", heard.other)
-    });
-    {
-        use std::os::unix::process::ExitStatusExt;
-        assert_eq!(
-            status.signal(),
-            Some(libc::SIGKILL),
-            "{ctx}: the child ended by itself: {status}\nstderr: {stderr}"
-        );
-    }
-    assert_eq!(child_epoch, epoch, "{ctx}: the child's epoch");
-
-    // The log as the kill left it.
-    let before = check_log(dir, &format!("{ctx}, after the kill"));
-    let ctx_after = format!("{ctx}, after the kill");
-    let empty_segments = check_bad_segments(&before, &ctx_after);
-    assert_eq!(before.stats.corrupt_regions, 0, "{ctx_after}: {:?}", before.damage);
-    let killed = before
-        .epochs
-        .get(&epoch)
-        .unwrap_or_else(|| panic!("{ctx_after}: epoch {epoch} is missing"));
-    assert!(!killed.clean_close, "{ctx_after}: a clean close in a killed epoch");
-    for ((name, stream), &durable) in &heard.durable {
-        let got = killed.records.get(&(name.clone(), *stream)).copied().unwrap_or(0);
-        assert!(
-            got >= durable,
-            "{ctx_after}: {name} stream {stream}: {got} records read back, but {durable} were \
-             reported durable before the kill"
-        );
-        totals.durable_reported += durable;
-        totals.beyond_durable += got - durable;
-    }
-    for (e, summary) in known.iter() {
-        assert_eq!(before.epochs.get(e), Some(summary), "{ctx_after}: epoch {e} changed");
-    }
-    assert_eq!(
-        before.epochs.len(),
-        known.len() + 1,
-        "{ctx_after}: epochs {:?}",
-        before.epochs.keys()
-    );
-    known.insert(epoch, killed.clone());
-    totals.killed_records += killed.records.values().sum::<u64>();
-    if before.stats.torn_bytes > 0 {
-        totals.torn_tails += 1;
-        totals.torn_bytes += before.stats.torn_bytes;
-    }
-
-    // Restart: recovery, then an epoch of our own, shut down cleanly.
-    let last_index = rtlog::reader::list_segments(dir).unwrap().last().map_or(0, |(i, _)| *i);
-    let newest_is_broken = before.damage.iter().any(|d| {
-        d.what.contains("header") && d.path.ends_with(rtlog::format::segment_file_name(last_index))
-    });
-    let lg = Logger::init(config(dir)).unwrap_or_else(|e| panic!("{ctx}: rtlog_init: {e}"));
-    let rec = lg.recovered().clone();
-    let ctx_rec = format!("{ctx}, recovered {rec:?}");
-    let expected_epoch = rec.next_epoch;
-    if newest_is_broken {
-        // The kill left the newest segment without a header (between its creation and the
-        // header write). It may have been a new epoch's first segment, so recovery may skip
-        // that epoch number too; it may also remove the file and reuse its index.
-        assert!((epoch + 1..=epoch + 2).contains(&rec.next_epoch), "{ctx_rec}: the new epoch");
-        assert!(rec.next_segment >= last_index, "{ctx_rec}: a new segment");
-    } else {
-        assert_eq!(rec.next_epoch, epoch + 1, "{ctx_rec}: the new epoch");
-        assert_eq!(rec.next_segment, last_index + 1, "{ctx_rec}: a new segment");
-    }
-    assert_eq!(rec.next_lsn, before.max_lsn + 1, "{ctx_rec}: the LSN continues");
-    assert_eq!(rec.torn_bytes, before.stats.torn_bytes, "{ctx_rec}: torn tail");
-    assert!(!rec.previous_clean, "{ctx_rec}");
-    let p = lg.create_producer("resume").unwrap();
-    lg.start().unwrap();
-    // SAFETY: the logger outlives the handle; only this thread uses it.
-    let p = unsafe { &mut *p.as_ptr() };
-    for seq in 0..RESUME_RECORDS {
-        for s in Stream::ALL {
-            let bytes = payload("resume", s as u8, seq, MAX_PAYLOAD);
-            assert_eq!(p.publish(s, record_type(s as u8, seq), &bytes), Status::Ok);
         }
-        lg.tick().unwrap();
+        // SAFETY: `pid` is our child, not yet waited for, so the id cannot have been reused.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        let status = child.wait().unwrap();
+        listener.join().unwrap();
+        let stderr = stderr.join().unwrap();
+        let heard = std::mem::take(&mut *heard.lock().unwrap());
+        let child_epoch = ready.unwrap_or_else(|_| {
+            panic!("{ctx}: the child did not start.\nstdout: {:?}\nstderr: {stderr}", heard.other)
+        });
+        {
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(
+                status.signal(),
+                Some(libc::SIGKILL),
+                "{ctx}: the child ended by itself: {status}\nstderr: {stderr}"
+            );
+        }
+        assert_eq!(child_epoch, self.epoch, "{ctx}: the child's epoch");
+        let in_rotation = killed_in_rotation(self.dir, self.journal);
+        (heard, in_rotation)
     }
-    lg.shutdown().unwrap_or_else(|e| panic!("{ctx_rec}: shutdown: {e}"));
-    assert_eq!(lg.stats().epoch, expected_epoch);
-    drop(lg);
 
-    // The whole log again: every earlier epoch unchanged, ours complete and closed.
-    let ctx_resume = format!("{ctx}, after the restart");
-    let after = check_log(dir, &ctx_resume);
-    assert!(check_bad_segments(&after, &ctx_resume) <= empty_segments);
-    assert_eq!(
-        (after.stats.corrupt_regions, after.stats.torn_bytes),
-        (0, 0),
-        "{ctx_resume}: {:?}",
-        after.damage
-    );
-    for (e, summary) in known.iter() {
-        assert_eq!(after.epochs.get(e), Some(summary), "{ctx_resume}: epoch {e} changed");
+    /// Restarts on the log `before` describes: recovery, then an epoch of our own, shut down
+    /// cleanly, and the whole log checked again. Returns the next epoch.
+    fn resume(
+        &self,
+        before: &LogSummary,
+        empty_segments: u64,
+        known: &mut BTreeMap<u32, EpochSummary>,
+        ctx: &str,
+    ) -> u32 {
+        let dir = self.dir;
+        let last_index = rtlog::reader::list_segments(dir).unwrap().last().map_or(0, |(i, _)| *i);
+        let lg = Logger::init(config(dir)).unwrap_or_else(|e| panic!("{ctx}: rtlog_init: {e}"));
+        let rec = lg.recovered().clone();
+        let ctx_rec = format!("{ctx}, recovered {rec:?}");
+        // A newest segment left without a header is set aside; the killed epoch's first
+        // segment is durable, so the new epoch is always the next number.
+        assert_eq!(rec.set_aside, empty_segments, "{ctx_rec}");
+        assert_eq!(rec.next_epoch, self.epoch + 1, "{ctx_rec}: the new epoch");
+        assert_eq!(rec.next_segment, last_index + 1, "{ctx_rec}: a new segment");
+        assert_eq!(rec.next_lsn, before.max_lsn + 1, "{ctx_rec}: the LSN continues");
+        assert_eq!(rec.torn_bytes, before.stats.torn_bytes, "{ctx_rec}: torn tail");
+        assert!(!rec.previous_clean, "{ctx_rec}");
+        let p = lg.create_producer("resume").unwrap();
+        lg.start().unwrap();
+        // SAFETY: the logger outlives the handle; only this thread uses it.
+        let p = unsafe { &mut *p.as_ptr() };
+        for seq in 0..RESUME_RECORDS {
+            for s in Stream::ALL {
+                let bytes = payload("resume", s as u8, seq, MAX_PAYLOAD);
+                assert_eq!(p.publish(s, record_type(s as u8, seq), &bytes), Status::Ok);
+            }
+            lg.tick().unwrap();
+        }
+        lg.shutdown().unwrap_or_else(|e| panic!("{ctx_rec}: shutdown: {e}"));
+        assert_eq!(lg.stats().epoch, rec.next_epoch);
+        drop(lg);
+
+        // The whole log again: every earlier epoch unchanged, ours complete and closed.
+        let ctx_resume = format!("{ctx}, after the restart");
+        let after = check_log(dir, &ctx_resume);
+        assert_eq!(check_bad_segments(&after, &ctx_resume), 0);
+        assert_eq!(
+            (after.stats.corrupt_regions, after.stats.torn_bytes),
+            (0, 0),
+            "{ctx_resume}: {:?}",
+            after.damage
+        );
+        for (e, summary) in known.iter() {
+            assert_eq!(after.epochs.get(e), Some(summary), "{ctx_resume}: epoch {e} changed");
+        }
+        let ours = after
+            .epochs
+            .get(&rec.next_epoch)
+            .unwrap_or_else(|| panic!("{ctx_resume}: epoch {} is missing", rec.next_epoch));
+        assert_eq!(after.epochs.len(), known.len() + 1, "{ctx_resume}");
+        assert_eq!(ours.first_lsn, rec.next_lsn, "{ctx_resume}");
+        assert!(ours.clean_close, "{ctx_resume}: no clean close");
+        let expected: BTreeMap<StreamKey, u64> =
+            [0u8, 1].map(|s| (("resume".to_owned(), s), RESUME_RECORDS)).into();
+        assert_eq!(ours.next_seq, expected, "{ctx_resume}");
+        known.insert(rec.next_epoch, ours.clone());
+        rec.next_epoch + 1
     }
-    let ours = after
-        .epochs
-        .get(&expected_epoch)
-        .unwrap_or_else(|| panic!("{ctx_resume}: epoch {expected_epoch} is missing"));
-    assert_eq!(after.epochs.len(), known.len() + 1, "{ctx_resume}");
-    assert_eq!(ours.first_lsn, rec.next_lsn, "{ctx_resume}");
-    assert!(ours.clean_close, "{ctx_resume}: no clean close");
-    let expected: BTreeMap<(String, u8), u64> =
-        [0u8, 1].map(|s| (("resume".to_owned(), s), RESUME_RECORDS)).into();
-    assert_eq!(ours.records, expected, "{ctx_resume}");
-    known.insert(expected_epoch, ours.clone());
-
-    totals.rounds += 1;
-    totals.empty_segments_left += u64::from(newest_is_broken);
-    expected_epoch + 1
 }
