@@ -133,7 +133,35 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
             }
         }
     }
+    // The reader reads the segments whose header matches their name, in index order, and
+    // returns LSNs up to the last valid frame of the last of them. Normally that is the
+    // segment just scanned; when a misnamed or stale file starts later, that segment's frames
+    // must count too, or the new epoch would repeat LSNs the reader returns, and the reader
+    // would then skip the new epoch's segments as stale (found by the fuzzer:
+    // fuzz/corpus/reader/crash-misnamed-segment-starts-later).
+    let last_named = (0..segments.len())
+        .rev()
+        .find(|&i| headers[i].as_ref().is_some_and(|h| h.index == segments[i].0));
+    if let Some(i) = last_named.filter(|&i| i != end) {
+        if let Some(lsn) = last_lsn(&segments[i].1)? {
+            out.next_lsn = out.next_lsn.max(lsn + 1);
+        }
+    }
     Ok(out)
+}
+
+/// The LSN of the last valid frame of the segment at `path`, if it has one.
+fn last_lsn(path: &Path) -> Result<Option<u64>> {
+    let read_error = |e| Error::io(format!("reading {}", path.display()), e);
+    let mut scan = SegmentScan::open(path).map_err(|e| read_error(open_error(e)))?;
+    let mut last = None;
+    loop {
+        match scan.next_item().map_err(read_error)? {
+            ScanItem::Frame(h, _) => last = Some(h.lsn),
+            ScanItem::Damage { .. } => {}
+            ScanItem::End { .. } => return Ok(last),
+        }
+    }
 }
 
 /// An error opening a segment whose header was readable a moment ago, as an I/O error.

@@ -104,8 +104,11 @@ pub fn write(dir: &Path, files: &[InputFile]) -> Vec<InputFile> {
     kept
 }
 
+/// Where `needle` first occurs. Compares a slice only where its first byte matches: libFuzzer
+/// traces every `memcmp`, and one per byte of a 70 KB input took a third of the time.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    let last = hay.len().checked_sub(needle.len())?;
+    (0..=last).find(|&i| hay[i] == needle[0] && hay[i..i + needle.len()] == *needle)
 }
 
 /// Recomputes the header CRC, then walks the frames back to back by their length fields and
