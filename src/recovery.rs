@@ -105,8 +105,10 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
     else {
         return Ok(out);
     };
-    for h in headers.iter().flatten() {
-        out.next_epoch = out.next_epoch.max(h.epoch.saturating_add(1));
+    for ((_, path), h) in segments.iter().zip(&headers) {
+        let Some(h) = h else { continue };
+        let epoch = h.epoch.checked_add(1).ok_or_else(|| exhausted(path, "epoch", h.epoch))?;
+        out.next_epoch = out.next_epoch.max(epoch);
         out.next_lsn = out.next_lsn.max(h.first_lsn);
     }
     let (index, path) = &segments[end];
@@ -118,7 +120,8 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
             scan.next_item().map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
         match item {
             ScanItem::Frame(h, _) => {
-                out.next_lsn = out.next_lsn.max(h.lsn + 1);
+                let lsn = h.lsn.checked_add(1).ok_or_else(|| exhausted(path, "LSN", h.lsn))?;
+                out.next_lsn = out.next_lsn.max(lsn);
                 out.previous_clean = h.kind == crate::format::FrameKind::CleanClose as u8;
             }
             ScanItem::Damage { .. } => {}
@@ -143,11 +146,28 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
         .rev()
         .find(|&i| headers[i].as_ref().is_some_and(|h| h.index == segments[i].0));
     if let Some(i) = last_named.filter(|&i| i != end) {
-        if let Some(lsn) = last_lsn(&segments[i].1)? {
-            out.next_lsn = out.next_lsn.max(lsn + 1);
+        let path = &segments[i].1;
+        if let Some(lsn) = last_lsn(path)? {
+            let next = lsn.checked_add(1).ok_or_else(|| exhausted(path, "LSN", lsn))?;
+            out.next_lsn = out.next_lsn.max(next);
         }
     }
     Ok(out)
+}
+
+/// The error for a file that holds the largest epoch or LSN: the new epoch could only reuse a
+/// number, so the log cannot be continued (no log reaches these numbers by writing; a damaged
+/// or forged file with valid checksums can hold them, found by the fuzzer:
+/// fuzz/corpus/reader/crash-lsn-u64-max).
+fn exhausted(path: &Path, what: &str, value: impl std::fmt::Display) -> Error {
+    Error::new(
+        Status::Corrupt,
+        format!(
+            "{}: holds {what} {value}, the largest there is; refusing to append to the log, \
+             which could only reuse numbers (use another directory)",
+            path.display()
+        ),
+    )
 }
 
 /// The LSN of the last valid frame of the segment at `path`, if it has one.

@@ -115,7 +115,9 @@ const CONFIG_SIZES: [usize; 16] = [
 /// Phase: INIT. Thread: any non-RT thread. Allocates, makes system calls.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL cfg or out; RTLOG_ERR_CONFIG for a bad field
 /// (rtlog_last_error() names it) or a struct_size not set by rtlog_config_init; RTLOG_ERR_IO
-/// when the directory cannot be created, read or locked (another logger uses it).
+/// when the directory cannot be created, read or locked (another logger uses it);
+/// RTLOG_ERR_CORRUPT when the directory holds a log this library cannot continue: a segment of
+/// a newer format version, or an epoch or LSN at its largest value.
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_init(
     cfg: *const rtlog_config,

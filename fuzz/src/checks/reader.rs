@@ -8,7 +8,8 @@
 //! - LSNs strictly increase through the whole read: no record is returned twice;
 //! - the frame count is bounded by the bytes on disk, the damage list by `MAX_DAMAGE_LIST`;
 //! - the C reader returns the same data records as the Rust one;
-//! - recovery and the reader agree on whether the log is too new to read;
+//! - recovery and the reader agree on whether the log is too new to read, and recovery
+//!   refuses a log only for that or for an epoch or LSN at its type's maximum;
 //! - recovery loses no valid frame (the reader returns the same frames after it), cuts only
 //!   torn tails, leaves a last segment with a valid header, and numbers the new
 //!   epoch after everything the reader returns: its LSN, epoch and segment index above any
@@ -83,6 +84,13 @@ pub fn check(data: &[u8]) {
             return;
         }
         (Some(log), Ok(r)) => (log, r),
+        // A file holding the largest epoch or LSN: the log cannot continue without reusing one.
+        (Some(_), Err(e)) if e.status == Status::Corrupt => {
+            let max_epoch = format!("epoch {}", u32::MAX);
+            let max_lsn = format!("LSN {}", u64::MAX);
+            assert!(e.message.contains(&max_epoch) || e.message.contains(&max_lsn), "{e}");
+            return;
+        }
         (first, Err(e)) => panic!("reader ok: {}, recovery failed: {e}", first.is_some()),
         (None, Ok(r)) => panic!("the reader refused the log, recovery took it: {r:?}"),
     };
@@ -240,7 +248,13 @@ fn check_recovered(dir: &Path, rec: &Recovered, log: &Log, on_disk: &[InputFile]
     if earlier_frames_below_last_start(&segments, log) {
         assert!(rec.next_lsn > max_lsn, "next LSN {} after LSN {max_lsn} was read", rec.next_lsn);
     }
-    let max_epoch = log.frames.iter().map(|f| f.epoch).max().unwrap_or(0);
+    // Every valid header's epoch, read or not: a segment of the new epoch must not share it.
+    let max_epoch = segments
+        .iter()
+        .filter_map(|(_, path)| read_segment_header(path).expect("reading a scratch file").ok())
+        .map(|h| h.epoch)
+        .max()
+        .unwrap_or(0);
     assert!(rec.next_epoch > max_epoch, "next epoch {} after epoch {max_epoch}", rec.next_epoch);
     assert!(rec.next_lsn >= 1 && rec.next_epoch >= 1);
 }
