@@ -4,8 +4,10 @@
 # (`cargo install cargo-fuzz`). Usage, from anywhere:
 #
 #   bash fuzz/run.sh [SECONDS] [TARGET...]        (targets: reader config; default both)
-#   MERGE=1 bash fuzz/run.sh ...                  also add inputs with new coverage to
-#                                                 fuzz/corpus/<target> (minimised merge)
+#   MERGE=1 bash fuzz/run.sh ...                  then rewrite fuzz/corpus/<target> as a
+#                                                 minimised merge: the named inputs (seed-*,
+#                                                 crash-*, limit-*) plus the fewest inputs
+#                                                 that keep all the coverage found
 #
 # Each target starts from the committed corpus and the seeds of checks/seeds.rs (real logs),
 # fuzzes into a scratch copy (so the committed corpus only changes with MERGE=1), and keeps a
@@ -45,8 +47,17 @@ for t in "${targets[@]}"; do
     grep -E '^#[0-9]+[[:space:]]+DONE|^stat::' "$log"
     echo "corpus: $(ls "$work/corpus/$t" | wc -l) inputs"
     if [ "${MERGE:-0}" = 1 ]; then
-        cargo +nightly fuzz run "$t" fuzz/corpus/"$t" "$work/corpus/$t" -- -merge=1 \
+        # libFuzzer's merge keeps what the first directory holds (the named inputs) and adds,
+        # smallest first, only inputs with coverage those lack.
+        merged=$work/merged/$t
+        mkdir -p "$merged"
+        find fuzz/corpus/"$t" -maxdepth 1 -type f \( -name 'seed-*' -o -name 'crash-*' \
+            -o -name 'limit-*' \) -exec cp {} "$merged/" \;
+        cargo +nightly fuzz run "$t" "$merged" "$work/corpus/$t" -- -merge=1 \
             -rss_limit_mb=1024 -malloc_limit_mb=256 >>"$log" 2>&1
-        echo "merged: fuzz/corpus/$t now holds $(ls fuzz/corpus/"$t" | wc -l) inputs"
+        rm -f fuzz/corpus/"$t"/*
+        cp "$merged"/* fuzz/corpus/"$t"/
+        echo "merged: fuzz/corpus/$t holds $(ls fuzz/corpus/"$t" | wc -l) inputs," \
+            "$(du -sh fuzz/corpus/"$t" | cut -f1)"
     fi
 done
