@@ -4,6 +4,10 @@
 # that prints its success line and then crashes on exit would pass.
 #
 #   cmake -DEXPECT=<regex> -P RunExpect.cmake -- <command> [<arg>...]
+#
+# With -DEXPECT_FAIL=ON the command must instead exit with a non-zero code and
+# its output match EXPECT (a compile-fail test: the compiler must refuse the
+# code, with the message that says why).
 cmake_minimum_required(VERSION 3.25)
 
 set(_cmd "")
@@ -27,6 +31,15 @@ execute_process(COMMAND ${_cmd}
                 RESULT_VARIABLE _rc
                 OUTPUT_VARIABLE _out ERROR_VARIABLE _out
                 ECHO_OUTPUT_VARIABLE ECHO_ERROR_VARIABLE)
+if(EXPECT_FAIL)
+  if(_rc STREQUAL "0")
+    message(FATAL_ERROR "command succeeded, expected it to fail: ${_shown}")
+  endif()
+  if(NOT _out MATCHES "${EXPECT}")
+    message(FATAL_ERROR "command failed (${_rc}) but its output does not match \"${EXPECT}\": ${_shown}")
+  endif()
+  return()
+endif()
 if(NOT _rc STREQUAL "0")
   message(FATAL_ERROR "command failed (${_rc}): ${_shown}")
 endif()

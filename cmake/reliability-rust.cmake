@@ -5,6 +5,7 @@
 #   faults_rust   (label faults)   the Nth-I/O sweep, power cuts, durability under failures
 #   hostile_rust  (label hostile)  truncated, flipped, zeroed, stale and misplaced files
 #   rt_proofs_rust, loom_models    (root CMakeLists.txt, labels rtproof and loom)
+#   api_doc                        (cmake/cpp.cmake, label docs)
 #   cargo_test    (label unit)     every other target, the library's, binaries' and doc tests
 #
 # cargo_test's targets are what the lists below leave over, so a new tests/*.rs runs in
@@ -18,8 +19,8 @@ set(RTLOG_RUST_TESTS_crash crash_kill)
 set(RTLOG_RUST_TESTS_faults io_sweep power_loss durability)
 set(RTLOG_RUST_TESTS_hostile hostile hostile_regions recovery)
 # Run by rt_proofs_rust and loom_models in the root CMakeLists.txt (loom_ring is empty
-# without --cfg loom).
-set(RTLOG_RUST_TESTS_elsewhere rt_alloc rt_seccomp loom_ring)
+# without --cfg loom), and by api_doc in cmake/cpp.cmake.
+set(RTLOG_RUST_TESTS_elsewhere rt_alloc rt_seccomp loom_ring api_doc)
 set(_rust_lists crash faults hostile elsewhere)
 
 # Cargo's test targets: tests/<name>.rs and tests/<name>/main.rs.

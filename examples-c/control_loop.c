@@ -211,6 +211,8 @@ int main(int argc, char **argv)
     printf("dropped:   %" PRIu64 " critical, %" PRIu64 " normal (ring full)\n", stats.dropped[RTLOG_STREAM_CRITICAL],
            stats.dropped[RTLOG_STREAM_NORMAL]);
     printf("persisted: %" PRIu64 " records, %" PRIu64 " bytes written\n", stats.persisted, stats.bytes_written);
+    printf("failures:  %" PRIu64 " writes, %" PRIu64 " syncs (%" PRIu64 " records lost)\n", stats.write_errors,
+           stats.sync_errors, stats.lost);
     printf("log directory: %s\n", dir);
 out:
     rtlog_destroy(lg);

@@ -11,6 +11,12 @@
  *
  * Errors: fallible functions return an rtlog_status. rtlog_status_str() gives static text
  * for a status; after a non-RT failure, rtlog_last_error() gives a thread-local description.
+ *
+ * Signals: rtlog's threads block SIGXFSZ, and so do the calls that write the log on the
+ * caller's thread (rtlog_start; rtlog_step_writer, rtlog_flush and rtlog_shutdown in manual
+ * mode), restoring the caller's mask: a segment write past RLIMIT_FSIZE fails with EFBIG and
+ * is handled as any failed write (state CRITICAL, its records counted lost, writing goes on in
+ * a new segment) instead of ending the process. Keep segment_bytes below RLIMIT_FSIZE.
  */
 
 #ifndef RTLOG_H
@@ -104,6 +110,60 @@ typedef enum rtlog_state {
      */
     RTLOG_STATE_STOPPED = 5,
 } rtlog_state;
+
+/**
+ * The element type of a field of a record type (rtlog_field.type).
+ */
+typedef enum rtlog_field_type {
+    /**
+     * int8_t (layout type i8).
+     */
+    RTLOG_FIELD_I8 = 1,
+    /**
+     * int16_t (i16).
+     */
+    RTLOG_FIELD_I16 = 2,
+    /**
+     * int32_t (i32).
+     */
+    RTLOG_FIELD_I32 = 3,
+    /**
+     * int64_t (i64).
+     */
+    RTLOG_FIELD_I64 = 4,
+    /**
+     * uint8_t (u8).
+     */
+    RTLOG_FIELD_U8 = 5,
+    /**
+     * uint16_t (u16).
+     */
+    RTLOG_FIELD_U16 = 6,
+    /**
+     * uint32_t (u32).
+     */
+    RTLOG_FIELD_U32 = 7,
+    /**
+     * uint64_t (u64).
+     */
+    RTLOG_FIELD_U64 = 8,
+    /**
+     * float (f32).
+     */
+    RTLOG_FIELD_F32 = 9,
+    /**
+     * double (f64).
+     */
+    RTLOG_FIELD_F64 = 10,
+    /**
+     * bool, one byte (bool).
+     */
+    RTLOG_FIELD_BOOL = 11,
+    /**
+     * char, in a fixed-size string char[N] (array_len = N; shorter strings end at a NUL).
+     */
+    RTLOG_FIELD_CHAR = 12,
+} rtlog_field_type;
 
 /**
  * The two streams of every producer.
@@ -213,6 +273,40 @@ typedef enum rtlog_frame_kind {
 } rtlog_frame_kind;
 
 /**
+ * DLT log levels (the values of libdlt's DltLogLevelType), for rtlog_config.dlt_level_*.
+ */
+typedef enum rtlog_dlt_level {
+    /**
+     * DLT_LOG_OFF: the stream's records are not forwarded to DLT at all (nor counted).
+     */
+    RTLOG_DLT_LEVEL_OFF = 0,
+    /**
+     * DLT_LOG_FATAL: fatal system error.
+     */
+    RTLOG_DLT_LEVEL_FATAL = 1,
+    /**
+     * DLT_LOG_ERROR: error with impact on correct functionality.
+     */
+    RTLOG_DLT_LEVEL_ERROR = 2,
+    /**
+     * DLT_LOG_WARN: correct behaviour could not be ensured.
+     */
+    RTLOG_DLT_LEVEL_WARN = 3,
+    /**
+     * DLT_LOG_INFO: informational.
+     */
+    RTLOG_DLT_LEVEL_INFO = 4,
+    /**
+     * DLT_LOG_DEBUG: debug.
+     */
+    RTLOG_DLT_LEVEL_DEBUG = 5,
+    /**
+     * DLT_LOG_VERBOSE: highest grade of information.
+     */
+    RTLOG_DLT_LEVEL_VERBOSE = 6,
+} rtlog_dlt_level;
+
+/**
  * An opaque logger. Created by rtlog_init, freed by rtlog_destroy. Its functions may be called
  * from any thread (see each function for the phase); behind it is an `Arc<crate::Logger>`.
  */
@@ -221,7 +315,9 @@ typedef struct rtlog_logger rtlog_logger;
 /**
  * An opaque producer handle: one RT thread's end of its two rings. Created by
  * rtlog_producer_create, owned by the logger (freed by rtlog_destroy). Use it from one thread
- * at a time. Behind it is a `crate::Producer`.
+ * at a time: publishing through one handle from two threads at once garbles that producer's
+ * records (repeated or missing seqs, records out of order), though no other producer's.
+ * Behind it is a `crate::Producer`.
  */
 typedef struct rtlog_producer rtlog_producer;
 
@@ -230,6 +326,69 @@ typedef struct rtlog_producer rtlog_producer;
  * one thread at a time. Behind it is a `crate::Reader`.
  */
 typedef struct rtlog_reader rtlog_reader;
+
+/**
+ * The DLT sink's counters, filled by rtlog_dlt_get_stats. Every record offered to the sink is
+ * counted once: offered = sent + queued + lost. Behind it is `crate::dlt::DltStats`.
+ */
+typedef struct rtlog_dlt_stats {
+    /**
+     * 1 when dlt_enable is set; otherwise 0 and every other field 0.
+     */
+    uint32_t enabled;
+    /**
+     * 1 while the daemon's FIFO is open and the daemon was there at the last check (every 20 ms at most while idle).
+     */
+    uint32_t connected;
+    /**
+     * Data records handed to the DLT sink by the writer.
+     */
+    uint64_t offered;
+    /**
+     * Records written to the daemon as DLT log messages.
+     */
+    uint64_t sent;
+    /**
+     * Records waiting in the DLT queue now.
+     */
+    uint64_t queued;
+    /**
+     * Records that will never reach DLT: lost_queue_full + lost_too_large + lost_at_shutdown.
+     */
+    uint64_t lost;
+    /**
+     * Refused because the DLT queue (dlt_queue_records) was full: the daemon was away or slower than the writer.
+     */
+    uint64_t lost_queue_full;
+    /**
+     * Payload too large for one atomic FIFO write (over 4058 bytes).
+     */
+    uint64_t lost_too_large;
+    /**
+     * Still queued when rtlog_shutdown's drain ended (daemon away, or 2 s passed).
+     */
+    uint64_t lost_at_shutdown;
+    /**
+     * Loss markers sent: verbose WARN messages on the producer's context naming the lost seqs.
+     */
+    uint64_t loss_markers;
+    /**
+     * Successful connections to the daemon.
+     */
+    uint64_t connects;
+    /**
+     * Connections after the first one (the daemon came back).
+     */
+    uint64_t reconnects;
+    /**
+     * Connections lost (the daemon went away).
+     */
+    uint64_t disconnects;
+    /**
+     * errno of the last failed open or write of the FIFO (0: none).
+     */
+    int32_t last_errno;
+} rtlog_dlt_stats;
 
 /**
  * One record read back from a log. payload points into the reader and stays valid until the
@@ -404,6 +563,34 @@ typedef struct rtlog_config {
      * Passed to on_state_change.
      */
     void *on_state_change_user;
+    /**
+     * 1: the file backend writes segments with O_DIRECT from 4 KiB-aligned buffers, bypassing the page cache (default 0). rtlog_init fails with RTLOG_ERR_IO when the directory's file system refuses O_DIRECT, and with RTLOG_ERR_CONFIG for another backend or a value other than 0 or 1.
+     */
+    uint32_t direct_io;
+    /**
+     * 1: also forward every record to a COVESA DLT daemon (see docs/DLT.md), beside the backend (default 0). rtlog_start connects and registers when the daemon is there; otherwise a non-RT DLT thread queues up to dlt_queue_records records and reconnects with backoff. Other values: RTLOG_ERR_CONFIG.
+     */
+    uint32_t dlt_enable;
+    /**
+     * DLT application id, 1 to 4 printable ASCII characters (default NULL: "RTLG"). Copied by rtlog_init.
+     */
+    const char *dlt_app_id;
+    /**
+     * Directory of the daemon's FIFO "dlt": the daemon's -t option, libdlt's DLT_PIPE_DIR (default NULL: $DLT_PIPE_DIR if set, else "/tmp"). Copied by rtlog_init.
+     */
+    const char *dlt_pipe_dir;
+    /**
+     * Records the DLT queue holds while the daemon is away or slower than the writer; more are counted lost and reported by a loss marker (default 4096; 1..=1048576).
+     */
+    uint32_t dlt_queue_records;
+    /**
+     * DLT log level of critical-stream records (default RTLOG_DLT_LEVEL_ERROR).
+     */
+    rtlog_dlt_level dlt_level_critical;
+    /**
+     * DLT log level of normal-stream records (default RTLOG_DLT_LEVEL_INFO).
+     */
+    rtlog_dlt_level dlt_level_normal;
 } rtlog_config;
 
 /**
@@ -443,7 +630,8 @@ typedef struct rtlog_stats {
      */
     uint32_t epoch;
     /**
-     * Records lost by failed writes or syncs.
+     * Records lost by failed writes or syncs (those lost by a failed fdatasync had been
+     * written: persisted counts them too).
      */
     uint64_t lost;
     /**
@@ -596,6 +784,68 @@ typedef struct rtlog_reader_counts {
     uint64_t crashed_epochs;
 } rtlog_reader_counts;
 
+/**
+ * One field of a record type, as placed in the record (the C struct member it stands for).
+ * Read a value with memcpy from (const char *)record.payload + offset (little-endian).
+ */
+typedef struct rtlog_field {
+    /**
+     * The field's name, NUL-terminated.
+     */
+    const char *name;
+    /**
+     * The element type.
+     */
+    enum rtlog_field_type type;
+    /**
+     * Bytes from the start of the payload (offsetof in the C struct).
+     */
+    uint32_t offset;
+    /**
+     * Bytes of the whole field: element size times array_len (or the element size).
+     */
+    uint32_t size;
+    /**
+     * Array length; 0 for a scalar field. char fields are always arrays.
+     */
+    uint32_t array_len;
+} rtlog_field;
+
+/**
+ * A record type as a reader found it in the log (rtlog_reader_schema). Every pointer stays
+ * valid until rtlog_reader_close.
+ */
+typedef struct rtlog_type_info {
+    /**
+     * The type's name, NUL-terminated.
+     */
+    const char *name;
+    /**
+     * Its layout string in canonical form ("u32 axis; f64[3] pos; char[16] mode").
+     */
+    const char *layout;
+    /**
+     * Its fields, in order: field_count entries.
+     */
+    const struct rtlog_field *fields;
+    /**
+     * Number of fields.
+     */
+    uint32_t field_count;
+    /**
+     * Bytes of a record of this type (sizeof of the C struct).
+     */
+    uint32_t size;
+    /**
+     * Alignment of the record (alignof of the C struct).
+     */
+    uint32_t align;
+    /**
+     * The record type number (rtlog_record.type).
+     */
+    uint16_t type;
+} rtlog_type_info;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -622,6 +872,16 @@ const char *rtlog_last_error(void);
  * Any phase, any thread; static string.
  */
 const char *rtlog_version(void);
+
+/**
+ * Fills *out with the DLT sink's counters (all zero, enabled = 0, when dlt_enable is not
+ * set). offered = sent + queued + lost holds for every snapshot taken while no record is
+ * being handed over (e.g. after rtlog_flush, or after rtlog_shutdown).
+ *
+ * Phase: any (after rtlog_shutdown: the final counts). Thread: any non-RT thread; does not
+ * allocate or block. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or out.
+ */
+enum rtlog_status rtlog_dlt_get_stats(const struct rtlog_logger *lg, struct rtlog_dlt_stats *out);
 
 /**
  * Test only. Makes the nth write (1-based, counting every write the backend receives) fail
@@ -716,7 +976,7 @@ enum rtlog_status rtlog_init(const struct rtlog_config *cfg, struct rtlog_logger
 /**
  * Creates a producer named `name` (1 to 64 bytes of UTF-8, unique in the logger) with its two
  * rings, allocated and prefaulted now. The handle stays valid until rtlog_destroy; use it from
- * one thread at a time (one producer per RT thread).
+ * one thread at a time (one producer per RT thread). On failure *out is NULL.
  *
  * Phase: INIT (before rtlog_start). Thread: any non-RT thread. Allocates, locks.
  * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments, an empty, too long, non-UTF-8 or
@@ -729,8 +989,10 @@ enum rtlog_status rtlog_producer_create(struct rtlog_logger *lg,
 
 /**
  * The INIT → RUN barrier: opens the epoch's first segment (synced), starts the writer thread
- * and, when dispatch_period_us > 0, the ticker thread. From now on publish and tick work and
- * no producer can be created.
+ * and, when dispatch_period_us > 0, the ticker thread. With dlt_enable, it also opens the DLT
+ * daemon's FIFO and registers the application and one context per producer if the daemon is
+ * there (without waiting for it: a DLT thread keeps trying), then starts the DLT thread. From
+ * now on publish and tick work and no producer can be created.
  *
  * Phase: INIT, once. Thread: any non-RT thread. Allocates, makes system calls.
  * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already started or
@@ -888,7 +1150,7 @@ enum rtlog_status rtlog_producer_get_stats(const struct rtlog_producer *p,
 /**
  * Opens the log in `dir` for reading, oldest record first. A directory that is being written
  * can be read: the reader sees what was written so far. A directory without segment files is
- * an empty log.
+ * an empty log. On failure *out is NULL.
  *
  * Phase: any (no logger needed). Thread: any non-RT thread. Allocates.
  * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments; RTLOG_ERR_IO when dir is missing or
@@ -907,7 +1169,7 @@ void rtlog_reader_options_init(struct rtlog_reader_options *opts);
 /**
  * Like rtlog_reader_open, with filters: rtlog_reader_next returns only the records that match
  * every filter of *opts (NULL opts: no filter). Producer names are matched per segment, since
- * producer ids are assigned per epoch.
+ * producer ids are assigned per epoch. On failure *out is NULL.
  *
  * Phase: any. Thread: any non-RT thread. Allocates.
  * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL dir or out, a struct_size not set by
@@ -954,6 +1216,95 @@ enum rtlog_status rtlog_reader_next_frame(struct rtlog_reader *r, struct rtlog_r
  * Phase: any. Thread: the reader's thread.
  */
 void rtlog_reader_close(struct rtlog_reader *r);
+
+/**
+ * Declares record type `type` (the number given to rtlog_publish) as `name` with the field
+ * layout `layout`, so that readers (rtlog dump, rtlog_reader_schema) decode its records by
+ * field. The type is stored in every segment header of the epoch, so each segment decodes on
+ * its own. Publishing does not check types: a record of another length than the type's size
+ * is stored as it is, and readers show it as bytes (rtlog dump reports the mismatch).
+ *
+ * name: 1 to 64 bytes, a letter or '_' first, then letters, digits, '_', '.' or ':'.
+ * layout: fields separated by ';', each "TYPE NAME" or "TYPE[N] NAME", e.g.
+ * "u32 axis; f64 position; f64 velocity; bool enabled; char[16] mode". TYPE is one of i8,
+ * i16, i32, i64, u8, u16, u32, u64, f32, f64, bool, char (char only as char[N], a string of
+ * up to N bytes, NUL-terminated when shorter); N is 1..=65535, one dimension. NAME is a C
+ * identifier of at most 64 bytes, unique in the layout. At most 256 fields and 4096 bytes.
+ * The record is laid out as a C compiler lays out the struct with the same members in the
+ * same order on 64-bit Linux (x86-64, AArch64): each member aligned to its element's size,
+ * padding before it as needed, the size rounded up to the largest alignment. So
+ * `struct { uint32_t axis; double position; double velocity; bool enabled; char mode[16]; }`
+ * (48 bytes) can be published as it is; check sizeof against rtlog_type_size.
+ *
+ * Phase: INIT (before rtlog_start). Thread: any non-RT thread. Allocates, locks.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg, name or layout; RTLOG_ERR_INVALID_STATE
+ * after rtlog_start; RTLOG_ERR_CONFIG for a bad name or layout, a type id or name registered
+ * already, a type larger than max_record_size, or types that would take more than 256 KiB of
+ * each segment header (rtlog_last_error() names the problem and the field).
+ */
+enum rtlog_status rtlog_type_register(struct rtlog_logger *lg,
+                                      uint16_t type,
+                                      const char *name,
+                                      const char *layout);
+
+/**
+ * *size receives the record size of the type registered as `type` (the size of the C struct
+ * its layout stands for).
+ *
+ * Phase: any. Thread: any non-RT thread. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or
+ * size, or a type that is not registered.
+ */
+enum rtlog_status rtlog_type_size(const struct rtlog_logger *lg, uint16_t type, uint32_t *size);
+
+/**
+ * Checks a layout string as rtlog_type_register does (without max_record_size, which
+ * belongs to a logger) and gives its record size in *size. Needs no logger: tools and
+ * bindings can check a layout against sizeof of their struct.
+ *
+ * Phase: any. Thread: any non-RT thread. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL
+ * layout or size; RTLOG_ERR_CONFIG for a bad layout (rtlog_last_error() names the problem).
+ */
+enum rtlog_status rtlog_layout_size(const char *layout, uint32_t *size);
+
+/**
+ * *out receives the record type `type` as registered in the segment of the record the reader
+ * returned last (rtlog_reader_next or rtlog_reader_next_frame), or NULL when that segment has
+ * no such type (a log written without types, an unregistered type, or a layout this version
+ * cannot read) or no record was returned yet. Types may differ between epochs: look the type
+ * up for the record at hand. The returned struct and everything it points to stay valid until
+ * rtlog_reader_close, and the same type gives the same pointer.
+ *
+ * Phase: any. Thread: the reader's thread. Allocates (the first time a type is looked up).
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL r or out (RTLOG_OK with *out = NULL for an
+ * unknown type).
+ */
+enum rtlog_status rtlog_reader_schema(const struct rtlog_reader *r,
+                                      uint16_t type,
+                                      const struct rtlog_type_info **out);
+
+/**
+ * Writes the fields of *rec, a record the reader just returned, into buf as NUL-terminated
+ * text: with json = 0 as rtlog dump shows it, `axis_state{axis=2 position=0.125
+ * enabled=true mode="homing"}`; with json = 1 as a JSON object, `{"axis":2,"position":0.125,
+ * "enabled":true,"mode":"homing"}`. Values: integers exactly, floats in shortest round-trip
+ * form (NaN and infinities are null in JSON), bool as true/false, char[N] as a string cut at
+ * the first NUL, arrays as [a,b]. *len (if len is not NULL) receives the text's length
+ * without the NUL, also when it does not fit. Call it before the reader's next call: the
+ * type comes from the reader's current segment.
+ *
+ * Phase: any. Thread: the reader's thread. Allocates.
+ * Returns RTLOG_ERR_TOO_LARGE when the text and its NUL need more than cap bytes (buf then
+ * holds "" if cap > 0; call again with *len + 1 bytes); RTLOG_ERR_INVALID_ARGUMENT for a NULL
+ * r or rec, a NULL buf with cap > 0, json other than 0 or 1, a record that is not a data
+ * record (rtlog_reader_next_frame), whose type has no schema (rtlog_reader_schema gives NULL)
+ * or whose length is not its type's size (rtlog_last_error() says which).
+ */
+enum rtlog_status rtlog_reader_format(const struct rtlog_reader *r,
+                                      const struct rtlog_record *rec,
+                                      uint32_t json,
+                                      char *buf,
+                                      size_t cap,
+                                      size_t *len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -4,6 +4,7 @@
 //! message that names the field, its value and the accepted range.
 
 use crate::backend::BackendKind;
+use crate::dlt::DltConfig;
 use crate::error::{Error, Result, Status};
 use crate::ring;
 use crate::supervisor::StateCallback;
@@ -136,6 +137,11 @@ pub struct Config {
     pub safe_on_critical: bool,
     /// Called on every state change, on the supervisor's thread.
     pub on_state_change: Option<StateCallback>,
+    /// File backend: write segments with `O_DIRECT` from 4 KiB-aligned buffers, bypassing the
+    /// page cache (see `segment::DirectWriter`).
+    pub direct_io: bool,
+    /// The DLT sink: forward records to a COVESA DLT daemon too (see docs/DLT.md).
+    pub dlt: DltConfig,
 }
 
 impl Default for Config {
@@ -166,6 +172,8 @@ impl Default for Config {
             degraded_lag_records: 0,
             safe_on_critical: false,
             on_state_change: None,
+            direct_io: false,
+            dlt: DltConfig::default(),
         }
     }
 }
@@ -190,6 +198,12 @@ impl Config {
     pub fn validate(&self) -> Result<()> {
         if self.dir.as_os_str().is_empty() && self.backend == BackendKind::File {
             return Err(Error::new(Status::Config, "dir is empty (a log directory is required)"));
+        }
+        if self.direct_io && self.backend != BackendKind::File {
+            return Err(Error::new(
+                Status::Config,
+                "direct_io = 1 needs backend = RTLOG_BACKEND_FILE (it is how segment files are written)",
+            ));
         }
         check_range("max_producers", self.max_producers.into(), 1, MAX_PRODUCERS.into())?;
         check_range(
@@ -229,6 +243,7 @@ impl Config {
                 ),
             ));
         }
+        self.dlt.validate(self.max_record_size, self.max_producers)?;
         let slot = ring::slot_bytes(self.max_record_size) as u64;
         for (field, depth) in
             [("critical_depth", self.critical_depth), ("normal_depth", self.normal_depth)]

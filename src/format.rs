@@ -12,8 +12,8 @@
 pub const SEGMENT_MAGIC: [u8; 8] = *b"RTLOGSEG";
 /// Major format version; a reader refuses a newer one.
 pub const FORMAT_MAJOR: u16 = 1;
-/// Minor format version; additions a reader may ignore.
-pub const FORMAT_MINOR: u16 = 0;
+/// Minor format version; additions a reader may ignore. 1 added the type table.
+pub const FORMAT_MINOR: u16 = 1;
 /// Bytes of the fixed part of a segment header (before the producer table).
 pub const SEGMENT_FIXED_BYTES: usize = 80;
 /// Bytes of a frame header.
@@ -135,13 +135,90 @@ pub struct SegmentHeader {
     pub tsc_hz: u64,
     /// Producer table: id and name.
     pub producers: Vec<(u16, String)>,
+    /// `format_minor` of the header: as read, or to write. The type table exists from 1 on.
+    pub minor: u16,
+    /// Type table (minor 1 and later): the record types registered for the epoch.
+    pub types: Vec<TypeEntry>,
+}
+
+/// A record type as stored in a segment header's type table.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TypeEntry {
+    /// The record type number of the frames it describes.
+    pub id: u16,
+    /// Its name (UTF-8).
+    pub name: String,
+    /// Bytes of a record of this type (the layout's size, so a reader that cannot parse the
+    /// layout can still tell a record of the right size).
+    pub size: u32,
+    /// The field layout in canonical form (see `crate::schema::layout`).
+    pub layout: String,
+}
+
+/// Bytes before the name of a type table entry.
+const TYPE_ENTRY_FIXED_BYTES: usize = 12;
+
+impl TypeEntry {
+    /// Bytes of the entry in the type table.
+    pub fn encoded_len(&self) -> usize {
+        TYPE_ENTRY_FIXED_BYTES + self.name.len() + self.layout.len()
+    }
+
+    fn encode_into(&self, b: &mut Vec<u8>) {
+        b.extend_from_slice(&self.id.to_le_bytes());
+        b.extend_from_slice(&(self.name.len() as u16).to_le_bytes());
+        b.extend_from_slice(&self.size.to_le_bytes());
+        b.extend_from_slice(&(self.layout.len() as u32).to_le_bytes());
+        b.extend_from_slice(self.name.as_bytes());
+        b.extend_from_slice(self.layout.as_bytes());
+    }
+
+    /// Decodes the entry at `*off` of `b` (the header without its CRC), advancing `*off`.
+    fn decode(b: &[u8], off: &mut usize) -> Result<TypeEntry, DecodeError> {
+        if *off + TYPE_ENTRY_FIXED_BYTES > b.len() {
+            return Err(DecodeError::BadLength);
+        }
+        let id = u16_at(b, *off);
+        let name_len = u16_at(b, *off + 2) as usize;
+        let size = u32_at(b, *off + 4);
+        let layout_len = u32_at(b, *off + 8) as usize;
+        *off += TYPE_ENTRY_FIXED_BYTES;
+        if name_len > b.len() - *off || layout_len > b.len() - *off - name_len {
+            return Err(DecodeError::BadLength);
+        }
+        let text = |bytes: &[u8]| {
+            std::str::from_utf8(bytes)
+                .map(str::to_owned)
+                .map_err(|_| DecodeError::BadField("type table"))
+        };
+        let name = text(&b[*off..*off + name_len])?;
+        let layout = text(&b[*off + name_len..*off + name_len + layout_len])?;
+        *off += name_len + layout_len;
+        if size > MAX_PAYLOAD {
+            return Err(DecodeError::BadField("type size"));
+        }
+        Ok(TypeEntry { id, name, size, layout })
+    }
 }
 
 impl SegmentHeader {
     /// Encoded size in bytes (a multiple of 8, CRC included).
     pub fn encoded_len(&self) -> usize {
+        self.types_offset() + self.type_table_len() + 8
+    }
+
+    /// Where the type table starts: after the producer table, at a multiple of 8.
+    fn types_offset(&self) -> usize {
         let table: usize = self.producers.iter().map(|(_, n)| 4 + n.len()).sum();
-        align_up(SEGMENT_FIXED_BYTES + table) + 8
+        align_up(SEGMENT_FIXED_BYTES + table)
+    }
+
+    /// Bytes of the type table, padding to a multiple of 8 included (none before minor 1).
+    fn type_table_len(&self) -> usize {
+        if self.minor == 0 {
+            return 0;
+        }
+        align_up(8 + self.types.iter().map(TypeEntry::encoded_len).sum::<usize>())
     }
 
     /// Encodes the header, CRC included.
@@ -150,7 +227,7 @@ impl SegmentHeader {
         let mut b = Vec::with_capacity(len);
         b.extend_from_slice(&SEGMENT_MAGIC);
         b.extend_from_slice(&FORMAT_MAJOR.to_le_bytes());
-        b.extend_from_slice(&FORMAT_MINOR.to_le_bytes());
+        b.extend_from_slice(&self.minor.to_le_bytes());
         b.extend_from_slice(&(len as u32).to_le_bytes());
         b.extend_from_slice(&self.index.to_le_bytes());
         b.extend_from_slice(&self.first_lsn.to_le_bytes());
@@ -167,6 +244,14 @@ impl SegmentHeader {
             b.extend_from_slice(&id.to_le_bytes());
             b.extend_from_slice(&(name.len() as u16).to_le_bytes());
             b.extend_from_slice(name.as_bytes());
+        }
+        if self.minor >= 1 {
+            b.resize(self.types_offset(), 0);
+            b.extend_from_slice(&(self.types.len() as u32).to_le_bytes());
+            b.extend_from_slice(&0u32.to_le_bytes()); // reserved
+            for t in &self.types {
+                t.encode_into(&mut b);
+            }
         }
         b.resize(len - 8, 0);
         let crc = crc32fast::hash(&b);
@@ -212,6 +297,7 @@ impl SegmentHeader {
             major if major > FORMAT_MAJOR => return Err(DecodeError::NewerVersion(major)),
             _ => {}
         }
+        let minor = u16_at(b, 10);
         let count = u32_at(b, 76) as usize;
         let mut producers = Vec::with_capacity(count.min(4096));
         let mut off = SEGMENT_FIXED_BYTES;
@@ -230,6 +316,28 @@ impl SegmentHeader {
             producers.push((id, name.to_owned()));
             off += n;
         }
+        let mut types = Vec::new();
+        if minor >= 1 {
+            let body = &b[..len - 8];
+            let mut off = align_up(off);
+            if off + 8 > body.len() {
+                return Err(DecodeError::BadLength);
+            }
+            let count = u32_at(body, off) as usize;
+            if u32_at(body, off + 4) != 0 {
+                return Err(DecodeError::BadField("reserved header bytes"));
+            }
+            off += 8;
+            // Each entry takes at least 12 bytes: a count that cannot fit is damage, and
+            // nothing is allocated by it.
+            if count > (body.len() - off) / TYPE_ENTRY_FIXED_BYTES {
+                return Err(DecodeError::BadLength);
+            }
+            types.reserve(count);
+            for _ in 0..count {
+                types.push(TypeEntry::decode(body, &mut off)?);
+            }
+        }
         let max_payload = u32_at(b, 44);
         if max_payload > MAX_PAYLOAD {
             return Err(DecodeError::BadLength);
@@ -244,6 +352,8 @@ impl SegmentHeader {
             monotonic_ns: u64_at(b, 56),
             tsc_hz: u64_at(b, 64),
             producers,
+            minor,
+            types,
         })
     }
 
@@ -474,6 +584,11 @@ mod tests {
             monotonic_ns: 5_000,
             tsc_hz: 3_000_000_000,
             producers: vec![(0, "arm".into()), (1, "leg-controller".into())],
+            minor: FORMAT_MINOR,
+            types: vec![
+                TypeEntry { id: 7, name: "axis".into(), size: 16, layout: "u32 a; f64 b".into() },
+                TypeEntry { id: 0, name: "t".into(), size: 1, layout: "u8 x".into() },
+            ],
         }
     }
 
@@ -485,6 +600,65 @@ mod tests {
         assert_eq!(bytes.len() % ALIGN, 0);
         assert_eq!(SegmentHeader::peek_len(&bytes).unwrap(), bytes.len());
         assert_eq!(SegmentHeader::decode(&bytes).unwrap(), h);
+    }
+
+    #[test]
+    fn a_minor_0_header_has_no_type_table_and_reads_as_before() {
+        let h = SegmentHeader { minor: 0, types: Vec::new(), ..header() };
+        let bytes = h.encode();
+        // 80 fixed bytes, 4 + 3 + 4 + 14 of producers, padded to 112, then the CRC.
+        assert_eq!(bytes.len(), 120);
+        assert_eq!(u16_at(&bytes, 10), 0);
+        assert_eq!(SegmentHeader::decode(&bytes).unwrap(), h);
+        // The same header at minor 1 adds the table (8 bytes with no entry).
+        let empty = SegmentHeader { minor: 1, ..h };
+        assert_eq!(empty.encode().len(), 128);
+        assert_eq!(SegmentHeader::decode(&empty.encode()).unwrap(), empty);
+    }
+
+    /// Re-seals a header after an edit, as a writer with a bug (or an attacker) would.
+    fn reseal(b: &mut [u8]) {
+        let n = b.len();
+        let crc = crc32fast::hash(&b[..n - 8]);
+        b[n - 8..n - 4].copy_from_slice(&crc.to_le_bytes());
+    }
+
+    #[test]
+    fn a_type_table_that_does_not_fit_its_header_is_refused() {
+        let bytes = header().encode();
+        let table = 112; // after the producer table, as in the test above
+        assert_eq!(u32_at(&bytes, table), 2, "type_count");
+        for (what, off, value) in [
+            ("count beyond the header", table, 1_000_000u32),
+            ("name beyond the header", table + 8 + 2, 0xffff),
+            ("layout beyond the header", table + 8 + 8, 0xffff_ffff),
+            ("reserved", table + 4, 1),
+        ] {
+            let mut b = bytes.clone();
+            if what == "name beyond the header" {
+                b[off..off + 2].copy_from_slice(&(value as u16).to_le_bytes());
+            } else {
+                b[off..off + 4].copy_from_slice(&value.to_le_bytes());
+            }
+            reseal(&mut b);
+            assert!(SegmentHeader::decode(&b).is_err(), "{what} was accepted");
+        }
+    }
+
+    #[test]
+    fn any_type_table_bytes_under_a_valid_crc_decode_or_fail_without_panic() {
+        let bytes = header().encode();
+        let n = bytes.len();
+        for pos in 112..n - 8 {
+            for v in [0u8, 1, 0x7f, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[pos] = v;
+                reseal(&mut b);
+                if let Ok(h) = SegmentHeader::decode(&b) {
+                    assert!(h.types.len() <= 2, "byte {pos} = {v}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //!   SPSC rings), [`producer`] (`publish`), [`dispatcher`] (`tick`), [`clock`] (timestamps).
 //! - **non-RT domain**: [`writer`] (framing, batching, durability), [`segment`] (segment files),
 //!   [`format`] (the on-disk format, shared with the reader), [`recovery`], [`reader`],
-//!   [`config`] (validation), and [`logger`], which owns everything and runs the INIT → RUN
-//!   lifecycle.
+//!   [`schema`] (typed records: layouts registered at INIT, decoded by readers),
+//!   [`config`] (validation), [`dlt`] (the DLT sink beside the backend), and [`logger`], which
+//!   owns everything and runs the INIT → RUN lifecycle.
 //!
 //! The C ABI lives in [`ffi`] and only translates pointers, statuses and panics.
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
@@ -17,6 +18,7 @@ pub mod backend;
 pub mod clock;
 pub mod config;
 pub mod dispatcher;
+pub mod dlt;
 pub mod error;
 pub mod faults;
 pub mod ffi;
@@ -29,7 +31,9 @@ pub mod recovery;
 pub mod retention;
 pub mod ring;
 pub mod scan;
+pub mod schema;
 pub mod segment;
+mod sigxfsz;
 pub mod supervisor;
 mod sync;
 pub mod writer;

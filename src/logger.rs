@@ -17,12 +17,14 @@ use crate::backend::{Backend, BackendKind};
 use crate::clock;
 use crate::config::{Config, Overflow};
 use crate::dispatcher::Dispatcher;
+use crate::dlt::{self, DltFeed, DltSender, DltShared, DltStats};
 use crate::error::{Error, Result, Status};
 use crate::faults::FaultInjector;
 use crate::producer::{Producer, ProducerHot, ProducerShared, Stream};
 use crate::quiesce::{Gate, PHASE_CLOSED, PHASE_INIT, PHASE_RUN};
 use crate::recovery::Recovered;
 use crate::ring::{self, RingConsumer};
+use crate::schema::Registry;
 use crate::segment::{self, DirLock};
 use crate::supervisor::{Policy, Supervisor, SupervisorShared};
 use crate::writer::{Writer, WriterSetup, WriterShared};
@@ -141,6 +143,9 @@ pub struct Logger {
     dispatcher: Dispatcher,
     /// INIT-only state and the threads; also serialises `start` and `shutdown`.
     lifecycle: Mutex<Lifecycle>,
+    /// Record types registered during INIT (read-only from `start` on). Apart from
+    /// `lifecycle` so that `type_size` never waits for a shutdown; taken after it when both are.
+    types: Mutex<Registry>,
     /// The producers, frozen at `start` (read lock-free by `flush` and `stats`).
     producers: OnceLock<Vec<Arc<ProducerShared>>>,
     writer: Arc<WriterShared>,
@@ -150,12 +155,16 @@ pub struct Logger {
     dummy: Option<Arc<DummyShared>>,
     /// Manual mode: the writer and the supervisor, stepped by the caller.
     manual: Mutex<Manual>,
+    /// The DLT sink's counters, when it is enabled.
+    dlt: Option<Arc<DltShared>>,
 }
 
 #[derive(Default)]
 struct Manual {
     writer: Option<Writer>,
     supervisor: Option<Supervisor>,
+    /// The DLT sink's connection end, stepped after the writer.
+    dlt: Option<DltSender>,
 }
 
 struct Lifecycle {
@@ -167,6 +176,9 @@ struct Lifecycle {
     writer_thread: Option<JoinHandle<()>>,
     ticker_thread: Option<JoinHandle<()>>,
     supervisor_thread: Option<JoinHandle<()>>,
+    /// The DLT sink's two ends (INIT), then its thread.
+    dlt: Option<(DltFeed, DltSender)>,
+    dlt_thread: Option<JoinHandle<()>>,
 }
 
 // SAFETY: the raw handle pointers in `Lifecycle` are owned boxes that the logger only frees in
@@ -192,7 +204,8 @@ impl Logger {
             BackendKind::File => {
                 segment::create_dir(&config.dir)?;
                 let lock = DirLock::acquire(&config.dir)?;
-                (Box::new(FileBackend::new(config.dir.clone(), faults)), Some(lock))
+                let backend = FileBackend::new(config.dir.clone(), faults, config.direct_io);
+                (Box::new(backend), Some(lock))
             }
             BackendKind::Null => (Box::new(NullBackend), None),
             BackendKind::Dummy => {
@@ -208,6 +221,11 @@ impl Logger {
         let (handoff_in, handoff_out) = ring::channel(depth as u32, config.max_record_size);
         let use_tsc = clock::calibration().uses_tsc();
         let gate = Arc::new(Gate::new());
+        let dlt_ends = config
+            .dlt
+            .enable
+            .then(|| dlt::channel(&config.dlt, config.max_record_size, config.max_producers));
+        let dlt_shared = dlt_ends.as_ref().map(|(feed, _)| feed.shared());
         Ok(Logger {
             dispatcher: Dispatcher::new(handoff_in, config.max_producers as usize),
             supervision: Arc::new(SupervisorShared::new(gate.normal_blocked.clone())),
@@ -222,13 +240,17 @@ impl Logger {
                 writer_thread: None,
                 ticker_thread: None,
                 supervisor_thread: None,
+                dlt: dlt_ends,
+                dlt_thread: None,
             }),
+            types: Mutex::new(Registry::default()),
             producers: OnceLock::new(),
             writer: Arc::new(WriterShared::default()),
             stop_threads: Arc::new(AtomicBool::new(false)),
             use_tsc,
             dummy,
             manual: Mutex::new(Manual::default()),
+            dlt: dlt_shared,
             config,
         })
     }
@@ -314,6 +336,28 @@ impl Logger {
         Ok(ptr)
     }
 
+    /// Registers a record type (INIT only): publishing records of type `id` whose payload is
+    /// laid out as `layout` lets readers decode them by field (see [`crate::schema`]). Gives
+    /// the record size the layout stands for. Bad names and layouts, duplicates and types
+    /// larger than `max_record_size` are `Config` errors whose message names the problem.
+    pub fn register_type(&self, id: u16, name: &str, layout: &str) -> Result<u32> {
+        // Held so that `start` (which takes the types for the writer) cannot run in between.
+        let _life = self.lifecycle.lock();
+        if self.gate.phase() != PHASE_INIT {
+            return Err(Error::new(
+                Status::InvalidState,
+                "record types can only be registered before rtlog_start",
+            ));
+        }
+        let mut types = self.types.lock();
+        Ok(types.register(id, name, layout, self.config.max_record_size)?.layout.size())
+    }
+
+    /// The size of the record type registered under `id`, if there is one (any phase).
+    pub fn type_size(&self, id: u16) -> Option<u32> {
+        self.types.lock().get(id).map(|t| t.layout.size())
+    }
+
     /// The INIT → RUN barrier: opens the epoch's first segment, starts the writer and the
     /// supervisor (threads, or manual slots), then lets publish and tick through. The ticker
     /// thread is started by [`start_ticker`](Self::start_ticker).
@@ -327,6 +371,13 @@ impl Logger {
         }
         let c = &self.config;
         let producers = life.producers.clone();
+        let (dlt_feed, mut dlt_sender) = life.dlt.take().unzip();
+        if let Some(sender) = &mut dlt_sender {
+            sender.set_producers(producers.iter().map(|p| p.name.as_str()));
+            // Connect and register now if the daemon is there (as libdlt does at
+            // registration), so that records published from the first one on reach it.
+            sender.step(Instant::now());
+        }
         let setup = WriterSetup {
             durability: c.durability,
             batch_records: c.batch_records,
@@ -344,11 +395,14 @@ impl Logger {
             first_segment: self.recovered.next_segment,
             calibration: clock::calibration(),
             producers: producers.clone(),
+            types: self.types.lock().entries(),
             input: life.handoff.take().expect("handoff ring present in INIT"),
             shared: self.writer.clone(),
             backend: life.backend.take().expect("backend present in INIT"),
+            dlt: dlt_feed,
         };
-        let writer = Writer::open(setup)?;
+        // The first segment is created (and maybe preallocated) on the caller's thread.
+        let writer = crate::sigxfsz::blocked(|| Writer::open(setup))?;
         let capacity: u64 = producers.len() as u64 * u64::from(c.critical_depth + c.normal_depth);
         let policy = Policy {
             quiet: Duration::from_millis(c.degraded_quiet_ms.into()),
@@ -371,7 +425,15 @@ impl Logger {
             let mut m = self.manual.lock();
             m.writer = Some(writer);
             m.supervisor = Some(supervisor);
+            m.dlt = dlt_sender;
         } else {
+            if let Some(sender) = dlt_sender {
+                let thread = spawn("rtlog-dlt", move || sender.run())?;
+                if let Some(shared) = &self.dlt {
+                    let _ = shared.thread.set(thread.thread().clone());
+                }
+                life.dlt_thread = Some(thread);
+            }
             life.writer_thread = Some(spawn("rtlog-writer", move || writer.run())?);
             let stop = self.stop_threads.clone();
             let period = Duration::from_micros(c.supervisor_period_us.into());
@@ -421,7 +483,11 @@ impl Logger {
             .writer
             .as_mut()
             .ok_or_else(|| Error::new(Status::InvalidState, "the writer is not running"))?;
-        Ok(w.step())
+        let taken = crate::sigxfsz::blocked(|| w.step());
+        if let Some(sender) = &mut m.dlt {
+            sender.step(Instant::now());
+        }
+        Ok(taken)
     }
 
     /// Manual mode: one supervisor step, `elapsed` after the previous one (the supervisor's
@@ -517,7 +583,7 @@ impl Logger {
         }
         let overwritten: u64 = producers.iter().map(|p| p.overwritten()).sum();
         let accepted = s.published[0] + s.published[1];
-        s.lag = accepted.saturating_sub(s.persisted + s.lost + overwritten);
+        s.lag = accepted.saturating_sub(w.settled() + overwritten);
         if s.lag > 0 {
             let writer = Some(w.oldest_pending_raw.load(Ordering::Relaxed)).filter(|&t| t != 0);
             let oldest = [writer, self.dispatcher.oldest_pending_raw()].into_iter().flatten().min();
@@ -527,6 +593,11 @@ impl Logger {
             }
         }
         s
+    }
+
+    /// The DLT sink's counters (non-RT); `enabled` is false, and the rest zero, without it.
+    pub fn dlt_stats(&self) -> DltStats {
+        self.dlt.as_ref().map_or_else(DltStats::default, |d| d.stats())
     }
 
     /// Waits until every record accepted before the call is durable under the durability
@@ -548,7 +619,7 @@ impl Logger {
             self.writer.flush_requests.fetch_add(1, Ordering::Release);
             if self.config.manual {
                 if let Some(w) = self.manual.lock().writer.as_mut() {
-                    w.step();
+                    crate::sigxfsz::blocked(|| w.step());
                 }
             } else {
                 self.wake_writer();
@@ -627,7 +698,7 @@ impl Logger {
             }
             match (&mut manual.writer, &life.writer_thread) {
                 (Some(w), _) => {
-                    w.step();
+                    crate::sigxfsz::blocked(|| w.step());
                 }
                 (None, Some(t)) => {
                     t.thread().unpark();
@@ -639,15 +710,29 @@ impl Logger {
         self.writer.stop.store(true, Ordering::Release);
         let mut joined = true;
         if let Some(mut w) = manual.writer.take() {
-            while !w.stopped() {
-                w.step();
-            }
-            w.finish();
+            crate::sigxfsz::blocked(|| {
+                while !w.stopped() {
+                    w.step();
+                }
+                w.finish();
+            });
         }
         manual.supervisor = None;
         if let Some(t) = life.writer_thread.take() {
             t.thread().unpark();
             joined = t.join().is_ok();
+        }
+        // After the writer: everything it will ever offer is queued; the DLT end drains it
+        // (bounded by dlt::DRAIN_TIMEOUT).
+        if let Some(sender) = manual.dlt.take() {
+            sender.finish();
+        }
+        if let Some(t) = life.dlt_thread.take() {
+            if let Some(shared) = &self.dlt {
+                shared.stop.store(true, Ordering::Release);
+            }
+            t.thread().unpark();
+            joined &= t.join().is_ok();
         }
         self.supervision.state.store(State::Stopped as u8, Ordering::Release);
         self.lock.lock().take();
@@ -674,10 +759,14 @@ impl Drop for Logger {
     }
 }
 
+/// Starts one of rtlog's threads, with SIGXFSZ blocked (see [`crate::sigxfsz`]).
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(name.into())
-        .spawn(f)
+        .spawn(move || {
+            crate::sigxfsz::block_in_this_thread();
+            f()
+        })
         .map_err(|e| Error::io(format!("starting the {name} thread"), e))
 }
 

@@ -4,7 +4,9 @@
 use crate::error::{Error, Result, Status};
 use crate::format::{self, DecodeError, FrameKind};
 use crate::scan::{OpenError, ScanItem, SegmentScan};
+use crate::schema::{Interner, RecordType, Schema};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A record as read back from the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +75,9 @@ pub struct ReaderOptions {
     pub stream: Option<u8>,
     /// Only records of this type.
     pub record_type: Option<u16>,
+    /// Only records of the registered type with this name (resolved per segment, since a
+    /// name may have another id in another epoch).
+    pub type_name: Option<String>,
 }
 
 /// Most damaged places remembered in detail; beyond that they are only counted, so memory
@@ -108,6 +113,11 @@ pub struct Reader {
     /// LSN of the last valid frame read (0: none yet). LSNs increase through the whole log,
     /// so a segment that starts at or below it is a stale copy or out of place.
     last_lsn: u64,
+    /// The id the `type_name` filter names in the current segment (`None`: absent there).
+    type_name_id: Option<u16>,
+    /// The record types of the current segment.
+    schema: Schema,
+    interner: Interner,
 }
 
 /// The segment files of `dir`, sorted by index.
@@ -144,6 +154,9 @@ impl Reader {
             options,
             producer_id: None,
             last_lsn: 0,
+            type_name_id: None,
+            schema: Schema::default(),
+            interner: Interner::default(),
             segments: list_segments(dir)?,
             next_segment: 0,
             scan: None,
@@ -189,6 +202,7 @@ impl Reader {
             && o.stream.is_none_or(|v| h.stream == v)
             && o.record_type.is_none_or(|v| h.record_type == v)
             && (o.producer.is_none() || self.producer_id == Some(h.producer))
+            && (o.type_name.is_none() || self.type_name_id == Some(h.record_type))
             && o.from_wall_ns.is_none_or(|v| wall() >= v)
             && o.to_wall_ns.is_none_or(|v| wall() <= v)
     }
@@ -213,6 +227,19 @@ impl Reader {
             kind,
             payload: &self.payload,
         }
+    }
+
+    /// The record types of the segment being read (that of the last record returned): what
+    /// its header's type table declares. Empty before the first record and for logs written
+    /// without types.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The type of records of type `id` in the segment being read, if registered there.
+    /// Identical types of different segments are the same `Arc`.
+    pub fn record_type(&self, id: u16) -> Option<&Arc<RecordType>> {
+        self.schema.get(id)
     }
 
     /// The header of the segment being read (producer names, clock anchor), if any.
@@ -326,6 +353,10 @@ impl Reader {
                             .iter()
                             .find(|(_, n)| n == name)
                             .map(|(id, _)| *id);
+                    }
+                    self.schema = Schema::of(&scan.header.types, &mut self.interner);
+                    if let Some(name) = &self.options.type_name {
+                        self.type_name_id = self.schema.by_name(name).map(|t| t.id);
                     }
                     self.scan = Some(scan);
                     return Ok(true);

@@ -91,6 +91,8 @@ impl SegmentScan {
                 monotonic_ns: 0,
                 tsc_hz: 0,
                 producers: Vec::new(),
+                minor: 0,
+                types: Vec::new(),
             },
             salt: FrameSalt::new(0),
             buf: Vec::new(),

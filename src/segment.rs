@@ -1,5 +1,6 @@
 //! Segment files on disk: creation (with file and directory sync), appends, syncs (non-RT).
 
+use crate::backend::direct::DirectWriter;
 use crate::error::{Error, Result};
 use crate::faults::{self, FaultInjector, IoOp, JournalEvent};
 use crate::format::{self, SegmentHeader};
@@ -26,6 +27,8 @@ pub struct SegmentFile {
     /// Data records appended.
     pub data_records: u64,
     faults: Option<Arc<FaultInjector>>,
+    /// Set when the file was opened with `O_DIRECT`: every append goes through it.
+    direct: Option<DirectWriter>,
 }
 
 impl SegmentFile {
@@ -36,23 +39,39 @@ impl SegmentFile {
     /// (`fallocate(FALLOC_FL_KEEP_SIZE)`: the file's size does not change, so readers see no
     /// zero tail), so a full disk shows up when a segment is opened rather than in the middle of
     /// it, and the segment's blocks are allocated together.
+    ///
+    /// With `direct_io`, the file is opened with `O_DIRECT` and written through a
+    /// [`DirectWriter`]; a file system that refuses `O_DIRECT` fails here, with a message
+    /// saying so.
     pub fn create(
         dir: &Path,
         header: SegmentHeader,
         faults: Option<Arc<FaultInjector>>,
         preallocate: u64,
+        direct_io: bool,
     ) -> Result<SegmentFile> {
         let path = dir.join(format::segment_file_name(header.index));
         let context = || format!("creating segment {}", path.display());
         faults::check(faults.as_deref(), IoOp::Create).map_err(|e| Error::io(context(), e))?;
         faults::note(faults.as_deref(), JournalEvent::Created(&path));
+        let flags = libc::O_CLOEXEC | if direct_io { libc::O_DIRECT } else { 0 };
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(FILE_MODE)
-            .custom_flags(libc::O_CLOEXEC)
+            .custom_flags(flags)
             .open(&path)
-            .map_err(|e| Error::io(format!("creating segment {}", path.display()), e))?;
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::EINVAL) if direct_io => Error::io(
+                    format!(
+                        "creating segment {} with O_DIRECT (direct_io = 1; the file system of \
+                         the log directory does not support direct I/O)",
+                        path.display()
+                    ),
+                    e,
+                ),
+                _ => Error::io(context(), e),
+            })?;
         if preallocate > 0 {
             // SAFETY: `file` is an open descriptor; fallocate does not touch our memory.
             let r = unsafe {
@@ -69,11 +88,21 @@ impl SegmentFile {
             }
         }
         let bytes = header.encode();
-        let written = file
-            .write_all(&bytes)
-            .map_err(|e| Error::io(format!("writing header of {}", path.display()), e));
-        let mut seg =
-            SegmentFile { file, path, header, size: bytes.len() as u64, data_records: 0, faults };
+        let mut direct = direct_io.then(DirectWriter::new);
+        let written = match &mut direct {
+            Some(d) => d.append(&file, &bytes, None),
+            None => file.write_all(&bytes),
+        }
+        .map_err(|e| Error::io(format!("writing header of {}", path.display()), e));
+        let mut seg = SegmentFile {
+            file,
+            path,
+            header,
+            size: bytes.len() as u64,
+            data_records: 0,
+            faults,
+            direct,
+        };
         // A segment that is not durable with its directory entry is of no use, and the writer
         // will try again under the next index: remove it rather than leave a file behind.
         match written.and_then(|()| seg.sync()).and_then(|()| sync_dir(dir, seg.faults.as_deref()))
@@ -92,6 +121,12 @@ impl SegmentFile {
     /// continued exactly like a real one. On an error, the bytes already written stay in the
     /// file (the writer abandons the segment then).
     pub fn append(&mut self, bytes: &[u8]) -> Result<()> {
+        if let Some(d) = &mut self.direct {
+            d.append(&self.file, bytes, self.faults.as_deref())
+                .map_err(|e| Error::io(format!("writing {} (O_DIRECT)", self.path.display()), e))?;
+            self.size += bytes.len() as u64;
+            return Ok(());
+        }
         let mut done = 0;
         while done < bytes.len() {
             let rest = &bytes[done..];
@@ -140,7 +175,8 @@ impl SegmentFile {
         Ok(())
     }
 
-    /// Gives back preallocated space past the end of the data (at close).
+    /// Cuts the file to its data (at close): gives back preallocated space, and removes the
+    /// zero padding of the last block direct I/O wrote.
     pub fn release_unused(&mut self) -> Result<()> {
         self.file
             .set_len(self.size)

@@ -155,9 +155,7 @@ impl Supervisor {
             .map(|p| p.published(Stream::Critical) + p.published(Stream::Normal))
             .sum();
         let overwritten: u64 = self.producers.iter().map(|p| p.overwritten()).sum();
-        let done = self.writer.persisted.load(Ordering::Relaxed)
-            + self.writer.lost.load(Ordering::Relaxed);
-        published.saturating_sub(done + overwritten)
+        published.saturating_sub(self.writer.settled() + overwritten)
     }
 
     /// One step, `elapsed` after the previous one. Returns the transitions it made.

@@ -20,6 +20,7 @@
 use crate::backend::Backend;
 use crate::clock::Calibration;
 use crate::config::Durability;
+use crate::dlt::DltFeed;
 use crate::error::Error;
 use crate::format::{
     self, FrameHeader, FrameKind, FrameSalt, LossMarker, LossReason, SegmentHeader, NO_PRODUCER,
@@ -61,6 +62,9 @@ pub(crate) struct WriterShared {
     pub(crate) durable_lsn: AtomicU64,
     /// Data records lost by failed writes or syncs.
     pub(crate) lost: AtomicU64,
+    /// Of `lost`, those that had been written (a sync failed after them): `persisted` counts
+    /// them too, so the lag subtracts them once only.
+    pub(crate) lost_written: AtomicU64,
     /// Failed writes (including segment creation).
     pub(crate) write_errors: AtomicU64,
     /// Failed `fdatasync` calls.
@@ -95,6 +99,13 @@ impl WriterShared {
         *self.last_error.lock() = Some(err.message.clone());
     }
 
+    /// Data records the writer is done with: persisted or lost, each counted once.
+    pub(crate) fn settled(&self) -> u64 {
+        let persisted = self.persisted.load(Ordering::Relaxed);
+        let lost = self.lost.load(Ordering::Relaxed);
+        (persisted + lost).saturating_sub(self.lost_written.load(Ordering::Relaxed))
+    }
+
     /// Write and sync failures so far.
     pub(crate) fn errors(&self) -> u64 {
         self.write_errors.load(Ordering::Relaxed) + self.sync_errors.load(Ordering::Relaxed)
@@ -115,9 +126,13 @@ pub(crate) struct WriterSetup {
     pub(crate) first_segment: u64,
     pub(crate) calibration: Calibration,
     pub(crate) producers: Vec<Arc<ProducerShared>>,
+    /// The record types registered during INIT, for every segment header's type table.
+    pub(crate) types: Vec<format::TypeEntry>,
     pub(crate) input: RingConsumer,
     pub(crate) shared: Arc<WriterShared>,
     pub(crate) backend: Box<dyn Backend>,
+    /// The DLT sink's queue, when DLT is enabled: every data record taken is offered to it.
+    pub(crate) dlt: Option<DltFeed>,
 }
 
 /// What the writer knows of the segment it is writing.
@@ -222,6 +237,8 @@ impl Writer {
             monotonic_ns: crate::clock::monotonic_ns(),
             tsc_hz: self.s.calibration.tsc_hz,
             producers,
+            minor: format::FORMAT_MINOR,
+            types: self.s.types.clone(),
         };
         // Advance first: a failed create may leave a file behind that must not be reused.
         self.next_segment += 1;
@@ -266,6 +283,9 @@ impl Writer {
             self.push_frame(boundary(FrameKind::State), &state_payload(from, to, &cause));
         }
         let moved = self.take_input();
+        if let Some(d) = &mut self.s.dlt {
+            d.notify();
+        }
         let urgent = stop || flush != self.flush_seen;
         self.apply_policy(urgent);
         self.flush_seen = flush;
@@ -304,6 +324,15 @@ impl Writer {
                 self.push_refused(h.producer, h.stream, u64::from(h.lost_before), h.seq);
             }
             self.report_overwritten(h.producer, h.stream, h.seq);
+            if let Some(d) = &mut self.s.dlt {
+                // Offered before the backend sees it: DLT gets the record even when the
+                // storage fails, and never waits for a batch write.
+                let payload = self.s.input.peek().map_or(&[][..], |(_, p)| p);
+                if h.kind == FrameKind::Data as u8 {
+                    let ns = SlotHeader { timestamp: frame.timestamp_ns, ..h };
+                    d.offer(&ns, payload);
+                }
+            }
             // Making room may write or rotate, which needs `&mut self`: the payload borrow
             // ended above, so the record is peeked again (it cannot have moved: this thread
             // is the ring's only consumer).
@@ -442,7 +471,21 @@ impl Writer {
     fn push_loss(&mut self, producer: u16, stream: u8, marker: LossMarker) -> bool {
         let frame =
             FrameHeader { seq: marker.first_seq, producer, stream, ..boundary(FrameKind::Loss) };
-        self.push_frame(frame, &marker.encode())
+        let framed = self.push_frame(frame, &marker.encode());
+        if let Some(d) = &mut self.s.dlt {
+            // Losses before the writer are DLT's losses too; those of failed writes are not
+            // (the DLT sink got those records). An unframed refusal is reported again at the
+            // end of the epoch, so it is passed on only once framed.
+            let pass = match marker.reason {
+                LossReason::Overwritten => true,
+                LossReason::Refused => framed,
+                LossReason::WriteFailed => false,
+            };
+            if pass {
+                d.upstream_loss(producer, stream, &marker);
+            }
+        }
+        framed
     }
 
     /// Loss markers for refusals that no later accepted record carried (at the end of the
@@ -629,6 +672,9 @@ impl Writer {
             }
         }
         self.s.shared.lost.fetch_add(lost, Ordering::Relaxed);
+        // The batch not yet written is what `persisted` does not count.
+        let written = lost.saturating_sub(self.batch_records);
+        self.s.shared.lost_written.fetch_add(written, Ordering::Relaxed);
         self.s.shared.oldest_pending_raw.store(0, Ordering::Relaxed);
         for marks in self.written_marks.iter_mut().chain(self.batch_marks.iter_mut()) {
             *marks = [0; 2];
@@ -693,6 +739,9 @@ impl Writer {
                 let shared = self.s.shared.clone();
                 shared.fail(&shared.write_errors, &e);
             }
+        }
+        if let Some(d) = &mut self.s.dlt {
+            d.finish();
         }
     }
 }

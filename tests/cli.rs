@@ -1,53 +1,21 @@
 //! The `rtlog` command-line tool, run as a separate process on logs written with the Rust API:
 //! `inspect`, `verify`, `dump` (and its filters), `tail` and `tail -f`, and the error cases.
 
+#[path = "common/cli_run.rs"]
+mod cli_run;
 mod common;
+use cli_run::*;
 use common::*;
 use rtlog::{Config, Logger, Producer, Reader, Status, Stream};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::ptr::NonNull;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Generous, for a loaded machine; the tests normally finish far sooner.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-fn rtlog(args: &[&str], dir: &Path) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_rtlog"))
-        .args(args)
-        .arg(dir)
-        .output()
-        .expect("the rtlog binary runs");
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
-        "rtlog {args:?} panicked: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("UTF-8 errors")
-}
-
-/// Runs `rtlog`, expects `code`, returns stdout.
-fn run_ok(args: &[&str], dir: &Path, code: i32) -> String {
-    let out = rtlog(args, dir);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "rtlog {args:?}: stdout:\n{}\nstderr:\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
-}
 
 fn segments(dir: &Path) -> Vec<PathBuf> {
     rtlog::reader::list_segments(dir).unwrap().into_iter().map(|(_, p)| p).collect()
@@ -245,13 +213,6 @@ fn verify_lists_a_flipped_byte_a_torn_tail_and_a_bad_header() {
     assert!(summary.contains(".rtlog  "), "{summary}");
     assert!(summary.contains("(bad segment header: checksum mismatch)"), "{summary}");
     assert!(summary.contains("damage: 1 bad segment header(s)"), "{summary}");
-}
-
-/// The dump lines of `args` (after the directory's options).
-fn dump(dir: &Path, args: &[&str]) -> Vec<String> {
-    let mut all = vec!["dump"];
-    all.extend_from_slice(args);
-    run_ok(&all, dir, 0).lines().map(str::to_owned).collect()
 }
 
 fn field<'a>(line: &'a str, name: &str) -> &'a str {

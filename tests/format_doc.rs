@@ -21,6 +21,17 @@ fn table(doc: &str, heading: &str) -> Vec<(Option<usize>, Option<usize>, String)
         .collect()
 }
 
+/// The fields of the table under `heading` with a plain offset and size, and their values in
+/// `bytes` read at `base` + offset.
+fn values(doc: &str, heading: &str, bytes: &[u8], base: usize) -> Vec<(String, u64)> {
+    table(doc, heading)
+        .into_iter()
+        .filter_map(|(off, size, field)| {
+            Some((field, le(&bytes[base + off?..base + off? + size?])))
+        })
+        .collect()
+}
+
 fn le(bytes: &[u8]) -> u64 {
     bytes.iter().rev().fold(0, |acc, &b| (acc << 8) | u64::from(b))
 }
@@ -36,7 +47,11 @@ fn format_md_matches_the_bytes_written() {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
             as u64;
     let mono_before = rtlog::clock::monotonic_ns();
-    let (lg, ps) = start(c, &["alpha", "beta"]);
+    let lg = rtlog::Logger::init(c).unwrap();
+    let ps: Vec<_> = ["alpha", "beta"].iter().map(|n| lg.create_producer(n).unwrap()).collect();
+    assert_eq!(lg.register_type(7, "greeting", "char[5] text").unwrap(), 5);
+    assert_eq!(lg.register_type(300, "axis", "u32 a;f64   b").unwrap(), 16);
+    lg.start().unwrap();
     assert_eq!(producer(ps[1]).publish(Stream::Normal, 7, b"hello"), Status::Ok);
     lg.shutdown().unwrap();
     let mono_after = rtlog::clock::monotonic_ns();
@@ -50,8 +65,10 @@ fn format_md_matches_the_bytes_written() {
     let bytes = std::fs::read(&segments[0].1).unwrap();
 
     // Segment header. Producer table: 4 + 5 ("alpha") + 4 + 4 ("beta") = 17 bytes after 80,
-    // padded to 104, then 8 bytes of CRC and reserved.
-    let header_len = 112usize;
+    // padded to 104 = T; the type table: 8 bytes, then entries of 12 + 8 ("greeting") + 12
+    // ("char[5] text") and 12 + 4 ("axis") + 12 ("u32 a; f64 b") bytes, to 172, padded to 176;
+    // then 8 bytes of CRC and reserved.
+    let header_len = 184usize;
     let rows = table(&doc, "### Segment header");
     let mut checked = 0;
     for (off, size, field) in &rows {
@@ -62,7 +79,7 @@ fn format_md_matches_the_bytes_written() {
         match field.as_str() {
             "magic" => assert_eq!(&bytes[*off..off + size], b"RTLOGSEG"),
             "format_major" => assert_eq!(v, 1),
-            "format_minor" => assert_eq!(v, 0),
+            "format_minor" => assert_eq!(v, 1),
             "header_len" => assert_eq!(v, header_len as u64),
             "segment_index" => assert_eq!(v, 1),
             "first_lsn" => assert_eq!(v, 1),
@@ -84,6 +101,35 @@ fn format_md_matches_the_bytes_written() {
     assert_eq!(&bytes[89..93], &[1, 0, 4, 0]);
     assert_eq!(&bytes[93..97], b"beta");
     assert!(bytes[97..104].iter().all(|&b| b == 0), "padding to a multiple of 8");
+
+    // The type table at T = 104, and its entries.
+    let t = 104;
+    let named = |rows: &[(&str, u64)]| -> Vec<(String, u64)> {
+        rows.iter().map(|(n, v)| (n.to_string(), *v)).collect()
+    };
+    let rows = values(&doc, "### Type table", &bytes, t);
+    assert_eq!(rows, named(&[("type_count", 2), ("reserved", 0)]));
+    let expected = [(7u64, "greeting", 5u64, "char[5] text"), (300, "axis", 16, "u32 a; f64 b")];
+    let mut e = t + 8;
+    for (id, name, size, layout) in expected {
+        let rows = values(&doc, "### Type table entry", &bytes, e);
+        let (name_len, layout_len) = (name.len() as u64, layout.len() as u64);
+        assert_eq!(
+            rows,
+            named(&[
+                ("id", id),
+                ("name_len", name_len),
+                ("size", size),
+                ("layout_len", layout_len)
+            ])
+        );
+        assert_eq!(&bytes[e + 12..e + 12 + name.len()], name.as_bytes());
+        let l = e + 12 + name.len();
+        assert_eq!(&bytes[l..l + layout.len()], layout.as_bytes(), "the canonical layout");
+        e = l + layout.len();
+    }
+    assert_eq!(e, 172);
+    assert!(bytes[172..176].iter().all(|&b| b == 0), "padding to a multiple of 8");
     let crc = le(&bytes[header_len - 8..header_len - 4]) as u32;
     assert_eq!(crc, crc32fast::hash(&bytes[..header_len - 8]), "header_crc");
     let salt = le(&bytes[32..40]);
@@ -132,8 +178,13 @@ fn format_md_matches_the_bytes_written() {
     assert_eq!(le(&bytes[close + 48..close + 56]), 1);
     assert_eq!(bytes.len(), close + 56);
 
-    // The reader agrees.
+    // The reader agrees, and decodes the record by its type.
     let mut r = Reader::open(&dir.0).unwrap();
     let rec = r.next_record().unwrap().unwrap();
     assert_eq!((rec.lsn, rec.producer, rec.record_type, rec.payload), (2, 1, 7, &b"hello"[..]));
+    let t = r.record_type(7).expect("type 7 is in the segment's schema");
+    let mut text = String::new();
+    assert!(rtlog::schema::render::push_text(&mut text, t, b"hello"));
+    assert_eq!(text, "greeting{text=\"hello\"}");
+    assert_eq!(r.record_type(300).unwrap().layout.fields()[1].offset, 8);
 }

@@ -116,22 +116,29 @@ fn flat(f: &Fields, place: Placement, hz: f64) -> Result<String, String> {
     Ok(format!("accepted={accepted} refused={refused} lib_dropped={} secs={secs}", run.lib_dropped))
 }
 
-fn durability(name: &str) -> Result<Durability, String> {
-    Ok(match name {
+/// A file mode: a durability, with `+direct` appended for the `direct_io` option.
+fn durability(mode: &str) -> Result<(Durability, bool), String> {
+    let (name, direct) = match mode.strip_suffix("+direct") {
+        Some(name) => (name, true),
+        None => (mode, false),
+    };
+    let durability = match name {
         "NONE" => Durability::None,
         "FLUSH" => Durability::Flush,
         "FSYNC" => Durability::Fsync,
         "FSYNC_BATCH" => Durability::FsyncBatch,
         _ => return Err(format!("unknown durability {name}")),
-    })
+    };
+    Ok((durability, direct))
 }
 
 /// The file-backend configuration: one producer, the internal ticker, `FSYNC_BATCH` syncing on
 /// the 1 ms interval only (batch_records at its maximum).
-fn file_config(dir: PathBuf, mode: Durability, size: usize) -> Config {
+fn file_config(dir: PathBuf, (mode, direct_io): (Durability, bool), size: usize) -> Config {
     Config {
         dir,
         durability: mode,
+        direct_io,
         batch_interval_us: 1000,
         batch_records: rtlog::config::MAX_DEPTH,
         max_producers: 1,
@@ -221,7 +228,8 @@ fn recovery(f: &Fields, place: Placement, hz: f64) -> Result<String, String> {
     let reads = f.num("reads").max(1.0) as usize;
     let _ = std::fs::remove_dir_all(&dir);
     let records = bytes / rtlog::format::frame_bytes(size) as u64;
-    let (lg, pubs) = peers::rtlog::open(file_config(dir.clone(), Durability::None, size), 1)?;
+    let (lg, pubs) =
+        peers::rtlog::open(file_config(dir.clone(), (Durability::None, false), size), 1)?;
     let t0 = Instant::now();
     let outs =
         harness::run_flat_out(pubs, size, (600.0 * hz) as u64, true, records, place.producer);

@@ -264,6 +264,21 @@ pub fn verdicts(res: &Results) -> Vec<Verdict> {
         )),
         _ => out.push(v("file backend NONE ≥ 80 % of buffered dd", "not measured".into(), None)),
     }
+    match (&none256, file("NONE+direct", 256), res.dd.first().map(|d| stats::median(&d.1))) {
+        (Some(buffered), Some(direct), Some(dd_direct)) => out.push(v(
+            "file backend with direct I/O beats buffered writes where the device allows (NONE, 256 B)",
+            format!(
+                "direct {:.0} MB/s vs buffered {:.0} MB/s; on this device dd: direct {:.0} MB/s, \
+                 buffered {:.0} MB/s",
+                direct.mbps(),
+                buffered.mbps(),
+                dd_direct,
+                dd_buf.unwrap_or(0.0)
+            ),
+            Some(direct.mbps() > buffered.mbps()),
+        )),
+        _ => out.push(v("file backend with direct I/O", "not measured".into(), None)),
+    }
     let fb = file("FSYNC_BATCH", 64);
     out.push(v(
         "FSYNC_BATCH (1 ms) ≥ 2 M records/s of 64 B, fsync count and latency reported",
@@ -452,7 +467,12 @@ pub fn markdown(res: &Results, m: &Machine, plan: &Plan) -> String {
     );
     for r in &res.file {
         if let Some(f) = r.median() {
-            let mode = if r.mode == "FSYNC_BATCH" { "FSYNC_BATCH (1 ms)" } else { r.mode };
+            let mode = match r.mode {
+                "FSYNC_BATCH" => "FSYNC_BATCH (1 ms)",
+                "NONE+direct" => "NONE, direct I/O",
+                "FSYNC_BATCH+direct" => "FSYNC_BATCH (1 ms), direct I/O",
+                m => m,
+            };
             let _ = writeln!(
                 s,
                 "| {mode} | {} B | {} | {:.0} | {} | {:.0} | {} | {} | {} | {} |",

@@ -577,7 +577,7 @@ impl Runner {
             }
         }
         self.res.dd = dd;
-        let modes = ["NONE", "FLUSH", "FSYNC_BATCH", "FSYNC"];
+        let modes = ["NONE", "FLUSH", "FSYNC_BATCH", "FSYNC", "NONE+direct", "FSYNC_BATCH+direct"];
         for mode in modes {
             for size in [64, 256] {
                 self.res.file.push(FileRow { mode, size, runs: Vec::new() });
@@ -587,7 +587,7 @@ impl Runner {
             self.say(&format!("file backend: repetition {}/{}", rep + 1, p.reps));
             for (mi, mode) in modes.into_iter().enumerate() {
                 for (si, size) in [64usize, 256].into_iter().enumerate() {
-                    let dir = self.data.join(format!("log-{mode}-{size}"));
+                    let dir = self.data.join(format!("log-{}-{size}", mode.replace('+', "-")));
                     let args = vec![
                         "kind=file".to_string(),
                         format!("mode={mode}"),

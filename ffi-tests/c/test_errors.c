@@ -18,17 +18,6 @@
 #include <pthread.h>
 #include <stddef.h>
 
-static int cases_run;
-
-#define RUN(fn)                                     \
-    do {                                            \
-        printf("%-44s", #fn);                       \
-        fflush(stdout);                             \
-        fn();                                       \
-        printf("ok\n");                             \
-        cases_run++;                                \
-    } while (0)
-
 /*
  * Non-RT failures must set rtlog_last_error(). To be sure the text comes from
  * the failing call and not from an earlier one, such calls run in a fresh
@@ -111,36 +100,6 @@ static void expect_create_failure(rtlog_logger *lg, const char *name, rtlog_stat
 }
 
 /* ---- helpers --------------------------------------------------------------- */
-
-static void cfg_for(rtlog_config *cfg, const char *dir)
-{
-    rtlog_config_init(cfg);
-    cfg->dir = dir;
-}
-
-static rtlog_logger *logger_new(const rtlog_config *cfg)
-{
-    rtlog_logger *lg = NULL;
-    CHECK_STATUS(rtlog_init(cfg, &lg), RTLOG_OK);
-    CHECK(lg != NULL, "rtlog_init returned OK but *out is NULL");
-    return lg;
-}
-
-static rtlog_producer *producer_new(rtlog_logger *lg, const char *name)
-{
-    rtlog_producer *p = NULL;
-    CHECK_STATUS(rtlog_producer_create(lg, name, &p), RTLOG_OK);
-    CHECK(p != NULL, "rtlog_producer_create(\"%s\") returned OK but *out is NULL", name);
-    return p;
-}
-
-static rtlog_stats stats_of(const rtlog_logger *lg)
-{
-    rtlog_stats st;
-    memset(&st, 0, sizeof st);
-    CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_OK);
-    return st;
-}
 
 /* A record copied out of the reader (payload is only valid until the next call). */
 struct rec_copy {
@@ -264,7 +223,7 @@ static void test_last_error_thread_local(void)
     pthread_t t;
     char other[256];
 
-    cfg_for(&cfg, tu_path("lasterr"));
+    tu_config(&cfg, tu_path("lasterr"));
     cfg.max_producers = 0;
     CHECK_STATUS(rtlog_init(&cfg, &lg), RTLOG_ERR_CONFIG);
     CHECK(rtlog_last_error() != NULL && rtlog_last_error()[0] != '\0', "no last error after a CONFIG failure");
@@ -279,7 +238,7 @@ static void test_init_null_args(void)
 {
     rtlog_config cfg;
     rtlog_logger *lg = NULL;
-    cfg_for(&cfg, tu_path("initnull"));
+    tu_config(&cfg, tu_path("initnull"));
     CHECK_STATUS(rtlog_init(NULL, &lg), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_init(&cfg, NULL), RTLOG_ERR_INVALID_ARGUMENT);
 }
@@ -316,7 +275,7 @@ static void test_bad_config_fields(void)
     char what[128];
 
     for (size_t i = 0; i < sizeof u32_cases / sizeof u32_cases[0]; i++) {
-        cfg_for(&cfg, dir);
+        tu_config(&cfg, dir);
         memcpy((char *)&cfg + u32_cases[i].offset, &u32_cases[i].value, sizeof(uint32_t));
         snprintf(what, sizeof what, "%s = %u", u32_cases[i].field, (unsigned)u32_cases[i].value);
         expect_config_error(&cfg, u32_cases[i].field, what);
@@ -324,31 +283,31 @@ static void test_bad_config_fields(void)
 
     const uint64_t bad_segment[] = {0, 65535, (1ull << 40) + 1};
     for (size_t i = 0; i < 3; i++) {
-        cfg_for(&cfg, dir);
+        tu_config(&cfg, dir);
         cfg.segment_bytes = bad_segment[i];
         snprintf(what, sizeof what, "segment_bytes = %llu", (unsigned long long)bad_segment[i]);
         expect_config_error(&cfg, "segment_bytes", what);
     }
 
-    cfg_for(&cfg, dir);
+    tu_config(&cfg, dir);
     cfg.durability = (rtlog_durability)4;
     expect_config_error(&cfg, "durability", "durability = 4");
-    cfg_for(&cfg, dir);
+    tu_config(&cfg, dir);
     cfg.durability = (rtlog_durability)-1;
     expect_config_error(&cfg, "durability", "durability = -1");
 
-    cfg_for(&cfg, dir);
+    tu_config(&cfg, dir);
     cfg.durability = RTLOG_DURABILITY_FSYNC_BATCH;
     cfg.batch_records = 0;
     expect_config_error(&cfg, "batch_records", "FSYNC_BATCH with batch_records = 0");
-    cfg_for(&cfg, dir);
+    tu_config(&cfg, dir);
     cfg.durability = RTLOG_DURABILITY_FSYNC_BATCH;
     cfg.batch_interval_us = 0;
     expect_config_error(&cfg, "batch_interval_us", "FSYNC_BATCH with batch_interval_us = 0");
 
-    cfg_for(&cfg, NULL);
+    tu_config(&cfg, NULL);
     expect_config_error(&cfg, "dir", "dir = NULL");
-    cfg_for(&cfg, "");
+    tu_config(&cfg, "");
     expect_config_error(&cfg, "dir", "dir = \"\"");
 }
 
@@ -358,7 +317,7 @@ static void test_config_boundaries_accepted(void)
     rtlog_config cfg;
     const char *dir = tu_path("okcfg");
 
-    cfg_for(&cfg, dir);
+    tu_config(&cfg, dir);
     cfg.max_producers = 1;
     cfg.max_record_size = 1;
     cfg.critical_depth = 1;
@@ -366,22 +325,22 @@ static void test_config_boundaries_accepted(void)
     cfg.dispatch_budget = 1;
     cfg.segment_bytes = 65536;
     cfg.dispatch_period_us = 1000000;
-    rtlog_destroy(logger_new(&cfg));
+    rtlog_destroy(tu_logger_new(&cfg));
 
-    cfg_for(&cfg, dir);
+    tu_config(&cfg, dir);
     cfg.max_producers = 4096;
     cfg.dispatch_budget = 1048576;
     cfg.segment_bytes = 1ull << 40;
-    rtlog_destroy(logger_new(&cfg));
+    rtlog_destroy(tu_logger_new(&cfg));
 
     /* batch_* only matter for FSYNC_BATCH */
     const rtlog_durability others[] = {RTLOG_DURABILITY_NONE, RTLOG_DURABILITY_FLUSH, RTLOG_DURABILITY_FSYNC};
     for (size_t i = 0; i < 3; i++) {
-        cfg_for(&cfg, dir);
+        tu_config(&cfg, dir);
         cfg.durability = others[i];
         cfg.batch_records = 0;
         cfg.batch_interval_us = 0;
-        rtlog_destroy(logger_new(&cfg));
+        rtlog_destroy(tu_logger_new(&cfg));
     }
 }
 
@@ -390,8 +349,8 @@ static void test_init_creates_missing_dir(void)
     rtlog_config cfg;
     struct stat st;
     const char *dir = tu_path("created");
-    cfg_for(&cfg, dir);
-    rtlog_logger *lg = logger_new(&cfg);
+    tu_config(&cfg, dir);
+    rtlog_logger *lg = tu_logger_new(&cfg);
     CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode), "rtlog_init did not create %s", dir);
     rtlog_destroy(lg);
 }
@@ -405,7 +364,7 @@ static void test_init_dir_parent_is_file(void)
     CHECK(f != NULL, "cannot create %s", file);
     fclose(f);
     snprintf(dir, sizeof dir, "%s/log", file);
-    cfg_for(&cfg, dir);
+    tu_config(&cfg, dir);
     struct call c = {.op = OP_INIT, .cfg = &cfg};
     expect_failure(c, RTLOG_ERR_IO, NULL, "rtlog_init with a dir below a regular file");
 }
@@ -435,12 +394,12 @@ static void test_null_arguments(void)
     CHECK(rtlog_get_state(NULL) == RTLOG_STATE_STOPPED, "rtlog_get_state(NULL) = %d", (int)rtlog_get_state(NULL));
     CHECK(rtlog_producer_durable_count(NULL, RTLOG_STREAM_CRITICAL) == 0, "durable_count(NULL) != 0");
 
-    cfg_for(&cfg, dir);
-    rtlog_logger *lg = logger_new(&cfg);
+    tu_config(&cfg, dir);
+    rtlog_logger *lg = tu_logger_new(&cfg);
     CHECK_STATUS(rtlog_producer_create(NULL, "x", &p), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_producer_create(lg, NULL, &p), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_producer_create(lg, "x", NULL), RTLOG_ERR_INVALID_ARGUMENT);
-    p = producer_new(lg, "x"); /* the failures above used no slot and no name */
+    p = tu_producer_new(lg, "x"); /* the failures above used no slot and no name */
 
     CHECK_STATUS(rtlog_start(NULL), RTLOG_ERR_INVALID_ARGUMENT); /* convention */
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
@@ -454,7 +413,7 @@ static void test_null_arguments(void)
     CHECK_STATUS(rtlog_get_stats(lg, NULL), RTLOG_ERR_INVALID_ARGUMENT);  /* convention */
     CHECK_STATUS(rtlog_flush(NULL, 0), RTLOG_ERR_INVALID_ARGUMENT);       /* convention */
     CHECK_STATUS(rtlog_shutdown(NULL), RTLOG_ERR_INVALID_ARGUMENT);       /* convention */
-    st = stats_of(lg);
+    st = tu_stats(lg);
     CHECK(st.published[0] + st.published[1] == 0, "refused publishes were counted as published");
     CHECK(st.dropped[0] + st.dropped[1] == 0, "non-FULL refusals were counted as dropped");
     CHECK_STATUS(rtlog_shutdown(lg), RTLOG_OK);
@@ -473,16 +432,16 @@ static void test_null_arguments(void)
 static void test_state_lifecycle(void)
 {
     rtlog_config cfg;
-    cfg_for(&cfg, tu_path("state"));
-    rtlog_logger *lg = logger_new(&cfg);
+    tu_config(&cfg, tu_path("state"));
+    rtlog_logger *lg = tu_logger_new(&cfg);
     CHECK(rtlog_get_state(lg) == RTLOG_STATE_INIT, "state before start: %d", (int)rtlog_get_state(lg));
-    producer_new(lg, "p");
+    tu_producer_new(lg, "p");
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
     CHECK(rtlog_get_state(lg) == RTLOG_STATE_NORMAL, "state after start: %d", (int)rtlog_get_state(lg));
-    CHECK(stats_of(lg).state == RTLOG_STATE_NORMAL, "stats.state after start: %d", (int)stats_of(lg).state);
+    CHECK(tu_stats(lg).state == RTLOG_STATE_NORMAL, "stats.state after start: %d", (int)tu_stats(lg).state);
     CHECK_STATUS(rtlog_shutdown(lg), RTLOG_OK);
     CHECK(rtlog_get_state(lg) == RTLOG_STATE_STOPPED, "state after shutdown: %d", (int)rtlog_get_state(lg));
-    CHECK(stats_of(lg).state == RTLOG_STATE_STOPPED, "stats.state after shutdown: %d", (int)stats_of(lg).state);
+    CHECK(tu_stats(lg).state == RTLOG_STATE_STOPPED, "stats.state after shutdown: %d", (int)tu_stats(lg).state);
     rtlog_destroy(lg);
     CHECK(rtlog_get_state(NULL) == RTLOG_STATE_STOPPED, "rtlog_get_state(NULL) = %d", (int)rtlog_get_state(NULL));
 }
@@ -491,14 +450,14 @@ static void test_before_start(void)
 {
     rtlog_config cfg;
     uint32_t n = 123;
-    cfg_for(&cfg, tu_path("prestart"));
-    rtlog_logger *lg = logger_new(&cfg);
-    rtlog_producer *p = producer_new(lg, "p");
+    tu_config(&cfg, tu_path("prestart"));
+    rtlog_logger *lg = tu_logger_new(&cfg);
+    rtlog_producer *p = tu_producer_new(lg, "p");
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_CRITICAL, 1, "abc", 3), RTLOG_ERR_INVALID_STATE);
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_NORMAL, 1, "abc", 3), RTLOG_ERR_INVALID_STATE);
     CHECK_STATUS(rtlog_tick(lg, &n), RTLOG_ERR_INVALID_STATE);
     CHECK_STATUS(rtlog_flush(lg, 100), RTLOG_ERR_INVALID_STATE);
-    rtlog_stats st = stats_of(lg);
+    rtlog_stats st = tu_stats(lg);
     CHECK(st.published[0] == 0 && st.published[1] == 0, "refused publishes were counted as published");
     CHECK(st.dropped[0] == 0 && st.dropped[1] == 0, "INVALID_STATE refusals were counted as dropped");
     rtlog_destroy(lg); /* never started */
@@ -513,16 +472,16 @@ static void test_producer_create_errors(void)
     memset(name65, 'a', 65);
     name65[65] = '\0';
 
-    cfg_for(&cfg, tu_path("prodcreate"));
+    tu_config(&cfg, tu_path("prodcreate"));
     cfg.max_producers = 3;
-    rtlog_logger *lg = logger_new(&cfg);
+    rtlog_logger *lg = tu_logger_new(&cfg);
 
     expect_create_failure(lg, "", RTLOG_ERR_INVALID_ARGUMENT, "empty name");
     expect_create_failure(lg, name65, RTLOG_ERR_INVALID_ARGUMENT, "65-byte name");
-    rtlog_producer *a = producer_new(lg, name64); /* exactly 64 bytes is allowed */
-    rtlog_producer *b = producer_new(lg, "dup");
+    rtlog_producer *a = tu_producer_new(lg, name64); /* exactly 64 bytes is allowed */
+    rtlog_producer *b = tu_producer_new(lg, "dup");
     expect_create_failure(lg, "dup", RTLOG_ERR_INVALID_ARGUMENT, "duplicate name");
-    rtlog_producer *c = producer_new(lg, "third");
+    rtlog_producer *c = tu_producer_new(lg, "third");
     expect_create_failure(lg, "fourth", RTLOG_ERR_FULL, "more than max_producers");
 
     CHECK(rtlog_producer_id(a) == 0 && rtlog_producer_id(b) == 1 && rtlog_producer_id(c) == 2,
@@ -535,9 +494,9 @@ static void test_producer_create_after_start(void)
 {
     rtlog_config cfg;
     rtlog_producer *p = NULL;
-    cfg_for(&cfg, tu_path("prodlate"));
-    rtlog_logger *lg = logger_new(&cfg);
-    producer_new(lg, "early");
+    tu_config(&cfg, tu_path("prodlate"));
+    rtlog_logger *lg = tu_logger_new(&cfg);
+    tu_producer_new(lg, "early");
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
     expect_create_failure(lg, "late", RTLOG_ERR_INVALID_STATE, "producer_create after start");
     CHECK_STATUS(rtlog_shutdown(lg), RTLOG_OK);
@@ -557,10 +516,10 @@ static void test_publish_arguments(void)
 
     for (int i = 0; i <= MAX; i++)
         buf[i] = (uint8_t)(i * 7 + 1);
-    cfg_for(&cfg, dir);
+    tu_config(&cfg, dir);
     cfg.max_record_size = MAX;
-    rtlog_logger *lg = logger_new(&cfg);
-    rtlog_producer *p = producer_new(lg, "p");
+    rtlog_logger *lg = tu_logger_new(&cfg);
+    rtlog_producer *p = tu_producer_new(lg, "p");
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
 
     /* unknown streams */
@@ -577,7 +536,7 @@ static void test_publish_arguments(void)
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_CRITICAL, 5, buf, MAX), RTLOG_OK); /* crit seq 1 */
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_NORMAL, 6, buf, 0), RTLOG_OK);     /* normal seq 0 */
 
-    rtlog_stats st = stats_of(lg);
+    rtlog_stats st = tu_stats(lg);
     CHECK(st.published[RTLOG_STREAM_CRITICAL] == 2 && st.published[RTLOG_STREAM_NORMAL] == 1,
           "published = {%llu, %llu}, expected {2, 1}", (unsigned long long)st.published[0],
           (unsigned long long)st.published[1]);
@@ -608,11 +567,11 @@ static void test_full_ring(void)
     uint32_t moved = 0;
     const char *dir = tu_path("full");
 
-    cfg_for(&cfg, dir);
+    tu_config(&cfg, dir);
     cfg.critical_depth = 8;
     cfg.dispatch_period_us = 0; /* nobody ticks unless we do */
-    rtlog_logger *lg = logger_new(&cfg);
-    rtlog_producer *p = producer_new(lg, "p");
+    rtlog_logger *lg = tu_logger_new(&cfg);
+    rtlog_producer *p = tu_producer_new(lg, "p");
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
 
     for (uint8_t i = 0; i < 8; i++)
@@ -622,7 +581,7 @@ static void test_full_ring(void)
     /* the normal stream has its own ring */
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_NORMAL, 1, "n", 1), RTLOG_OK);
 
-    rtlog_stats st = stats_of(lg);
+    rtlog_stats st = tu_stats(lg);
     CHECK(st.published[RTLOG_STREAM_CRITICAL] == 8, "published[CRITICAL] = %llu, expected 8",
           (unsigned long long)st.published[RTLOG_STREAM_CRITICAL]);
     CHECK(st.dropped[RTLOG_STREAM_CRITICAL] == 5, "dropped[CRITICAL] = %llu, expected 5 (the FULL refusals)",
@@ -638,7 +597,7 @@ static void test_full_ring(void)
         moved += n;
     }
     CHECK(moved == 9, "ticks dispatched %u records, expected 9", (unsigned)moved);
-    st = stats_of(lg);
+    st = tu_stats(lg);
     CHECK(st.dispatched[RTLOG_STREAM_CRITICAL] == 8 && st.dispatched[RTLOG_STREAM_NORMAL] == 1,
           "dispatched = {%llu, %llu}, expected {8, 1}", (unsigned long long)st.dispatched[0],
           (unsigned long long)st.dispatched[1]);
@@ -647,13 +606,13 @@ static void test_full_ring(void)
     for (uint8_t i = 8; i < 16; i++)
         CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_CRITICAL, 1, &i, 1), RTLOG_OK);
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_CRITICAL, 1, "x", 1), RTLOG_ERR_FULL);
-    st = stats_of(lg);
+    st = tu_stats(lg);
     CHECK(st.published[RTLOG_STREAM_CRITICAL] == 16 && st.dropped[RTLOG_STREAM_CRITICAL] == 6,
           "after refill: published %llu dropped %llu, expected 16 6",
           (unsigned long long)st.published[RTLOG_STREAM_CRITICAL], (unsigned long long)st.dropped[RTLOG_STREAM_CRITICAL]);
 
     CHECK_STATUS(rtlog_shutdown(lg), RTLOG_OK);
-    st = stats_of(lg);
+    st = tu_stats(lg);
     CHECK(st.dispatched[RTLOG_STREAM_CRITICAL] == 16 && st.persisted == 17,
           "after shutdown: dispatched[CRITICAL] %llu persisted %llu, expected 16 17",
           (unsigned long long)st.dispatched[RTLOG_STREAM_CRITICAL], (unsigned long long)st.persisted);
@@ -673,9 +632,9 @@ static void test_full_ring(void)
 static void test_start_twice(void)
 {
     rtlog_config cfg;
-    cfg_for(&cfg, tu_path("start2"));
-    rtlog_logger *lg = logger_new(&cfg);
-    rtlog_producer *p = producer_new(lg, "p");
+    tu_config(&cfg, tu_path("start2"));
+    rtlog_logger *lg = tu_logger_new(&cfg);
+    rtlog_producer *p = tu_producer_new(lg, "p");
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
     struct call again = {.op = OP_START, .lg = lg};
     expect_failure(again, RTLOG_ERR_INVALID_STATE, NULL, "second rtlog_start");
@@ -692,9 +651,9 @@ static void test_shutdown_twice_and_after(void)
     uint32_t n = 0;
     const char *dir = tu_path("shutdown2");
 
-    cfg_for(&cfg, dir);
-    rtlog_logger *lg = logger_new(&cfg);
-    rtlog_producer *p = producer_new(lg, "p");
+    tu_config(&cfg, dir);
+    rtlog_logger *lg = tu_logger_new(&cfg);
+    rtlog_producer *p = tu_producer_new(lg, "p");
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_NORMAL, 9, "last", 4), RTLOG_OK);
     CHECK_STATUS(rtlog_shutdown(lg), RTLOG_OK);
@@ -705,7 +664,7 @@ static void test_shutdown_twice_and_after(void)
     CHECK_STATUS(rtlog_tick(lg, &n), RTLOG_ERR_INVALID_STATE);
     CHECK_STATUS(rtlog_flush(lg, 100), RTLOG_ERR_INVALID_STATE);
     CHECK_STATUS(rtlog_start(lg), RTLOG_ERR_INVALID_STATE);
-    rtlog_stats st = stats_of(lg);
+    rtlog_stats st = tu_stats(lg);
     CHECK(st.published[RTLOG_STREAM_NORMAL] == 1 && st.persisted == 1, "published %llu persisted %llu, expected 1 1",
           (unsigned long long)st.published[RTLOG_STREAM_NORMAL], (unsigned long long)st.persisted);
     CHECK(st.dropped[0] == 0 && st.dropped[1] == 0, "refusals after shutdown counted as dropped");
@@ -722,9 +681,9 @@ static void test_destroy_without_shutdown(void)
     struct rec_copy recs[8];
     const char *dir = tu_path("destroy");
 
-    cfg_for(&cfg, dir);
-    rtlog_logger *lg = logger_new(&cfg);
-    rtlog_producer *p = producer_new(lg, "p");
+    tu_config(&cfg, dir);
+    rtlog_logger *lg = tu_logger_new(&cfg);
+    rtlog_producer *p = tu_producer_new(lg, "p");
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
     for (uint8_t i = 0; i < 3; i++)
         CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_CRITICAL, 1, &i, 1), RTLOG_OK);
@@ -737,28 +696,28 @@ int main(int argc, char **argv)
 {
     tu_init(argc, argv);
 
-    RUN(test_status_str);
-    RUN(test_version);
-    RUN(test_config_defaults);
-    RUN(test_last_error_thread_local);
-    RUN(test_init_null_args);
-    RUN(test_bad_config_fields);
-    RUN(test_config_boundaries_accepted);
-    RUN(test_init_creates_missing_dir);
-    RUN(test_init_dir_parent_is_file);
-    RUN(test_reader_open_missing_dir);
-    RUN(test_null_arguments);
-    RUN(test_state_lifecycle);
-    RUN(test_before_start);
-    RUN(test_producer_create_errors);
-    RUN(test_producer_create_after_start);
-    RUN(test_publish_arguments);
-    RUN(test_full_ring);
-    RUN(test_start_twice);
-    RUN(test_shutdown_twice_and_after);
-    RUN(test_destroy_without_shutdown);
+    TU_RUN(test_status_str);
+    TU_RUN(test_version);
+    TU_RUN(test_config_defaults);
+    TU_RUN(test_last_error_thread_local);
+    TU_RUN(test_init_null_args);
+    TU_RUN(test_bad_config_fields);
+    TU_RUN(test_config_boundaries_accepted);
+    TU_RUN(test_init_creates_missing_dir);
+    TU_RUN(test_init_dir_parent_is_file);
+    TU_RUN(test_reader_open_missing_dir);
+    TU_RUN(test_null_arguments);
+    TU_RUN(test_state_lifecycle);
+    TU_RUN(test_before_start);
+    TU_RUN(test_producer_create_errors);
+    TU_RUN(test_producer_create_after_start);
+    TU_RUN(test_publish_arguments);
+    TU_RUN(test_full_ring);
+    TU_RUN(test_start_twice);
+    TU_RUN(test_shutdown_twice_and_after);
+    TU_RUN(test_destroy_without_shutdown);
 
-    printf("test_errors: %d passed, 0 failed\n", cases_run);
+    printf("test_errors: %d passed, 0 failed\n", tu_cases_run);
     tu_cleanup();
     return 0;
 }

@@ -24,17 +24,6 @@
 
 #include <stddef.h>
 
-static int cases_run;
-
-#define RUN(fn)                                     \
-    do {                                            \
-        printf("%-60s", #fn);                       \
-        fflush(stdout);                             \
-        fn();                                       \
-        printf("ok\n");                             \
-        cases_run++;                                \
-    } while (0)
-
 #define MS 1000u /* rtlog_step_supervisor takes microseconds */
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -463,13 +452,13 @@ int main(int argc, char **argv)
 {
     tu_init(argc, argv);
 
-    RUN(test_drop_newest_keeps_the_oldest);
-    RUN(test_sample_accepts_one_in_n_above_the_high_water_mark);
-    RUN(test_disable_refuses_until_drained_and_supervisor_stepped);
-    RUN(test_overwrite_oldest_keeps_the_newest);
-    RUN(test_critical_overflow_under_every_policy);
+    TU_RUN(test_drop_newest_keeps_the_oldest);
+    TU_RUN(test_sample_accepts_one_in_n_above_the_high_water_mark);
+    TU_RUN(test_disable_refuses_until_drained_and_supervisor_stepped);
+    TU_RUN(test_overwrite_oldest_keeps_the_newest);
+    TU_RUN(test_critical_overflow_under_every_policy);
 
-    printf("test_overflow: %d cases\n", cases_run);
+    printf("test_overflow: %d cases\n", tu_cases_run);
     tu_cleanup();
     printf("test_overflow: ok\n");
     return 0;

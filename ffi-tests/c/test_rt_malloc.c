@@ -4,15 +4,8 @@
  * thread — accepting path, full-ring path, refusals — with the shared library
  * as a C program loads it.
  *
- * How: this program defines malloc, calloc, realloc, reallocarray, free,
- * posix_memalign, aligned_alloc, memalign, valloc and pvalloc. Symbols of the
- * executable come first in the dynamic linker's lookup order, so every
- * allocator call of the process lands here: ours, librtlog.so's (Rust's
- * System allocator calls malloc/calloc/realloc/free and posix_memalign), and
- * libc's own internal ones that go through the public names. Each wrapper
- * counts the call in a per-thread counter (_Thread_local in the executable:
- * static TLS, reading it never allocates) and forwards to glibc's
- * __libc_malloc family (no dlsym bootstrap needed).
+ * How: alloc_count.h (shared with the C++ test test_cpp_rt.cpp) interposes
+ * the whole malloc family and counts calls per thread; see its comment.
  *
  * Three RT threads publish 1,000,000 records each after rtlog_start (both
  * streams, payload lengths 0..MAX_RECORD, refusals: too large, unknown
@@ -47,98 +40,7 @@ int main(void)
 }
 #else
 
-/* ---- the counting allocator -------------------------------------------- */
-
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-extern void *__libc_memalign(size_t, size_t);
-extern void *__libc_valloc(size_t);
-extern void *__libc_pvalloc(size_t);
-
-/* Allocator calls made by this thread (initial-exec TLS of the executable:
- * no allocation, no lazy initialisation). */
-static _Thread_local uint64_t tl_calls __attribute__((tls_model("initial-exec")));
-/* Calls per function, all threads (for the report). */
-enum { K_MALLOC, K_CALLOC, K_REALLOC, K_FREE, K_MEMALIGN, K_KINDS };
-static atomic_uint_fast64_t calls_of[K_KINDS];
-
-static inline void note(int kind)
-{
-    tl_calls++;
-    atomic_fetch_add_explicit(&calls_of[kind], 1, memory_order_relaxed);
-}
-
-void *malloc(size_t n)
-{
-    note(K_MALLOC);
-    return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    note(K_CALLOC);
-    return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    note(K_REALLOC);
-    return __libc_realloc(p, n);
-}
-
-void *reallocarray(void *p, size_t n, size_t size)
-{
-    note(K_REALLOC);
-    if (size != 0 && n > SIZE_MAX / size) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return __libc_realloc(p, n * size);
-}
-
-void free(void *p)
-{
-    note(K_FREE);
-    __libc_free(p);
-}
-
-int posix_memalign(void **out, size_t align, size_t n)
-{
-    note(K_MEMALIGN);
-    if (align % sizeof(void *) != 0 || (align & (align - 1)) != 0)
-        return EINVAL;
-    void *p = __libc_memalign(align, n);
-    if (p == NULL)
-        return ENOMEM;
-    *out = p;
-    return 0;
-}
-
-void *aligned_alloc(size_t align, size_t n)
-{
-    note(K_MEMALIGN);
-    return __libc_memalign(align, n);
-}
-
-void *memalign(size_t align, size_t n)
-{
-    note(K_MEMALIGN);
-    return __libc_memalign(align, n);
-}
-
-void *valloc(size_t n)
-{
-    note(K_MEMALIGN);
-    return __libc_valloc(n);
-}
-
-void *pvalloc(size_t n)
-{
-    note(K_MEMALIGN);
-    return __libc_pvalloc(n);
-}
+#include "alloc_count.h"
 
 /* ---- the test ----------------------------------------------------------- */
 
@@ -167,7 +69,7 @@ static void *rt_main(void *arg)
     int reported_filled = 0;
     memset(payload, 0x5a, sizeof payload);
 
-    uint64_t before = tl_calls;
+    uint64_t before = ac_thread_calls();
     for (uint64_t i = 0; i < records; i++) {
         unsigned s = (i % 4 == 0) ? RTLOG_STREAM_CRITICAL : RTLOG_STREAM_NORMAL;
         uint32_t len = (uint32_t)(i % (MAX_RECORD + 1));
@@ -199,7 +101,7 @@ static void *rt_main(void *arg)
                 c->tick_errors++;
         }
     }
-    c->calls = tl_calls - before;
+    c->calls = ac_thread_calls() - before;
     if (!reported_filled)
         atomic_fetch_add(&filled, 1); /* do not keep main waiting; checked below */
     atomic_fetch_add(&rt_done, 1);
@@ -212,13 +114,13 @@ struct control { uint64_t calls; };
 static void *control_main(void *arg)
 {
     struct control *c = arg;
-    uint64_t before = tl_calls;
+    uint64_t before = ac_thread_calls();
     void *volatile p = malloc(64);
     free(p);
     void *q = NULL;
     CHECK(posix_memalign(&q, 128, 256) == 0, "posix_memalign");
     free(q);
-    c->calls = tl_calls - before;
+    c->calls = ac_thread_calls() - before;
     return NULL;
 }
 
@@ -231,7 +133,7 @@ int main(int argc, char **argv)
     CHECK(records >= 1000, "RTLOG_TEST_RECORDS must be >= 1000");
 
     struct control ctl = {0};
-    uint64_t main_before = tl_calls;
+    uint64_t main_before = ac_thread_calls();
     pthread_t ct;
     CHECK(pthread_create(&ct, NULL, control_main, &ctl) == 0, "pthread_create");
     CHECK(pthread_join(ct, NULL) == 0, "pthread_join");
@@ -248,9 +150,9 @@ int main(int argc, char **argv)
     cfg.normal_depth = 256;
     cfg.dispatch_budget = 64;
     cfg.durability = RTLOG_DURABILITY_NONE;
-    uint64_t init_before = tl_calls;
+    uint64_t init_before = ac_thread_calls();
     CHECK_STATUS(rtlog_init(&cfg, &lg), RTLOG_OK);
-    uint64_t init_calls = tl_calls - init_before;
+    uint64_t init_calls = ac_thread_calls() - init_before;
     CHECK(init_calls > 0, "rtlog_init made no allocator call that this program saw: the "
           "interposition does not reach librtlog.so");
 
@@ -273,7 +175,7 @@ int main(int argc, char **argv)
         sched_yield();
     }
     uint64_t ticks = 0, moved = 0, tick_errors = 0;
-    uint64_t tick_before = tl_calls;
+    uint64_t tick_before = ac_thread_calls();
     while (atomic_load(&rt_done) < NRT) {
         uint32_t n = 0;
         if (rtlog_tick(lg, &n) != RTLOG_OK)
@@ -284,7 +186,7 @@ int main(int argc, char **argv)
             sched_yield();
         CHECK(tu_now_ns() - t0 < TIMEOUT_NS, "the RT threads did not finish");
     }
-    uint64_t tick_calls = tl_calls - tick_before;
+    uint64_t tick_calls = ac_thread_calls() - tick_before;
     for (int i = 0; i < NRT; i++)
         CHECK(pthread_join(ctx[i].thread, NULL) == 0, "pthread_join");
     CHECK_STATUS(rtlog_shutdown(lg), RTLOG_OK);
@@ -329,8 +231,8 @@ int main(int argc, char **argv)
     printf("  instrument: control thread 4/4 calls seen; rtlog_init %" PRIu64 " calls; process "
            "total malloc %" PRIu64 ", calloc %" PRIu64 ", realloc %" PRIu64 ", free %" PRIu64
            ", aligned %" PRIu64 " (main thread before start: %" PRIu64 ")\n",
-           init_calls, (uint64_t)calls_of[K_MALLOC], (uint64_t)calls_of[K_CALLOC],
-           (uint64_t)calls_of[K_REALLOC], (uint64_t)calls_of[K_FREE], (uint64_t)calls_of[K_MEMALIGN],
+           init_calls, ac_total(AC_MALLOC), ac_total(AC_CALLOC),
+           ac_total(AC_REALLOC), ac_total(AC_FREE), ac_total(AC_MEMALIGN),
            tick_before - main_before);
     tu_cleanup();
     return 0;

@@ -100,14 +100,6 @@ static void sleep_until(uint64_t t_ns)
     }
 }
 
-static rtlog_stats stats_of(const rtlog_logger *lg)
-{
-    rtlog_stats st;
-    memset(&st, 0, sizeof st);
-    CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_OK);
-    return st;
-}
-
 static void test_publish_never_waits_on_a_stalled_backend(void)
 {
     rtlog_config cfg;
@@ -140,7 +132,7 @@ static void test_publish_never_waits_on_a_stalled_backend(void)
     /* Halfway through the stall: nothing can have been persisted yet (the
      * first write of records is the one that stalls), so the stall is real. */
     sleep_until(t_stall + STALL_MS * 1000000ull / 2);
-    rtlog_stats mid = stats_of(lg);
+    rtlog_stats mid = tu_stats(lg);
     uint64_t t_mid = tu_now_ns();
     CHECK(t_mid - t_stall >= STALL_MS * 1000000ull || mid.persisted == 0,
           "%llu records persisted %.3f s into a %u ms stall", (unsigned long long)mid.persisted,
@@ -178,7 +170,7 @@ static void test_publish_never_waits_on_a_stalled_backend(void)
     CHECK(ok[0] > 0 && ok[1] > 0, "nothing accepted (critical %llu, normal %llu)", (unsigned long long)ok[0],
           (unsigned long long)ok[1]);
 
-    rtlog_stats st = stats_of(lg);
+    rtlog_stats st = tu_stats(lg);
     for (int s = 0; s < 2; s++)
         CHECK(st.published[s] == ok[s] && st.dropped[s] == full[s],
               "stream %d: rtlog_get_stats published %llu dropped %llu, threads counted %llu OK %llu FULL", s,
@@ -188,7 +180,7 @@ static void test_publish_never_waits_on_a_stalled_backend(void)
     /* After the stall, everything accepted is persisted. */
     CHECK_STATUS(rtlog_flush(lg, 30000), RTLOG_OK);
     uint64_t t_flushed = tu_now_ns();
-    st = stats_of(lg);
+    st = tu_stats(lg);
     CHECK(st.persisted == ok[0] + ok[1], "persisted %llu, accepted %llu", (unsigned long long)st.persisted,
           (unsigned long long)(ok[0] + ok[1]));
     CHECK(st.persisted_stream[0] == ok[0] && st.persisted_stream[1] == ok[1],
@@ -243,7 +235,7 @@ static void test_publish_never_waits_on_a_stalled_backend(void)
     }
 
     CHECK_STATUS(rtlog_shutdown(lg), RTLOG_OK);
-    st = stats_of(lg);
+    st = tu_stats(lg);
     CHECK(st.transitions == (uint32_t)atomic_load(&transitions_seen), "stats.transitions %u, callback saw %d",
           (unsigned)st.transitions, atomic_load(&transitions_seen));
     rtlog_destroy(lg);

@@ -21,17 +21,6 @@
 
 #include <stddef.h>
 
-static int cases_run;
-
-#define RUN(fn)                                     \
-    do {                                            \
-        printf("%-60s", #fn);                       \
-        fflush(stdout);                             \
-        fn();                                       \
-        printf("ok\n");                             \
-        cases_run++;                                \
-    } while (0)
-
 /* rtlog_step_supervisor takes microseconds. */
 #define MS 1000u
 
@@ -118,14 +107,6 @@ static rtlog_logger *manual_logger(struct recorder *rec, rtlog_producer **p)
     memset(rec, 0, sizeof *rec);
     manual_cfg(&cfg, rec);
     return start_logger(&cfg, p);
-}
-
-static rtlog_stats stats_of(const rtlog_logger *lg)
-{
-    rtlog_stats st;
-    memset(&st, 0, sizeof st);
-    CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_OK);
-    return st;
 }
 
 /* Publish n records (payload: the call's index as a u32) and expect `ok`
@@ -222,7 +203,7 @@ static void check_transitions(rtlog_logger *lg, const struct recorder *rec, cons
               "state frame %d: cause \"%s\", the callback's was \"%s\"", i, logged[i].cause, rec->t[i].cause);
     }
 
-    rtlog_stats st = stats_of(lg);
+    rtlog_stats st = tu_stats(lg);
     CHECK(st.transitions == (uint32_t)n_want, "stats.transitions = %u, expected %d", (unsigned)st.transitions,
           n_want);
 }
@@ -259,7 +240,7 @@ static void test_degraded_at_first_normal_loss_then_quiet_period(void)
     static const rtlog_state want[][2] = {{RTLOG_STATE_NORMAL, RTLOG_STATE_DEGRADED},
                                           {RTLOG_STATE_DEGRADED, RTLOG_STATE_NORMAL}};
     check_transitions(lg, &rec, want, 2);
-    rtlog_stats st = stats_of(lg);
+    rtlog_stats st = tu_stats(lg);
     CHECK(st.dropped[RTLOG_STREAM_NORMAL] == 1 && st.dropped[RTLOG_STREAM_CRITICAL] == 0,
           "dropped = {%llu, %llu}, expected {0, 1}", (unsigned long long)st.dropped[0],
           (unsigned long long)st.dropped[1]);
@@ -324,7 +305,7 @@ static void test_critical_on_first_refused_critical_record(void)
     static const rtlog_state want[][2] = {{RTLOG_STATE_NORMAL, RTLOG_STATE_CRITICAL},
                                           {RTLOG_STATE_CRITICAL, RTLOG_STATE_NORMAL}};
     check_transitions(lg, &rec, want, 2);
-    rtlog_stats st = stats_of(lg);
+    rtlog_stats st = tu_stats(lg);
     CHECK(st.dropped[RTLOG_STREAM_CRITICAL] == 1, "dropped[CRITICAL] = %llu, expected 1",
           (unsigned long long)st.dropped[RTLOG_STREAM_CRITICAL]);
     rtlog_destroy(lg);
@@ -368,7 +349,7 @@ static void critical_on_fault(enum fault fault)
      * synced it (1st sync), so the next write and the next sync are the 2nd. */
     CHECK(rtlog_dummy_frame_count(lg) == 1, "%s: %llu frames stored after rtlog_start, expected 1 (epoch begin)",
           cause, (unsigned long long)rtlog_dummy_frame_count(lg));
-    rtlog_stats st = stats_of(lg);
+    rtlog_stats st = tu_stats(lg);
     CHECK(st.syncs == 1, "%s: %llu syncs after rtlog_start, expected 1", cause, (unsigned long long)st.syncs);
     switch (fault) {
     case FAULT_WRITE:
@@ -396,7 +377,7 @@ static void critical_on_fault(enum fault fault)
           "%s: transition %s -> %s", cause, state_name(rec.t[0].from), state_name(rec.t[0].to));
     CHECK(strstr(rec.t[0].cause, cause) != NULL, "cause \"%s\" does not say \"%s\"", rec.t[0].cause, cause);
 
-    st = stats_of(lg);
+    st = tu_stats(lg);
     int want_errno = fault == FAULT_DISK_FULL ? ENOSPC : EIO;
     CHECK(st.last_errno == want_errno, "%s: stats.last_errno = %d, expected %d", cause, (int)st.last_errno,
           want_errno);
@@ -480,7 +461,7 @@ static void test_safe_mode_refuses_normal_until_cleared(void)
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_NORMAL, 0, &b, 1), RTLOG_ERR_FULL);
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_CRITICAL, 0, &b, 1), RTLOG_OK);
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_CRITICAL, 0, &b, 1), RTLOG_OK);
-    rtlog_stats st = stats_of(lg);
+    rtlog_stats st = tu_stats(lg);
     CHECK(st.dropped[RTLOG_STREAM_NORMAL] == 2 && st.dropped[RTLOG_STREAM_CRITICAL] == 0,
           "dropped = {%llu, %llu}, expected {0, 2}", (unsigned long long)st.dropped[0],
           (unsigned long long)st.dropped[1]);
@@ -641,7 +622,7 @@ static void test_no_callback(void)
     CHECK_STATUS(rtlog_step_writer(lg, NULL), RTLOG_OK);
     struct transition logged[4];
     CHECK(state_frames(lg, logged, 4) == 1, "the transition is logged without a callback too");
-    CHECK(stats_of(lg).transitions == 1, "stats.transitions != 1");
+    CHECK(tu_stats(lg).transitions == 1, "stats.transitions != 1");
     rtlog_destroy(lg);
 }
 
@@ -778,23 +759,23 @@ int main(int argc, char **argv)
 {
     tu_init(argc, argv);
 
-    RUN(test_degraded_at_first_normal_loss_then_quiet_period);
-    RUN(test_a_loss_during_the_quiet_period_restarts_it);
-    RUN(test_critical_on_first_refused_critical_record);
-    RUN(test_clear_fault_has_no_effect_in_normal_or_degraded);
-    RUN(test_critical_on_injected_write_error);
-    RUN(test_critical_on_injected_fsync_error);
-    RUN(test_critical_on_disk_full);
-    RUN(test_safe_mode_refuses_normal_until_cleared);
-    RUN(test_safe_on_critical_goes_straight_to_safe);
-    RUN(test_each_transition_once_in_order_and_logged);
-    RUN(test_no_callback);
-    RUN(test_step_functions_need_manual_mode_and_run);
-    RUN(test_dummy_functions_need_the_dummy_backend);
-    RUN(test_null_and_bad_arguments);
-    RUN(test_leaving_safe_ignores_safe_mode_refusals); /* last: fails today, see the case */
+    TU_RUN(test_degraded_at_first_normal_loss_then_quiet_period);
+    TU_RUN(test_a_loss_during_the_quiet_period_restarts_it);
+    TU_RUN(test_critical_on_first_refused_critical_record);
+    TU_RUN(test_clear_fault_has_no_effect_in_normal_or_degraded);
+    TU_RUN(test_critical_on_injected_write_error);
+    TU_RUN(test_critical_on_injected_fsync_error);
+    TU_RUN(test_critical_on_disk_full);
+    TU_RUN(test_safe_mode_refuses_normal_until_cleared);
+    TU_RUN(test_safe_on_critical_goes_straight_to_safe);
+    TU_RUN(test_each_transition_once_in_order_and_logged);
+    TU_RUN(test_no_callback);
+    TU_RUN(test_step_functions_need_manual_mode_and_run);
+    TU_RUN(test_dummy_functions_need_the_dummy_backend);
+    TU_RUN(test_null_and_bad_arguments);
+    TU_RUN(test_leaving_safe_ignores_safe_mode_refusals); /* last: fails today, see the case */
 
-    printf("test_supervisor: %d cases\n", cases_run);
+    printf("test_supervisor: %d cases\n", tu_cases_run);
     tu_cleanup();
     printf("test_supervisor: ok\n");
     return 0;

@@ -60,8 +60,35 @@ fn config_layout_agrees() {
         safe_on_critical,
         on_state_change,
         on_state_change_user,
+        direct_io,
+        dlt_enable,
+        dlt_app_id,
+        dlt_pipe_dir,
+        dlt_queue_records,
+        dlt_level_critical,
+        dlt_level_normal,
     });
-    assert_eq!(n, 27);
+    assert_eq!(n, 34);
+}
+
+#[test]
+fn dlt_stats_layout_agrees() {
+    same_layout!(rtlog_dlt_stats {
+        enabled,
+        connected,
+        offered,
+        sent,
+        queued,
+        lost,
+        lost_queue_full,
+        lost_too_large,
+        lost_at_shutdown,
+        loss_markers,
+        connects,
+        reconnects,
+        disconnects,
+        last_errno,
+    });
 }
 
 #[test]
@@ -116,6 +143,14 @@ fn reader_structs_layout_agrees() {
 }
 
 #[test]
+fn schema_structs_layout_agrees() {
+    same_layout!(rtlog_field { name, r#type as type_, offset, size, array_len });
+    same_layout!(rtlog_type_info {
+        name, layout, fields, field_count, size, align, r#type as type_,
+    });
+}
+
+#[test]
 fn enums_have_the_contract_values() {
     use c::{rtlog_durability as d, rtlog_state as st, rtlog_status as s, rtlog_stream as sm};
     assert_eq!(size_of::<c::rtlog_status>(), size_of::<rs::rtlog_status>());
@@ -157,7 +192,39 @@ fn enums_have_the_contract_values() {
     for (i, m) in states.into_iter().enumerate() {
         assert_eq!(m as usize, i);
     }
+    let levels = [
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_OFF,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_FATAL,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_ERROR,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_WARN,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_INFO,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_DEBUG,
+        c::rtlog_dlt_level::RTLOG_DLT_LEVEL_VERBOSE,
+    ];
+    for (i, l) in levels.into_iter().enumerate() {
+        // libdlt's DltLogLevelType values (dlt_types.h): DLT_LOG_OFF = 0 .. DLT_LOG_VERBOSE = 6.
+        assert_eq!(l as usize, i);
+    }
+    use c::rtlog_field_type as f;
+    let fields = [
+        (f::RTLOG_FIELD_I8, rs::rtlog_field_type::RTLOG_FIELD_I8),
+        (f::RTLOG_FIELD_I16, rs::rtlog_field_type::RTLOG_FIELD_I16),
+        (f::RTLOG_FIELD_I32, rs::rtlog_field_type::RTLOG_FIELD_I32),
+        (f::RTLOG_FIELD_I64, rs::rtlog_field_type::RTLOG_FIELD_I64),
+        (f::RTLOG_FIELD_U8, rs::rtlog_field_type::RTLOG_FIELD_U8),
+        (f::RTLOG_FIELD_U16, rs::rtlog_field_type::RTLOG_FIELD_U16),
+        (f::RTLOG_FIELD_U32, rs::rtlog_field_type::RTLOG_FIELD_U32),
+        (f::RTLOG_FIELD_U64, rs::rtlog_field_type::RTLOG_FIELD_U64),
+        (f::RTLOG_FIELD_F32, rs::rtlog_field_type::RTLOG_FIELD_F32),
+        (f::RTLOG_FIELD_F64, rs::rtlog_field_type::RTLOG_FIELD_F64),
+        (f::RTLOG_FIELD_BOOL, rs::rtlog_field_type::RTLOG_FIELD_BOOL),
+        (f::RTLOG_FIELD_CHAR, rs::rtlog_field_type::RTLOG_FIELD_CHAR),
+    ];
+    for (i, (cv, rv)) in fields.into_iter().enumerate() {
+        assert_eq!((cv as usize, rv as usize), (i + 1, i + 1));
+    }
     for name in [
+        "rtlog_dlt_level",
         "rtlog_status",
         "rtlog_stream",
         "rtlog_durability",
@@ -165,6 +232,7 @@ fn enums_have_the_contract_values() {
         "rtlog_backend",
         "rtlog_overflow",
         "rtlog_frame_kind",
+        "rtlog_field_type",
     ] {
         assert_eq!(probe(name, 0), 4, "{name} must be int-sized: the Rust side reads it as u32");
     }
@@ -180,6 +248,8 @@ fn header_functions_link_to_the_library() {
         c::rtlog_config_init(&mut cfg);
         assert_eq!(cfg.struct_size as usize, size_of::<c::rtlog_config>());
         assert_eq!(cfg.max_producers, 8);
+        assert_eq!((cfg.dlt_enable, cfg.dlt_queue_records), (0, 4096));
+        assert!(cfg.dlt_app_id.is_null() && cfg.dlt_pipe_dir.is_null());
         let mut lg = std::ptr::null_mut();
         assert_eq!(c::rtlog_init(&cfg, &mut lg), c::rtlog_status::RTLOG_ERR_CONFIG);
         assert!(lg.is_null());
@@ -191,5 +261,36 @@ fn header_functions_link_to_the_library() {
         assert_eq!(c::rtlog_producer_id(std::ptr::null()), u16::MAX);
         c::rtlog_destroy(std::ptr::null_mut());
         c::rtlog_reader_close(std::ptr::null_mut());
+        let mut size = 0u32;
+        assert_eq!(
+            c::rtlog_layout_size(c"u8 a; f64 b".as_ptr(), &mut size),
+            c::rtlog_status::RTLOG_OK
+        );
+        assert_eq!(size, 16);
+        let null = std::ptr::null();
+        assert_eq!(
+            c::rtlog_type_register(std::ptr::null_mut(), 1, null, null),
+            c::rtlog_status::RTLOG_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            c::rtlog_type_size(null.cast(), 1, &mut size),
+            c::rtlog_status::RTLOG_ERR_INVALID_ARGUMENT
+        );
+        let mut info = std::ptr::null();
+        assert_eq!(
+            c::rtlog_reader_schema(null.cast(), 1, &mut info),
+            c::rtlog_status::RTLOG_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            c::rtlog_reader_format(
+                null.cast(),
+                null.cast(),
+                0,
+                std::ptr::null_mut(),
+                0,
+                std::ptr::null_mut()
+            ),
+            c::rtlog_status::RTLOG_ERR_INVALID_ARGUMENT
+        );
     }
 }

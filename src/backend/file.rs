@@ -16,13 +16,16 @@ pub struct FileBackend {
     faults: Option<Arc<FaultInjector>>,
     current: Option<SegmentFile>,
     preallocated: bool,
+    /// Segments are written with `O_DIRECT` (see [`super::direct`]).
+    direct_io: bool,
 }
 
 impl FileBackend {
     /// A backend writing into `dir` (which exists and is locked by the logger), with an
-    /// optional fault injector under its file operations.
-    pub fn new(dir: PathBuf, faults: Option<Arc<FaultInjector>>) -> FileBackend {
-        FileBackend { dir, faults, current: None, preallocated: false }
+    /// optional fault injector under its file operations; `direct_io` opens segments with
+    /// `O_DIRECT`.
+    pub fn new(dir: PathBuf, faults: Option<Arc<FaultInjector>>, direct_io: bool) -> FileBackend {
+        FileBackend { dir, faults, current: None, preallocated: false, direct_io }
     }
 
     fn current(&mut self) -> Result<&mut SegmentFile> {
@@ -45,8 +48,13 @@ impl Backend for FileBackend {
     ) -> Result<()> {
         self.current = None;
         self.preallocated = preallocate > 0;
-        self.current =
-            Some(SegmentFile::create(&self.dir, header.clone(), self.faults.clone(), preallocate)?);
+        self.current = Some(SegmentFile::create(
+            &self.dir,
+            header.clone(),
+            self.faults.clone(),
+            preallocate,
+            self.direct_io,
+        )?);
         Ok(())
     }
 
@@ -60,7 +68,7 @@ impl Backend for FileBackend {
 
     fn close_segment(&mut self) -> Result<()> {
         match self.current.take() {
-            Some(mut seg) if self.preallocated => seg.release_unused(),
+            Some(mut seg) if self.preallocated || self.direct_io => seg.release_unused(),
             _ => Ok(()),
         }
     }

@@ -10,6 +10,7 @@
 //! - [`dummy::DummyBackend`]: keeps frames in memory for assertions and follows a
 //!   deterministic fault script (tests).
 
+pub mod direct;
 pub mod dummy;
 pub mod file;
 pub mod null;

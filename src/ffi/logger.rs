@@ -69,6 +69,13 @@ fn default_config() -> rtlog_config {
         safe_on_critical: u32::from(d.safe_on_critical),
         on_state_change: None,
         on_state_change_user: std::ptr::null_mut(),
+        direct_io: u32::from(d.direct_io),
+        dlt_enable: u32::from(d.dlt.enable),
+        dlt_app_id: std::ptr::null(),
+        dlt_pipe_dir: std::ptr::null(),
+        dlt_queue_records: d.dlt.queue_records,
+        dlt_level_critical: RawDltLevel(d.dlt.level_critical as u32),
+        dlt_level_normal: RawDltLevel(d.dlt.level_normal as u32),
     }
 }
 
@@ -83,12 +90,13 @@ macro_rules! field_end {
     };
 }
 
-/// The struct_size values accepted: where each field from `segment_bytes` on ends, since every
-/// version of the struct appended fields. A size between two of them would end inside a field,
-/// which would then be copied half from the caller and half from the default: for
-/// on_state_change, a function pointer that was never one (found by `fuzz/`'s config target).
+/// Where each field from `segment_bytes` on ends: every version of the struct appended fields,
+/// so its sizeof was one of these rounded up to the struct's alignment (see
+/// [`is_config_size`]). A size between them would end inside a field, which would then be
+/// copied half from the caller and half from the default: for on_state_change, a function
+/// pointer that was never one (found by `fuzz/`'s config target).
 /// Append the end of each new field.
-const CONFIG_SIZES: [usize; 16] = [
+const CONFIG_SIZES: [usize; 23] = [
     CONFIG_V1_SIZE,
     field_end!(retention_segments: u32),
     field_end!(retention_bytes: u64),
@@ -105,7 +113,22 @@ const CONFIG_SIZES: [usize; 16] = [
     field_end!(safe_on_critical: u32),
     field_end!(on_state_change: rtlog_state_callback),
     field_end!(on_state_change_user: *mut c_void),
+    field_end!(direct_io: u32),
+    field_end!(dlt_enable: u32),
+    field_end!(dlt_app_id: *const c_char),
+    field_end!(dlt_pipe_dir: *const c_char),
+    field_end!(dlt_queue_records: u32),
+    field_end!(dlt_level_critical: RawDltLevel),
+    field_end!(dlt_level_normal: RawDltLevel),
 ];
+
+/// Whether `size` is the size of a version of `rtlog_config`: where one of its fields ends, or
+/// that rounded up to the struct's alignment (the sizeof of a version ending with a `u32`).
+/// Either ends on a field: after a `u32` comes a `u32` or an 8-aligned field.
+fn is_config_size(size: usize) -> bool {
+    let align = std::mem::align_of::<rtlog_config>();
+    CONFIG_SIZES.iter().any(|&end| size == end || size == end.next_multiple_of(align))
+}
 
 /// Creates a logger (INIT phase): validates every field of *cfg, creates the directory (mode
 /// 0750) if missing, locks it against other loggers, recovers an existing log in it (a torn
@@ -142,12 +165,13 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
     }
     // SAFETY: struct_size is the first field of every version of the struct.
     let size = unsafe { cfg.cast::<u32>().read_unaligned() } as usize;
-    if !CONFIG_SIZES.contains(&size) {
+    if !is_config_size(size) {
         return Err(Error::new(
             Status::Config,
             format!(
                 "struct_size = {size} is not a size of rtlog_config known to this library \
-                 (one of {CONFIG_SIZES:?}): initialise the struct with rtlog_config_init"
+                 (one of {CONFIG_SIZES:?}, or that rounded up to a multiple of 8): initialise \
+                 the struct with rtlog_config_init"
             ),
         ));
     }
@@ -215,6 +239,9 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
         degraded_lag_records: c.degraded_lag_records,
         safe_on_critical: flag("safe_on_critical", c.safe_on_critical)?,
         on_state_change: c.on_state_change.map(|f| c_callback(f, c.on_state_change_user)),
+        direct_io: flag("direct_io", c.direct_io)?,
+        // SAFETY: the dlt_* strings are NULL or NUL-terminated, per the documented contract.
+        dlt: unsafe { super::dlt::read_config(&c) }?,
     })
 }
 
@@ -254,7 +281,7 @@ pub(crate) unsafe fn logger<'a>(
 
 /// Creates a producer named `name` (1 to 64 bytes of UTF-8, unique in the logger) with its two
 /// rings, allocated and prefaulted now. The handle stays valid until rtlog_destroy; use it from
-/// one thread at a time (one producer per RT thread).
+/// one thread at a time (one producer per RT thread). On failure *out is NULL.
 ///
 /// Phase: INIT (before rtlog_start). Thread: any non-RT thread. Allocates, locks.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments, an empty, too long, non-UTF-8 or
@@ -285,8 +312,10 @@ pub unsafe extern "C" fn rtlog_producer_create(
 }
 
 /// The INIT → RUN barrier: opens the epoch's first segment (synced), starts the writer thread
-/// and, when dispatch_period_us > 0, the ticker thread. From now on publish and tick work and
-/// no producer can be created.
+/// and, when dispatch_period_us > 0, the ticker thread. With dlt_enable, it also opens the DLT
+/// daemon's FIFO and registers the application and one context per producer if the daemon is
+/// there (without waiting for it: a DLT thread keeps trying), then starts the DLT thread. From
+/// now on publish and tick work and no producer can be created.
 ///
 /// Phase: INIT, once. Thread: any non-RT thread. Allocates, makes system calls.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already started or
@@ -533,18 +562,27 @@ pub unsafe extern "C" fn rtlog_clear_fault(lg: *mut rtlog_logger) -> rtlog_statu
 mod tests {
     use super::*;
 
-    /// The sizes end where fields end, from the first version to this one, and the last field
-    /// added (the callback's user pointer) is the last listed: a field appended without its
-    /// size here would make rtlog_config_init's own struct_size refused.
+    /// The sizes end where fields end, from the first version to this one, and the last one is
+    /// sizeof(rtlog_config): a field appended without its size here would make
+    /// rtlog_config_init's own struct_size refused.
     #[test]
     fn accepted_struct_sizes_end_on_fields() {
         let ours = std::mem::size_of::<rtlog_config>();
-        assert_eq!(CONFIG_SIZES.last(), Some(&ours));
+        let align = std::mem::align_of::<rtlog_config>();
+        assert_eq!(CONFIG_SIZES.last().map(|e| e.next_multiple_of(align)), Some(ours));
+        assert!(is_config_size(ours) && !is_config_size(ours + 8) && !is_config_size(0));
         assert!(CONFIG_SIZES.windows(2).all(|w| w[0] < w[1]));
-        // The callback pair: a size ending inside either pointer is refused.
+        // The callback pair: a size ending inside either pointer is refused; the sizeof of the
+        // version before it (ending with the u32 safe_on_critical, padded) is accepted.
         let callback = std::mem::offset_of!(rtlog_config, on_state_change);
-        for size in callback + 1..ours {
-            assert_eq!(CONFIG_SIZES.contains(&size), size == callback + 8, "{size}");
+        assert!(is_config_size(callback));
+        for size in callback + 1..callback + 16 {
+            assert_eq!(is_config_size(size), size == callback + 8, "{size}");
+        }
+        // So is one ending inside a DLT string pointer.
+        let app_id = std::mem::offset_of!(rtlog_config, dlt_app_id);
+        for size in app_id + 1..app_id + 16 {
+            assert_eq!(is_config_size(size), size == app_id + 8, "{size}");
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! One module per C object, as rustls-ffi does: [`logger`] (`rtlog_logger`, backed by
 //! `Arc<crate::Logger>`), [`producer`] (`rtlog_producer`, backed by [`crate::Producer`]),
-//! [`reader`] (`rtlog_reader`, backed by [`crate::Reader`]). Every exported function body runs
+//! [`reader`] (`rtlog_reader`, backed by [`crate::Reader`]), and [`schema`] (typed records on
+//! both, backed by [`crate::schema`]). Every exported function body runs
 //! inside [`boundary::guard`], which turns a panic into `RTLOG_ERR_INTERNAL`; NULL pointers are
 //! turned into `RTLOG_ERR_INVALID_ARGUMENT` by the `try_ref!`-style helpers before any
 //! dereference.
@@ -12,12 +13,15 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod boundary;
+pub mod dlt;
 pub mod dummy;
 pub mod logger;
 pub mod producer;
 pub mod reader;
+pub mod schema;
 pub mod types;
 
+pub use schema::{rtlog_field, rtlog_field_type, rtlog_type_info};
 pub use types::*;
 
 use std::os::raw::c_char;

@@ -7,7 +7,9 @@ use std::os::raw::c_void;
 
 /// An opaque producer handle: one RT thread's end of its two rings. Created by
 /// rtlog_producer_create, owned by the logger (freed by rtlog_destroy). Use it from one thread
-/// at a time. Behind it is a `crate::Producer`.
+/// at a time: publishing through one handle from two threads at once garbles that producer's
+/// records (repeated or missing seqs, records out of order), though no other producer's.
+/// Behind it is a `crate::Producer`.
 pub struct rtlog_producer {
     _private: [u8; 0],
 }

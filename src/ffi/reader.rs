@@ -15,9 +15,30 @@ pub struct rtlog_reader {
     _private: [u8; 0],
 }
 
+/// The Rust object behind an `rtlog_reader *`: the reader, and the C views of the record
+/// types handed out by rtlog_reader_schema (kept until the reader is closed).
+pub(crate) struct ReaderHandle {
+    pub(crate) reader: Reader,
+    pub(crate) c_types: super::schema::CTypes,
+}
+
+fn into_handle(reader: Reader) -> *mut rtlog_reader {
+    Box::into_raw(Box::new(ReaderHandle { reader, c_types: Default::default() })).cast()
+}
+
+/// The handle behind a C pointer.
+///
+/// # Safety
+/// A non-NULL `r` must come from rtlog_reader_open(_opts), not closed yet, and not be used by
+/// another thread during the returned lifetime.
+pub(crate) unsafe fn handle<'a>(r: *const rtlog_reader) -> Result<&'a ReaderHandle, rtlog_status> {
+    // SAFETY: per this function's contract, r is NULL or a live Box<ReaderHandle>.
+    unsafe { arg(r.cast::<ReaderHandle>(), "r", true) }
+}
+
 /// Opens the log in `dir` for reading, oldest record first. A directory that is being written
 /// can be read: the reader sees what was written so far. A directory without segment files is
-/// an empty log.
+/// an empty log. On failure *out is NULL.
 ///
 /// Phase: any (no logger needed). Thread: any non-RT thread. Allocates.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments; RTLOG_ERR_IO when dir is missing or
@@ -35,8 +56,7 @@ pub unsafe extern "C" fn rtlog_reader_open(
         let dir = unsafe { arg(dir, "dir", true)? };
         // SAFETY: non-NULL and NUL-terminated per the contract.
         let dir = Path::new(std::ffi::OsStr::from_bytes(unsafe { CStr::from_ptr(dir) }.to_bytes()));
-        let reader = Reader::open(dir).map_err(fail)?;
-        *out = Box::into_raw(Box::new(reader)).cast();
+        *out = into_handle(Reader::open(dir).map_err(fail)?);
         Ok(rtlog_status::RTLOG_OK)
     })
 }
@@ -66,7 +86,7 @@ pub unsafe extern "C" fn rtlog_reader_options_init(opts: *mut rtlog_reader_optio
 
 /// Like rtlog_reader_open, with filters: rtlog_reader_next returns only the records that match
 /// every filter of *opts (NULL opts: no filter). Producer names are matched per segment, since
-/// producer ids are assigned per epoch.
+/// producer ids are assigned per epoch. On failure *out is NULL.
 ///
 /// Phase: any. Thread: any non-RT thread. Allocates.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL dir or out, a struct_size not set by
@@ -89,8 +109,7 @@ pub unsafe extern "C" fn rtlog_reader_open_opts(
         let options = unsafe { read_options(opts) }.map_err(fail)?;
         // SAFETY: non-NULL and NUL-terminated per the contract.
         let dir = Path::new(std::ffi::OsStr::from_bytes(unsafe { CStr::from_ptr(dir) }.to_bytes()));
-        let reader = Reader::open_with(dir, options).map_err(fail)?;
-        *out = Box::into_raw(Box::new(reader)).cast();
+        *out = into_handle(Reader::open_with(dir, options).map_err(fail)?);
         Ok(rtlog_status::RTLOG_OK)
     })
 }
@@ -135,6 +154,7 @@ unsafe fn read_options(opts: *const rtlog_reader_options) -> Result<ReaderOption
         producer,
         stream,
         record_type,
+        type_name: None,
     })
 }
 
@@ -150,10 +170,10 @@ pub unsafe extern "C" fn rtlog_reader_stats(
 ) -> rtlog_status {
     guard(|| {
         // SAFETY: r is NULL or a live reader; out is NULL or writable.
-        let r = unsafe { arg(r.cast::<Reader>(), "r", true)? };
+        let r = unsafe { handle(r)? };
         // SAFETY: as above.
         let out = unsafe { arg_mut(out, "out", true)? };
-        let s = r.stats();
+        let s = r.reader.stats();
         *out = rtlog_reader_counts {
             records: s.records,
             matched: s.matched,
@@ -201,10 +221,10 @@ pub unsafe extern "C" fn rtlog_reader_next_frame(
 unsafe fn next(r: *mut rtlog_reader, out: *mut rtlog_record, any_kind: bool) -> rtlog_status {
     guard(|| {
         // SAFETY: r is NULL or a live reader; out is NULL or writable.
-        let r = unsafe { arg_mut(r.cast::<Reader>(), "r", true)? };
+        let r = unsafe { arg_mut(r.cast::<ReaderHandle>(), "r", true)? };
         // SAFETY: as above.
         let out = unsafe { arg_mut(out, "out", true)? };
-        let next = if any_kind { r.next_frame() } else { r.next_record() };
+        let next = if any_kind { r.reader.next_frame() } else { r.reader.next_record() };
         let Some(rec) = next.map_err(fail)? else {
             return Ok(rtlog_status::RTLOG_END);
         };
@@ -237,7 +257,7 @@ pub unsafe extern "C" fn rtlog_reader_close(r: *mut rtlog_reader) {
     super::boundary::guard_void(|| {
         if !r.is_null() {
             // SAFETY: r came from rtlog_reader_open and is freed once, here.
-            drop(unsafe { Box::from_raw(r.cast::<Reader>()) });
+            drop(unsafe { Box::from_raw(r.cast::<ReaderHandle>()) });
         }
     })
 }

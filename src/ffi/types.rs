@@ -235,6 +235,20 @@ pub struct rtlog_config {
     pub on_state_change: rtlog_state_callback,
     /// Passed to on_state_change.
     pub on_state_change_user: *mut c_void,
+    /// 1: the file backend writes segments with O_DIRECT from 4 KiB-aligned buffers, bypassing the page cache (default 0). rtlog_init fails with RTLOG_ERR_IO when the directory's file system refuses O_DIRECT, and with RTLOG_ERR_CONFIG for another backend or a value other than 0 or 1.
+    pub direct_io: u32,
+    /// 1: also forward every record to a COVESA DLT daemon (see docs/DLT.md), beside the backend (default 0). rtlog_start connects and registers when the daemon is there; otherwise a non-RT DLT thread queues up to dlt_queue_records records and reconnects with backoff. Other values: RTLOG_ERR_CONFIG.
+    pub dlt_enable: u32,
+    /// DLT application id, 1 to 4 printable ASCII characters (default NULL: "RTLG"). Copied by rtlog_init.
+    pub dlt_app_id: *const c_char,
+    /// Directory of the daemon's FIFO "dlt": the daemon's -t option, libdlt's DLT_PIPE_DIR (default NULL: $DLT_PIPE_DIR if set, else "/tmp"). Copied by rtlog_init.
+    pub dlt_pipe_dir: *const c_char,
+    /// Records the DLT queue holds while the daemon is away or slower than the writer; more are counted lost and reported by a loss marker (default 4096; 1..=1048576).
+    pub dlt_queue_records: u32,
+    /// DLT log level of critical-stream records (default RTLOG_DLT_LEVEL_ERROR).
+    pub dlt_level_critical: RawDltLevel,
+    /// DLT log level of normal-stream records (default RTLOG_DLT_LEVEL_INFO).
+    pub dlt_level_normal: RawDltLevel,
 }
 
 /// A statistics snapshot, filled by rtlog_get_stats. Arrays are indexed by rtlog_stream.
@@ -257,7 +271,8 @@ pub struct rtlog_stats {
     pub state: rtlog_state,
     /// The epoch of this logger (1 for a new directory, +1 per restart).
     pub epoch: u32,
-    /// Records lost by failed writes or syncs.
+    /// Records lost by failed writes or syncs (those lost by a failed fdatasync had been
+    /// written: persisted counts them too).
     pub lost: u64,
     /// Failed writes (including segment creation).
     pub write_errors: u64,
@@ -389,4 +404,64 @@ pub struct rtlog_reader_counts {
     pub epochs: u64,
     /// Epochs without a clean-close record: crashed (or, for the last, still being written).
     pub crashed_epochs: u64,
+}
+
+/// DLT log levels (the values of libdlt's DltLogLevelType), for rtlog_config.dlt_level_*.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum rtlog_dlt_level {
+    /// DLT_LOG_OFF: the stream's records are not forwarded to DLT at all (nor counted).
+    RTLOG_DLT_LEVEL_OFF = 0,
+    /// DLT_LOG_FATAL: fatal system error.
+    RTLOG_DLT_LEVEL_FATAL = 1,
+    /// DLT_LOG_ERROR: error with impact on correct functionality.
+    RTLOG_DLT_LEVEL_ERROR = 2,
+    /// DLT_LOG_WARN: correct behaviour could not be ensured.
+    RTLOG_DLT_LEVEL_WARN = 3,
+    /// DLT_LOG_INFO: informational.
+    RTLOG_DLT_LEVEL_INFO = 4,
+    /// DLT_LOG_DEBUG: debug.
+    RTLOG_DLT_LEVEL_DEBUG = 5,
+    /// DLT_LOG_VERBOSE: highest grade of information.
+    RTLOG_DLT_LEVEL_VERBOSE = 6,
+}
+
+/// `rtlog_dlt_level` as it arrives from C.
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug)]
+pub struct RawDltLevel(pub u32);
+
+/// The DLT sink's counters, filled by rtlog_dlt_get_stats. Every record offered to the sink is
+/// counted once: offered = sent + queued + lost. Behind it is `crate::dlt::DltStats`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rtlog_dlt_stats {
+    /// 1 when dlt_enable is set; otherwise 0 and every other field 0.
+    pub enabled: u32,
+    /// 1 while the daemon's FIFO is open and the daemon was there at the last check (every 20 ms at most while idle).
+    pub connected: u32,
+    /// Data records handed to the DLT sink by the writer.
+    pub offered: u64,
+    /// Records written to the daemon as DLT log messages.
+    pub sent: u64,
+    /// Records waiting in the DLT queue now.
+    pub queued: u64,
+    /// Records that will never reach DLT: lost_queue_full + lost_too_large + lost_at_shutdown.
+    pub lost: u64,
+    /// Refused because the DLT queue (dlt_queue_records) was full: the daemon was away or slower than the writer.
+    pub lost_queue_full: u64,
+    /// Payload too large for one atomic FIFO write (over 4058 bytes).
+    pub lost_too_large: u64,
+    /// Still queued when rtlog_shutdown's drain ended (daemon away, or 2 s passed).
+    pub lost_at_shutdown: u64,
+    /// Loss markers sent: verbose WARN messages on the producer's context naming the lost seqs.
+    pub loss_markers: u64,
+    /// Successful connections to the daemon.
+    pub connects: u64,
+    /// Connections after the first one (the daemon came back).
+    pub reconnects: u64,
+    /// Connections lost (the daemon went away).
+    pub disconnects: u64,
+    /// errno of the last failed open or write of the FIFO (0: none).
+    pub last_errno: i32,
 }

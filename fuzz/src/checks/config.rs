@@ -1,7 +1,8 @@
 //! Configuration validation on arbitrary values ([`check`]), in Rust and through the C entry.
 //!
 //! The input is decoded into an `rtlog_config` (any value of any field, out-of-range enum
-//! values and `struct_size` included) and a log directory chosen among awkward ones. Then:
+//! values and `struct_size` included), a log directory chosen among awkward ones, and DLT
+//! strings (never a real daemon's FIFO directory). Then:
 //!
 //! - `Config::validate` and `Logger::init` return errors, never panic; a refusal is
 //!   `Status::Config` (or `Io` for the directory), and what validation accepts stays within the
@@ -15,6 +16,8 @@
 use super::{Cursor, Scratch};
 use rtlog::backend::BackendKind;
 use rtlog::config::{self, Overflow};
+use rtlog::dlt::protocol::Level;
+use rtlog::dlt::DltConfig;
 use rtlog::ffi::logger::*;
 use rtlog::ffi::producer::rtlog_publish;
 use rtlog::ffi::{rtlog_config, rtlog_state, rtlog_stats, rtlog_status, RawStream};
@@ -30,6 +33,10 @@ use std::sync::Arc;
 /// accepted configurations are only initialised, so that an iteration stays fast and small.
 const LIFECYCLE_RING_BYTES: u64 = 8 << 20;
 
+/// Largest DLT queue (allocated at init) for which init is called; validation accepts up to
+/// `MAX_RING_BYTES`, more than an iteration should take.
+const INIT_DLT_QUEUE_BYTES: u64 = 64 << 20;
+
 /// The decoded input.
 struct Input {
     /// Every field as C passes it (`dir` and the callback are set at the call).
@@ -42,6 +49,11 @@ struct Input {
     /// Records to publish in the lifecycle: count and a size seed.
     records: u8,
     size_seed: u32,
+    /// `dlt_app_id` (`None`: NULL).
+    dlt_app_id: Option<Vec<u8>>,
+    /// `dlt_pipe_dir`: 0 a directory in the scratch space (no daemon there), 1 the empty
+    /// string, 2 NULL (the default, `/tmp`, where a daemon might listen: only with DLT off).
+    dlt_pipe_dir: u8,
 }
 
 /// Runs validation, `Logger::init` and `rtlog_init` on the configuration `data` encodes;
@@ -52,12 +64,20 @@ pub fn check(data: &[u8]) -> bool {
     let scratch = Scratch::new("config");
     let dir = dir_for(&scratch, &input);
 
-    let rust = check_rust(&input, &dir);
-    let (c, ran) = check_c(&input, &dir);
+    let pipe_dir = match input.dlt_pipe_dir {
+        1 => Some(PathBuf::new()),
+        2 if taken(&input.raw).dlt_enable != 1 => None,
+        _ => Some(scratch.path.join("dlt-pipe")),
+    };
+    let rust = check_rust(&input, &dir, &pipe_dir);
+    let (c, ran) = check_c(&input, &dir, &pipe_dir);
     let ours = std::mem::size_of::<rtlog_config>();
-    if input.raw.struct_size as usize == ours && raw_enums_valid(&input.raw) {
-        assert_eq!(c, rtlog_status::from(rust), "rtlog_init and Logger::init disagree");
+    if input.raw.struct_size as usize == ours && raw_enums_valid(&input) {
+        if let (Some(rust), Some(c)) = (rust, c) {
+            assert_eq!(c, rtlog_status::from(rust), "rtlog_init and Logger::init disagree");
+        }
     }
+    let Some(c) = c else { return false };
     if !(v1_size()..=ours).contains(&(input.raw.struct_size as usize)) {
         assert_eq!(c, rtlog_status::RTLOG_ERR_CONFIG, "struct_size {}", input.raw.struct_size);
     }
@@ -99,18 +119,47 @@ fn decode(data: &[u8]) -> Input {
     let ours = std::mem::size_of::<rtlog_config>() as u32;
     if mask >> 23 & 1 == 1 {
         let v = cur.u32();
+        // Near the end of this version, or near the end of the first (fields are only
+        // appended, so an input keeps naming the same size as fields are added).
         c.struct_size = match v % 4 {
             0 => v,
             1 => ours.saturating_sub(v >> 8 & 63),
-            2 => v1_size() as u32 + (v >> 8 & 63),
+            2 => v1_size() as u32 + (v >> 8 & 255),
             _ => ours,
         };
     }
     let callback = mask >> 24 & 1 == 1;
     let dir_choice = cur.u8() % 8;
+    // Fields added later come after the directory choice, under a second mask, so that
+    // earlier inputs keep their meaning.
+    let mask2 = cur.u32();
+    let mut bit = 0;
+    let mut pick = |cur: &mut Cursor, default: u32| {
+        bit += 1;
+        if mask2 >> (bit - 1) & 1 == 1 {
+            cur.u32()
+        } else {
+            default
+        }
+    };
+    c.direct_io = pick(&mut cur, c.direct_io);
+    c.dlt_enable = pick(&mut cur, c.dlt_enable);
+    c.dlt_queue_records = pick(&mut cur, c.dlt_queue_records);
+    c.dlt_level_critical.0 = pick(&mut cur, c.dlt_level_critical.0);
+    c.dlt_level_normal.0 = pick(&mut cur, c.dlt_level_normal.0);
+    let dlt_app_id = match cur.u8() % 8 {
+        0 => None,
+        1 => Some(b"".to_vec()),
+        2 => Some(b"TOOLONG".to_vec()),
+        3 => Some(b"a b".to_vec()),
+        4 => Some(b"\xff\xfe".to_vec()),
+        5 => Some(b"X".to_vec()),
+        _ => Some(b"RTLG".to_vec()),
+    };
+    let dlt_pipe_dir = cur.u8() % 3;
     let dir_name = cur.rest().iter().take(300).copied().filter(|&b| b != 0 && b != b'/').collect();
     let (records, size_seed) = ((mask >> 25) as u8 & 31, mask.rotate_left(7));
-    Input { raw: c, callback, dir_choice, dir_name, records, size_seed }
+    Input { raw: c, callback, dir_choice, dir_name, records, size_seed, dlt_app_id, dlt_pipe_dir }
 }
 
 fn default_raw() -> rtlog_config {
@@ -128,11 +177,42 @@ fn v1_size() -> usize {
     std::mem::offset_of!(rtlog_config, segment_bytes) + 8
 }
 
-fn raw_enums_valid(c: &rtlog_config) -> bool {
+/// Whether the raw values can all be said in Rust (`check_rust` folds the others).
+fn raw_enums_valid(input: &Input) -> bool {
+    let c = &input.raw;
     Durability::from_raw(c.durability.0).is_some()
         && BackendKind::from_raw(c.backend.0).is_some()
         && Overflow::from_raw(c.normal_overflow.0).is_some()
-        && [c.preallocate, c.manual, c.safe_on_critical].iter().all(|&f| f <= 1)
+        && Level::from_raw(c.dlt_level_critical.0).is_some()
+        && Level::from_raw(c.dlt_level_normal.0).is_some()
+        && [c.preallocate, c.manual, c.safe_on_critical, c.direct_io, c.dlt_enable]
+            .iter()
+            .all(|&f| f <= 1)
+        && input.dlt_app_id.as_ref().is_none_or(|id| std::str::from_utf8(id).is_ok())
+}
+
+/// The values rtlog_init takes from `c`: the caller's where struct_size covers them, the
+/// defaults after.
+fn taken(c: &rtlog_config) -> rtlog_config {
+    let mut taken = default_raw();
+    let n = (c.struct_size as usize).min(std::mem::size_of::<rtlog_config>());
+    // SAFETY: both are rtlog_config; n is at most its size; every field is plain data.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            (c as *const rtlog_config).cast::<u8>(),
+            (&mut taken as *mut rtlog_config).cast::<u8>(),
+            n,
+        )
+    };
+    taken
+}
+
+/// Whether init would allocate a DLT queue above [`INIT_DLT_QUEUE_BYTES`] (an upper bound:
+/// the queue's slots are at most max_record_size).
+fn big_dlt_queue(dlt_enable: bool, c: &rtlog_config) -> bool {
+    let slot = rtlog::ring::slot_bytes(c.max_record_size) as u64;
+    let depth = u64::from(c.dlt_queue_records) + 2 * u64::from(c.max_producers);
+    dlt_enable && slot.saturating_mul(depth) > INIT_DLT_QUEUE_BYTES
 }
 
 /// The log directory: `None` stands for a NULL `dir`.
@@ -158,9 +238,22 @@ fn dir_for(scratch: &Scratch, input: &Input) -> Option<PathBuf> {
 }
 
 /// `Config::validate` and `Logger::init` on the values, converted as `rtlog_init` converts
-/// them (out-of-range enum values folded into range: Rust cannot hold them).
-fn check_rust(input: &Input, dir: &Option<PathBuf>) -> Status {
+/// them (out-of-range enum values folded into range: Rust cannot hold them). Returns init's
+/// status (`None`: not called, the DLT queue being too large for an iteration).
+fn check_rust(input: &Input, dir: &Option<PathBuf>, pipe_dir: &Option<PathBuf>) -> Option<Status> {
     let r = &input.raw;
+    let default = DltConfig::default();
+    let dlt = DltConfig {
+        enable: r.dlt_enable & 1 == 1,
+        app_id: input
+            .dlt_app_id
+            .as_ref()
+            .map_or(default.app_id, |id| String::from_utf8_lossy(id).into_owned()),
+        pipe_dir: pipe_dir.clone().unwrap_or(default.pipe_dir),
+        queue_records: r.dlt_queue_records,
+        level_critical: Level::from_raw(r.dlt_level_critical.0 % 7).unwrap(),
+        level_normal: Level::from_raw(r.dlt_level_normal.0 % 7).unwrap(),
+    };
     let config = Config {
         dir: dir.clone().unwrap_or_default(),
         max_producers: r.max_producers,
@@ -188,6 +281,8 @@ fn check_rust(input: &Input, dir: &Option<PathBuf>) -> Status {
         degraded_lag_records: r.degraded_lag_records,
         safe_on_critical: r.safe_on_critical & 1 == 1,
         on_state_change: input.callback.then(|| StateCallback(Arc::new(|_, _, _| {}))),
+        direct_io: r.direct_io & 1 == 1,
+        dlt,
     };
     let validated = config.validate();
     match &validated {
@@ -197,17 +292,23 @@ fn check_rust(input: &Input, dir: &Option<PathBuf>) -> Status {
             assert!(!e.message.is_empty());
         }
     }
+    if big_dlt_queue(config.dlt.enable, r) {
+        return None;
+    }
     let init = Logger::init(config.clone());
     match (&validated, &init) {
         (Err(v), Err(i)) => assert_eq!((v.status, &v.message), (i.status, &i.message)),
         (Err(v), Ok(_)) => panic!("validation refused ({}), init accepted", v.message),
         (Ok(()), Err(e)) => {
             assert_eq!(e.status, Status::Io, "{}", e.message);
-            assert!(input.dir_choice != 2 || config.backend != BackendKind::File, "{}", e.message);
+            // A fresh directory is made, unless direct_io is on and its file system (tmpfs)
+            // refuses O_DIRECT.
+            let fresh = input.dir_choice == 2 && config.backend == BackendKind::File;
+            assert!(!fresh || config.direct_io, "{}", e.message);
         }
         (Ok(()), Ok(_)) => {}
     }
-    init.map_or_else(|e| e.status, |_| Status::Ok)
+    Some(init.map_or_else(|e| e.status, |_| Status::Ok))
 }
 
 /// What an accepted configuration may ask for, as the header documents it.
@@ -242,15 +343,29 @@ unsafe extern "C" fn on_state(
 }
 
 /// `rtlog_init` on the raw values; on success the lifecycle (if the configuration is manual
-/// and small), then `rtlog_destroy`. Returns the status and whether the lifecycle ran.
-fn check_c(input: &Input, dir: &Option<PathBuf>) -> (rtlog_status, bool) {
+/// and small), then `rtlog_destroy`. Returns the status (`None`: init not called, the DLT
+/// queue being too large for an iteration) and whether the lifecycle ran.
+fn check_c(
+    input: &Input,
+    dir: &Option<PathBuf>,
+    pipe_dir: &Option<PathBuf>,
+) -> (Option<rtlog_status>, bool) {
     let calls = AtomicU32::new(0);
-    let dir_c = dir.as_ref().map(|d| CString::new(d.as_os_str().as_bytes()).unwrap());
+    let c_string = |p: &PathBuf| CString::new(p.as_os_str().as_bytes()).unwrap();
+    let dir_c = dir.as_ref().map(c_string);
+    let pipe_dir_c = pipe_dir.as_ref().map(c_string);
+    let app_id_c = input.dlt_app_id.as_ref().map(|id| CString::new(id.clone()).unwrap());
     let mut c = input.raw;
     c.dir = dir_c.as_ref().map_or(std::ptr::null(), |d| d.as_ptr());
+    c.dlt_pipe_dir = pipe_dir_c.as_ref().map_or(std::ptr::null(), |d| d.as_ptr());
+    c.dlt_app_id = app_id_c.as_ref().map_or(std::ptr::null(), |d| d.as_ptr());
     if input.callback {
         c.on_state_change = Some(on_state);
         c.on_state_change_user = &calls as *const AtomicU32 as *mut c_void;
+    }
+    let taken = taken(&c);
+    if big_dlt_queue(taken.dlt_enable == 1, &taken) {
+        return (None, false);
     }
     let mut lg: *mut rtlog_logger = std::ptr::NonNull::dangling().as_ptr();
     // SAFETY: c is a whole rtlog_config (at least struct_size bytes when struct_size is in the
@@ -266,19 +381,8 @@ fn check_c(input: &Input, dir: &Option<PathBuf>) -> (rtlog_status, bool) {
         // SAFETY: rtlog_last_error returns a NUL-terminated string.
         let msg = unsafe { CStr::from_ptr(rtlog::ffi::rtlog_last_error()) };
         assert!(!msg.to_bytes().is_empty(), "{st:?} without a last error");
-        return (st, false);
+        return (Some(st), false);
     }
-    // The values rtlog_init took: ours where struct_size covers them, defaults after.
-    let mut taken = default_raw();
-    let n = (c.struct_size as usize).min(std::mem::size_of::<rtlog_config>());
-    // SAFETY: both are rtlog_config; n is at most its size; every field is plain data.
-    unsafe {
-        std::ptr::copy_nonoverlapping(
-            (&c as *const rtlog_config).cast::<u8>(),
-            (&mut taken as *mut rtlog_config).cast::<u8>(),
-            n,
-        )
-    };
     let run = taken.manual == 1
         && ring_bytes(&taken) <= LIFECYCLE_RING_BYTES
         && !huge_preallocation(&taken);
@@ -291,7 +395,7 @@ fn check_c(input: &Input, dir: &Option<PathBuf>) -> (rtlog_status, bool) {
     }
     // SAFETY: lg came from rtlog_init and is destroyed once.
     unsafe { rtlog_destroy(lg) };
-    (st, run)
+    (Some(st), run)
 }
 
 fn ring_bytes(c: &rtlog_config) -> u64 {

@@ -132,23 +132,27 @@ fn rotated(dir: &Path) {
     lg.shutdown().unwrap();
 }
 
-/// A config seed: its name, the fields given as (field bit, value), the directory choice.
-type ConfigSeed = (&'static str, &'static [(u32, u64)], u8);
+/// A config seed: its name, the fields given as (field bit, value), the directory choice, and
+/// the later fields given (second mask) as (bit, value); with some, the DLT strings are
+/// "RTLG" and a directory where no daemon listens.
+type ConfigSeed = (&'static str, &'static [(u32, u64)], u8, &'static [(u32, u32)]);
 
 /// Seeds for the config target (the input layout of `checks::config`): a mask of the fields
-/// given, their values in field order, the directory choice.
+/// given, their values in field order, the directory choice, then the later fields likewise.
 pub fn config_seeds() -> Vec<(String, Vec<u8>)> {
     // The callback is set and 12 records are published in each.
-    let seeds: [ConfigSeed; 5] = [
-        ("file-fsync-batch", &[], 2),
-        ("file-fsync-nested-dir", &[(6, 2)], 3),
-        ("dummy-overwrite", &[(3, 4), (14, 2), (15, 1)], 0),
-        ("null-sample", &[(3, 8), (14, 1), (15, 2), (16, 25), (17, 2)], 1),
-        ("file-disable-retention", &[(3, 2), (10, 3), (15, 3), (22, 1)], 7),
+    let seeds: [ConfigSeed; 6] = [
+        ("file-fsync-batch", &[], 2, &[]),
+        ("file-fsync-nested-dir", &[(6, 2)], 3, &[]),
+        ("dummy-overwrite", &[(3, 4), (14, 2), (15, 1)], 0, &[]),
+        ("null-sample", &[(3, 8), (14, 1), (15, 2), (16, 25), (17, 2)], 1, &[]),
+        ("file-disable-retention", &[(3, 2), (10, 3), (15, 3), (22, 1)], 7, &[]),
+        // dlt_enable = 1, dlt_queue_records = 64, dlt_level_normal = 6.
+        ("dummy-dlt", &[(14, 2)], 0, &[(1, 1), (2, 64), (4, 6)]),
     ];
     seeds
         .iter()
-        .map(|(name, fields, dir)| {
+        .map(|(name, fields, dir, later)| {
             let mut mask = 1u32 << 24 | 12 << 25;
             let mut values = Vec::new();
             for &(bit, value) in fields.iter() {
@@ -163,6 +167,14 @@ pub fn config_seeds() -> Vec<(String, Vec<u8>)> {
             let mut input = mask.to_le_bytes().to_vec();
             input.extend(values);
             input.push(*dir);
+            if !later.is_empty() {
+                let mask2 = later.iter().fold(0u32, |m, &(bit, _)| m | 1 << bit);
+                input.extend(mask2.to_le_bytes());
+                for &(_, value) in later.iter() {
+                    input.extend(value.to_le_bytes());
+                }
+                input.extend([6, 0]); // dlt_app_id "RTLG", dlt_pipe_dir in the scratch space
+            }
             (format!("seed-{name}"), input)
         })
         .collect()

@@ -16,8 +16,14 @@ use std::path::PathBuf;
 /// hex. Producer names with spaces or special characters are quoted. Damaged frames are
 /// skipped (a warning on stderr counts them; `rtlog verify` lists them).
 ///
+/// Records of a type registered with rtlog_type_register show their fields instead of the hex:
+///   ... type=1 seq=0 len=48 axis_state{axis=2 position=0.125 enabled=true mode="homing"}
+/// and with --json a "type_name" and a "fields" object. A typed record whose length is not
+/// its type's size is shown in hex with type_name=... expected_len=... (counted on stderr).
+///
 /// Examples:
 ///   rtlog dump /var/log/robot --producer arm --stream critical
+///   rtlog dump /var/log/robot --type axis_state --json | jq .fields.position
 ///   rtlog dump /var/log/robot --from 2026-11-22T10:00:00Z --to 2026-11-22T10:05:00.5Z
 ///   rtlog dump /var/log/robot --lsn 1000.. --json | jq .payload_hex
 #[derive(clap::Args)]
@@ -41,9 +47,10 @@ pub struct Args {
     /// Only records of this stream.
     #[arg(long, value_enum)]
     stream: Option<StreamArg>,
-    /// Only records of this record type (the number given to rtlog_publish).
-    #[arg(long = "type", value_name = "N")]
-    record_type: Option<u16>,
+    /// Only records of this record type: the number given to rtlog_publish, or the name of a
+    /// registered type (matched in every epoch, whatever its number there).
+    #[arg(long = "type", value_name = "N|NAME", value_parser = parse_type)]
+    record_type: Option<TypeArg>,
     /// Write JSON Lines: one object per record with the same fields (payload as payload_hex).
     #[arg(long)]
     json: bool,
@@ -56,6 +63,25 @@ pub enum StreamArg {
     Critical = 0,
     /// Stream 1: everything else.
     Normal = 1,
+}
+
+/// A `--type` value.
+#[derive(Clone)]
+pub enum TypeArg {
+    Id(u16),
+    Name(String),
+}
+
+/// A number (0..=65535) or a type name (which never starts with a digit).
+fn parse_type(s: &str) -> Result<TypeArg, String> {
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        return s
+            .parse()
+            .map(TypeArg::Id)
+            .map_err(|_| format!("{s:?} is not a record type (0..=65535) nor a type name"));
+    }
+    rtlog::schema::check_type_name(s)?;
+    Ok(TypeArg::Name(s.to_string()))
 }
 
 /// `A..B`, `A..`, `..B` or `A`, inclusive; `A > B` is refused (it would silently match nothing).
@@ -89,13 +115,21 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
         lsn_to,
         producer: args.producer.clone(),
         stream: args.stream.map(|s| s as u8),
-        record_type: args.record_type,
+        record_type: match &args.record_type {
+            Some(TypeArg::Id(id)) => Some(*id),
+            _ => None,
+        },
+        type_name: match &args.record_type {
+            Some(TypeArg::Name(name)) => Some(name.clone()),
+            _ => None,
+        },
     };
     let mut reader = Reader::open_with(&args.dir, options)?;
     let mut out = Out::stdout();
     let mut names = Names::default();
     let mut payload = Vec::new();
     let mut text = String::new();
+    let mut mismatched = 0u64;
     while let Some(r) = reader.next_record()? {
         // The record borrows the reader; copy it so that the segment header can be read too.
         payload.clear();
@@ -109,6 +143,7 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
             }
             None => ts,
         };
+        let typed = reader.record_type(record_type);
         let line = Line {
             lsn,
             epoch,
@@ -119,7 +154,9 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
             record_type,
             seq,
             payload: &payload,
+            typed: typed.map(|t| &**t),
         };
+        mismatched += u64::from(line.size_mismatch());
         text.clear();
         if args.json {
             line.push_json(&mut text);
@@ -129,6 +166,12 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
         out.write(&text)?;
     }
     out.flush()?;
+    if mismatched > 0 {
+        crate::error::warn(&format!(
+            "{mismatched} record(s) of a registered type had another length than the type's \
+             size; shown in hex with expected_len"
+        ));
+    }
     let damaged = reader.damage().len() as u64 + reader.stats().damage_not_listed;
     if damaged > 0 {
         crate::error::warn(&format!(
@@ -141,7 +184,7 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_lsn_range;
+    use super::{parse_lsn_range, parse_type, TypeArg};
 
     #[test]
     fn lsn_ranges() {
@@ -152,6 +195,15 @@ mod tests {
         assert_eq!(parse_lsn_range("7"), Ok((Some(7), Some(7))));
         for bad in ["", "a..b", "5..3", "-1..", "1...2"] {
             assert!(parse_lsn_range(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn types_by_number_or_name() {
+        assert!(matches!(parse_type("7"), Ok(TypeArg::Id(7))));
+        assert!(matches!(parse_type("axis_state"), Ok(TypeArg::Name(n)) if n == "axis_state"));
+        for bad in ["65536", "7x", "", "a b", "-1"] {
+            assert!(parse_type(bad).is_err(), "{bad:?} was accepted");
         }
     }
 }

@@ -20,7 +20,8 @@ use std::path::PathBuf;
 ///
 /// Lists every segment (index, file, size, epoch, first LSN, data records); every epoch
 /// (clean, or crashed: no clean-close frame; the last epoch of a log that is being written
-/// shows as open/crashed); the producer names of each epoch; record counts per stream and per
+/// shows as open/crashed); the producer names and record types of each epoch; record counts
+/// per stream and per
 /// producer; loss markers (records refused because a ring was full, or lost by a failed
 /// write); the wall-clock time of the first and last record (UTC); and a damage summary
 /// (`rtlog verify` lists the damaged places).
@@ -49,6 +50,8 @@ struct EpochRow {
     records: u64,
     /// Producer id → name, from the epoch's segment headers.
     producers: BTreeMap<u16, String>,
+    /// Record type id → (name, size, layout), from the type tables of those headers.
+    types: BTreeMap<u16, (String, u32, String)>,
 }
 
 #[derive(Default)]
@@ -99,6 +102,8 @@ impl Summary {
         let epoch = self.epochs.entry(header.epoch).or_default();
         epoch.segments.push(header.index);
         epoch.producers.extend(header.producers.iter().cloned());
+        let types = header.types.iter().map(|t| (t.id, (t.name.clone(), t.size, t.layout.clone())));
+        epoch.types.extend(types);
         let mut records = 0;
         // Per producer id in this segment; folded into `per_producer` by name at the end, so
         // the per-record work is an array increment.
@@ -234,6 +239,16 @@ impl Summary {
             let list: Vec<String> =
                 e.producers.iter().map(|(id, name)| format!("{id}={}", quoted(name))).collect();
             let _ = writeln!(s, "  epoch {n}: {}", list.join(" "));
+        }
+
+        if self.epochs.values().any(|e| !e.types.is_empty()) {
+            let _ = writeln!(s, "\nrecord types:");
+            for (&n, e) in self.epochs.iter().filter(|(_, e)| !e.types.is_empty()) {
+                let _ = writeln!(s, "  epoch {n}:");
+                for (id, (name, size, layout)) in &e.types {
+                    let _ = writeln!(s, "    {id} {}, {size} bytes: {layout}", quoted(name));
+                }
+            }
         }
 
         let [critical, normal] = self.per_stream;

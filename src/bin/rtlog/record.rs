@@ -1,12 +1,20 @@
 //! One data record as a line of text or JSON (shared by `dump` and `tail`), and the producer
 //! names a segment header gives to producer ids.
+//!
+//! A record of a type registered in its segment is shown by field (`rtlog::schema::render`):
+//! `name{field=value ...}` in place of `payload=HEX` in text, and `"type_name"` and `"fields"`
+//! (an object) added to the JSON keys, which stay those of untyped records. A typed record
+//! whose length is not its type's size is shown as bytes, with `type_name` and
+//! `expected_len` saying what was expected.
 
 use crate::json;
 use crate::time::format_utc;
 use rtlog::format::SegmentHeader;
+use rtlog::schema::{render, RecordType};
 use std::fmt::Write;
 
 /// A data record with everything a line shows.
+#[derive(Clone, Copy)]
 pub struct Line<'a> {
     pub lsn: u64,
     pub epoch: u32,
@@ -19,6 +27,8 @@ pub struct Line<'a> {
     pub record_type: u16,
     pub seq: u64,
     pub payload: &'a [u8],
+    /// The record's type, when its segment registered one under `record_type`.
+    pub typed: Option<&'a RecordType>,
 }
 
 /// `critical`, `normal`, or the number for a value the format does not define.
@@ -51,14 +61,30 @@ impl Line<'_> {
         }
         let _ = write!(
             out,
-            " stream={} type={} seq={} len={} payload=",
+            " stream={} type={} seq={} len={} ",
             stream_name(self.stream),
             self.record_type,
             self.seq,
             self.payload.len()
         );
-        push_hex(out, self.payload);
+        match self.typed {
+            Some(t) if render::push_text(out, t, self.payload) => {}
+            Some(t) => {
+                let _ = write!(out, "type_name={} expected_len={} ", t.name, t.layout.size());
+                out.push_str("payload=");
+                push_hex(out, self.payload);
+            }
+            None => {
+                out.push_str("payload=");
+                push_hex(out, self.payload);
+            }
+        }
         out.push('\n');
+    }
+
+    /// Whether the record has a registered type but another length than the type's size.
+    pub fn size_mismatch(&self) -> bool {
+        self.typed.is_some_and(|t| t.layout.size() as usize != self.payload.len())
     }
 
     /// Appends one JSON object and a newline (JSON Lines).
@@ -77,13 +103,24 @@ impl Line<'_> {
         }
         let _ = write!(
             out,
-            ",\"producer_id\":{},\"stream\":\"{}\",\"type\":{},\"seq\":{},\"len\":{},\"payload_hex\":\"",
+            ",\"producer_id\":{},\"stream\":\"{}\",\"type\":{},\"seq\":{},\"len\":{},",
             self.producer_id,
             stream_name(self.stream),
             self.record_type,
             self.seq,
             self.payload.len()
         );
+        if let Some(t) = self.typed {
+            out.push_str("\"type_name\":");
+            json::push_str(out, &t.name);
+            out.push_str(",\"fields\":");
+            if !render::push_json(out, &t.layout, self.payload) {
+                out.truncate(out.len() - ",\"fields\":".len());
+                let _ = write!(out, ",\"expected_len\":{}", t.layout.size());
+            }
+            out.push(',');
+        }
+        out.push_str("\"payload_hex\":\"");
         push_hex(out, self.payload);
         out.push_str("\"}\n");
     }
@@ -164,6 +201,7 @@ mod tests {
             record_type: 42,
             seq: 5,
             payload: &[0x00, 0xab, 0xff],
+            typed: None,
         }
     }
 
@@ -182,6 +220,38 @@ mod tests {
         s.clear();
         line(None).push_text(&mut s);
         assert!(s.contains(" producer=#3 "), "{s}");
+    }
+
+    #[test]
+    fn typed_records_show_their_fields_or_the_size_they_should_have() {
+        let layout = rtlog::schema::Layout::parse("u8 a; char[2] b").unwrap();
+        let t = RecordType { id: 42, name: "pair".into(), layout };
+        let mut s = String::new();
+        let typed = Line { payload: &[7, b'h', b'i'], typed: Some(&t), ..line(Some("arm")) };
+        typed.push_text(&mut s);
+        assert!(s.ends_with(" type=42 seq=5 len=3 pair{a=7 b=\"hi\"}\n"), "{s}");
+        s.clear();
+        typed.push_json(&mut s);
+        assert!(
+            s.ends_with(
+                ",\"len\":3,\"type_name\":\"pair\",\"fields\":{\"a\":7,\"b\":\"hi\"},\
+                 \"payload_hex\":\"076869\"}\n"
+            ),
+            "{s}"
+        );
+        let short = Line { payload: &[7], ..typed };
+        assert!(short.size_mismatch() && !typed.size_mismatch());
+        s.clear();
+        short.push_text(&mut s);
+        assert!(s.ends_with(" len=1 type_name=pair expected_len=3 payload=07\n"), "{s}");
+        s.clear();
+        short.push_json(&mut s);
+        assert!(
+            s.ends_with(
+                ",\"len\":1,\"type_name\":\"pair\",\"expected_len\":3,\"payload_hex\":\"07\"}\n"
+            ),
+            "{s}"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::output::Out;
 use crate::record::{Line, Names};
 use rtlog::format::FrameKind;
 use rtlog::scan::{OpenError, ScanItem, SegmentScan};
+use rtlog::schema::{Interner, Schema};
 use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -193,6 +194,7 @@ fn scan_segment(
     // Cloned because each scanned frame borrows the scanner.
     let header = scan.header.clone();
     let names = Names::of(&header);
+    let schema = Schema::of(&header.types, &mut Interner::default());
     let mut max_lsn = after;
     let mut text = String::new();
     loop {
@@ -219,6 +221,7 @@ fn scan_segment(
             record_type: h.record_type,
             seq: h.seq,
             payload,
+            typed: schema.get(h.record_type).map(|t| &**t),
         };
         text.clear();
         if json {

@@ -1,0 +1,29 @@
+# cmake -DHEADER=include/rtlog.h -DSOURCE=ffi-tests/c/test_misuse.c -P CheckCallsEveryFunction.cmake
+#
+# Fails unless SOURCE calls every function that HEADER declares, so that a
+# function added to the C API cannot miss its misuse cases (NULL for each
+# pointer, values out of range, wrong phase). A declaration is a line that
+# starts a prototype: a return type at column 0, then `rtlog_name(`.
+file(STRINGS "${HEADER}" _decls REGEX "^[a-z][a-z0-9_ ]*[ *]rtlog_[a-z0-9_]+\\(")
+file(READ "${SOURCE}" _source)
+set(_missing "")
+set(_count 0)
+foreach(_line IN LISTS _decls)
+  if(_line MATCHES "^typedef")
+    continue()
+  endif()
+  string(REGEX MATCH "rtlog_[a-z0-9_]+\\(" _call "${_line}")
+  math(EXPR _count "${_count} + 1")
+  string(FIND "${_source}" "${_call}" _at)
+  if(_at EQUAL -1)
+    list(APPEND _missing "${_call})")
+  endif()
+endforeach()
+if(_count LESS 30)
+  message(FATAL_ERROR "found only ${_count} functions in ${HEADER}: has its layout changed?")
+endif()
+if(_missing)
+  list(JOIN _missing ", " _list)
+  message(FATAL_ERROR "${SOURCE} does not call: ${_list}")
+endif()
+message(STATUS "${SOURCE} calls all ${_count} functions of ${HEADER}")

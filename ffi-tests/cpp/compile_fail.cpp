@@ -1,0 +1,70 @@
+// compile_fail.cpp - misuses of rtlog.hpp that must not compile, each with the message that
+// says why. cmake/cpp.cmake compiles this file once per case (-DCASE_<NAME>) with
+// -fsyntax-only through cmake/CompileFail.cmake, which expects a failure whose output matches
+// the case's pattern; CASE_NONE must compile (so a failure is the case's, not the setup's).
+#include "rtlog.hpp"
+
+#include <string>
+#include <string_view>
+
+struct NoId {
+    int x;
+};
+
+struct WithId {
+    static constexpr std::uint16_t rtlog_type_id = 1;
+    int x;
+};
+
+// Typed records: the struct and its layout are checked where they are declared.
+struct Axis {
+    std::uint32_t axis;
+    double position;
+};
+#if defined(CASE_NONE)
+RTLOG_DECLARE_TYPE(Axis, 3, "axis", "u32 axis; f64 position");
+#elif defined(CASE_DECLARE_SIZE_MISMATCH) // pattern: sizes_agree<16, 12>
+RTLOG_DECLARE_TYPE(Axis, 3, "axis", "u32 axis; f32 position; u32 more");
+#elif defined(CASE_DECLARE_BAD_LAYOUT) // pattern: the layout of Axis is not valid
+RTLOG_DECLARE_TYPE(Axis, 3, "axis", "u32 axis; double position");
+#elif defined(CASE_DECLARE_NOT_TRIVIAL) // pattern: must be trivially copyable
+RTLOG_DECLARE_TYPE(std::string, 3, "text", "char[32] s");
+#endif
+
+void use(rtlog::Producer &p, rtlog::Config &cfg, rtlog::Logger &lg)
+{
+    (void)cfg;
+    (void)lg;
+#if defined(CASE_NONE)
+    (void)p.publish(rtlog::Stream::normal, WithId{1});
+    (void)p.publish(rtlog::Stream::normal, 2, NoId{1});
+    (void)p.publish(rtlog::Stream::normal, Axis{1, 0.5}); // the id of RTLOG_DECLARE_TYPE
+    (void)lg.try_declare_type<Axis>();
+    static_assert(rtlog::layout_size("u32 axis; f64 position") == sizeof(Axis), "constexpr");
+#elif defined(CASE_DECLARE_SIZE_MISMATCH) || defined(CASE_DECLARE_BAD_LAYOUT) || \
+    defined(CASE_DECLARE_NOT_TRIVIAL)
+#elif defined(CASE_DECLARE_UNDECLARED) // pattern: takes the id, name and layout from RTLOG_DECLARE_TYPE
+    (void)lg.try_declare_type<NoId>();
+#elif defined(CASE_NOT_TRIVIAL) // pattern: trivially copyable
+    (void)p.publish(rtlog::Stream::normal, 1, std::string("text"));
+#elif defined(CASE_POINTER) // pattern: publishing a pointer
+    const char *text = "text";
+    (void)p.publish(rtlog::Stream::normal, 1, text);
+#elif defined(CASE_STRING_VIEW) // pattern: string_view
+    (void)p.publish(rtlog::Stream::normal, 1, std::string_view("text"));
+#elif defined(CASE_NO_TYPE_ID) // pattern: rtlog_type_id
+    (void)p.publish(rtlog::Stream::normal, NoId{1});
+#elif defined(CASE_COPY_PRODUCER) // pattern: deleted
+    rtlog::Producer copy = p;
+    (void)copy;
+#elif defined(CASE_THROWING_WITHOUT_EXCEPTIONS) // built with -fno-exceptions; pattern: Logger
+    rtlog::Logger lg(cfg);
+#else
+#error "no CASE_ defined"
+#endif
+}
+
+int main()
+{
+    return 0;
+}
