@@ -967,7 +967,9 @@ void rtlog_config_init(struct rtlog_config *cfg);
  * Phase: INIT. Thread: any non-RT thread. Allocates, makes system calls.
  * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL cfg or out; RTLOG_ERR_CONFIG for a bad field
  * (rtlog_last_error() names it) or a struct_size not set by rtlog_config_init; RTLOG_ERR_IO
- * when the directory cannot be created, read or locked (another logger uses it).
+ * when the directory cannot be created, read or locked (another logger uses it);
+ * RTLOG_ERR_CORRUPT when the directory holds a log this library cannot continue: a segment of
+ * a newer format version, or an epoch or LSN at its largest value.
  */
 enum rtlog_status rtlog_init(const struct rtlog_config *cfg, struct rtlog_logger **out);
 

@@ -105,8 +105,10 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
     else {
         return Ok(out);
     };
-    for h in headers.iter().flatten() {
-        out.next_epoch = out.next_epoch.max(h.epoch.saturating_add(1));
+    for ((_, path), h) in segments.iter().zip(&headers) {
+        let Some(h) = h else { continue };
+        let epoch = h.epoch.checked_add(1).ok_or_else(|| exhausted(path, "epoch", h.epoch))?;
+        out.next_epoch = out.next_epoch.max(epoch);
         out.next_lsn = out.next_lsn.max(h.first_lsn);
     }
     let (index, path) = &segments[end];
@@ -118,7 +120,8 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
             scan.next_item().map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
         match item {
             ScanItem::Frame(h, _) => {
-                out.next_lsn = out.next_lsn.max(h.lsn + 1);
+                let lsn = h.lsn.checked_add(1).ok_or_else(|| exhausted(path, "LSN", h.lsn))?;
+                out.next_lsn = out.next_lsn.max(lsn);
                 out.previous_clean = h.kind == crate::format::FrameKind::CleanClose as u8;
             }
             ScanItem::Damage { .. } => {}
@@ -133,7 +136,52 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
             }
         }
     }
+    // The reader reads the segments whose header matches their name, in index order, and
+    // returns LSNs up to the last valid frame of the last of them. Normally that is the
+    // segment just scanned; when a misnamed or stale file starts later, that segment's frames
+    // must count too, or the new epoch would repeat LSNs the reader returns, and the reader
+    // would then skip the new epoch's segments as stale (found by the fuzzer:
+    // fuzz/corpus/reader/crash-misnamed-segment-starts-later).
+    let last_named = (0..segments.len())
+        .rev()
+        .find(|&i| headers[i].as_ref().is_some_and(|h| h.index == segments[i].0));
+    if let Some(i) = last_named.filter(|&i| i != end) {
+        let path = &segments[i].1;
+        if let Some(lsn) = last_lsn(path)? {
+            let next = lsn.checked_add(1).ok_or_else(|| exhausted(path, "LSN", lsn))?;
+            out.next_lsn = out.next_lsn.max(next);
+        }
+    }
     Ok(out)
+}
+
+/// The error for a file that holds the largest epoch or LSN: the new epoch could only reuse a
+/// number, so the log cannot be continued (no log reaches these numbers by writing; a damaged
+/// or forged file with valid checksums can hold them, found by the fuzzer:
+/// fuzz/corpus/reader/crash-lsn-u64-max).
+fn exhausted(path: &Path, what: &str, value: impl std::fmt::Display) -> Error {
+    Error::new(
+        Status::Corrupt,
+        format!(
+            "{}: holds {what} {value}, the largest there is; refusing to append to the log, \
+             which could only reuse numbers (use another directory)",
+            path.display()
+        ),
+    )
+}
+
+/// The LSN of the last valid frame of the segment at `path`, if it has one.
+fn last_lsn(path: &Path) -> Result<Option<u64>> {
+    let read_error = |e| Error::io(format!("reading {}", path.display()), e);
+    let mut scan = SegmentScan::open(path).map_err(|e| read_error(open_error(e)))?;
+    let mut last = None;
+    loop {
+        match scan.next_item().map_err(read_error)? {
+            ScanItem::Frame(h, _) => last = Some(h.lsn),
+            ScanItem::Damage { .. } => {}
+            ScanItem::End { .. } => return Ok(last),
+        }
+    }
 }
 
 /// An error opening a segment whose header was readable a moment ago, as an I/O error.

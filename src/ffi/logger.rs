@@ -83,6 +83,53 @@ fn default_config() -> rtlog_config {
 /// struct_size accepted. Fields after it take their defaults when a caller's struct ends first.
 const CONFIG_V1_SIZE: usize = std::mem::offset_of!(rtlog_config, segment_bytes) + 8;
 
+/// Where a field of `rtlog_config` ends.
+macro_rules! field_end {
+    ($field:ident: $ty:ty) => {
+        std::mem::offset_of!(rtlog_config, $field) + std::mem::size_of::<$ty>()
+    };
+}
+
+/// Where each field from `segment_bytes` on ends: every version of the struct appended fields,
+/// so its sizeof was one of these rounded up to the struct's alignment (see
+/// [`is_config_size`]). A size between them would end inside a field, which would then be
+/// copied half from the caller and half from the default: for on_state_change, a function
+/// pointer that was never one (found by `fuzz/`'s config target).
+/// Append the end of each new field.
+const CONFIG_SIZES: [usize; 23] = [
+    CONFIG_V1_SIZE,
+    field_end!(retention_segments: u32),
+    field_end!(retention_bytes: u64),
+    field_end!(retention_age_s: u64),
+    field_end!(preallocate: u32),
+    field_end!(backend: RawBackend),
+    field_end!(normal_overflow: RawOverflow),
+    field_end!(sample_high_water_pct: u32),
+    field_end!(sample_one_in: u32),
+    field_end!(manual: u32),
+    field_end!(supervisor_period_us: u32),
+    field_end!(degraded_quiet_ms: u32),
+    field_end!(degraded_lag_records: u64),
+    field_end!(safe_on_critical: u32),
+    field_end!(on_state_change: rtlog_state_callback),
+    field_end!(on_state_change_user: *mut c_void),
+    field_end!(direct_io: u32),
+    field_end!(dlt_enable: u32),
+    field_end!(dlt_app_id: *const c_char),
+    field_end!(dlt_pipe_dir: *const c_char),
+    field_end!(dlt_queue_records: u32),
+    field_end!(dlt_level_critical: RawDltLevel),
+    field_end!(dlt_level_normal: RawDltLevel),
+];
+
+/// Whether `size` is the size of a version of `rtlog_config`: where one of its fields ends, or
+/// that rounded up to the struct's alignment (the sizeof of a version ending with a `u32`).
+/// Either ends on a field: after a `u32` comes a `u32` or an 8-aligned field.
+fn is_config_size(size: usize) -> bool {
+    let align = std::mem::align_of::<rtlog_config>();
+    CONFIG_SIZES.iter().any(|&end| size == end || size == end.next_multiple_of(align))
+}
+
 /// Creates a logger (INIT phase): validates every field of *cfg, creates the directory (mode
 /// 0750) if missing, locks it against other loggers, recovers an existing log in it (a torn
 /// tail is cut; the new epoch continues after the last valid record) and allocates and
@@ -91,7 +138,9 @@ const CONFIG_V1_SIZE: usize = std::mem::offset_of!(rtlog_config, segment_bytes) 
 /// Phase: INIT. Thread: any non-RT thread. Allocates, makes system calls.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL cfg or out; RTLOG_ERR_CONFIG for a bad field
 /// (rtlog_last_error() names it) or a struct_size not set by rtlog_config_init; RTLOG_ERR_IO
-/// when the directory cannot be created, read or locked (another logger uses it).
+/// when the directory cannot be created, read or locked (another logger uses it);
+/// RTLOG_ERR_CORRUPT when the directory holds a log this library cannot continue: a segment of
+/// a newer format version, or an epoch or LSN at its largest value.
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_init(
     cfg: *const rtlog_config,
@@ -114,20 +163,21 @@ unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Error> {
     if cfg.is_null() {
         return Err(Error::new(Status::InvalidArgument, "cfg must not be NULL"));
     }
-    let ours = std::mem::size_of::<rtlog_config>();
     // SAFETY: struct_size is the first field of every version of the struct.
     let size = unsafe { cfg.cast::<u32>().read_unaligned() } as usize;
-    if !(CONFIG_V1_SIZE..=ours).contains(&size) {
+    if !is_config_size(size) {
         return Err(Error::new(
             Status::Config,
             format!(
                 "struct_size = {size} is not a size of rtlog_config known to this library \
-                 ({CONFIG_V1_SIZE}..={ours}): initialise the struct with rtlog_config_init"
+                 (one of {CONFIG_SIZES:?}, or that rounded up to a multiple of 8): initialise \
+                 the struct with rtlog_config_init"
             ),
         ));
     }
     let mut c = default_config();
-    // SAFETY: the caller's struct has `size` readable bytes, and `c` has at least that many;
+    // SAFETY: the caller's struct has `size` readable bytes, and `c` has at least that many
+    // (the largest accepted size is sizeof(rtlog_config), as the unit test below checks);
     // every field is plain data for which any bit pattern is valid (the enum is a raw u32).
     unsafe {
         std::ptr::copy_nonoverlapping(
@@ -506,4 +556,33 @@ pub unsafe extern "C" fn rtlog_clear_fault(lg: *mut rtlog_logger) -> rtlog_statu
         let lg = unsafe { logger(lg, true)? };
         Ok(status_of(lg.clear_fault()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sizes end where fields end, from the first version to this one, and the last one is
+    /// sizeof(rtlog_config): a field appended without its size here would make
+    /// rtlog_config_init's own struct_size refused.
+    #[test]
+    fn accepted_struct_sizes_end_on_fields() {
+        let ours = std::mem::size_of::<rtlog_config>();
+        let align = std::mem::align_of::<rtlog_config>();
+        assert_eq!(CONFIG_SIZES.last().map(|e| e.next_multiple_of(align)), Some(ours));
+        assert!(is_config_size(ours) && !is_config_size(ours + 8) && !is_config_size(0));
+        assert!(CONFIG_SIZES.windows(2).all(|w| w[0] < w[1]));
+        // The callback pair: a size ending inside either pointer is refused; the sizeof of the
+        // version before it (ending with the u32 safe_on_critical, padded) is accepted.
+        let callback = std::mem::offset_of!(rtlog_config, on_state_change);
+        assert!(is_config_size(callback));
+        for size in callback + 1..callback + 16 {
+            assert_eq!(is_config_size(size), size == callback + 8, "{size}");
+        }
+        // So is one ending inside a DLT string pointer.
+        let app_id = std::mem::offset_of!(rtlog_config, dlt_app_id);
+        for size in app_id + 1..app_id + 16 {
+            assert_eq!(is_config_size(size), size == app_id + 8, "{size}");
+        }
+    }
 }
