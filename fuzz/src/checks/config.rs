@@ -422,7 +422,10 @@ unsafe fn lifecycle(lg: *mut rtlog_logger, c: &rtlog_config, input: &Input) {
         assert_eq!(rtlog_producer_create(lg, c"fuzz".as_ptr(), &mut p), RTLOG_OK);
         assert_eq!(rtlog_start(lg), RTLOG_OK);
         let mut accepted = 0u64;
-        for i in 0..u32::from(input.records) {
+        // With the DLT sink on and no daemon, shutdown waits up to DRAIN_TIMEOUT (2 s) for
+        // queued records to leave: publish none, so that an iteration stays short.
+        let records = if c.dlt_enable == 1 { 0 } else { u32::from(input.records) };
+        for i in 0..records {
             let len = input.size_seed.wrapping_mul(i + 1) % (c.max_record_size.min(4096) + 1);
             let payload = vec![i as u8; len as usize];
             let st = rtlog_publish(p, RawStream(i % 2), i as u16, payload.as_ptr().cast(), len);
