@@ -141,6 +141,25 @@ pub fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
     Ok(segments)
 }
 
+/// The LSN below which every frame of a segment that starts at `first_lsn` must lie, given a
+/// later segment listed under `name_index` with header `later` (or `None` for that one): the
+/// later segment's `first_lsn`, when its header matches its name and it starts after
+/// `first_lsn`. A segment's bound is the first such of the segments after it, in index order
+/// (`find_map` over them); a segment without one (normally only the newest) is unbounded.
+///
+/// The writer's LSNs only rise, so no frame it wrote lies at or above the start of a segment it
+/// created later. Without this bound, one stale or forged frame with a large LSN in an old
+/// segment would make the reader skip every later segment as stale (fuzzer:
+/// fuzz/corpus/reader/limit-stale-segment-below-read-lsn). Recovery applies the same rule to
+/// know which segments' frames it must read to continue the LSNs after all of them.
+pub(crate) fn lsn_bound(
+    first_lsn: u64,
+    name_index: u64,
+    later: Option<&format::SegmentHeader>,
+) -> Option<u64> {
+    later.filter(|h| h.index == name_index && h.first_lsn > first_lsn).map(|h| h.first_lsn)
+}
+
 impl Reader {
     /// Opens a log directory. A missing or unreadable directory is `Io`; a directory without
     /// segments is an empty log.
@@ -344,7 +363,11 @@ impl Reader {
                         Damage { path, offset: 0, len: 0, what },
                     );
                 }
-                Ok(scan) => {
+                Ok(mut scan) => {
+                    if let Some(below) = self.bound_after(self.next_segment, scan.header.first_lsn)
+                    {
+                        scan.limit_lsn(below);
+                    }
                     self.stats.segments += 1;
                     if let Some(name) = &self.options.producer {
                         self.producer_id = scan
@@ -396,6 +419,19 @@ impl Reader {
             }
         }
         Ok(false)
+    }
+}
+
+impl Reader {
+    /// The [`lsn_bound`] of a segment starting at `first_lsn` from the segments listed from
+    /// position `from` on. Reads their headers until one bounds it: normally only the next.
+    /// A header that cannot be read bounds nothing here (the reader reports it when it gets
+    /// there).
+    fn bound_after(&self, from: usize, first_lsn: u64) -> Option<u64> {
+        self.segments[from..].iter().find_map(|(index, path)| {
+            let header = format::read_segment_header(path).ok()?.ok();
+            lsn_bound(first_lsn, *index, header.as_ref())
+        })
     }
 }
 

@@ -8,7 +8,7 @@
 
 use crate::error::{Error, Result, Status};
 use crate::format::{self, DecodeError};
-use crate::reader::list_segments;
+use crate::reader::{list_segments, lsn_bound};
 use crate::scan::{ScanItem, SegmentScan};
 use std::fs::OpenOptions;
 use std::path::Path;
@@ -136,17 +136,24 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
             }
         }
     }
-    // The reader reads the segments whose header matches their name, in index order, and
-    // returns LSNs up to the last valid frame of the last of them. Normally that is the
-    // segment just scanned; when a misnamed or stale file starts later, that segment's frames
-    // must count too, or the new epoch would repeat LSNs the reader returns, and the reader
-    // would then skip the new epoch's segments as stale (found by the fuzzer:
-    // fuzz/corpus/reader/crash-misnamed-segment-starts-later).
-    let last_named = (0..segments.len())
-        .rev()
-        .find(|&i| headers[i].as_ref().is_some_and(|h| h.index == segments[i].0));
-    if let Some(i) = last_named.filter(|&i| i != end) {
-        let path = &segments[i].1;
+    // The reader returns frames of the segments whose header matches their name, each below
+    // the first LSN of a later segment (`reader::lsn_bound`); those bounds are headers'
+    // `first_lsn`s, which `next_lsn` is already above. A named segment without a bound (the
+    // newest, and any after which nothing starts later) can hold any LSN, so its last frame
+    // counts too, or the new epoch would repeat LSNs the reader returns and the reader would
+    // then skip the new epoch's segments as stale (found by the fuzzer:
+    // fuzz/corpus/reader/crash-misnamed-segment-starts-later and
+    // limit-stale-segment-below-read-lsn). Normally that is only the segment just scanned.
+    for i in 0..segments.len() {
+        let (name_index, path) = &segments[i];
+        let Some(h) = headers[i].as_ref().filter(|h| h.index == *name_index) else { continue };
+        let bounded = segments[i + 1..]
+            .iter()
+            .zip(&headers[i + 1..])
+            .find_map(|((index, _), later)| lsn_bound(h.first_lsn, *index, later.as_ref()));
+        if i == end || bounded.is_some() {
+            continue;
+        }
         if let Some(lsn) = last_lsn(path)? {
             let next = lsn.checked_add(1).ok_or_else(|| exhausted(path, "LSN", lsn))?;
             out.next_lsn = out.next_lsn.max(next);

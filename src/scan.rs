@@ -12,8 +12,10 @@
 //!
 //! The LSN check is what keeps a *stale* frame out: a copy of an earlier frame of the same
 //! segment has the same salt and epoch and a valid CRC, but not an LSN above the one already
-//! read, so it is damage rather than a record returned twice. If a valid frame follows, the bad bytes are *damage* and are reported and
-//! skipped; if none does, they are a *torn tail* (an incomplete last write).
+//! read, so it is damage rather than a record returned twice. The reader and recovery also
+//! bound a segment's LSNs from above by the first LSN of the segment after it
+//! ([`SegmentScan::limit_lsn`]). If a valid frame follows, the bad bytes are *damage* and are
+//! reported and skipped; if none does, they are a *torn tail* (an incomplete last write).
 
 use crate::format::{
     self, DecodeError, FrameHeader, FrameKind, FrameSalt, SegmentHeader, FRAME_HEADER_BYTES,
@@ -61,6 +63,9 @@ pub struct SegmentScan {
     /// The lowest LSN the next valid frame may have: the header's `first_lsn`, then one past
     /// the last valid frame's (LSNs strictly increase within a segment).
     min_lsn: u64,
+    /// Every valid frame's LSN is below this, when set: the first LSN of a later segment (see
+    /// [`SegmentScan::limit_lsn`]).
+    below_lsn: Option<u64>,
     done: bool,
 }
 
@@ -101,6 +106,7 @@ impl SegmentScan {
             pos: 0,
             valid_end: 0,
             min_lsn: 0,
+            below_lsn: None,
             done: false,
         };
         let prefix = scan.window(0, 16).map_err(OpenError::Io)?;
@@ -112,6 +118,14 @@ impl SegmentScan {
         scan.pos = len as u64;
         scan.valid_end = scan.pos;
         Ok(scan)
+    }
+
+    /// Accepts only frames with an LSN below `below`: the first LSN of a later segment of the
+    /// log (see [`crate::reader::lsn_bound`]). The writer's LSNs only rise, so a frame at or
+    /// above it is a stale or forged one, and returning it would hide the later segment's
+    /// records behind it.
+    pub fn limit_lsn(&mut self, below: u64) {
+        self.below_lsn = Some(below);
     }
 
     /// Bytes from file offset `off`: at least `need` of them unless the file ends first.
@@ -184,8 +198,8 @@ impl SegmentScan {
 
     /// The size of a valid frame at `off`, if there is one.
     fn frame_at(&mut self, off: u64) -> io::Result<Option<usize>> {
-        let (salt, epoch, max, min_lsn) =
-            (self.salt, self.header.epoch, self.header.max_payload, self.min_lsn);
+        let (salt, epoch, max, min_lsn, below_lsn) =
+            (self.salt, self.header.epoch, self.header.max_payload, self.min_lsn, self.below_lsn);
         let head = self.window(off, FRAME_HEADER_BYTES)?;
         if head.len() < FRAME_HEADER_BYTES {
             return Ok(None);
@@ -193,7 +207,7 @@ impl SegmentScan {
         let Ok(h) = FrameHeader::decode(head, max) else {
             return Ok(None);
         };
-        if !plausible(head, &h, epoch) || h.lsn < min_lsn {
+        if !plausible(head, &h, epoch) || h.lsn < min_lsn || below_lsn.is_some_and(|b| h.lsn >= b) {
             return Ok(None);
         }
         let size = format::frame_bytes(h.payload_len as usize);

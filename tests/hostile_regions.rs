@@ -1,7 +1,7 @@
 //! Hostile storage, region by region: zeroed 512-byte and 4 KiB sectors at every aligned place
 //! of a segment and past its end, stale frames (copied from an older segment, re-encoded under
-//! another salt or epoch, or repeated from earlier in the same segment), and stale or swapped
-//! segment files. Each case is checked against an oracle (`common/hostile_log.rs`): a frame
+//! another salt or epoch, or repeated from earlier in the same segment), a frame of an old
+//! segment with an LSN reaching into a later one, and stale or swapped segment files. Each case is checked against an oracle (`common/hostile_log.rs`): a frame
 //! is returned exactly when all its bytes are intact, the rest is reported where it lies, and
 //! `rtlog_init` continues the log after everything in it — never reusing an epoch or an LSN.
 
@@ -230,4 +230,54 @@ fn stale_and_swapped_segment_files_are_reported_and_never_continued_from() {
         }
     }
     eprintln!("hostile: {variants} stale or swapped segment variants");
+}
+
+#[test]
+fn a_far_lsn_in_an_old_segment_hides_no_later_segment() {
+    // A valid frame (right salt, epoch and CRC) of segment 1 or 2 whose LSN reaches into a
+    // later segment, at the end or in place of a frame: the writer never makes one (its LSNs
+    // only rise across segments), so the reader returns it never, and the later segments and
+    // the next epoch in full (found by the fuzzer: limit-stale-segment-below-read-lsn).
+    let src = Scratch::new("far-lsn-src", true);
+    let orig = three_epochs(&src.0);
+    let seg = segments(&src.0);
+    let mut variants = 0;
+    for k in [0usize, 1] {
+        let o = Original::of(&seg[k], &orig.frames);
+        let salt = format::SegmentHeader::decode(&o.bytes).unwrap().salt;
+        let next_first =
+            format::SegmentHeader::decode(&std::fs::read(&seg[k + 1]).unwrap()).unwrap().first_lsn;
+        let data = o.spans.iter().position(|s| s.kind == FrameKind::Data as u8).unwrap();
+        for lsn in [next_first, orig.max_lsn() + 1000] {
+            for in_place in [false, true] {
+                let forged = reencode(&o, data, salt, |h| h.lsn = lsn);
+                let mut bytes = o.bytes.clone();
+                let lost = if in_place {
+                    let at = o.spans[data].offset as usize;
+                    bytes[at..at + forged.len()].copy_from_slice(&forged);
+                    o.frames[data].lsn
+                } else {
+                    bytes.extend(&forged);
+                    0
+                };
+                let d = Scratch::new("far-lsn", true);
+                copy_log(&src.0, &d.0);
+                std::fs::write(d.0.join(seg[k].file_name().unwrap()), &bytes).unwrap();
+                let ctx =
+                    format!("segment {} with a frame at LSN {lsn}, in place: {in_place}", k + 1);
+                let got = read_log(&d.0).unwrap();
+                let expected: Vec<Frame> =
+                    orig.frames.iter().filter(|f| f.lsn != lost).cloned().collect();
+                assert_eq!(got.frames, expected, "{ctx}");
+                assert_eq!(got.stats.bad_segments, 0, "{ctx}: {:?}", got.damage);
+                let reported = got.stats.corrupt_regions + u64::from(got.stats.torn_bytes > 0);
+                assert_eq!(reported, 1, "{ctx}: {:?}", got.damage);
+                let rec = recover_and_append(&d.0);
+                assert_eq!(rec.next_lsn, orig.max_lsn() + 1, "{ctx}: {rec:?}");
+                check_prefix_then_appended(&d.0, &expected, &rec);
+                variants += 1;
+            }
+        }
+    }
+    eprintln!("hostile: {variants} far-LSN variants");
 }

@@ -239,15 +239,11 @@ fn check_recovered(dir: &Path, rec: &Recovered, log: &Log, on_disk: &[InputFile]
     }
     // Numbered after every segment found, those set aside included.
     assert!(rec.next_segment > *index, "next segment {} after {index}", rec.next_segment);
-    // Recovery reads only the segment that starts last and the last one the reader reads. A
-    // frame of an earlier segment at or above the start of that last one (stale or forged
-    // files) may lie above where the new epoch starts, whose records the reader would then
-    // skip as stale: found by this target (corpus/reader/limit-stale-segment-below-read-lsn),
-    // left to recovery's design, since telling needs reading every segment at init.
+    // Every LSN the reader returns lies below where the new epoch starts, or the reader would
+    // skip the new epoch's segments as stale (corpus/reader/limit-stale-segment-below-read-lsn:
+    // a frame of an earlier segment above the start of the last one).
     let max_lsn = log.frames.iter().map(|f| f.lsn).max().unwrap_or(0);
-    if earlier_frames_below_last_start(&segments, log) {
-        assert!(rec.next_lsn > max_lsn, "next LSN {} after LSN {max_lsn} was read", rec.next_lsn);
-    }
+    assert!(rec.next_lsn > max_lsn, "next LSN {} after LSN {max_lsn} was read", rec.next_lsn);
     // Every valid header's epoch, read or not: a segment of the new epoch must not share it.
     let max_epoch = segments
         .iter()
@@ -257,16 +253,4 @@ fn check_recovered(dir: &Path, rec: &Recovered, log: &Log, on_disk: &[InputFile]
         .unwrap_or(0);
     assert!(rec.next_epoch > max_epoch, "next epoch {} after epoch {max_epoch}", rec.next_epoch);
     assert!(rec.next_lsn >= 1 && rec.next_epoch >= 1);
-}
-
-/// Whether every frame read from a segment before the last one whose header is valid and
-/// matches its name lies below that segment's first LSN, as the writer makes them.
-fn earlier_frames_below_last_start(segments: &[(u64, std::path::PathBuf)], log: &Log) -> bool {
-    let last = segments.iter().rev().find_map(|(index, path)| {
-        let h = read_segment_header(path).expect("reading a scratch file").ok()?;
-        (h.index == *index).then_some(h)
-    });
-    last.is_none_or(|last| {
-        log.frames.iter().all(|f| f.segment == last.index || f.lsn < last.first_lsn)
-    })
 }
