@@ -7,6 +7,9 @@
 //! Only one thread can dispatch at a time: a tick first takes a try-lock (one compare-exchange)
 //! and a tick that finds it taken returns at once with nothing moved. The dispatcher is the
 //! single producer of the writer's input ring, and the single consumer of every producer ring.
+//! `tests/loom_ring.rs` model-checks ticks from two threads against a publishing producer
+//! (`concurrent_ticks_*`): loom sees the state's accesses through an [`AccessTracker`], so two
+//! holders at once, or a hand-over without a happens-before edge, fail the model.
 //!
 //! Every record moves in three steps: reserve a slot of the writer's input ring and copy the
 //! record into it, then [`finish`](crate::ring::Take::finish) the take of the source record
@@ -18,11 +21,12 @@
 
 use crate::producer::Stream;
 use crate::ring::{RingConsumer, RingProducer};
+use crate::sync::{self, AccessTracker};
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Consumer ends of one producer's rings, indexed by stream.
-pub(crate) type Source = [RingConsumer; 2];
+pub type Source = [RingConsumer; 2];
 
 struct State {
     sources: Vec<Source>,
@@ -31,9 +35,12 @@ struct State {
 }
 
 /// The dispatcher: the state behind a try-lock, plus counters readable by anyone.
-pub(crate) struct Dispatcher {
-    busy: AtomicBool,
+pub struct Dispatcher {
+    /// The try-lock: set while a thread holds `state`.
+    busy: sync::AtomicBool,
     state: UnsafeCell<State>,
+    /// Reports each holder's access to `state` to loom (nothing in normal builds).
+    state_access: AccessTracker,
     /// Records moved per stream. Written only by the lock holder (plain load + store), read
     /// `Relaxed` for statistics.
     dispatched: [AtomicU64; 2],
@@ -52,17 +59,19 @@ unsafe impl Sync for Dispatcher {}
 
 /// Result of one dispatch pass.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Moved {
+pub struct Moved {
     /// Records moved.
-    pub(crate) records: u32,
+    pub records: u32,
     /// True when the writer's input ring was full and records were left behind.
-    pub(crate) output_full: bool,
+    pub output_full: bool,
 }
 
 impl Dispatcher {
-    pub(crate) fn new(output: RingProducer, max_producers: usize) -> Dispatcher {
+    /// A dispatcher into `output` for at most `max_producers` producers (non-RT, INIT).
+    pub fn new(output: RingProducer, max_producers: usize) -> Dispatcher {
         Dispatcher {
-            busy: AtomicBool::new(false),
+            busy: sync::AtomicBool::new(false),
+            state_access: AccessTracker::new(1),
             state: UnsafeCell::new(State {
                 sources: Vec::with_capacity(max_producers),
                 output,
@@ -78,25 +87,30 @@ impl Dispatcher {
     #[inline]
     fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
         // Acquire: everything the previous holder did to the state is visible.
-        if self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        if self
+            .busy
+            .compare_exchange(false, true, sync::Ordering::Acquire, sync::Ordering::Relaxed)
+            .is_err()
+        {
             return None;
         }
+        self.state_access.write(0);
         // SAFETY: we hold `busy`, so no other thread touches `state` until we release it.
         let r = f(unsafe { &mut *self.state.get() });
         // Release: our changes to the state are visible to the next holder.
-        self.busy.store(false, Ordering::Release);
+        self.busy.store(false, sync::Ordering::Release);
         Some(r)
     }
 
     /// Adds a producer's consumer ends (INIT phase only, never concurrent with a tick; the
     /// vector's capacity was reserved for `max_producers`, so this does not reallocate).
-    pub(crate) fn add_source(&self, source: Source) {
+    pub fn add_source(&self, source: Source) {
         self.with_state(|s| s.sources.push(source))
             .expect("add_source runs in INIT, when nobody dispatches");
     }
 
     /// Moves at most `budget` records. **RT-safe.** `None` when another thread is dispatching.
-    pub(crate) fn tick(&self, budget: u32) -> Option<Moved> {
+    pub fn tick(&self, budget: u32) -> Option<Moved> {
         self.with_state(|s| {
             let mut moved = Moved::default();
             let mut torn = 0;

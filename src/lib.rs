@@ -3,7 +3,8 @@
 //! Two domains, strictly apart:
 //!
 //! - **RT domain** (allocation-free, lock-free, syscall-free, bounded): [`ring`] (the per-producer
-//!   SPSC rings), [`producer`] (`publish`), [`dispatcher`] (`tick`), [`clock`] (timestamps).
+//!   SPSC rings), [`producer`] (`publish`), [`dispatcher`] (`tick`), [`clock`] (timestamps),
+//!   [`watermark`] (the durable counts the writer publishes and RT threads read).
 //! - **non-RT domain**: [`writer`] (framing, batching, durability), [`segment`] (segment files),
 //!   [`format`] (the on-disk format, shared with the reader), [`recovery`], [`reader`],
 //!   [`schema`] (typed records: layouts registered at INIT, decoded by readers),
@@ -36,6 +37,7 @@ pub mod segment;
 mod sigxfsz;
 pub mod supervisor;
 mod sync;
+pub mod watermark;
 pub mod writer;
 
 pub use config::{Config, Durability};

@@ -27,6 +27,7 @@ use crate::ring::{self, RingConsumer};
 use crate::schema::Registry;
 use crate::segment::{self, DirLock};
 use crate::supervisor::{Policy, Supervisor, SupervisorShared};
+use crate::watermark::{DurableCount, Progress};
 use crate::writer::{Writer, WriterSetup, WriterShared};
 use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
@@ -324,8 +325,7 @@ impl Logger {
                 overwritten: AtomicU64::new(0),
                 normal_disabled: AtomicBool::new(false),
             }),
-            durable: [AtomicU64::new(0), AtomicU64::new(0)],
-            durable_frozen: [AtomicBool::new(false), AtomicBool::new(false)],
+            durable: [DurableCount::new(), DurableCount::new()],
             pushed: [cc.counter(), nc.counter()],
         });
         self.dispatcher.add_source([cc, nc]);
@@ -559,7 +559,7 @@ impl Logger {
             recovered_torn_bytes: self.recovered.torn_bytes,
             persisted: w.persisted.load(Ordering::Relaxed),
             bytes_written: w.bytes_written.load(Ordering::Relaxed),
-            durable_lsn: w.durable_lsn.load(Ordering::Acquire),
+            durable_lsn: w.durable_lsn.get(),
             lost: w.lost.load(Ordering::Relaxed),
             write_errors: w.write_errors.load(Ordering::Relaxed),
             sync_errors: w.sync_errors.load(Ordering::Relaxed),
@@ -624,16 +624,20 @@ impl Logger {
             } else {
                 self.wake_writer();
             }
+            let progress = |p: &ProducerShared, t: &[u64; 2], s: Stream| {
+                p.durable[s as usize].progress(t[s as usize])
+            };
             let done = producers
                 .iter()
                 .zip(&targets)
-                .all(|(p, t)| Stream::ALL.iter().all(|&s| p.durable(s) >= t[s as usize]));
+                .all(|(p, t)| Stream::ALL.iter().all(|&s| progress(p, t, s) == Progress::Durable));
             if done {
                 return Ok(());
             }
-            let lost = producers.iter().zip(&targets).find(|(p, t)| {
-                Stream::ALL.iter().any(|&s| p.durable_frozen(s) && p.durable(s) < t[s as usize])
-            });
+            let lost = producers
+                .iter()
+                .zip(&targets)
+                .find(|(p, t)| Stream::ALL.iter().any(|&s| progress(p, t, s) == Progress::Lost));
             if let Some((p, _)) = lost {
                 return Err(Error::new(
                     Status::Io,

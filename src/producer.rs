@@ -9,6 +9,7 @@ use crate::config::{Config, Overflow};
 use crate::error::Status;
 use crate::quiesce::{self, Gate, PHASE_RUN};
 use crate::ring::{PushCounter, RingProducer, SlotHeader};
+use crate::watermark::DurableCount;
 use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -59,11 +60,9 @@ pub(crate) struct ProducerShared {
     pub(crate) name: String,
     pub(crate) hot: CachePadded<ProducerHot>,
     /// Count of records per stream that are durable under the durability mode (every record
-    /// with a lower seq is). Written by the writer with `Release`.
-    pub(crate) durable: [AtomicU64; 2],
-    /// Set by the writer when records of the stream were lost by a failed write or sync: its
-    /// durable count will not advance again in this epoch.
-    pub(crate) durable_frozen: [AtomicBool; 2],
+    /// with a lower seq is), frozen by the writer when records of the stream were lost by a
+    /// failed write or sync.
+    pub(crate) durable: [DurableCount; 2],
     /// Read-only views of the rings' push counters (= records accepted per stream).
     pub(crate) pushed: [PushCounter; 2],
 }
@@ -78,11 +77,7 @@ impl ProducerShared {
     }
 
     pub(crate) fn durable(&self, stream: Stream) -> u64 {
-        self.durable[stream as usize].load(Ordering::Acquire)
-    }
-
-    pub(crate) fn durable_frozen(&self, stream: Stream) -> bool {
-        self.durable_frozen[stream as usize].load(Ordering::Acquire)
+        self.durable[stream as usize].count()
     }
 
     pub(crate) fn overwritten(&self) -> u64 {

@@ -1,4 +1,5 @@
-//! The ring's synchronisation primitives, from `std` normally and from `loom` under `--cfg loom`.
+//! The synchronisation primitives of the ring, the dispatcher's try-lock and the durable
+//! watermarks, from `std` normally and from `loom` under `--cfg loom`.
 //!
 //! **RT module** (zero cost in normal builds: re-exports and empty inline functions).
 //!
@@ -10,10 +11,11 @@
 //! ```
 //!
 //! (a separate target directory, since the flag rebuilds every crate). Under that flag the
-//! ring's `head`/`tail` counters, the atomic slot words of overwrite-mode rings and the `Arc`
-//! that the two ends share come from `loom`, so loom explores every interleaving of the ring's
-//! code as written within the preemption bound, and the values a load may return under loom's
-//! model of the C++ memory model; nothing else in the crate changes.
+//! ring's `head`/`tail` counters, the atomic slot words of overwrite-mode rings, the `Arc` that
+//! the two ends share, the dispatcher's `busy` flag and the durable watermarks
+//! ([`crate::watermark`]) come from `loom`, so loom explores every interleaving of that code as
+//! written within the preemption bound, and the values a load may return under loom's model of
+//! the C++ memory model; nothing else in the crate changes.
 //!
 //! Plain (non-atomic) slot memory stays a contiguous `std` buffer in both builds, because
 //! [`peek`](crate::ring::RingConsumer::peek) lends it out as `&[u8]`. Its accesses are instead
@@ -32,12 +34,12 @@
 // `loom` is set only through RUSTFLAGS, which Cargo's cfg checking does not know about.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicU64, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 #[cfg(not(loom))]
 pub(crate) use std::sync::Arc;
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::Arc;
 

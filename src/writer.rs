@@ -31,6 +31,7 @@ use crate::producer::{ProducerShared, Stream};
 use crate::retention::Limits;
 use crate::ring::{RingConsumer, SlotHeader};
 use crate::segment;
+use crate::watermark::Watermark;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -59,7 +60,7 @@ pub(crate) struct WriterShared {
     /// Bytes written to segment files.
     pub(crate) bytes_written: AtomicU64,
     /// Highest LSN durable under the durability mode.
-    pub(crate) durable_lsn: AtomicU64,
+    pub(crate) durable_lsn: Watermark,
     /// Data records lost by failed writes or syncs.
     pub(crate) lost: AtomicU64,
     /// Of `lost`, those that had been written (a sync failed after them): `persisted` counts
@@ -171,8 +172,6 @@ pub(crate) struct Writer {
     /// Data records pending in that sense, and when the first of them arrived.
     unsynced: u64,
     unsynced_since: Option<Instant>,
-    /// Producer streams whose durable count must not advance anymore (records were lost).
-    frozen: Vec<[bool; 2]>,
     /// Loss markers for records lost by a failure, written at the start of the next segment.
     pending_losses: Vec<(u16, u8, LossMarker)>,
     epoch_records: u64,
@@ -202,7 +201,6 @@ impl Writer {
             pending_first: vec![[NONE; 2]; n],
             unsynced: 0,
             unsynced_since: None,
-            frozen: vec![[false; 2]; n],
             pending_losses: Vec::new(),
             epoch_records: 0,
             flush_seen: 0,
@@ -415,8 +413,7 @@ impl Writer {
             return;
         }
         self.next_seq[p][s] = seq + 1;
-        self.frozen[p][s] = true;
-        self.s.producers[p].durable_frozen[s].store(true, Ordering::Release);
+        self.s.producers[p].durable[s].freeze();
         self.s.shared.lost.fetch_add(1, Ordering::Relaxed);
         let last = self
             .pending_losses
@@ -632,17 +629,16 @@ impl Writer {
         for first in &mut self.pending_first {
             *first = [NONE; 2];
         }
-        let streams = self.written_marks.iter_mut().zip(&self.frozen).zip(&self.s.producers);
-        for ((marks, frozen), producer) in streams {
-            for ((mark, frozen), durable) in marks.iter_mut().zip(frozen).zip(&producer.durable) {
-                if *mark != 0 && !frozen {
-                    durable.store(*mark, Ordering::Release);
+        for (marks, producer) in self.written_marks.iter_mut().zip(&self.s.producers) {
+            for (mark, durable) in marks.iter_mut().zip(&producer.durable) {
+                if *mark != 0 {
+                    durable.advance(*mark); // ignored for a stream frozen by a loss
                 }
                 *mark = 0;
             }
         }
         if self.written_lsn != 0 {
-            self.s.shared.durable_lsn.store(self.written_lsn, Ordering::Release);
+            self.s.shared.durable_lsn.advance(self.written_lsn);
         }
     }
 
@@ -658,8 +654,7 @@ impl Writer {
                     continue;
                 }
                 let last = self.next_seq[p][s] - 1;
-                self.frozen[p][s] = true;
-                self.s.producers[p].durable_frozen[s].store(true, Ordering::Release);
+                self.s.producers[p].durable[s].freeze();
                 let count = last - first + 1;
                 lost += count;
                 let marker = LossMarker {

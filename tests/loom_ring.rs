@@ -1,5 +1,7 @@
-//! Loom models of the ring's two protocols (see `src/ring.rs` for the protocols and
-//! `src/sync.rs` for how loom is swapped in). Run with:
+//! Loom models of the RT side's synchronisation: the ring's two protocols (see `src/ring.rs`),
+//! ticks from two threads at once (the dispatcher's try-lock, `src/dispatcher.rs`) and the
+//! durable watermarks the writer publishes (`src/watermark.rs`); `src/sync.rs` says how loom is
+//! swapped in. Run with:
 //!
 //! ```text
 //! LOOM_MAX_PREEMPTIONS=2 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
@@ -17,8 +19,12 @@
 // `loom` is set only through RUSTFLAGS, which Cargo's cfg checking does not know about.
 #![cfg(loom)]
 
+use loom::cell::UnsafeCell;
+use loom::sync::Arc;
 use loom::thread;
+use rtlog::dispatcher::Dispatcher;
 use rtlog::ring::{channel, channel_overwriting, RingConsumer, SlotHeader};
+use rtlog::watermark::{DurableCount, Progress};
 
 /// Payload bytes per record: one slot word, so that a torn copy can mix header and payload.
 const PAYLOAD: usize = 8;
@@ -303,5 +309,88 @@ fn overwrite_copy_validate_commit() {
         }
         assert_eq!(accepted.0.len(), moved);
         accepted.check(reclaimed, 3);
+    });
+}
+
+/// Two threads tick at once (the control loop and the internal ticker, say) while the producer
+/// publishes `records` into its critical ring. The try-lock lets one of them dispatch and the
+/// other return at once; loom fails the model if both ever hold the state, or if one holder's
+/// changes are not visible to the next (the state's accesses are reported to it). Every record
+/// reaches the output exactly once, intact and in order.
+fn concurrent_ticks(records: u64, budget: u32) {
+    model(move || {
+        let (out_p, mut out) = channel(4, PAYLOAD as u32);
+        let d = Arc::new(Dispatcher::new(out_p, 1));
+        let (mut critical, cc) = channel(2, PAYLOAD as u32);
+        let (_normal, nc) = channel(1, PAYLOAD as u32);
+        d.add_source([cc, nc]);
+        let producer = thread::spawn(move || {
+            for seq in 0..records {
+                assert!(critical.push(&header(seq), &payload(seq)), "the ring has room");
+            }
+        });
+        let other = {
+            let d = d.clone();
+            thread::spawn(move || d.tick(budget).map_or(0, |m| m.records))
+        };
+        let mine = d.tick(budget).map_or(0, |m| m.records);
+        producer.join().unwrap();
+        let theirs = other.join().unwrap();
+        let rest = d.tick(4).expect("no other thread is ticking").records;
+        assert_eq!(u64::from(mine + theirs + rest), records);
+        for seq in 0..records {
+            let (h, body) = out.peek().expect("every record reaches the output");
+            assert_eq!(h.seq, seq);
+            assert_intact(h, body);
+            out.pop();
+        }
+        assert!(out.peek().is_none(), "a record reached the output twice");
+    });
+}
+
+#[test]
+fn concurrent_ticks_budget_1() {
+    concurrent_ticks(2, 1);
+}
+
+#[test]
+fn concurrent_ticks_budget_2() {
+    concurrent_ticks(2, 2);
+}
+
+/// The writer makes records 0 and 1 durable and advances the count; the sync of records 2 and
+/// 3 fails, so it freezes the count, and its next pass tries to advance it anyway. A reader
+/// (an RT thread, `flush`) that sees a count sees the work behind it (the "synced" cell, which
+/// loom checks for a race), never sees lost records counted durable, and once it sees the
+/// freeze, sees the final count: `Lost` is final.
+#[test]
+fn durable_count_publication_and_freeze() {
+    model(|| {
+        let mark = Arc::new(DurableCount::new());
+        let synced = Arc::new(UnsafeCell::new([false; 4]));
+        let writer = {
+            let (mark, synced) = (mark.clone(), synced.clone());
+            thread::spawn(move || {
+                // SAFETY: the pointer is valid; loom checks the access for races.
+                synced.with_mut(|s| unsafe { *s = [true, true, false, false] });
+                mark.advance(2);
+                mark.freeze();
+                mark.advance(4);
+            })
+        };
+        match mark.progress(2) {
+            // SAFETY: as above.
+            Progress::Durable => synced.with(|s| assert!(unsafe { (*s)[0] && (*s)[1] })),
+            Progress::Lost => panic!("records 0 and 1 were never lost"),
+            Progress::Pending => {}
+        }
+        match mark.progress(4) {
+            Progress::Durable => panic!("lost records counted durable"),
+            Progress::Lost => assert_eq!(mark.count(), 2, "the freeze seen, but not the count"),
+            Progress::Pending => {}
+        }
+        writer.join().unwrap();
+        assert_eq!((mark.progress(2), mark.progress(4)), (Progress::Durable, Progress::Lost));
+        assert_eq!(mark.count(), 2);
     });
 }
