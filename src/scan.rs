@@ -61,8 +61,10 @@ pub struct SegmentScan {
     /// File offset just past the last valid frame.
     valid_end: u64,
     /// The lowest LSN the next valid frame may have: the header's `first_lsn`, then one past
-    /// the last valid frame's (LSNs strictly increase within a segment).
-    min_lsn: u64,
+    /// the last valid frame's (LSNs strictly increase within a segment); `None` after a frame
+    /// at LSN `u64::MAX`, which no valid frame can follow (a saturating `+ 1` would let the
+    /// same frame be read again: found by the fuzzer, corpus/reader/crash-repeated-max-lsn).
+    min_lsn: Option<u64>,
     /// Every valid frame's LSN is below this, when set: the first LSN of a later segment (see
     /// [`SegmentScan::limit_lsn`]).
     below_lsn: Option<u64>,
@@ -105,7 +107,7 @@ impl SegmentScan {
             eof: false,
             pos: 0,
             valid_end: 0,
-            min_lsn: 0,
+            min_lsn: Some(0),
             below_lsn: None,
             done: false,
         };
@@ -114,7 +116,7 @@ impl SegmentScan {
         let bytes = scan.window(0, len).map_err(OpenError::Io)?;
         scan.header = SegmentHeader::decode(bytes).map_err(OpenError::Header)?;
         scan.salt = FrameSalt::new(scan.header.salt);
-        scan.min_lsn = scan.header.first_lsn;
+        scan.min_lsn = Some(scan.header.first_lsn);
         scan.pos = len as u64;
         scan.valid_end = scan.pos;
         Ok(scan)
@@ -191,7 +193,7 @@ impl SegmentScan {
         let rel = (off - self.buf_start) as usize;
         let b = &self.buf[rel..rel + size];
         let h = FrameHeader::decode(b, self.header.max_payload).expect("validated by frame_at");
-        self.min_lsn = h.lsn.saturating_add(1);
+        self.min_lsn = h.lsn.checked_add(1);
         let payload = &b[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + h.payload_len as usize];
         ScanItem::Frame(h, payload)
     }
@@ -207,7 +209,8 @@ impl SegmentScan {
         let Ok(h) = FrameHeader::decode(head, max) else {
             return Ok(None);
         };
-        if !plausible(head, &h, epoch) || h.lsn < min_lsn || below_lsn.is_some_and(|b| h.lsn >= b) {
+        let lsn_ok = min_lsn.is_some_and(|m| h.lsn >= m) && below_lsn.is_none_or(|b| h.lsn < b);
+        if !plausible(head, &h, epoch) || !lsn_ok {
             return Ok(None);
         }
         let size = format::frame_bytes(h.payload_len as usize);

@@ -281,3 +281,27 @@ fn a_far_lsn_in_an_old_segment_hides_no_later_segment() {
     }
     eprintln!("hostile: {variants} far-LSN variants");
 }
+
+#[test]
+fn a_frame_at_the_largest_lsn_is_read_once() {
+    // A valid frame at LSN u64::MAX (no writer gets there; a forged file can), then the same
+    // bytes again: "one past the last LSN" does not exist, so nothing may follow it (fuzzer:
+    // corpus/reader/crash-repeated-max-lsn, where a saturating + 1 let it be read twice).
+    let src = Scratch::new("max-lsn-src", true);
+    let (log, seg) = two_epochs(&src.0, 10);
+    let new = Original::of(&seg[1], &log.frames);
+    let salt = format::SegmentHeader::decode(&new.bytes).unwrap().salt;
+    let last = new.spans.len() - 2; // the last data frame, before the clean close
+    let forged = reencode(&new, last, salt, |h| h.lsn = u64::MAX);
+    let mut bytes = new.bytes[..new.spans[last].offset as usize].to_vec();
+    bytes.extend(&forged);
+    bytes.extend(&forged);
+    std::fs::write(&seg[1], &bytes).unwrap();
+    let got = read_log(&src.0).unwrap();
+    let at_max = got.frames.iter().filter(|f| f.lsn == u64::MAX).count();
+    assert_eq!(at_max, 1, "{:?}", got.damage);
+    assert_eq!(got.frames.last().unwrap().lsn, u64::MAX);
+    assert_eq!(got.stats.torn_bytes, forged.len() as u64);
+    let err = rtlog::Logger::init(config(&src.0)).err().expect("the log cannot be continued");
+    assert_eq!(err.status, rtlog::Status::Corrupt, "{err}");
+}
