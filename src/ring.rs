@@ -12,7 +12,10 @@
 //! - `head` counts records pushed; only the producer writes it. `tail` counts records popped;
 //!   only the consumer writes it. Both live on their own cache line. `head - tail` is the
 //!   number of records in the ring and never exceeds `depth`; with 64-bit counters they never
-//!   wrap in practice (2^64 records).
+//!   wrap in practice (2^64 records). The differences are still computed wrapping (producer)
+//!   and saturating (consumer), so that a producer handle used by two threads at once, which
+//!   the API forbids and whose stale stores can move `head` back, garbles only its own records:
+//!   no overflow panic, no length that never drains.
 //! - The producer keeps a private copy of `tail` and re-reads the shared one only when the ring
 //!   looks full; the consumer does the same with `head`. In the common case a push or pop
 //!   touches no cache line written by the other side.
@@ -363,10 +366,10 @@ impl RingProducer {
         let Slots::Plain(buf) = &shared.slots else {
             return self.push_atomic(header, payload);
         };
-        if self.head - self.cached_tail == shared.depth {
+        if self.head.wrapping_sub(self.cached_tail) == shared.depth {
             // Acquire: the consumer's reads of the slot we are about to reuse happened before.
             self.cached_tail = shared.tail.load(Ordering::Acquire);
-            if self.head - self.cached_tail == shared.depth {
+            if self.head.wrapping_sub(self.cached_tail) == shared.depth {
                 return false;
             }
         }
@@ -423,11 +426,11 @@ impl RingProducer {
         assert!(payload.len() <= shared.max_payload as usize);
         let slot = shared.atomic_slot(words, self.index);
         let mut reclaimed = None;
-        if self.head - self.cached_tail == shared.depth {
+        if self.head.wrapping_sub(self.cached_tail) == shared.depth {
             // Acquire: as in `push`, the consumer's reads of the slot (its validated copy of it)
             // happened before our writes.
             self.cached_tail = shared.tail.load(Ordering::Acquire);
-            if self.head - self.cached_tail == shared.depth {
+            if self.head.wrapping_sub(self.cached_tail) == shared.depth {
                 let oldest = self.cached_tail;
                 // Failure, Acquire: the consumer retired `oldest`, and its copy of the slot must
                 // happen before our writes, exactly as for the reload above. Success, Acquire:
@@ -469,10 +472,10 @@ impl RingProducer {
     #[inline]
     pub fn reserve(&mut self) -> Option<Reservation<'_>> {
         let shared = &*self.shared;
-        if self.head - self.cached_tail == shared.depth {
+        if self.head.wrapping_sub(self.cached_tail) == shared.depth {
             // Acquire: as in `push`.
             self.cached_tail = shared.tail.load(Ordering::Acquire);
-            if self.head - self.cached_tail == shared.depth {
+            if self.head.wrapping_sub(self.cached_tail) == shared.depth {
                 return None;
             }
         }
@@ -566,10 +569,10 @@ impl RingConsumer {
         let Slots::Plain(buf) = &shared.slots else {
             panic!("peek needs a drop-newest ring; use take on an overwrite-mode ring");
         };
-        if self.tail == self.cached_head {
+        if self.tail >= self.cached_head {
             // Acquire: pairs with the producer's Release store; the slot is complete.
             self.cached_head = shared.head.load(Ordering::Acquire);
-            if self.tail == self.cached_head {
+            if self.tail >= self.cached_head {
                 return None;
             }
         }
@@ -662,7 +665,11 @@ impl RingConsumer {
     pub fn len(&self) -> u64 {
         let shared = &*self.shared;
         match shared.slots {
-            Slots::Plain(_) => shared.head.load(Ordering::Acquire) - self.tail,
+            // Saturating: `head >= tail` always, unless a producer handle is used by two
+            // threads at once (forbidden), whose stale stores can move `head` back behind
+            // `tail`; the ring then reads as empty (a wrapped length made `rtlog_shutdown` wait
+            // forever for it to drain: found by test_misuse).
+            Slots::Plain(_) => shared.head.load(Ordering::Acquire).saturating_sub(self.tail),
             Slots::Atomic(_) => {
                 // Relaxed: a statistic; the producer may have retired records behind our own
                 // `tail`. Tail is read first, so the head read after it is usually newer; the
@@ -846,6 +853,31 @@ mod tests {
         assert!(c.peek().is_none());
         assert!(p.push(&header(3), &[]));
         assert_eq!(c.peek().unwrap().1.len(), 0);
+    }
+
+    #[test]
+    fn a_head_moved_back_behind_tail_reads_as_empty() {
+        // What two threads sharing one producer handle can leave (forbidden, but it must not
+        // hang the logger): a stale `head` store below what the consumer has already taken.
+        let (mut p, mut c) = channel(4, 8);
+        for i in 0..3 {
+            assert!(p.push(&header(i), &[1]));
+        }
+        while c.peek().is_some() {
+            c.pop();
+        }
+        p.shared.head.store(1, Ordering::Release);
+        p.head = 1;
+        assert_eq!(c.len(), 0);
+        assert!(c.is_empty() && c.peek().is_none() && c.take().is_none());
+        // The producer goes on from its stale count; records flow again once it passes `tail`
+        // (which of its records the consumer gets is garbled, as the misuse garbles them).
+        for i in 0..3 {
+            assert!(p.push(&header(10 + i), &[2]));
+        }
+        assert_eq!(c.len(), 1);
+        let (h, payload) = c.peek().unwrap();
+        assert!((10..13).contains(&h.seq) && payload == [2], "{h:?}");
     }
 
     #[test]
