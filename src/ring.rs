@@ -366,10 +366,10 @@ impl RingProducer {
         let Slots::Plain(buf) = &shared.slots else {
             return self.push_atomic(header, payload);
         };
-        if self.head.wrapping_sub(self.cached_tail) == shared.depth {
+        if self.looks_full(shared.depth) {
             // Acquire: the consumer's reads of the slot we are about to reuse happened before.
             self.cached_tail = shared.tail.load(Ordering::Acquire);
-            if self.head.wrapping_sub(self.cached_tail) == shared.depth {
+            if self.looks_full(shared.depth) {
                 return false;
             }
         }
@@ -426,11 +426,11 @@ impl RingProducer {
         assert!(payload.len() <= shared.max_payload as usize);
         let slot = shared.atomic_slot(words, self.index);
         let mut reclaimed = None;
-        if self.head.wrapping_sub(self.cached_tail) == shared.depth {
+        if self.looks_full(shared.depth) {
             // Acquire: as in `push`, the consumer's reads of the slot (its validated copy of it)
             // happened before our writes.
             self.cached_tail = shared.tail.load(Ordering::Acquire);
-            if self.head.wrapping_sub(self.cached_tail) == shared.depth {
+            if self.looks_full(shared.depth) {
                 let oldest = self.cached_tail;
                 // Failure, Acquire: the consumer retired `oldest`, and its copy of the slot must
                 // happen before our writes, exactly as for the reload above. Success, Acquire:
@@ -466,16 +466,23 @@ impl RingProducer {
         reclaimed
     }
 
+    /// Whether the ring is full by the cached copy of `tail`. Wrapping: `head - tail` never
+    /// exceeds `depth` unless the handle is used by two threads at once (see the module doc).
+    #[inline(always)]
+    fn looks_full(&self, depth: u64) -> bool {
+        self.head.wrapping_sub(self.cached_tail) == depth
+    }
+
     /// Two-phase push, first phase: the next free slot, or `None` when the ring is full (this
     /// never reclaims, in either mode). Nothing is visible to the consumer until
     /// [`Reservation::commit`]; dropping the reservation abandons it. RT-safe: wait-free.
     #[inline]
     pub fn reserve(&mut self) -> Option<Reservation<'_>> {
         let shared = &*self.shared;
-        if self.head.wrapping_sub(self.cached_tail) == shared.depth {
+        if self.looks_full(shared.depth) {
             // Acquire: as in `push`.
             self.cached_tail = shared.tail.load(Ordering::Acquire);
-            if self.head.wrapping_sub(self.cached_tail) == shared.depth {
+            if self.looks_full(shared.depth) {
                 return None;
             }
         }
