@@ -275,7 +275,13 @@ impl Logger {
             pushed: [cc.counter(), nc.counter()],
         });
         self.dispatcher.add_source([cc, nc]);
-        let handle = Producer::new([cp, np], shared.clone(), self.gate.clone(), c.producer_params(), self.use_tsc);
+        let handle = Producer::new(
+            [cp, np],
+            shared.clone(),
+            self.gate.clone(),
+            c.producer_params(),
+            self.use_tsc,
+        );
         let ptr = NonNull::from(Box::leak(Box::new(handle)));
         life.handles.push(ptr);
         life.producers.push(shared);

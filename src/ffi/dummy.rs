@@ -4,8 +4,8 @@
 use super::boundary::{fail, guard};
 use super::logger::{logger, rtlog_logger};
 use super::types::*;
-use crate::storage::backend::dummy::DummyShared;
 use crate::error::{Error, Status};
+use crate::storage::backend::dummy::DummyShared;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -3,11 +3,11 @@
 use super::boundary::{arg, arg_mut, fail, guard, guard_value, status_of};
 use super::producer::rtlog_producer;
 use super::types::*;
-use crate::storage::backend::BackendKind;
 use crate::config::{Config, Durability, Overflow};
 use crate::error::{Error, Status};
 use crate::logger::Logger;
 use crate::state::StateCallback;
+use crate::storage::backend::BackendKind;
 use std::ffi::CStr;
 use std::ffi::CString;
 use std::os::raw::c_char;

@@ -34,8 +34,7 @@ pub fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
     let mut segments = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
-        let Some(index) = entry.file_name().to_str().and_then(parse_segment_file_name)
-        else {
+        let Some(index) = entry.file_name().to_str().and_then(parse_segment_file_name) else {
             continue;
         };
         // Only regular files (following a symlink) are segments; a directory named like one
@@ -59,16 +58,14 @@ pub fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
 /// segment would make the reader skip every later segment as stale (fuzzer:
 /// fuzz/corpus/reader/limit-stale-segment-below-read-lsn). Recovery applies the same rule to
 /// know which segments' frames it must read to continue the LSNs after all of them.
-pub fn lsn_bound(
-    first_lsn: u64,
-    name_index: u64,
-    later: Option<&SegmentHeader>,
-) -> Option<u64> {
+pub fn lsn_bound(first_lsn: u64, name_index: u64, later: Option<&SegmentHeader>) -> Option<u64> {
     later.filter(|h| h.index == name_index && h.first_lsn > first_lsn).map(|h| h.first_lsn)
 }
 
 /// Reads and decodes only the header of the segment file at `path`.
-pub fn read_segment_header(path: &Path) -> io::Result<std::result::Result<SegmentHeader, DecodeError>> {
+pub fn read_segment_header(
+    path: &Path,
+) -> io::Result<std::result::Result<SegmentHeader, DecodeError>> {
     let mut f = std::fs::File::open(path)?;
     let mut prefix = [0u8; 16];
     let mut have = 0;

@@ -152,7 +152,6 @@ impl Dispatcher {
     pub(crate) fn dispatched(&self, stream: Stream) -> u64 {
         self.dispatched[stream as usize].load(Ordering::Relaxed)
     }
-
 }
 
 /// Round-robin over producers, one record each per pass, until the budget is spent, every ring

@@ -86,4 +86,3 @@ impl DirLock {
         Ok(DirLock { _file: file })
     }
 }
-

@@ -195,9 +195,7 @@ fn last_lsn(path: &Path) -> Result<Option<u64>> {
 fn open_error(e: OpenError) -> std::io::Error {
     match e {
         OpenError::Io(e) => e,
-        OpenError::Header(e) => {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
-        }
+        OpenError::Header(e) => std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
     }
 }
 

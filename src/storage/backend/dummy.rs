@@ -151,7 +151,10 @@ impl Backend for DummyBackend {
         while off + FRAME_HEADER_BYTES <= bytes.len() {
             let b = &bytes[off..];
             let h = FrameHeader::decode(b, header.max_payload).map_err(|e| {
-                Error::new(crate::error::Status::Internal, format!("dummy backend got a bad frame: {e}"))
+                Error::new(
+                    crate::error::Status::Internal,
+                    format!("dummy backend got a bad frame: {e}"),
+                )
             })?;
             let size = format::frame_bytes(h.payload_len as usize);
             let payload = &b[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + h.payload_len as usize];

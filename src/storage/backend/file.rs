@@ -2,8 +2,8 @@
 
 use super::Backend;
 use crate::error::Result;
-use crate::storage::faults::FaultInjector;
 use crate::format::SegmentHeader;
+use crate::storage::faults::FaultInjector;
 use crate::storage::recovery::{self, Recovered};
 use crate::storage::retention::{self, Limits};
 use crate::storage::segment::SegmentFile;
@@ -29,9 +29,9 @@ impl FileBackend {
     }
 
     fn current(&mut self) -> Result<&mut SegmentFile> {
-        self.current
-            .as_mut()
-            .ok_or_else(|| crate::error::Error::new(crate::error::Status::Internal, "no segment file is open"))
+        self.current.as_mut().ok_or_else(|| {
+            crate::error::Error::new(crate::error::Status::Internal, "no segment file is open")
+        })
     }
 }
 
