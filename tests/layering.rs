@@ -15,6 +15,8 @@
 //! 5. Only `ffi/` and `lib.rs` refer to `logger`.
 //! 6. No cycle among modules, and no module reaches a moved item through `lib.rs`'s
 //!    re-exports (the code uses the paths where things live).
+//! 7. In `ffi/`, the object modules import only `handle`, `types` and `boundary` of `ffi/`,
+//!    never each other.
 //!
 //! A module's `pub use` of its own children is its table of contents, not a dependency, and
 //! `lib.rs`'s re-exports of moved paths are there for tests, benchmarks and fuzz targets only.
@@ -411,6 +413,16 @@ fn violations(tree: &Tree) -> Vec<String> {
                 }
             }
         }
+        // Rule 7.
+        if under(module, "ffi") && module != "ffi" {
+            let shared = ["ffi::handle", "ffi::types", "ffi::boundary"];
+            let is_shared = |m: &str| shared.iter().any(|s| under(m, s));
+            for (target, path) in &refs {
+                if !is_shared(module) && under(target, "ffi") && !is_shared(target) {
+                    v.push(format!("rule 7: ffi object module {name} refers to {path}"));
+                }
+            }
+        }
         // Rule 6, re-exports: a path that only the root resolves names a re-export.
         if !module.is_empty() {
             for (target, path) in &refs {
@@ -573,6 +585,20 @@ fn checker_catches_imports_of_the_logger() {
         &[("writer.rs", "fn f(_: &crate::logger::Logger) {}"), ("logger.rs", "")],
         "rule 5",
     );
+}
+
+#[test]
+fn checker_catches_ffi_object_modules_importing_each_other() {
+    assert_flags(
+        &[("ffi/dlt.rs", "use super::logger::logger;"), ("ffi/logger.rs", ""), ("ffi/mod.rs", "")],
+        "rule 7",
+    );
+    let v = violations(&tree(&[
+        ("ffi/mod.rs", "pub mod handle; pub mod logger;"),
+        ("ffi/handle.rs", ""),
+        ("ffi/logger.rs", "use super::handle::Castable;"),
+    ]));
+    assert!(v.is_empty(), "{v:?}");
 }
 
 #[test]
