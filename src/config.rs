@@ -3,12 +3,17 @@
 //! Every field is checked by [`Config::validate`]; a bad one gives `Status::Config` with a
 //! message that names the field, its value and the accepted range.
 
-use crate::backend::BackendKind;
 use crate::dlt::DltConfig;
 use crate::error::{Error, Result, Status};
-use crate::ring;
-use crate::supervisor::StateCallback;
+use crate::rt::producer::ProducerParams;
+use crate::rt::ring::{self, MAX_RING_BYTES};
+use crate::state::StateCallback;
+use crate::storage::BackendKind;
 use std::path::PathBuf;
+
+/// The overflow policy lives with the producer that applies it; it is part of the
+/// configuration's vocabulary too.
+pub use crate::rt::producer::Overflow;
 
 /// When the writer makes written records durable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,42 +46,12 @@ impl Durability {
     }
 }
 
-/// What the normal stream does when a producer's normal ring is full.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Overflow {
-    /// Refuse the new record (`Full`), keep the older ones.
-    #[default]
-    DropNewest = 0,
-    /// Store the new record over the oldest one not yet dispatched.
-    OverwriteOldest = 1,
-    /// Above the high-water mark, accept only one record in `sample_one_in`.
-    Sample = 2,
-    /// On overflow, refuse every normal record of that producer until the supervisor
-    /// re-enables the stream (once its ring has drained to half).
-    Disable = 3,
-}
-
-impl Overflow {
-    /// The policy for a raw C value, if it names one.
-    pub fn from_raw(raw: u32) -> Option<Overflow> {
-        Some(match raw {
-            0 => Overflow::DropNewest,
-            1 => Overflow::OverwriteOldest,
-            2 => Overflow::Sample,
-            3 => Overflow::Disable,
-            _ => return None,
-        })
-    }
-}
-
 /// Largest accepted `max_record_size` (1 MiB); also the format's payload limit.
 pub const MAX_RECORD_SIZE_LIMIT: u32 = 1 << 20;
 /// Largest accepted ring depth.
 pub const MAX_DEPTH: u32 = 1 << 24;
 /// Largest accepted number of producers (producer ids must fit a `u16`).
 pub const MAX_PRODUCERS: u32 = 4096;
-/// Largest amount of memory one ring may take; a larger request is a configuration error.
-pub const MAX_RING_BYTES: u64 = 1 << 30;
 /// Smallest accepted segment size.
 pub const MIN_SEGMENT_BYTES: u64 = 64 * 1024;
 /// Largest accepted segment size.
@@ -138,7 +113,7 @@ pub struct Config {
     /// Called on every state change, on the supervisor's thread.
     pub on_state_change: Option<StateCallback>,
     /// File backend: write segments with `O_DIRECT` from 4 KiB-aligned buffers, bypassing the
-    /// page cache (see `segment::DirectWriter`).
+    /// page cache (see [`crate::storage::direct`]).
     pub direct_io: bool,
     /// The DLT sink: forward records to a COVESA DLT daemon too (see docs/DLT.md).
     pub dlt: DltConfig,
@@ -192,6 +167,17 @@ impl Config {
     /// A default configuration writing to `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Config { dir: dir.into(), ..Config::default() }
+    }
+
+    /// What each producer needs of the configuration.
+    pub fn producer_params(&self) -> ProducerParams {
+        ProducerParams {
+            max_record_size: self.max_record_size,
+            normal_depth: self.normal_depth,
+            normal_overflow: self.normal_overflow,
+            sample_high_water_pct: self.sample_high_water_pct,
+            sample_one_in: self.sample_one_in,
+        }
     }
 
     /// Checks every field; the error names the first bad one.

@@ -1,7 +1,9 @@
 //! The on-disk format: segment headers and record frames (see `docs/FORMAT.md`).
 //!
-//! This module is the format's only definition; the writer encodes with it and the reader and
-//! recovery decode with it. It depends on neither. All integers are little-endian.
+//! This module is the format's only definition: every byte the writer puts on disk, frame
+//! payloads included, is encoded here, and the reader and recovery decode with it. It depends
+//! on neither, and does no I/O (reading files is [`crate::logdir`]'s). All integers are
+//! little-endian.
 //!
 //! A segment file is a header followed by frames, each 8-byte aligned. Every frame's CRC32 also
 //! covers its segment's random `salt`, so a frame left over from an earlier use of the same
@@ -528,45 +530,127 @@ impl LossMarker {
     }
 }
 
-/// Reads and decodes only the header of the segment file at `path`.
-pub fn read_segment_header(
-    path: &std::path::Path,
-) -> std::io::Result<Result<SegmentHeader, DecodeError>> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut prefix = [0u8; 16];
-    let mut have = 0;
-    while have < 16 {
-        match f.read(&mut prefix[have..])? {
-            0 => return Ok(Err(DecodeError::Truncated)),
-            n => have += n,
+/// Payload of a [`FrameKind::EpochBegin`] frame: who writes the epoch, and how durably.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EpochBegin {
+    /// Process id of the writer.
+    pub pid: u32,
+    /// The durability mode (0 none, 1 flush, 2 fsync, 3 fsync batch).
+    pub durability: u32,
+}
+
+impl EpochBegin {
+    /// Bytes of an encoded epoch-begin payload.
+    pub const BYTES: usize = 8;
+
+    /// The payload bytes.
+    pub fn encode(&self) -> [u8; Self::BYTES] {
+        let mut b = [0u8; Self::BYTES];
+        b[..4].copy_from_slice(&self.pid.to_le_bytes());
+        b[4..].copy_from_slice(&self.durability.to_le_bytes());
+        b
+    }
+
+    /// Decodes an epoch-begin payload.
+    pub fn decode(b: &[u8]) -> Result<EpochBegin, DecodeError> {
+        if b.len() < Self::BYTES {
+            return Err(DecodeError::Truncated);
         }
-    }
-    let len = match SegmentHeader::peek_len(&prefix) {
-        Ok(len) => len,
-        Err(e) => return Ok(Err(e)),
-    };
-    let mut bytes = prefix.to_vec();
-    bytes.resize(len, 0);
-    match f.read_exact(&mut bytes[16..]) {
-        Ok(()) => Ok(SegmentHeader::decode(&bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(Err(DecodeError::Truncated)),
-        Err(e) => Err(e),
+        Ok(EpochBegin { pid: u32_at(b, 0), durability: u32_at(b, 4) })
     }
 }
 
-/// File name of segment `index`.
-pub fn segment_file_name(index: u64) -> String {
-    format!("seg-{index:010}.rtlog")
+/// Payload of a [`FrameKind::CleanClose`] frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CleanClose {
+    /// Data records written in the epoch.
+    pub records: u64,
 }
 
-/// The segment index of a file name, if it names a segment.
-pub fn parse_segment_file_name(name: &str) -> Option<u64> {
-    let digits = name.strip_prefix("seg-")?.strip_suffix(".rtlog")?;
-    if digits.len() < 10 || !digits.bytes().all(|c| c.is_ascii_digit()) {
-        return None;
+impl CleanClose {
+    /// Bytes of an encoded clean-close payload.
+    pub const BYTES: usize = 8;
+
+    /// The payload bytes.
+    pub fn encode(&self) -> [u8; Self::BYTES] {
+        self.records.to_le_bytes()
     }
-    digits.parse().ok()
+
+    /// Decodes a clean-close payload.
+    pub fn decode(b: &[u8]) -> Result<CleanClose, DecodeError> {
+        if b.len() < Self::BYTES {
+            return Err(DecodeError::Truncated);
+        }
+        Ok(CleanClose { records: u64_at(b, 0) })
+    }
+}
+
+/// [`Seal::flags`]: the segment was abandoned after a failed write or sync.
+pub const SEAL_SUSPECT: u32 = 1;
+
+/// Payload of a [`FrameKind::Seal`] frame, a segment's last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seal {
+    /// Data records in the segment.
+    pub records: u64,
+    /// [`SEAL_SUSPECT`] or 0.
+    pub flags: u32,
+}
+
+impl Seal {
+    /// Bytes of an encoded seal payload.
+    pub const BYTES: usize = 16;
+
+    /// The payload bytes.
+    pub fn encode(&self) -> [u8; Self::BYTES] {
+        let mut b = [0u8; Self::BYTES];
+        b[..8].copy_from_slice(&self.records.to_le_bytes());
+        b[8..12].copy_from_slice(&self.flags.to_le_bytes());
+        b
+    }
+
+    /// Decodes a seal payload.
+    pub fn decode(b: &[u8]) -> Result<Seal, DecodeError> {
+        if b.len() < Self::BYTES {
+            return Err(DecodeError::Truncated);
+        }
+        Ok(Seal { records: u64_at(b, 0), flags: u32_at(b, 8) })
+    }
+}
+
+/// Longest cause a state frame keeps, in bytes (a longer one is cut).
+pub const MAX_STATE_CAUSE: usize = 1024;
+
+/// Payload of a [`FrameKind::State`] frame: a supervisor transition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateChange {
+    /// The old state, as an `rtlog_state` value.
+    pub from: u8,
+    /// The new state, as an `rtlog_state` value.
+    pub to: u8,
+    /// The supervisor's reason, as UTF-8 bytes (at most [`MAX_STATE_CAUSE`]).
+    pub cause: Vec<u8>,
+}
+
+impl StateChange {
+    /// The payload for a transition; `cause` is cut to [`MAX_STATE_CAUSE`] bytes.
+    pub fn encode(from: u8, to: u8, cause: &str) -> Vec<u8> {
+        let cause = &cause.as_bytes()[..cause.len().min(MAX_STATE_CAUSE)];
+        let mut p = vec![from, to, 0, 0];
+        p.extend_from_slice(&(cause.len() as u32).to_le_bytes());
+        p.extend_from_slice(cause);
+        p
+    }
+
+    /// Decodes a state-change payload.
+    pub fn decode(b: &[u8]) -> Result<StateChange, DecodeError> {
+        if b.len() < 8 {
+            return Err(DecodeError::Truncated);
+        }
+        let len = u32_at(b, 4) as usize;
+        let cause = b.get(8..8 + len).ok_or(DecodeError::Truncated)?;
+        Ok(StateChange { from: b[0], to: b[1], cause: cause.to_vec() })
+    }
 }
 
 #[cfg(test)]
@@ -718,10 +802,19 @@ mod tests {
     }
 
     #[test]
-    fn segment_names_round_trip() {
-        assert_eq!(segment_file_name(12), "seg-0000000012.rtlog");
-        assert_eq!(parse_segment_file_name("seg-0000000012.rtlog"), Some(12));
-        assert_eq!(parse_segment_file_name("seg-12.rtlog"), None);
-        assert_eq!(parse_segment_file_name("notes.txt"), None);
+    fn frame_payloads_round_trip() {
+        let e = EpochBegin { pid: 4242, durability: 3 };
+        assert_eq!(EpochBegin::decode(&e.encode()), Ok(e));
+        let c = CleanClose { records: 1 << 40 };
+        assert_eq!(CleanClose::decode(&c.encode()), Ok(c));
+        let seal = Seal { records: 77, flags: SEAL_SUSPECT };
+        assert_eq!(Seal::decode(&seal.encode()), Ok(seal));
+        let bytes = StateChange::encode(1, 3, "disk full");
+        assert_eq!(&bytes[..8], &[1, 3, 0, 0, 9, 0, 0, 0], "the layout FORMAT.md defines");
+        let back = StateChange::decode(&bytes).unwrap();
+        assert_eq!((back.from, back.to, &back.cause[..]), (1, 3, &b"disk full"[..]));
+        let long = "x".repeat(MAX_STATE_CAUSE + 10);
+        assert_eq!(StateChange::encode(0, 1, &long).len(), 8 + MAX_STATE_CAUSE);
+        assert_eq!(StateChange::decode(&bytes[..10]), Err(DecodeError::Truncated));
     }
 }

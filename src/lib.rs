@@ -1,47 +1,47 @@
 //! rtlog: real-time-safe logging with a crash-safe write-ahead log.
 //!
-//! Two domains, strictly apart:
+//! Two domains, strictly apart (docs/ARCHITECTURE.md has the map and the import rules, which
+//! `tests/layering.rs` enforces):
 //!
-//! - **RT domain** (allocation-free, lock-free, syscall-free, bounded): [`ring`] (the per-producer
-//!   SPSC rings), [`producer`] (`publish`), [`dispatcher`] (`tick`), [`clock`] (timestamps),
-//!   [`watermark`] (the durable counts the writer publishes and RT threads read).
-//! - **non-RT domain**: [`writer`] (framing, batching, durability), [`segment`] (segment files),
-//!   [`format`] (the on-disk format, shared with the reader), [`recovery`], [`reader`],
-//!   [`schema`] (typed records: layouts registered at INIT, decoded by readers),
-//!   [`config`] (validation), [`dlt`] (the DLT sink beside the backend), and [`logger`], which
-//!   owns everything and runs the INIT → RUN lifecycle.
+//! - **RT domain**, [`rt`]: the rings, `publish`, `tick`, timestamps, the RUN gate and the
+//!   durable watermarks. Allocation-free, lock-free, syscall-free, bounded; it imports nothing
+//!   of the non-RT side.
+//! - **non-RT domain**: [`writer`] (framing, batching, durability), [`storage`] (backends,
+//!   segment files, recovery, retention), [`supervisor`] (the health states), [`dlt`] (the DLT
+//!   sink beside the backend), [`reader`] (reading a log back), [`schema`] (typed records),
+//!   [`config`] (validation), and [`logger`], which owns everything and runs the
+//!   INIT → RUN lifecycle.
+//! - **Leaves** that both sides share: [`format`] (every byte on disk), [`logdir`] (segment
+//!   files in a directory), [`state`] (health states), [`error`].
 //!
 //! The C ABI lives in [`ffi`] and only translates pointers, statuses and panics.
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
-pub mod backend;
-pub mod clock;
 pub mod config;
-pub mod dispatcher;
 pub mod dlt;
 pub mod error;
-pub mod faults;
 pub mod ffi;
 pub mod format;
+pub mod logdir;
 pub mod logger;
-pub mod producer;
-mod quiesce;
 pub mod reader;
-pub mod recovery;
-pub mod retention;
-pub mod ring;
-pub mod scan;
+pub mod rt;
 pub mod schema;
-pub mod segment;
-mod sigxfsz;
+pub mod state;
+pub mod storage;
 pub mod supervisor;
-mod sync;
-pub mod watermark;
 pub mod writer;
 
 pub use config::{Config, Durability};
 pub use error::{Error, Status};
-pub use logger::{Logger, State, Stats};
-pub use producer::{Producer, Stream};
+pub use logger::{Logger, Stats};
 pub use reader::{Reader, Record};
+pub use rt::producer::{Producer, Stream};
+pub use state::State;
+
+// The paths of modules that moved into `rt/`, `storage/` and `logdir/`, for the tests,
+// benchmarks and fuzz targets written against them. The library itself uses the new paths.
+pub use logdir::scan;
+pub use rt::{clock, dispatcher, producer, ring, watermark};
+pub use storage::{backend, faults, recovery, retention, segment};

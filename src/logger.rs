@@ -10,24 +10,24 @@
 //! thread when `dispatch_period_us > 0`. In manual mode there are none: the caller ticks and
 //! steps the writer and the supervisor, so a test can assert the exact state after each step.
 
-use crate::backend::dummy::{DummyBackend, DummyShared};
-use crate::backend::file::FileBackend;
-use crate::backend::null::NullBackend;
-use crate::backend::{Backend, BackendKind};
-use crate::clock;
 use crate::config::{Config, Overflow};
-use crate::dispatcher::Dispatcher;
 use crate::dlt::{self, DltFeed, DltSender, DltShared, DltStats};
 use crate::error::{Error, Result, Status};
-use crate::faults::FaultInjector;
-use crate::producer::{Producer, ProducerHot, ProducerShared, Stream};
-use crate::quiesce::{Gate, PHASE_CLOSED, PHASE_INIT, PHASE_RUN};
-use crate::recovery::Recovered;
-use crate::ring::{self, RingConsumer};
+use crate::rt::clock;
+use crate::rt::dispatcher::Dispatcher;
+use crate::rt::producer::{Producer, ProducerHot, ProducerShared, Stream};
+use crate::rt::quiesce::{Gate, PHASE_CLOSED, PHASE_INIT, PHASE_RUN};
+use crate::rt::ring::{self, RingConsumer};
+use crate::rt::watermark::{DurableCount, Progress};
 use crate::schema::Registry;
-use crate::segment::{self, DirLock};
+use crate::state::State;
+use crate::storage::backend::dummy::DummyShared;
+use crate::storage::dir::DirLock;
+use crate::storage::faults::FaultInjector;
+use crate::storage::recovery::Recovered;
+use crate::storage::sigxfsz;
+use crate::storage::{self, Backend};
 use crate::supervisor::{Policy, Supervisor, SupervisorShared};
-use crate::watermark::{DurableCount, Progress};
 use crate::writer::{Writer, WriterSetup, WriterShared};
 use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
@@ -41,49 +41,6 @@ use std::time::{Duration, Instant};
 pub const MAX_NAME_BYTES: usize = 64;
 /// Memory budget of the writer's input ring.
 const HANDOFF_BYTES: usize = 32 << 20;
-
-/// The logger's health, as `rtlog_state`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
-    /// Before `start`.
-    Init = 0,
-    /// Running, nothing lost.
-    Normal = 1,
-    /// Running with reduced service (normal-stream loss, writer lag).
-    Degraded = 2,
-    /// A critical record was refused or a write or sync failed.
-    Critical = 3,
-    /// Safe mode: only the critical stream is accepted.
-    Safe = 4,
-    /// After `shutdown`.
-    Stopped = 5,
-}
-
-impl State {
-    /// The state for a stored byte.
-    pub fn from_u8(v: u8) -> State {
-        match v {
-            0 => State::Init,
-            1 => State::Normal,
-            2 => State::Degraded,
-            3 => State::Critical,
-            4 => State::Safe,
-            _ => State::Stopped,
-        }
-    }
-
-    /// The state's name in capitals, as in the documentation.
-    pub fn name(self) -> &'static str {
-        match self {
-            State::Init => "INIT",
-            State::Normal => "NORMAL",
-            State::Degraded => "DEGRADED",
-            State::Critical => "CRITICAL",
-            State::Safe => "SAFE",
-            State::Stopped => "STOPPED",
-        }
-    }
-}
 
 /// A statistics snapshot.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -193,28 +150,17 @@ impl Logger {
         Logger::init_inner(config, None)
     }
 
-    /// `init` with a fault injector under the file backend's operations (a test hook).
+    /// `init` with a fault injector under the file backend's operations (a test hook: only
+    /// with the `test-hooks` feature).
+    #[cfg(feature = "test-hooks")]
     pub fn init_with_faults(config: Config, faults: Arc<FaultInjector>) -> Result<Logger> {
         Logger::init_inner(config, Some(faults))
     }
 
     fn init_inner(config: Config, faults: Option<Arc<FaultInjector>>) -> Result<Logger> {
         config.validate()?;
-        let mut dummy = None;
-        let (mut backend, lock): (Box<dyn Backend>, _) = match config.backend {
-            BackendKind::File => {
-                segment::create_dir(&config.dir)?;
-                let lock = DirLock::acquire(&config.dir)?;
-                let backend = FileBackend::new(config.dir.clone(), faults, config.direct_io);
-                (Box::new(backend), Some(lock))
-            }
-            BackendKind::Null => (Box::new(NullBackend), None),
-            BackendKind::Dummy => {
-                let shared = Arc::new(DummyShared::default());
-                dummy = Some(shared.clone());
-                (Box::new(DummyBackend::new(shared)), None)
-            }
-        };
+        let storage::Opened { mut backend, lock, dummy } =
+            storage::open(config.backend, &config.dir, config.direct_io, faults)?;
         let recovered = backend.recover()?;
         let slot = ring::slot_bytes(config.max_record_size);
         let depth =
@@ -329,7 +275,13 @@ impl Logger {
             pushed: [cc.counter(), nc.counter()],
         });
         self.dispatcher.add_source([cc, nc]);
-        let handle = Producer::new([cp, np], shared.clone(), self.gate.clone(), c, self.use_tsc);
+        let handle = Producer::new(
+            [cp, np],
+            shared.clone(),
+            self.gate.clone(),
+            c.producer_params(),
+            self.use_tsc,
+        );
         let ptr = NonNull::from(Box::leak(Box::new(handle)));
         life.handles.push(ptr);
         life.producers.push(shared);
@@ -384,7 +336,7 @@ impl Logger {
             batch_interval: Duration::from_micros(c.batch_interval_us.into()),
             segment_bytes: c.segment_bytes,
             preallocate: c.preallocate,
-            retention: crate::retention::Limits {
+            retention: crate::storage::retention::Limits {
                 segments: c.retention_segments,
                 bytes: c.retention_bytes,
                 age_s: c.retention_age_s,
@@ -402,7 +354,7 @@ impl Logger {
             dlt: dlt_feed,
         };
         // The first segment is created (and maybe preallocated) on the caller's thread.
-        let writer = crate::sigxfsz::blocked(|| Writer::open(setup))?;
+        let writer = sigxfsz::blocked(|| Writer::open(setup))?;
         let capacity: u64 = producers.len() as u64 * u64::from(c.critical_depth + c.normal_depth);
         let policy = Policy {
             quiet: Duration::from_millis(c.degraded_quiet_ms.into()),
@@ -485,7 +437,7 @@ impl Logger {
             .writer
             .as_mut()
             .ok_or_else(|| Error::new(Status::InvalidState, "the writer is not running"))?;
-        let taken = crate::sigxfsz::blocked(|| w.step());
+        let taken = sigxfsz::blocked(|| w.step());
         if let Some(sender) = &mut m.dlt {
             sender.step(Instant::now());
         }
@@ -621,7 +573,7 @@ impl Logger {
             self.writer.flush_requests.fetch_add(1, Ordering::Release);
             if self.config.manual {
                 if let Some(w) = self.manual.lock().writer.as_mut() {
-                    crate::sigxfsz::blocked(|| w.step());
+                    sigxfsz::blocked(|| w.step());
                 }
             } else {
                 self.wake_writer();
@@ -704,7 +656,7 @@ impl Logger {
             }
             match (&mut manual.writer, &life.writer_thread) {
                 (Some(w), _) => {
-                    crate::sigxfsz::blocked(|| w.step());
+                    sigxfsz::blocked(|| w.step());
                 }
                 (None, Some(t)) => {
                     t.thread().unpark();
@@ -716,7 +668,7 @@ impl Logger {
         self.writer.stop.store(true, Ordering::Release);
         let mut joined = true;
         if let Some(mut w) = manual.writer.take() {
-            crate::sigxfsz::blocked(|| {
+            sigxfsz::blocked(|| {
                 while !w.stopped() {
                     w.step();
                 }
@@ -765,12 +717,12 @@ impl Drop for Logger {
     }
 }
 
-/// Starts one of rtlog's threads, with SIGXFSZ blocked (see [`crate::sigxfsz`]).
+/// Starts one of rtlog's threads, with SIGXFSZ blocked (see [`sigxfsz`]).
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(name.into())
         .spawn(move || {
-            crate::sigxfsz::block_in_this_thread();
+            sigxfsz::block_in_this_thread();
             f()
         })
         .map_err(|e| Error::io(format!("starting the {name} thread"), e))

@@ -3,7 +3,8 @@
 
 use crate::error::{Error, Result, Status};
 use crate::format::{self, DecodeError, FrameKind};
-use crate::scan::{OpenError, ScanItem, SegmentScan};
+use crate::logdir::scan::{OpenError, ScanItem, SegmentScan};
+use crate::logdir::{list_segments, lsn_bound, read_segment_header};
 use crate::schema::{Interner, RecordType, Schema};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -118,46 +119,6 @@ pub struct Reader {
     /// The record types of the current segment.
     schema: Schema,
     interner: Interner,
-}
-
-/// The segment files of `dir`, sorted by index.
-pub fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(format!("reading log directory {}", dir.display()), e))?;
-    let mut segments = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
-        let Some(index) = entry.file_name().to_str().and_then(format::parse_segment_file_name)
-        else {
-            continue;
-        };
-        // Only regular files (following a symlink) are segments; a directory named like one
-        // is not.
-        if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
-            segments.push((index, entry.path()));
-        }
-    }
-    segments.sort();
-    Ok(segments)
-}
-
-/// The LSN below which every frame of a segment that starts at `first_lsn` must lie, given a
-/// later segment listed under `name_index` with header `later` (or `None` for that one): the
-/// later segment's `first_lsn`, when its header matches its name and it starts after
-/// `first_lsn`. A segment's bound is the first such of the segments after it, in index order
-/// (`find_map` over them); a segment without one (normally only the newest) is unbounded.
-///
-/// The writer's LSNs only rise, so no frame it wrote lies at or above the start of a segment it
-/// created later. Without this bound, one stale or forged frame with a large LSN in an old
-/// segment would make the reader skip every later segment as stale (fuzzer:
-/// fuzz/corpus/reader/limit-stale-segment-below-read-lsn). Recovery applies the same rule to
-/// know which segments' frames it must read to continue the LSNs after all of them.
-pub(crate) fn lsn_bound(
-    first_lsn: u64,
-    name_index: u64,
-    later: Option<&format::SegmentHeader>,
-) -> Option<u64> {
-    later.filter(|h| h.index == name_index && h.first_lsn > first_lsn).map(|h| h.first_lsn)
 }
 
 impl Reader {
@@ -429,7 +390,7 @@ impl Reader {
     /// there).
     fn bound_after(&self, from: usize, first_lsn: u64) -> Option<u64> {
         self.segments[from..].iter().find_map(|(index, path)| {
-            let header = format::read_segment_header(path).ok()?.ok();
+            let header = read_segment_header(path).ok()?.ok();
             lsn_bound(first_lsn, *index, header.as_ref())
         })
     }

@@ -20,35 +20,13 @@
 //! Time is passed in by the caller of [`Supervisor::step`]: the supervisor thread passes the
 //! real elapsed time, a manual-mode test passes whatever it wants, so tests are deterministic.
 
-use crate::logger::State;
-use crate::producer::{ProducerShared, Stream};
+use crate::rt::producer::{ProducerShared, Stream};
+use crate::state::{State, StateCallback};
 use crate::writer::WriterShared;
 use parking_lot::Mutex;
-use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The signature of a state-change callback: (old state, new state, cause).
-pub type StateFn = dyn Fn(State, State, &str) + Send + Sync;
-
-/// Called on every state change with (old state, new state, cause), on the supervisor thread.
-#[derive(Clone)]
-pub struct StateCallback(pub Arc<StateFn>);
-
-impl fmt::Debug for StateCallback {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("StateCallback")
-    }
-}
-
-impl PartialEq for StateCallback {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for StateCallback {}
 
 /// What the supervisor shares with the logger's API.
 #[derive(Debug)]

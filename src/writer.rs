@@ -17,21 +17,21 @@
 //! counts; loss markers for the affected sequence numbers open the next segment; writing
 //! continues only in a new segment whose creation and sync succeed.
 
-use crate::backend::Backend;
-use crate::clock::Calibration;
 use crate::config::Durability;
 use crate::dlt::DltFeed;
-use crate::error::Error;
+use crate::error::{Error, Status};
 use crate::format::{
-    self, FrameHeader, FrameKind, FrameSalt, LossMarker, LossReason, SegmentHeader, NO_PRODUCER,
-    NO_STREAM,
+    self, CleanClose, EpochBegin, FrameHeader, FrameKind, FrameSalt, LossMarker, LossReason, Seal,
+    SegmentHeader, StateChange, NO_PRODUCER, NO_STREAM, SEAL_SUSPECT,
 };
-use crate::logger::State;
-use crate::producer::{ProducerShared, Stream};
-use crate::retention::Limits;
-use crate::ring::{RingConsumer, SlotHeader};
-use crate::segment;
-use crate::watermark::Watermark;
+use crate::rt::clock::{self, Calibration};
+use crate::rt::producer::{ProducerShared, Stream};
+use crate::rt::ring::{RingConsumer, SlotHeader};
+use crate::rt::watermark::Watermark;
+use crate::state::State;
+use crate::storage::retention::Limits;
+use crate::storage::segment;
+use crate::storage::Backend;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -47,8 +47,6 @@ const IDLE_POLL: Duration = Duration::from_micros(500);
 /// first retry is immediate (a transient error costs nothing), then the wait doubles from
 /// 1 ms, so a dead disk costs a few attempts per second, not a busy loop.
 const REOPEN_BACKOFF_MAX: Duration = Duration::from_secs(1);
-/// Seal payload flag: the segment was abandoned after a failed write or sync.
-pub const SEAL_SUSPECT: u32 = 1;
 /// "No sequence number" in a `Marks` entry of first seqs.
 const NONE: u64 = u64::MAX;
 
@@ -210,15 +208,13 @@ impl Writer {
         };
         w.open_segment()?;
         w.apply_retention();
-        let mut begin = [0u8; 8];
-        begin[..4].copy_from_slice(&std::process::id().to_le_bytes());
-        begin[4..].copy_from_slice(&(w.s.durability as u32).to_le_bytes());
-        w.push_frame(boundary(FrameKind::EpochBegin), &begin);
+        let begin = EpochBegin { pid: std::process::id(), durability: w.s.durability as u32 };
+        w.push_frame(boundary(FrameKind::EpochBegin), &begin.encode());
         w.write_batch();
         w.sync();
         if w.s.shared.errors() > 0 {
             let msg = w.s.shared.last_error.lock().clone().unwrap_or_default();
-            return Err(Error::new(crate::Status::Io, msg));
+            return Err(Error::new(Status::Io, msg));
         }
         Ok(w)
     }
@@ -231,8 +227,8 @@ impl Writer {
             salt: segment::random_u64(),
             epoch: self.s.epoch,
             max_payload: self.s.max_payload,
-            realtime_ns: crate::clock::realtime_ns(),
-            monotonic_ns: crate::clock::monotonic_ns(),
+            realtime_ns: clock::realtime_ns(),
+            monotonic_ns: clock::monotonic_ns(),
             tsc_hz: self.s.calibration.tsc_hz,
             producers,
             minor: format::FORMAT_MINOR,
@@ -278,7 +274,8 @@ impl Writer {
         let flush = self.s.shared.flush_requests.load(Ordering::Acquire);
         let changes = std::mem::take(&mut *self.s.shared.state_changes.lock());
         for (from, to, cause) in changes {
-            self.push_frame(boundary(FrameKind::State), &state_payload(from, to, &cause));
+            let payload = StateChange::encode(from as u8, to as u8, &cause);
+            self.push_frame(boundary(FrameKind::State), &payload);
         }
         let moved = self.take_input();
         if let Some(d) = &mut self.s.dlt {
@@ -393,7 +390,6 @@ impl Writer {
         }
     }
 
-    /// Frames one non-data frame into the batch.
     /// Frames one non-data frame into the batch; false when no segment is open to take it.
     fn push_frame(&mut self, frame: FrameHeader, payload: &[u8]) -> bool {
         self.reserve(payload.len());
@@ -507,7 +503,7 @@ impl Writer {
     fn rotate(&mut self) {
         let records = self.segment.as_ref().map_or(0, |s| s.data_records) + self.batch_records;
         let frame = boundary(FrameKind::Seal);
-        let payload = seal_payload(records, 0);
+        let payload = Seal { records, flags: 0 }.encode();
         self.batch_lsn =
             encode(&mut self.batch, &mut self.next_lsn, &self.segment, frame, &payload);
         self.write_batch();
@@ -572,7 +568,7 @@ impl Writer {
                 seg.size += self.batch.len() as u64;
                 seg.data_records += self.batch_records;
             }),
-            None => Err(Error::new(crate::Status::Io, "no segment file could be opened")),
+            None => Err(Error::new(Status::Io, "no segment file could be opened")),
         };
         match result {
             Ok(()) => {
@@ -681,7 +677,7 @@ impl Writer {
         self.unsynced_since = None;
         if let Some(seg) = self.segment.take() {
             let mut seal = Vec::new();
-            let payload = seal_payload(seg.data_records, SEAL_SUSPECT);
+            let payload = Seal { records: seg.data_records, flags: SEAL_SUSPECT }.encode();
             let frame = FrameHeader {
                 lsn: self.next_lsn,
                 epoch: seg.header.epoch,
@@ -726,7 +722,8 @@ impl Writer {
     /// in every mode.
     pub(crate) fn finish(mut self) {
         self.report_trailing_refusals();
-        self.push_frame(boundary(FrameKind::CleanClose), &self.epoch_records.to_le_bytes());
+        let close = CleanClose { records: self.epoch_records };
+        self.push_frame(boundary(FrameKind::CleanClose), &close.encode());
         self.write_batch();
         self.sync();
         if self.segment.take().is_some() {
@@ -744,28 +741,12 @@ impl Writer {
 /// The header of a frame that belongs to no producer.
 fn boundary(kind: FrameKind) -> FrameHeader {
     FrameHeader {
-        timestamp_ns: crate::clock::monotonic_ns(),
+        timestamp_ns: clock::monotonic_ns(),
         producer: NO_PRODUCER,
         stream: NO_STREAM,
         kind: kind as u8,
         ..FrameHeader::default()
     }
-}
-
-/// Payload of a state frame: old and new state, then the cause as UTF-8 (see docs/FORMAT.md).
-fn state_payload(from: State, to: State, cause: &str) -> Vec<u8> {
-    let cause = &cause.as_bytes()[..cause.len().min(1024)];
-    let mut p = vec![from as u8, to as u8, 0, 0];
-    p.extend_from_slice(&(cause.len() as u32).to_le_bytes());
-    p.extend_from_slice(cause);
-    p
-}
-
-fn seal_payload(records: u64, flags: u32) -> [u8; 16] {
-    let mut p = [0u8; 16];
-    p[..8].copy_from_slice(&records.to_le_bytes());
-    p[8..12].copy_from_slice(&flags.to_le_bytes());
-    p
 }
 
 /// Encodes a frame at the end of `batch` with the next LSN and the open segment's epoch and

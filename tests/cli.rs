@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 const PATIENCE: Duration = Duration::from_secs(20);
 
 fn segments(dir: &Path) -> Vec<PathBuf> {
-    rtlog::reader::list_segments(dir).unwrap().into_iter().map(|(_, p)| p).collect()
+    rtlog::logdir::list_segments(dir).unwrap().into_iter().map(|(_, p)| p).collect()
 }
 
 /// A clean one-epoch log: "arm" publishes `n` critical records of type 1 (payload a0 i), and

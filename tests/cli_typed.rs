@@ -257,7 +257,7 @@ fn types_follow_their_epoch() {
 /// Rewrites every segment of `dir` with a format 1.0 header (no type table): same salt, same
 /// frames, so the frames still validate.
 fn downgrade_to_format_1_0(dir: &Path) {
-    for (_, path) in rtlog::reader::list_segments(dir).unwrap() {
+    for (_, path) in rtlog::logdir::list_segments(dir).unwrap() {
         let bytes = std::fs::read(&path).unwrap();
         let len = SegmentHeader::peek_len(&bytes).unwrap();
         let mut h = SegmentHeader::decode(&bytes).unwrap();

@@ -638,7 +638,7 @@ impl Round<'_> {
         ctx: &str,
     ) -> u32 {
         let dir = self.dir;
-        let last_index = rtlog::reader::list_segments(dir).unwrap().last().map_or(0, |(i, _)| *i);
+        let last_index = rtlog::logdir::list_segments(dir).unwrap().last().map_or(0, |(i, _)| *i);
         let lg = Logger::init(config(dir)).unwrap_or_else(|e| panic!("{ctx}: rtlog_init: {e}"));
         let rec = lg.recovered().clone();
         let ctx_rec = format!("{ctx}, recovered {rec:?}");

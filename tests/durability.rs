@@ -186,7 +186,7 @@ fn retention_run(
     }
     lg.shutdown().unwrap();
     let stats = lg.stats();
-    let segs = rtlog::reader::list_segments(&dir.0).unwrap();
+    let segs = rtlog::logdir::list_segments(&dir.0).unwrap();
     (dir, segs, stats)
 }
 
@@ -227,7 +227,7 @@ fn retention_by_age_deletes_only_old_closed_segments() {
     publish_n(producer(ps[0]), Stream::Normal, 10);
     lg.shutdown().unwrap();
     drop(lg);
-    let old = rtlog::reader::list_segments(&dir.0).unwrap();
+    let old = rtlog::logdir::list_segments(&dir.0).unwrap();
     assert_eq!(old.len(), 1);
     let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
     std::fs::File::options().write(true).open(&old[0].1).unwrap().set_modified(hour_ago).unwrap();
@@ -240,7 +240,7 @@ fn retention_by_age_deletes_only_old_closed_segments() {
     lg.shutdown().unwrap();
     assert_eq!(lg.stats().segments_deleted, 1);
     drop(lg);
-    let now = rtlog::reader::list_segments(&dir.0).unwrap();
+    let now = rtlog::logdir::list_segments(&dir.0).unwrap();
     assert_eq!(now.iter().map(|s| s.0).collect::<Vec<_>>(), vec![2]);
     let (lg, _) = start(c, &["p"]);
     lg.shutdown().unwrap();
@@ -275,7 +275,7 @@ fn preallocation_reserves_the_segment_and_gives_back_the_rest_at_close() {
     let (lg, ps) = start(c, &["p"]);
     publish_n(producer(ps[0]), Stream::Normal, 10);
     lg.flush(T).unwrap();
-    let seg = &rtlog::reader::list_segments(&dir.0).unwrap()[0].1;
+    let seg = &rtlog::logdir::list_segments(&dir.0).unwrap()[0].1;
     let m = std::fs::metadata(seg).unwrap();
     assert!(m.len() < 4096, "the file size is the data's, not the reservation's");
     let reserved = m.blocks() * 512 >= 1 << 20;

@@ -59,7 +59,7 @@ fn format_md_matches_the_bytes_written() {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
             as u64;
 
-    let segments = rtlog::reader::list_segments(&dir.0).unwrap();
+    let segments = rtlog::logdir::list_segments(&dir.0).unwrap();
     assert_eq!(segments.len(), 1);
     assert!(segments[0].1.ends_with("seg-0000000001.rtlog"));
     let bytes = std::fs::read(&segments[0].1).unwrap();

@@ -12,7 +12,6 @@ mod hostile_log;
 mod storage;
 
 use hostile_log::*;
-use rtlog::format;
 use rtlog::{Logger, Status};
 use std::os::unix::fs::FileExt;
 use std::time::{Duration, Instant};
@@ -353,7 +352,8 @@ fn an_empty_newest_segment_left_by_a_crash_in_rotation() {
         let d = Scratch::new("empty-newest-case", true);
         copy_log(&dir.0, &d.0);
         let header = std::fs::read(&segments(&dir.0)[0]).unwrap();
-        std::fs::write(d.join(&format::segment_file_name(2)), &header[..torn_header]).unwrap();
+        std::fs::write(d.join(&rtlog::logdir::segment_file_name(2)), &header[..torn_header])
+            .unwrap();
         let got = read_log(&d.0).unwrap();
         assert_eq!(got.frames, orig.frames, "header of {torn_header} bytes");
         assert_eq!(got.stats.bad_segments, 1);

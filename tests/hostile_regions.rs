@@ -203,7 +203,7 @@ fn stale_and_swapped_segment_files_are_reported_and_never_continued_from() {
     let src = Scratch::new("seg-order-src", true);
     let orig = three_epochs(&src.0);
     let seg = segments(&src.0);
-    let name = |i: u64| format::segment_file_name(i);
+    let name = |i: u64| rtlog::logdir::segment_file_name(i);
     let mut variants = 0;
 
     // Segments 1 and 3 swapped: both headers disagree with their names.

@@ -70,14 +70,14 @@ fn check_log(dir: &TempDir, run: Option<[u64; 2]>, restart_epoch: u32, ctx: &str
         for d in r.damage() {
             eprintln!("damage {d:?}");
         }
-        for (i, p) in rtlog::reader::list_segments(&dir.0).unwrap() {
+        for (i, p) in rtlog::logdir::list_segments(&dir.0).unwrap() {
             eprintln!("seg {i} {}", std::fs::metadata(&p).unwrap().len());
         }
     }
 
     // Retention may have deleted the oldest segments: the log is then a suffix, and each
     // stream starts wherever its first remaining record is.
-    let segments = rtlog::reader::list_segments(&dir.0).unwrap();
+    let segments = rtlog::logdir::list_segments(&dir.0).unwrap();
     let suffix = segments.first().is_some_and(|(i, _)| *i > 1);
     let mut r = Reader::open(&dir.0).unwrap_or_else(|e| panic!("{ctx}: {e}"));
     let mut expected = [0u64; 2];

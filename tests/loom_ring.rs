@@ -1,6 +1,6 @@
-//! Loom models of the RT side's synchronisation: the ring's two protocols (see `src/ring.rs`),
-//! ticks from two threads at once (the dispatcher's try-lock, `src/dispatcher.rs`) and the
-//! durable watermarks the writer publishes (`src/watermark.rs`); `src/sync.rs` says how loom is
+//! Loom models of the RT side's synchronisation: the ring's two protocols (see `src/rt/ring.rs`),
+//! ticks from two threads at once (the dispatcher's try-lock, `src/rt/dispatcher.rs`) and the
+//! durable watermarks the writer publishes (`src/rt/watermark.rs`); `src/rt/atomics.rs` says how loom is
 //! swapped in. Run with:
 //!
 //! ```text

@@ -89,7 +89,7 @@ fn segments_rotate_at_segment_bytes() {
         }
     }
     lg.shutdown().unwrap();
-    let segments = rtlog::reader::list_segments(&dir.0).unwrap();
+    let segments = rtlog::logdir::list_segments(&dir.0).unwrap();
     assert!(segments.len() >= 5, "{} segments", segments.len());
     for (_, path) in &segments {
         assert!(std::fs::metadata(path).unwrap().len() <= 64 * 1024);

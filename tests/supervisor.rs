@@ -7,7 +7,7 @@ use parking_lot::Mutex;
 use rtlog::backend::BackendKind;
 use rtlog::config::Overflow;
 use rtlog::format::{FrameKind, LossMarker};
-use rtlog::supervisor::StateCallback;
+use rtlog::state::StateCallback;
 use rtlog::{Config, Logger, State, Status, Stream};
 use std::sync::Arc;
 use std::time::Duration;

@@ -19,7 +19,7 @@
  * This is the Nth-call sweep of SQLite's I/O error tests, with real libc
  * failures. It found that a read error while recovery scanned the newest
  * segment made rtlog_init skip that segment and start the new epoch at LSNs
- * the segment already used (src/recovery.rs).
+ * the segment already used (src/storage/recovery.rs).
  *
  * Usage: fiu_init_sweep BASE-DIR   (prints the calls failed per point)
  */

@@ -22,7 +22,7 @@ pub mod protocol;
 
 use crate::error::{Error, Result, Status};
 use crate::format::{FrameKind, LossMarker, LossReason, LOSS_MARKER_BYTES};
-use crate::ring::{self, RingConsumer, RingProducer, SlotHeader};
+use crate::rt::ring::{self, RingConsumer, RingProducer, SlotHeader};
 use fifo::{Fifo, Sent, PIPE_BUF};
 use parking_lot::Mutex;
 use protocol::{App, Id, Level, LogHeader, LossArgs};
@@ -120,13 +120,13 @@ impl DltConfig {
         }
         let bytes =
             ring::slot_bytes(queue_payload(max_record_size)) as u64 * queue_depth(q, max_producers);
-        if bytes > crate::config::MAX_RING_BYTES {
+        if bytes > crate::rt::ring::MAX_RING_BYTES {
             return Err(Error::new(
                 Status::Config,
                 format!(
                     "dlt_queue_records = {q} with max_record_size = {max_record_size} needs {bytes} \
                      bytes (limit {})",
-                    crate::config::MAX_RING_BYTES
+                    crate::rt::ring::MAX_RING_BYTES
                 ),
             ));
         }
@@ -381,7 +381,7 @@ impl DltFeed {
             producer,
             stream,
             kind: FrameKind::Loss as u8,
-            timestamp: crate::clock::monotonic_ns(),
+            timestamp: crate::rt::clock::monotonic_ns(),
             ..SlotHeader::default()
         };
         let ok = self.ring.push(&h, &m.encode());
@@ -636,7 +636,7 @@ impl DltSender {
                 ctid: *ctid,
                 mcnt: *mcnt,
                 level: Level::Warn,
-                timestamp_ns: crate::clock::monotonic_ns(),
+                timestamp_ns: crate::rt::clock::monotonic_ns(),
                 verbose: true,
                 noar: 4,
             };

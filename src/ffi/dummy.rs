@@ -1,11 +1,11 @@
 //! The dummy backend from C (`RTLOG_BACKEND_DUMMY`, tests only): its fault script and the
-//! frames it received. Behind these functions is [`crate::backend::dummy::DummyShared`].
+//! frames it received. Behind these functions is [`crate::storage::backend::dummy::DummyShared`].
 
 use super::boundary::{fail, guard};
 use super::logger::{logger, rtlog_logger};
 use super::types::*;
-use crate::backend::dummy::DummyShared;
 use crate::error::{Error, Status};
+use crate::storage::backend::dummy::DummyShared;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -3,11 +3,11 @@
 use super::boundary::{arg, arg_mut, fail, guard, guard_value, status_of};
 use super::producer::rtlog_producer;
 use super::types::*;
-use crate::backend::BackendKind;
 use crate::config::{Config, Durability, Overflow};
 use crate::error::{Error, Status};
 use crate::logger::Logger;
-use crate::supervisor::StateCallback;
+use crate::state::StateCallback;
+use crate::storage::backend::BackendKind;
 use std::ffi::CStr;
 use std::ffi::CString;
 use std::os::raw::c_char;
@@ -455,7 +455,7 @@ pub unsafe extern "C" fn rtlog_destroy(lg: *mut rtlog_logger) {
         // SAFETY: lg came from rtlog_init (Box<Handle>) and is freed exactly once, here.
         let handle = unsafe { Box::from_raw(lg.cast::<Handle>()) };
         // Shut down before the last Arc goes, so the ticker thread is joined from here.
-        if handle.state() != crate::State::Stopped {
+        if handle.state() != crate::state::State::Stopped {
             let _ = handle.shutdown();
         }
         drop(handle);

@@ -2,7 +2,7 @@
 
 use super::boundary::{arg, arg_mut, guard, guard_value};
 use super::types::*;
-use crate::producer::{Producer, Stream};
+use crate::rt::producer::{Producer, Stream};
 use std::os::raw::c_void;
 
 /// An opaque producer handle: one RT thread's end of its two rings. Created by

@@ -99,9 +99,9 @@ pub enum rtlog_state {
     RTLOG_STATE_STOPPED = 5,
 }
 
-impl From<crate::State> for rtlog_state {
-    fn from(s: crate::State) -> rtlog_state {
-        use crate::State as S;
+impl From<crate::state::State> for rtlog_state {
+    fn from(s: crate::state::State) -> rtlog_state {
+        use crate::state::State as S;
         match s {
             S::Init => rtlog_state::RTLOG_STATE_INIT,
             S::Normal => rtlog_state::RTLOG_STATE_NORMAL,

@@ -133,7 +133,7 @@ pub fn frame_spans(path: &Path) -> (u64, Vec<FrameSpan>) {
 
 /// The segment files of `dir`, in index order.
 pub fn segments(dir: &Path) -> Vec<PathBuf> {
-    rtlog::reader::list_segments(dir).unwrap().into_iter().map(|(_, p)| p).collect()
+    rtlog::logdir::list_segments(dir).unwrap().into_iter().map(|(_, p)| p).collect()
 }
 
 /// Copies the regular files of `from` into a fresh directory `to` (the `LOCK` file excepted).

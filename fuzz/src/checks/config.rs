@@ -21,7 +21,7 @@ use rtlog::dlt::DltConfig;
 use rtlog::ffi::logger::*;
 use rtlog::ffi::producer::rtlog_publish;
 use rtlog::ffi::{rtlog_config, rtlog_state, rtlog_stats, rtlog_status, RawStream};
-use rtlog::supervisor::StateCallback;
+use rtlog::state::StateCallback;
 use rtlog::{Config, Durability, Logger, Status};
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::os::unix::ffi::OsStrExt;
@@ -231,7 +231,7 @@ fn dir_for(scratch: &Scratch, input: &Input) -> Option<PathBuf> {
             // A directory holding a segment-named file that is no segment: init recovers it.
             let d = base.join("junk");
             std::fs::create_dir(&d).unwrap();
-            std::fs::write(d.join(rtlog::format::segment_file_name(1)), b"junk").unwrap();
+            std::fs::write(d.join(rtlog::logdir::segment_file_name(1)), b"junk").unwrap();
             d
         }
     })
@@ -319,7 +319,7 @@ fn check_bounds(c: &Config) {
     assert!(c.dispatch_budget >= 1);
     let slot = rtlog::ring::slot_bytes(c.max_record_size) as u64;
     for depth in [c.critical_depth, c.normal_depth] {
-        assert!(depth >= 1 && slot * u64::from(depth) <= config::MAX_RING_BYTES);
+        assert!(depth >= 1 && slot * u64::from(depth) <= rtlog::ring::MAX_RING_BYTES);
     }
 }
 

@@ -46,8 +46,8 @@ impl InputFile {
         let index = self.index();
         match (self.selector >> 3) & 3 {
             2 => format!("seg-0{index:010}.rtlog"),
-            3 => format!("{}.broken", format::segment_file_name(index)),
-            _ => format::segment_file_name(index),
+            3 => format!("{}.broken", rtlog::logdir::segment_file_name(index)),
+            _ => rtlog::logdir::segment_file_name(index),
         }
     }
 

@@ -17,7 +17,7 @@ pub fn reader_seeds() -> Vec<(String, Vec<u8>)> {
     for (name, write) in LOGS {
         let dir = Scratch::new("seed");
         write(&dir.path);
-        let segments = rtlog::reader::list_segments(&dir.path).expect("listing a seed log");
+        let segments = rtlog::logdir::list_segments(&dir.path).expect("listing a seed log");
         assert!(!segments.is_empty() && segments.len() <= files::MAX_FILES);
         for (variant, bits) in [("", 0), ("-fixcrc", FIX_CRCS)] {
             let inputs: Vec<InputFile> = segments

@@ -29,7 +29,7 @@ pub fn open(dir: &Path) -> Result<Vec<SegmentFile>, CliError> {
     }
     // Opened here only to classify a failure; `list_segments` reports it less precisely.
     fs::read_dir(dir).map_err(|e| io_error(dir, &e))?;
-    let listed = rtlog::reader::list_segments(dir)?;
+    let listed = rtlog::logdir::list_segments(dir)?;
     if listed.is_empty() {
         return Err(CliError::fatal(format!(
             "no rtlog segments in {shown} (not a log directory?)"

@@ -138,7 +138,7 @@ fn follow_once(
     json: bool,
     emit: &mut dyn FnMut(&str) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let segments = rtlog::reader::list_segments(dir)?;
+    let segments = rtlog::logdir::list_segments(dir)?;
     let from = cursor.segment.map_or(0, |(index, _)| index);
     let newest = segments.last().map(|(index, _)| *index);
     // In index order: the current segment is finished before a newer one is read, so records

@@ -51,7 +51,7 @@
 //!   published. Failure: the producer reclaimed `t` during the copy, which may be torn (two
 //!   records mixed, length included); it is discarded and the consumer continues at the tail
 //!   the CAS returned. Only after validation may a copy become visible to anyone
-//!   (copy → validate → commit; see [`crate::dispatcher`]).
+//!   (copy → validate → commit; see [`crate::rt::dispatcher`]).
 //!
 //! **Why an accepted copy is intact.** The slot of position `t` is written again only for
 //! record `t + depth`, and the producer writes that record only once it has seen `tail > t`:
@@ -89,16 +89,14 @@
 //! the producer reclaims its record during the copy. Callers bound their attempts (the
 //! dispatcher makes one per ring per pass).
 //!
-//! Both protocols are model-checked with loom in `tests/loom_ring.rs` (see `src/sync.rs` for the
-//! command); `tests/ring_stress.rs` runs 10^7 records through a small overwrite ring.
+//! Both protocols are model-checked with loom in `tests/loom_ring.rs` (see `src/rt/atomics.rs` for
+//! the command); `tests/ring_stress.rs` runs 10^7 records through a small overwrite ring.
 //!
 //! A slot is a [`SlotHeader`] followed by up to `max_payload` bytes, padded to 8 bytes. The
 //! slot index is kept beside each counter (incremented and wrapped by comparison), so any depth
 //! works without a division on the fast path.
 
-// `loom` is set only through RUSTFLAGS (see `sync`), which Cargo's cfg checking does not know.
-
-use crate::sync::{AccessTracker, Arc, AtomicU64, Ordering};
+use crate::rt::atomics::{AccessTracker, Arc, AtomicU64, Ordering};
 use crossbeam_utils::CachePadded;
 use std::cell::UnsafeCell;
 
@@ -108,7 +106,7 @@ use std::cell::UnsafeCell;
 pub struct SlotHeader {
     /// Sequence number of the record in its producer's stream.
     pub seq: u64,
-    /// Raw timestamp (TSC ticks or monotonic ns, see [`crate::clock`]).
+    /// Raw timestamp (TSC ticks or monotonic ns, see [`crate::rt::clock`]).
     pub timestamp: u64,
     /// Payload length in bytes.
     pub len: u32,
@@ -135,6 +133,10 @@ const HEADER_WORDS: usize = HEADER_BYTES / 8;
 /// The word of a slot that holds `SlotHeader::seq`.
 const SEQ_WORD: usize = std::mem::offset_of!(SlotHeader, seq) / 8;
 const _: () = assert!(std::mem::offset_of!(SlotHeader, seq) % 8 == 0);
+
+/// Largest amount of memory one ring may take; the configuration refuses depths and record
+/// sizes that would need more.
+pub const MAX_RING_BYTES: u64 = 1 << 30;
 
 /// Bytes one slot takes for a given maximum payload.
 pub const fn slot_bytes(max_payload: u32) -> usize {

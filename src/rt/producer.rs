@@ -4,12 +4,12 @@
 //! the C API documents one handle per RT thread). `publish` is wait-free: a gate check, a copy
 //! into the stream's ring, a counter update. No allocation, no lock, no syscall.
 
-use crate::clock;
-use crate::config::{Config, Overflow};
 use crate::error::Status;
-use crate::quiesce::{self, Gate, PHASE_RUN};
-use crate::ring::{PushCounter, RingProducer, SlotHeader};
-use crate::watermark::DurableCount;
+use crate::format::FrameKind;
+use crate::rt::clock;
+use crate::rt::quiesce::{self, Gate, PHASE_RUN};
+use crate::rt::ring::{PushCounter, RingProducer, SlotHeader};
+use crate::rt::watermark::DurableCount;
 use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -38,9 +38,53 @@ impl Stream {
     }
 }
 
+/// What the normal stream does when a producer's normal ring is full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Overflow {
+    /// Refuse the new record (`Full`), keep the older ones.
+    #[default]
+    DropNewest = 0,
+    /// Store the new record over the oldest one not yet dispatched.
+    OverwriteOldest = 1,
+    /// Above the high-water mark, accept only one record in `sample_one_in`.
+    Sample = 2,
+    /// On overflow, refuse every normal record of that producer until the supervisor
+    /// re-enables the stream (once its ring has drained to half).
+    Disable = 3,
+}
+
+impl Overflow {
+    /// The policy for a raw C value, if it names one.
+    pub fn from_raw(raw: u32) -> Option<Overflow> {
+        Some(match raw {
+            0 => Overflow::DropNewest,
+            1 => Overflow::OverwriteOldest,
+            2 => Overflow::Sample,
+            3 => Overflow::Disable,
+            _ => return None,
+        })
+    }
+}
+
+/// The settings a producer needs, taken from the configuration at INIT (the RT side never
+/// sees the configuration itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProducerParams {
+    /// Largest payload `publish` accepts.
+    pub max_record_size: u32,
+    /// Records per normal ring (the base of the sampling high-water mark).
+    pub normal_depth: u32,
+    /// Normal-stream overflow policy.
+    pub normal_overflow: Overflow,
+    /// `Sample`: the ring fill level, in percent, above which sampling starts.
+    pub sample_high_water_pct: u32,
+    /// `Sample`: above the high-water mark, accept one record in this many.
+    pub sample_one_in: u32,
+}
+
 /// The counters a producer's thread writes and others read.
 pub(crate) struct ProducerHot {
-    /// Set while a publish is in progress (see [`crate::quiesce`]).
+    /// Set while a publish is in progress (see [`crate::rt::quiesce`]).
     pub(crate) active: AtomicBool,
     /// Records refused with `Full`, per stream. Single writer (the producer's thread), so it
     /// is updated with a plain load + store rather than a locked add; readers use `Relaxed`
@@ -112,20 +156,20 @@ impl Producer {
         rings: [RingProducer; 2],
         shared: Arc<ProducerShared>,
         gate: Arc<Gate>,
-        config: &Config,
+        params: ProducerParams,
         use_tsc: bool,
     ) -> Producer {
-        let depth = u64::from(config.normal_depth);
+        let depth = u64::from(params.normal_depth);
         Producer {
             rings,
             shared,
             gate,
-            max_payload: config.max_record_size,
+            max_payload: params.max_record_size,
             use_tsc,
             lost_since_accept: [0; 2],
-            policy: config.normal_overflow,
-            sample_high_water: (depth * u64::from(config.sample_high_water_pct)).div_ceil(100),
-            sample_one_in: config.sample_one_in.max(1),
+            policy: params.normal_overflow,
+            sample_high_water: (depth * u64::from(params.sample_high_water_pct)).div_ceil(100),
+            sample_one_in: params.sample_one_in.max(1),
             sample_count: 0,
         }
     }
@@ -187,7 +231,7 @@ impl Producer {
             record_type,
             producer: self.shared.id,
             stream: stream as u8,
-            kind: crate::format::FrameKind::Data as u8,
+            kind: FrameKind::Data as u8,
             lost_before: self.lost_since_accept[s],
             ..SlotHeader::default()
         };

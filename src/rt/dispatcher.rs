@@ -12,16 +12,16 @@
 //! holders at once, or a hand-over without a happens-before edge, fail the model.
 //!
 //! Every record moves in three steps: reserve a slot of the writer's input ring and copy the
-//! record into it, then [`finish`](crate::ring::Take::finish) the take of the source record
+//! record into it, then [`finish`](crate::rt::ring::Take::finish) the take of the source record
 //! (which validates the copy), and only then commit the reserved slot. A drop-newest source
 //! always validates. An overwrite-oldest source fails validation when its producer reclaimed
 //! the record during the copy: the copy may be torn, so the reservation is dropped unpublished
-//! and the writer never sees it (see [`crate::ring`] for the protocol). Records the producer
+//! and the writer never sees it (see [`crate::rt::ring`] for the protocol). Records the producer
 //! reclaimed are its loss, counted by the producer from `push_overwrite`.
 
-use crate::producer::Stream;
-use crate::ring::{RingConsumer, RingProducer};
-use crate::sync::{self, AccessTracker};
+use crate::rt::atomics::{self, AccessTracker};
+use crate::rt::producer::Stream;
+use crate::rt::ring::{RingConsumer, RingProducer};
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -37,16 +37,13 @@ struct State {
 /// The dispatcher: the state behind a try-lock, plus counters readable by anyone.
 pub struct Dispatcher {
     /// The try-lock: set while a thread holds `state`.
-    busy: sync::AtomicBool,
+    busy: atomics::AtomicBool,
     state: UnsafeCell<State>,
     /// Reports each holder's access to `state` to loom (nothing in normal builds).
     state_access: AccessTracker,
     /// Records moved per stream. Written only by the lock holder (plain load + store), read
     /// `Relaxed` for statistics.
     dispatched: [AtomicU64; 2],
-    /// Copies discarded because an overwrite-mode producer reclaimed the record during the
-    /// copy. Written and read like `dispatched`.
-    torn: AtomicU64,
     /// Per producer and stream, the raw timestamp of the oldest record left in the ring at the
     /// end of the last tick (0: none, or an overwrite ring, whose slots cannot be peeked).
     /// Written by the lock holder, read `Relaxed` for the statistics' age of pending records.
@@ -70,7 +67,7 @@ impl Dispatcher {
     /// A dispatcher into `output` for at most `max_producers` producers (non-RT, INIT).
     pub fn new(output: RingProducer, max_producers: usize) -> Dispatcher {
         Dispatcher {
-            busy: sync::AtomicBool::new(false),
+            busy: atomics::AtomicBool::new(false),
             state_access: AccessTracker::new(1),
             state: UnsafeCell::new(State {
                 sources: Vec::with_capacity(max_producers),
@@ -78,7 +75,6 @@ impl Dispatcher {
                 cursor: 0,
             }),
             dispatched: [AtomicU64::new(0), AtomicU64::new(0)],
-            torn: AtomicU64::new(0),
             oldest: (0..max_producers).map(|_| [AtomicU64::new(0), AtomicU64::new(0)]).collect(),
         }
     }
@@ -89,7 +85,7 @@ impl Dispatcher {
         // Acquire: everything the previous holder did to the state is visible.
         if self
             .busy
-            .compare_exchange(false, true, sync::Ordering::Acquire, sync::Ordering::Relaxed)
+            .compare_exchange(false, true, atomics::Ordering::Acquire, atomics::Ordering::Relaxed)
             .is_err()
         {
             return None;
@@ -98,7 +94,7 @@ impl Dispatcher {
         // SAFETY: we hold `busy`, so no other thread touches `state` until we release it.
         let r = f(unsafe { &mut *self.state.get() });
         // Release: our changes to the state are visible to the next holder.
-        self.busy.store(false, sync::Ordering::Release);
+        self.busy.store(false, atomics::Ordering::Release);
         Some(r)
     }
 
@@ -113,10 +109,9 @@ impl Dispatcher {
     pub fn tick(&self, budget: u32) -> Option<Moved> {
         self.with_state(|s| {
             let mut moved = Moved::default();
-            let mut torn = 0;
             for stream in Stream::ALL {
                 let left = budget - moved.records;
-                let n = move_stream(s, stream as usize, left, &mut moved, &mut torn);
+                let n = move_stream(s, stream as usize, left, &mut moved);
                 if n > 0 {
                     let d = &self.dispatched[stream as usize];
                     d.store(d.load(Ordering::Relaxed) + u64::from(n), Ordering::Relaxed);
@@ -124,9 +119,6 @@ impl Dispatcher {
                 if moved.output_full || moved.records == budget {
                     break;
                 }
-            }
-            if torn > 0 {
-                self.torn.store(self.torn.load(Ordering::Relaxed) + torn, Ordering::Relaxed);
             }
             let count = s.sources.len().max(1);
             s.cursor = (s.cursor + 1) % count;
@@ -160,27 +152,14 @@ impl Dispatcher {
     pub(crate) fn dispatched(&self, stream: Stream) -> u64 {
         self.dispatched[stream as usize].load(Ordering::Relaxed)
     }
-
-    /// Copies discarded so far because an overwrite-mode producer reclaimed the record during
-    /// the copy (a measure of contention, not of loss: the producer counts the lost records).
-    #[cfg_attr(not(test), allow(dead_code))] // for the logger's statistics
-    pub(crate) fn torn(&self) -> u64 {
-        self.torn.load(Ordering::Relaxed)
-    }
 }
 
 /// Round-robin over producers, one record each per pass, until the budget is spent, every ring
 /// of the stream is empty or the output is full. Each pass moves at least one record or ends
 /// the loop, so the work is bounded by `(budget + 1) * producers` ring checks. A copy that fails
-/// validation (counted in `torn`) is that ring's turn in the pass and moves nothing, so an
+/// validation (the producer reclaimed the record; it counts that loss) is that ring's turn in the pass and moves nothing, so an
 /// overwriting producer cannot keep a tick busy: its ring is tried again next pass or tick.
-fn move_stream(
-    s: &mut State,
-    stream: usize,
-    budget: u32,
-    moved: &mut Moved,
-    torn: &mut u64,
-) -> u32 {
+fn move_stream(s: &mut State, stream: usize, budget: u32, moved: &mut Moved) -> u32 {
     let n = s.sources.len();
     let mut count = 0;
     while count < budget {
@@ -198,7 +177,6 @@ fn move_stream(
             // source ring confirmed that its producer did not reclaim the record meanwhile.
             take.copy_into(&mut slot);
             if !take.finish() {
-                *torn += 1;
                 continue; // `slot` is dropped unpublished
             }
             slot.commit();
@@ -219,7 +197,7 @@ fn move_stream(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ring::{channel, channel_overwriting, SlotHeader};
+    use crate::rt::ring::{channel, channel_overwriting, SlotHeader};
 
     fn setup(
         producers: u16,
@@ -343,7 +321,7 @@ mod tests {
             drain_checked(&mut out),
             vec![(1, 1, 3), (0, 1, 4), (1, 1, 4), (0, 1, 5), (1, 1, 5)]
         );
-        assert_eq!((d.dispatched(Stream::Normal), d.torn(), d.pending()), (8, 0, Some(0)));
+        assert_eq!((d.dispatched(Stream::Normal), d.pending()), (8, Some(0)));
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! - [`DurableCount::progress`] reads the freeze first and the count second, so a reader that
 //!   saw the freeze also sees the final count: [`Progress::Lost`] is final, never a race.
 
-use crate::sync::{AtomicBool, AtomicU64, Ordering};
+use crate::rt::atomics::{AtomicBool, AtomicU64, Ordering};
 
 /// A count that only rises, published by one writer thread.
 pub struct Watermark {

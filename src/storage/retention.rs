@@ -6,9 +6,10 @@
 //! until its last descriptor closes); a reader that reaches it later skips it (see
 //! `Reader`): readers of a log under retention see a suffix of it.
 
+use super::dir::sync_dir;
+use super::faults::{self, FaultInjector, IoOp};
 use crate::error::{Error, Result};
-use crate::faults::{self, FaultInjector, IoOp};
-use crate::reader::list_segments;
+use crate::logdir::list_segments;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -75,7 +76,7 @@ pub fn apply(
         deleted += 1;
     }
     if deleted > 0 {
-        crate::segment::sync_dir(dir, faults)?;
+        sync_dir(dir, faults)?;
     }
     Ok(deleted)
 }

@@ -15,7 +15,7 @@
 //! zero padding past the data is a torn tail to a reader until the segment is closed, when the
 //! file is cut to its data (`SegmentFile::release_unused`).
 
-use crate::faults::{self, FaultInjector, IoOp};
+use super::faults::{self, FaultInjector, IoOp};
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;

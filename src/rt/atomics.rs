@@ -13,12 +13,12 @@
 //! (a separate target directory, since the flag rebuilds every crate). Under that flag the
 //! ring's `head`/`tail` counters, the atomic slot words of overwrite-mode rings, the `Arc` that
 //! the two ends share, the dispatcher's `busy` flag and the durable watermarks
-//! ([`crate::watermark`]) come from `loom`, so loom explores every interleaving of that code as
+//! ([`crate::rt::watermark`]) come from `loom`, so loom explores every interleaving of that code as
 //! written within the preemption bound, and the values a load may return under loom's model of
 //! the C++ memory model; nothing else in the crate changes.
 //!
 //! Plain (non-atomic) slot memory stays a contiguous `std` buffer in both builds, because
-//! [`peek`](crate::ring::RingConsumer::peek) lends it out as `&[u8]`. Its accesses are instead
+//! [`peek`](crate::rt::ring::RingConsumer::peek) lends it out as `&[u8]`. Its accesses are instead
 //! reported to an [`AccessTracker`]: nothing at all in normal builds, one `loom` cell per slot
 //! under loom, which makes loom fail a model whenever the producer and the consumer touch the
 //! same slot without a happens-before edge between them (a data race).
@@ -30,8 +30,6 @@
 //! producer's `Acquire` read of `tail`. Loom cannot check that through the values alone, since
 //! it never lets a load return a store that comes later in the execution (load buffering). A
 //! reclaiming write is left out on purpose: overlapping a copy is what it is allowed to do.
-
-// `loom` is set only through RUSTFLAGS, which Cargo's cfg checking does not know about.
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -7,9 +7,9 @@
 //! followed by valid frames is left in place for the reader to skip and report.
 
 use crate::error::{Error, Result, Status};
-use crate::format::{self, DecodeError};
-use crate::reader::{list_segments, lsn_bound};
-use crate::scan::{ScanItem, SegmentScan};
+use crate::format::{self, DecodeError, FrameKind};
+use crate::logdir::scan::{OpenError, ScanItem, SegmentScan};
+use crate::logdir::{self, list_segments, lsn_bound};
 use std::fs::OpenOptions;
 use std::path::Path;
 
@@ -65,7 +65,7 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
     // neither read it nor continue its numbering.
     let mut headers = Vec::with_capacity(segments.len());
     for (_, path) in &segments {
-        let header = format::read_segment_header(path)
+        let header = logdir::read_segment_header(path)
             .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
         if let Err(DecodeError::NewerVersion(v)) = header {
             return Err(Error::new(
@@ -93,7 +93,7 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
         out.set_aside += 1;
     }
     if out.set_aside > 0 {
-        crate::segment::sync_dir(dir, None)?;
+        super::dir::sync_dir(dir, None)?;
     }
     // The new epoch must come after everything any readable header claims, whatever the file
     // names say: a stale copy of an old segment under a later index, or files swapped, must
@@ -122,7 +122,7 @@ pub fn recover(dir: &Path) -> Result<Recovered> {
             ScanItem::Frame(h, _) => {
                 let lsn = h.lsn.checked_add(1).ok_or_else(|| exhausted(path, "LSN", h.lsn))?;
                 out.next_lsn = out.next_lsn.max(lsn);
-                out.previous_clean = h.kind == crate::format::FrameKind::CleanClose as u8;
+                out.previous_clean = h.kind == FrameKind::CleanClose as u8;
             }
             ScanItem::Damage { .. } => {}
             ScanItem::End { torn_bytes, valid_end } => {
@@ -192,12 +192,10 @@ fn last_lsn(path: &Path) -> Result<Option<u64>> {
 }
 
 /// An error opening a segment whose header was readable a moment ago, as an I/O error.
-fn open_error(e: crate::scan::OpenError) -> std::io::Error {
+fn open_error(e: OpenError) -> std::io::Error {
     match e {
-        crate::scan::OpenError::Io(e) => e,
-        crate::scan::OpenError::Header(e) => {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
-        }
+        OpenError::Io(e) => e,
+        OpenError::Header(e) => std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
     }
 }
 

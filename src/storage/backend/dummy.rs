@@ -9,8 +9,8 @@
 use super::Backend;
 use crate::error::{Error, Result};
 use crate::format::{self, FrameHeader, FrameSalt, SegmentHeader, FRAME_HEADER_BYTES};
-use crate::recovery::Recovered;
-use crate::retention::Limits;
+use crate::storage::recovery::Recovered;
+use crate::storage::retention::Limits;
 use parking_lot::Mutex;
 use std::sync::Arc;
 use std::time::Duration;
@@ -144,20 +144,23 @@ impl Backend for DummyBackend {
             return Err(injected(libc::ENOSPC, "disk full"));
         }
         let Some(header) = &self.current else {
-            return Err(Error::new(crate::Status::Internal, "append without a segment"));
+            return Err(Error::new(crate::error::Status::Internal, "append without a segment"));
         };
         st.bytes += bytes.len() as u64;
         let mut off = 0;
         while off + FRAME_HEADER_BYTES <= bytes.len() {
             let b = &bytes[off..];
             let h = FrameHeader::decode(b, header.max_payload).map_err(|e| {
-                Error::new(crate::Status::Internal, format!("dummy backend got a bad frame: {e}"))
+                Error::new(
+                    crate::error::Status::Internal,
+                    format!("dummy backend got a bad frame: {e}"),
+                )
             })?;
             let size = format::frame_bytes(h.payload_len as usize);
             let payload = &b[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + h.payload_len as usize];
             if !FrameHeader::verify(b, &FrameSalt::new(header.salt), payload) {
                 return Err(Error::new(
-                    crate::Status::Internal,
+                    crate::error::Status::Internal,
                     "dummy backend got a frame with a bad CRC",
                 ));
             }

@@ -1,48 +1,22 @@
-//! A fault injector under the writer's file operations (a test hook; non-RT).
+//! The fault injector (test scaffolding; compiled only with the `test-hooks` feature).
 //!
-//! Every segment-file operation asks the injector first. Tests give a logger an injector
-//! ([`crate::Logger::init_with_faults`]) and tell it to fail the Nth call of an operation with
-//! an errno, once or from then on — the approach of SQLite's I/O-error tests and RocksDB's
-//! fault-injection file system. Without an injector the check is a `None` test.
-//!
-//! Besides errors it can return short writes and `EINTR` (the writer must continue them), and
-//! it can keep a *sync journal*: a file of the creations, data syncs and directory syncs that
-//! succeeded. After the writing process is killed, [`simulate_power_loss`] uses the journal to
-//! do what a power cut would: drop the bytes no `fdatasync` covered (all of them, or a random
-//! prefix survives) and delete files whose directory entry was never synced.
+//! Tests give a logger an injector ([`crate::Logger::init_with_faults`]) and tell it to fail the
+//! Nth call of an operation with an errno, once or from then on — the approach of SQLite's
+//! I/O-error tests and RocksDB's fault-injection file system. Besides errors it can return
+//! short writes and `EINTR` (the writer must continue them), and it can keep a *sync journal*:
+//! a file of the creations, data syncs and directory syncs that succeeded. After the writing
+//! process is killed, [`simulate_power_loss`] uses the journal to do what a power cut would:
+//! drop the bytes no `fdatasync` covered (all of them, or a random prefix survives) and delete
+//! files whose directory entry was never synced.
 
+use super::{Fault, IoOp, JournalEvent};
 use parking_lot::Mutex;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The file operations the writer performs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum IoOp {
-    /// Creating a segment file.
-    Create = 0,
-    /// Writing bytes to a segment.
-    Write = 1,
-    /// `fdatasync` of a segment.
-    Sync = 2,
-    /// `fsync` of the log directory.
-    SyncDir = 3,
-    /// Deleting a segment (retention).
-    Remove = 4,
-}
-
+/// How many kinds of [`IoOp`] there are.
 const OPS: usize = 5;
-
-/// What an injected fault does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fault {
-    /// The call fails with this errno.
-    Errno(i32),
-    /// A write writes only part of its bytes (the caller must continue).
-    ShortWrite,
-    /// The call fails with `EINTR` (the caller must retry).
-    Interrupted,
-}
 
 #[derive(Clone, Copy, Debug)]
 struct Rule {
@@ -134,30 +108,6 @@ impl FaultInjector {
         })?;
         self.injected.fetch_add(1, Ordering::Relaxed);
         Some(hit.fault)
-    }
-}
-
-/// A successful operation, for the sync journal.
-pub(crate) enum JournalEvent<'a> {
-    Created(&'a Path),
-    Synced(&'a Path, u64),
-    DirSynced(&'a Path),
-}
-
-/// Asks an optional injector about `op`: `Ok(None)` to go ahead, `Ok(Some(ShortWrite))` for a
-/// write to do partly, `Err` for an error (`EINTR` included) to return instead.
-pub(crate) fn check(faults: Option<&FaultInjector>, op: IoOp) -> io::Result<Option<Fault>> {
-    match faults.and_then(|f| f.check(op)) {
-        Some(Fault::Errno(e)) => Err(io::Error::from_raw_os_error(e)),
-        Some(Fault::Interrupted) => Err(io::Error::from(io::ErrorKind::Interrupted)),
-        other => Ok(other),
-    }
-}
-
-/// Notes an event in an optional injector's journal.
-pub(crate) fn note(faults: Option<&FaultInjector>, event: JournalEvent<'_>) {
-    if let Some(f) = faults {
-        f.note(event);
     }
 }
 

@@ -123,7 +123,7 @@ impl SegmentScan {
     }
 
     /// Accepts only frames with an LSN below `below`: the first LSN of a later segment of the
-    /// log (see [`crate::reader::lsn_bound`]). The writer's LSNs only rise, so a frame at or
+    /// log (see [`crate::logdir::lsn_bound`]). The writer's LSNs only rise, so a frame at or
     /// above it is a stale or forged one, and returning it would hide the later segment's
     /// records behind it.
     pub fn limit_lsn(&mut self, below: u64) {

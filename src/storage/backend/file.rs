@@ -2,11 +2,11 @@
 
 use super::Backend;
 use crate::error::Result;
-use crate::faults::FaultInjector;
 use crate::format::SegmentHeader;
-use crate::recovery::{self, Recovered};
-use crate::retention::{self, Limits};
-use crate::segment::SegmentFile;
+use crate::storage::faults::FaultInjector;
+use crate::storage::recovery::{self, Recovered};
+use crate::storage::retention::{self, Limits};
+use crate::storage::segment::SegmentFile;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ pub struct FileBackend {
     faults: Option<Arc<FaultInjector>>,
     current: Option<SegmentFile>,
     preallocated: bool,
-    /// Segments are written with `O_DIRECT` (see [`super::direct`]).
+    /// Segments are written with `O_DIRECT` (see [`crate::storage::direct`]).
     direct_io: bool,
 }
 
@@ -29,9 +29,9 @@ impl FileBackend {
     }
 
     fn current(&mut self) -> Result<&mut SegmentFile> {
-        self.current
-            .as_mut()
-            .ok_or_else(|| crate::Error::new(crate::Status::Internal, "no segment file is open"))
+        self.current.as_mut().ok_or_else(|| {
+            crate::error::Error::new(crate::error::Status::Internal, "no segment file is open")
+        })
     }
 }
 

@@ -4,8 +4,8 @@
 use super::Backend;
 use crate::error::Result;
 use crate::format::SegmentHeader;
-use crate::recovery::Recovered;
-use crate::retention::Limits;
+use crate::storage::recovery::Recovered;
+use crate::storage::retention::Limits;
 
 /// Discards every byte; every operation succeeds at once.
 #[derive(Debug, Default)]

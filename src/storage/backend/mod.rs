@@ -10,15 +10,14 @@
 //! - [`dummy::DummyBackend`]: keeps frames in memory for assertions and follows a
 //!   deterministic fault script (tests).
 
-pub mod direct;
 pub mod dummy;
 pub mod file;
 pub mod null;
 
 use crate::error::Result;
 use crate::format::SegmentHeader;
-use crate::recovery::Recovered;
-use crate::retention::Limits;
+use crate::storage::recovery::Recovered;
+use crate::storage::retention::Limits;
 
 /// Which backend a logger uses (`rtlog_config.backend`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
