@@ -8,10 +8,7 @@
 //! each field by field; ctest runs it on the C and C++ tests' logs through the ignored test
 //! [`typed_dump_of_an_external_log`] (`RTLOG_TYPED_LOG=<dir>`; cmake/typed-records.cmake).
 
-#[path = "common/cli_run.rs"]
-mod cli_run;
 mod common;
-use cli_run::*;
 use common::*;
 use rtlog::format::{self, SegmentHeader};
 use rtlog::{Logger, Status, Stream};

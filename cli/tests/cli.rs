@@ -1,10 +1,7 @@
 //! The `rtlog` command-line tool, run as a separate process on logs written with the Rust API:
 //! `inspect`, `verify`, `dump` (and its filters), `tail` and `tail -f`, and the error cases.
 
-#[path = "common/cli_run.rs"]
-mod cli_run;
 mod common;
-use cli_run::*;
 use common::*;
 use rtlog::{Config, Logger, Producer, Reader, Status, Stream};
 use std::io::{BufRead, BufReader, Read};
