@@ -1,12 +1,13 @@
 //! `rtlog dump`: data records as text or JSON lines, filtered by time, LSN, producer, stream
-//! and type. The filters are the reader's own (`ReaderOptions`), so `dump` shows exactly what
-//! an application reading through the library would get.
+//! and type (the filters of [`crate::filter`], shared with `tail`); with `--follow`, then the
+//! records written afterwards, as `tail -f` prints them.
 
 use crate::error::CliError;
+use crate::filter::{FilterArgs, Matcher};
 use crate::output::Out;
 use crate::record::{Line, Names};
-use crate::{logdir, time};
-use rtlog::reader::{Reader, ReaderOptions};
+use crate::{logdir, tail};
+use rtlog::reader::Reader;
 use std::path::PathBuf;
 
 /// Print data records, one per line.
@@ -26,105 +27,30 @@ use std::path::PathBuf;
 ///   rtlog dump /var/log/robot --type axis_state --json | jq .fields.position
 ///   rtlog dump /var/log/robot --from 2026-11-22T10:00:00Z --to 2026-11-22T10:05:00.5Z
 ///   rtlog dump /var/log/robot --lsn 1000.. --json | jq .payload_hex
+///   rtlog dump /var/log/robot --follow --producer arm
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
     /// The log directory.
     dir: PathBuf,
-    /// Only records at or after this time: ISO-8601 UTC (2026-11-22T10:00:00Z, optionally with
-    /// a fraction of a second) or integer nanoseconds since the Unix epoch.
-    #[arg(long, value_name = "TIME", value_parser = time::parse_time)]
-    from: Option<u64>,
-    /// Only records at or before this time (same forms as --from).
-    #[arg(long, value_name = "TIME", value_parser = time::parse_time)]
-    to: Option<u64>,
-    /// Only records with an LSN in this inclusive range: A..B, A.. or ..B (or a single LSN).
-    #[arg(long, value_name = "A..B", value_parser = parse_lsn_range)]
-    lsn: Option<(Option<u64>, Option<u64>)>,
-    /// Only records of the producer with this name (in every epoch).
-    #[arg(long, value_name = "NAME")]
-    producer: Option<String>,
-    /// Only records of this stream.
-    #[arg(long, value_enum)]
-    stream: Option<StreamArg>,
-    /// Only records of this record type: the number given to rtlog_publish, or the name of a
-    /// registered type (matched in every epoch, whatever its number there).
-    #[arg(long = "type", value_name = "N|NAME", value_parser = parse_type)]
-    record_type: Option<TypeArg>,
+    #[command(flatten)]
+    filters: FilterArgs,
     /// Write JSON Lines: one object per record with the same fields (payload as payload_hex).
     #[arg(long)]
     json: bool,
-}
-
-/// The `--stream` values.
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum StreamArg {
-    /// Stream 0: records that must not be lost.
-    Critical = 0,
-    /// Stream 1: everything else.
-    Normal = 1,
-}
-
-/// A `--type` value.
-#[derive(Clone)]
-pub enum TypeArg {
-    Id(u16),
-    Name(String),
-}
-
-/// A number (0..=65535) or a type name (which never starts with a digit).
-fn parse_type(s: &str) -> Result<TypeArg, String> {
-    if s.starts_with(|c: char| c.is_ascii_digit()) {
-        return s
-            .parse()
-            .map(TypeArg::Id)
-            .map_err(|_| format!("{s:?} is not a record type (0..=65535) nor a type name"));
-    }
-    rtlog::schema::check_type_name(s)?;
-    Ok(TypeArg::Name(s.to_string()))
-}
-
-/// `A..B`, `A..`, `..B` or `A`, inclusive; `A > B` is refused (it would silently match nothing).
-fn parse_lsn_range(s: &str) -> Result<(Option<u64>, Option<u64>), String> {
-    let num = |t: &str| -> Result<Option<u64>, String> {
-        if t.is_empty() {
-            return Ok(None);
-        }
-        t.parse().map(Some).map_err(|_| format!("{t:?} is not an LSN (a non-negative integer)"))
-    };
-    let (from, to) = match s.split_once("..") {
-        Some((a, b)) => (num(a)?, num(b)?),
-        None if !s.is_empty() => (num(s)?, num(s)?),
-        None => return Err("expected A..B, A.., ..B or A".into()),
-    };
-    if let (Some(a), Some(b)) = (from, to) {
-        if a > b {
-            return Err(format!("the range {a}..{b} is empty (A must not exceed B)"));
-        }
-    }
-    Ok((from, to))
+    /// Keep running and print records as they are written, as `rtlog tail -f` does (which
+    /// see); the directory need not exist yet.
+    #[arg(short = 'f', long)]
+    follow: bool,
 }
 
 pub fn run(args: &Args) -> Result<i32, CliError> {
+    if args.follow {
+        return tail::follow_all(&args.dir, &args.filters, args.json);
+    }
     logdir::open(&args.dir)?;
-    let (lsn_from, lsn_to) = args.lsn.unwrap_or_default();
-    let options = ReaderOptions {
-        from_wall_ns: args.from,
-        to_wall_ns: args.to,
-        lsn_from,
-        lsn_to,
-        producer: args.producer.clone(),
-        stream: args.stream.map(|s| s as u8),
-        record_type: match &args.record_type {
-            Some(TypeArg::Id(id)) => Some(*id),
-            _ => None,
-        },
-        type_name: match &args.record_type {
-            Some(TypeArg::Name(name)) => Some(name.clone()),
-            _ => None,
-        },
-    };
-    let mut reader = Reader::open_with(&args.dir, options)?;
+    let mut matcher = Matcher::new(&args.filters);
+    let mut reader = Reader::open(&args.dir)?;
     let mut out = Out::stdout();
     let mut names = Names::default();
     let mut payload = Vec::new();
@@ -139,6 +65,7 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
         let wall_ns = match reader.segment_header() {
             Some(h) => {
                 names.refresh(h);
+                matcher.segment(h, reader.schema());
                 h.wall_clock_ns(ts)
             }
             None => ts,
@@ -156,6 +83,9 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
             payload: &payload,
             typed: typed.map(|t| &**t),
         };
+        if !matcher.matches(&line) {
+            continue;
+        }
         mismatched += u64::from(line.size_mismatch());
         text.clear();
         if args.json {
@@ -180,30 +110,4 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
         ));
     }
     Ok(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{parse_lsn_range, parse_type, TypeArg};
-
-    #[test]
-    fn lsn_ranges() {
-        assert_eq!(parse_lsn_range("100..200"), Ok((Some(100), Some(200))));
-        assert_eq!(parse_lsn_range("100.."), Ok((Some(100), None)));
-        assert_eq!(parse_lsn_range("..200"), Ok((None, Some(200))));
-        assert_eq!(parse_lsn_range(".."), Ok((None, None)));
-        assert_eq!(parse_lsn_range("7"), Ok((Some(7), Some(7))));
-        for bad in ["", "a..b", "5..3", "-1..", "1...2"] {
-            assert!(parse_lsn_range(bad).is_err(), "{bad:?} was accepted");
-        }
-    }
-
-    #[test]
-    fn types_by_number_or_name() {
-        assert!(matches!(parse_type("7"), Ok(TypeArg::Id(7))));
-        assert!(matches!(parse_type("axis_state"), Ok(TypeArg::Name(n)) if n == "axis_state"));
-        for bad in ["65536", "7x", "", "a b", "-1"] {
-            assert!(parse_type(bad).is_err(), "{bad:?} was accepted");
-        }
-    }
 }

@@ -1,4 +1,6 @@
-//! `rtlog tail [-f]`: the last records of a log, then (with `-f`) new ones as they are written.
+//! `rtlog tail [-f]`: the last records of a log, then (with `-f`) new ones as they are written;
+//! also `rtlog dump --follow`, which is `tail -f` from the log's first record on. Both take the
+//! filters of [`crate::filter`].
 //!
 //! Following polls every [`POLL`]: it lists the directory, and rescans the segment it is on
 //! only when that segment's size changed, then any newer segments. A rescan reads the segment
@@ -12,7 +14,8 @@
 //! poll. Resuming at a byte offset would make it proportional to the new bytes only, but
 //! `SegmentScan` cannot start at an offset yet.
 
-use crate::error::CliError;
+use crate::error::{self, CliError};
+use crate::filter::{FilterArgs, Matcher};
 use crate::interrupt;
 use crate::logdir::{self, SegmentFile};
 use crate::output::Out;
@@ -30,8 +33,15 @@ use std::time::Duration;
 /// Lines look like those of `rtlog dump`. With -f (--follow), polls the log every 100 ms and
 /// prints new records, including those in new segments (rotation) and new epochs (a restart
 /// of the writing program), until interrupted with Ctrl-C or until whatever reads its output
-/// goes away, as `head` does (exit 0 in both cases). Damaged frames are skipped silently;
-/// `rtlog verify` reports them.
+/// goes away, as `head` does (exit 0 in both cases). A directory that does not exist yet, or
+/// holds no segment yet, is waited for (said once on stderr). Damaged frames are skipped
+/// silently; `rtlog verify` reports them.
+///
+/// The filters are those of `rtlog dump`; -n counts the records that pass them.
+///
+/// Examples:
+///   rtlog tail -n 20 /var/log/robot --stream critical
+///   rtlog tail -f /var/log/robot --producer arm --json
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -46,6 +56,8 @@ pub struct Args {
     /// Write JSON Lines, as `rtlog dump --json`.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    filters: FilterArgs,
 }
 
 /// How often `-f` looks for new records.
@@ -70,22 +82,63 @@ enum Scanned {
     BadHeader,
 }
 
+/// What a scan prints: the records that pass the filters, as text or JSON.
+struct Printer<'a> {
+    matcher: Matcher<'a>,
+    json: bool,
+}
+
+impl Printer<'_> {
+    fn new(filters: &FilterArgs, json: bool) -> Printer<'_> {
+        Printer { matcher: Matcher::new(filters), json }
+    }
+}
+
 pub fn run(args: &Args) -> Result<i32, CliError> {
+    let mut printer = Printer::new(&args.filters, args.json);
+    if args.follow {
+        return follow(&args.dir, &mut printer, Some(args.lines));
+    }
     let segments = logdir::open(&args.dir)?;
     let mut out = Out::stdout();
-    let mut cursor = Cursor::default();
-    for line in last_lines(&segments, args.lines, args.json, &mut cursor)? {
-        out.write(&line)?;
+    let lines = last_lines(&segments, args.lines, &mut printer, &mut Cursor::default())?;
+    for line in &lines {
+        out.write(line)?;
     }
     out.flush()?;
-    if !args.follow {
-        return Ok(0);
+    Ok(0)
+}
+
+/// `rtlog dump --follow`: every record that passes the filters, then those written later.
+pub fn follow_all(dir: &Path, filters: &FilterArgs, json: bool) -> Result<i32, CliError> {
+    let mut printer = Printer::new(filters, json);
+    follow(dir, &mut printer, None)
+}
+
+/// Prints the last `last` records (all of them if `None`), then new ones until interrupted.
+/// Waits for a log that is not there yet.
+fn follow(dir: &Path, printer: &mut Printer, last: Option<usize>) -> Result<i32, CliError> {
+    let mut out = Out::stdout();
+    let mut cursor = Cursor::default();
+    if logdir::has_segments(dir)? {
+        if let Some(n) = last {
+            let segments = logdir::open(dir)?;
+            for line in last_lines(&segments, n, printer, &mut cursor)? {
+                out.write(&line)?;
+            }
+            out.flush()?;
+        }
+    } else {
+        error::warn(&format!("{}: no log there yet; waiting for one", dir.display()));
     }
     interrupt::install()
         .map_err(|e| CliError::fatal(format!("installing the SIGINT handler: {e}")))?;
     while !interrupt::requested() && !out.reader_gone() {
         std::thread::sleep(POLL);
-        follow_once(&args.dir, &mut cursor, args.json, &mut |line| out.write(line))?;
+        if !logdir::has_segments(dir)? {
+            continue;
+        }
+        follow_once(dir, &mut cursor, printer, &mut |line| out.write(line))?;
         out.flush()?;
     }
     Ok(0)
@@ -96,7 +149,7 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
 fn last_lines(
     segments: &[SegmentFile],
     n: usize,
-    json: bool,
+    printer: &mut Printer,
     cursor: &mut Cursor,
 ) -> Result<VecDeque<String>, CliError> {
     let mut lines = VecDeque::new();
@@ -108,7 +161,7 @@ fn last_lines(
             continue;
         };
         let mut chunk = VecDeque::new();
-        let scanned = scan_segment(&seg.path, 0, json, &mut |line| {
+        let scanned = scan_segment(&seg.path, 0, printer, &mut |line| {
             if n > 0 {
                 if chunk.len() == n {
                     chunk.pop_front();
@@ -135,7 +188,7 @@ fn last_lines(
 fn follow_once(
     dir: &Path,
     cursor: &mut Cursor,
-    json: bool,
+    printer: &mut Printer,
     emit: &mut dyn FnMut(&str) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let segments = rtlog::reader::list_segments(dir)?;
@@ -153,7 +206,7 @@ fn follow_once(
         if cursor.segment == Some((*index, size)) {
             continue; // Unchanged since the last scan.
         }
-        match scan_segment(path, cursor.last_lsn, json, emit)? {
+        match scan_segment(path, cursor.last_lsn, printer, emit)? {
             Scanned::Done { max_lsn } => {
                 cursor.last_lsn = max_lsn;
                 cursor.segment = Some((*index, size));
@@ -178,11 +231,11 @@ fn current_size(path: &Path) -> Result<Option<u64>, CliError> {
 }
 
 /// Scans one segment, calling `emit` with the line of each data record whose LSN is above
-/// `after`.
+/// `after` and that passes the filters.
 fn scan_segment(
     path: &Path,
     after: u64,
-    json: bool,
+    printer: &mut Printer,
     emit: &mut dyn FnMut(&str) -> Result<(), CliError>,
 ) -> Result<Scanned, CliError> {
     let mut scan = match SegmentScan::open(path) {
@@ -195,6 +248,7 @@ fn scan_segment(
     let header = scan.header.clone();
     let names = Names::of(&header);
     let schema = Schema::of(&header.types, &mut Interner::default());
+    printer.matcher.segment(&header, &schema);
     let mut max_lsn = after;
     let mut text = String::new();
     loop {
@@ -223,8 +277,11 @@ fn scan_segment(
             payload,
             typed: schema.get(h.record_type).map(|t| &**t),
         };
+        if !printer.matcher.matches(&line) {
+            continue;
+        }
         text.clear();
-        if json {
+        if printer.json {
             line.push_json(&mut text);
         } else {
             line.push_text(&mut text);

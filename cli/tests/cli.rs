@@ -326,6 +326,38 @@ fn tail_prints_the_last_records() {
     assert_eq!(three.lines().collect::<Vec<_>>(), all[47..]);
 }
 
+/// `tail` takes `dump`'s filters, and -n counts the records that pass them: the last lines of
+/// `tail FILTERS` are those of `dump FILTERS`.
+#[test]
+fn tail_takes_the_filters_of_dump() {
+    let dir = TempDir::new("cli-tail-filters");
+    two_producer_log(&dir, 25);
+    let all = dump(&dir.0, &[]);
+    let (lsn5, t10) = (field(&all[5], "lsn"), field(&all[10], "time"));
+    let lsns = format!("{lsn5}..");
+    let filter_sets: [&[&str]; 6] = [
+        &["--producer", "arm"],
+        &["--stream", "normal"],
+        &["--type", "3"],
+        &["--lsn", &lsns, "--producer", "wheel \"left\""],
+        &["--from", t10, "--stream", "critical"],
+        &["--json", "--type", "2"],
+    ];
+    for filters in filter_sets {
+        let dumped = dump(&dir.0, filters);
+        assert!(dumped.len() > 3 && dumped.len() < all.len(), "{filters:?}: {dumped:?}");
+        for n in [3, 1000] {
+            let mut args = vec!["tail", "-n"];
+            let n_text = n.to_string();
+            args.push(&n_text);
+            args.extend_from_slice(filters);
+            let tailed = run_ok(&args, &dir.0, 0);
+            let expected = &dumped[dumped.len().saturating_sub(n)..];
+            assert_eq!(tailed.lines().collect::<Vec<_>>(), expected, "{args:?}");
+        }
+    }
+}
+
 /// Lines of a child's stdout, read on a thread so that the test can wait with a timeout.
 fn line_channel(child: &mut Child) -> mpsc::Receiver<String> {
     let out = child.stdout.take().unwrap();
@@ -453,6 +485,68 @@ fn tail_follow_sees_records_and_segments_written_after_it_started() {
     assert_eq!(unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) }, 0);
     let exit = wait_exit(&mut child, "tail -f after SIGINT");
     assert_eq!(exit, (Some(0), String::new()));
+    lg.shutdown().unwrap();
+}
+
+/// Stops a following child with SIGINT and expects exit 0; its stderr.
+fn interrupt(child: &mut Reap, what: &str) -> String {
+    // SAFETY: kill(2) on the pid of a child this test owns and has not reaped.
+    assert_eq!(unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) }, 0);
+    let (code, errors) = wait_exit(child, what);
+    assert_eq!(code, Some(0), "{what}: {errors}");
+    errors
+}
+
+/// `tail -f` started before the log exists waits for it, then prints its records from the
+/// first on, filtered.
+#[test]
+fn tail_follow_waits_for_the_log_and_filters_it() {
+    let dir = TempDir::new("cli-follow-later");
+    let mut child = spawn(&["tail", "-f", "--producer", "joint-1"], &dir.0);
+    let rx = line_channel(&mut child.0);
+    // The log appears only after the tool has started (it cannot have seen it at start, so
+    // this does not depend on timing).
+    let (lg, ps) = start(config(&dir), &["joint-0", "joint-1"]);
+    for i in 0..30u8 {
+        for (k, &p) in ps.iter().enumerate() {
+            publish_all(&lg, p, k as u16, &[k as u8, i]);
+        }
+    }
+    lg.flush(PATIENCE).unwrap();
+    for (i, line) in next_lines(&rx, 30).iter().enumerate() {
+        assert_eq!(field(line, "producer"), "joint-1", "{line}");
+        assert_eq!(field(line, "payload"), format!("01{i:02x}"), "{line}");
+    }
+    let errors = interrupt(&mut child, "tail -f after SIGINT");
+    let waited = format!("rtlog: {}: no log there yet; waiting for one\n", dir.0.display());
+    assert_eq!(errors, waited);
+    lg.shutdown().unwrap();
+}
+
+/// `dump --follow` prints the whole log (not only the last lines, as `tail -f` does), then
+/// the records written afterwards, with the filters of `dump`.
+#[test]
+fn dump_follow_prints_everything_then_new_records() {
+    let dir = TempDir::new("cli-dump-follow");
+    let (lg, ps) = start(config(&dir), &["arm", "leg"]);
+    let publish_both = |from: u8, to: u8| {
+        for i in from..to {
+            publish_all(&lg, ps[0], 1, &[0xa0, i]);
+            publish_all(&lg, ps[1], 2, &[0xb0, i]);
+        }
+        lg.flush(PATIENCE).unwrap();
+    };
+    publish_both(0, 25);
+    let mut child = spawn(&["dump", "--follow", "--producer", "arm"], &dir.0);
+    let rx = line_channel(&mut child.0);
+    let first = next_lines(&rx, 25);
+    publish_both(25, 40);
+    let later = next_lines(&rx, 15);
+    for (i, line) in first.iter().chain(&later).enumerate() {
+        assert_eq!(field(line, "producer"), "arm", "{line}");
+        assert_eq!(field(line, "payload"), format!("a0{i:02x}"), "{line}");
+    }
+    assert_eq!(interrupt(&mut child, "dump --follow after SIGINT"), "");
     lg.shutdown().unwrap();
 }
 
