@@ -360,7 +360,11 @@ fn tail_takes_the_filters_of_dump() {
 
 /// Lines of a child's stdout, read on a thread so that the test can wait with a timeout.
 fn line_channel(child: &mut Child) -> mpsc::Receiver<String> {
-    let out = child.stdout.take().unwrap();
+    lines_of(child.stdout.take().unwrap())
+}
+
+/// Lines of a pipe, read on a thread; the channel closes at the pipe's end.
+fn lines_of(out: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(out).lines() {
@@ -504,8 +508,10 @@ fn tail_follow_waits_for_the_log_and_filters_it() {
     let dir = TempDir::new("cli-follow-later");
     let mut child = spawn(&["tail", "-f", "--producer", "joint-1"], &dir.0);
     let rx = line_channel(&mut child.0);
-    // The log appears only after the tool has started (it cannot have seen it at start, so
-    // this does not depend on timing).
+    let errors = lines_of(child.0.stderr.take().unwrap());
+    // The log is created once the tool says that it is waiting for it.
+    let waiting = format!("rtlog: {}: no log there yet; waiting for one", dir.0.display());
+    assert_eq!(next_lines(&errors, 1), [waiting]);
     let (lg, ps) = start(config(&dir), &["joint-0", "joint-1"]);
     for i in 0..30u8 {
         for (k, &p) in ps.iter().enumerate() {
@@ -517,9 +523,10 @@ fn tail_follow_waits_for_the_log_and_filters_it() {
         assert_eq!(field(line, "producer"), "joint-1", "{line}");
         assert_eq!(field(line, "payload"), format!("01{i:02x}"), "{line}");
     }
-    let errors = interrupt(&mut child, "tail -f after SIGINT");
-    let waited = format!("rtlog: {}: no log there yet; waiting for one\n", dir.0.display());
-    assert_eq!(errors, waited);
+    interrupt(&mut child, "tail -f after SIGINT");
+    // Nothing more on stderr: the channel closes with the pipe, within PATIENCE.
+    let more = errors.recv_timeout(PATIENCE);
+    assert_eq!(more, Err(mpsc::RecvTimeoutError::Disconnected));
     lg.shutdown().unwrap();
 }
 
