@@ -3,11 +3,12 @@
 //! records written afterwards, as `tail -f` prints them.
 
 use crate::error::CliError;
-use crate::filter::{FilterArgs, Matcher};
+use crate::filter::{FilterArgs, LogNames, Matcher};
 use crate::output::Out;
 use crate::record::{Line, Names};
 use crate::{logdir, tail};
 use rtlog::reader::Reader;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// Print data records, one per line.
@@ -28,6 +29,9 @@ use std::path::PathBuf;
 ///   rtlog dump /var/log/robot --from 2026-11-22T10:00:00Z --to 2026-11-22T10:05:00.5Z
 ///   rtlog dump /var/log/robot --lsn 1000.. --json | jq .payload_hex
 ///   rtlog dump /var/log/robot --follow --producer arm
+///
+/// A producer or type name the log does not have, or a type number that is neither
+/// registered nor in any record, is an error (exit 2) that lists what the log has.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -45,12 +49,17 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<i32, CliError> {
+    args.filters.check()?;
     if args.follow {
         return tail::follow_all(&args.dir, &args.filters, args.json);
     }
     logdir::open(&args.dir)?;
+    let log_names = LogNames::read(&args.dir)?;
+    log_names.check(&args.filters, &args.dir)?;
     let mut matcher = Matcher::new(&args.filters);
     let mut reader = Reader::open(&args.dir)?;
+    // The type numbers of all records, to tell a `--type N` that the log has from a typo.
+    let mut types_seen = BTreeSet::new();
     let mut out = Out::stdout();
     let mut names = Names::default();
     let mut payload = Vec::new();
@@ -62,6 +71,7 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
         payload.extend_from_slice(r.payload);
         let (lsn, epoch, ts, producer_id, stream, record_type, seq) =
             (r.lsn, r.epoch, r.timestamp_ns, r.producer, r.stream, r.record_type, r.seq);
+        types_seen.insert(record_type);
         let wall_ns = match reader.segment_header() {
             Some(h) => {
                 names.refresh(h);
@@ -109,5 +119,6 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
             args.dir.display()
         ));
     }
+    log_names.check_type_id(&args.filters, &types_seen, &args.dir)?;
     Ok(0)
 }

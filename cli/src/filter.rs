@@ -1,14 +1,19 @@
-//! The record filters of `dump` and `tail`: one set of options (flattened into both commands)
-//! and one test of a record against them ([`Matcher`]).
+//! The record filters of `dump` and `tail`: one set of options (flattened into both commands),
+//! one test of a record against them ([`Matcher`]), and the check that the names they give
+//! exist in the log ([`LogNames`]), so that a typo is an error rather than an empty output.
 //!
 //! [`Matcher`] resolves the producer and type names per segment, since ids are assigned per
 //! epoch: it matches what `rtlog::reader::ReaderOptions` matches (the reader's own test is
 //! not public, and `tail` reads segments with `SegmentScan`, not with a `Reader`).
 
+use crate::error::CliError;
 use crate::record::Line;
 use crate::time;
 use rtlog::format::SegmentHeader;
-use rtlog::schema::Schema;
+use rtlog::scan::SegmentScan;
+use rtlog::schema::{Interner, Schema};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 /// The filter options. A record is shown when it passes all of those given.
 #[derive(clap::Args, Clone, Default)]
@@ -84,6 +89,23 @@ fn parse_lsn_range(s: &str) -> Result<(Option<u64>, Option<u64>), String> {
     Ok((from, to))
 }
 
+impl FilterArgs {
+    /// Refuses what the options alone show to match nothing: `--from` after `--to` (the
+    /// counterpart of `--lsn 5..4`, which its parser refuses).
+    pub fn check(&self) -> Result<(), CliError> {
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            if from > to {
+                return Err(CliError::fatal(format!(
+                    "--from {} is later than --to {}: the time range is empty",
+                    time::format_utc(from),
+                    time::format_utc(to)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The filters resolved for the segment being read: the producer and type names as the ids
 /// they have there (`None` when the segment does not have the name, so nothing matches).
 pub struct Matcher<'a> {
@@ -128,6 +150,104 @@ impl<'a> Matcher<'a> {
             && (a.producer.is_none() || self.producer_id == Some(line.producer_id))
             && a.from.is_none_or(|v| line.wall_ns >= v)
             && a.to.is_none_or(|v| line.wall_ns <= v)
+    }
+}
+
+/// The producer and type names of a log, from its segment headers (all epochs).
+#[derive(Default)]
+pub struct LogNames {
+    producers: BTreeSet<String>,
+    /// Registered type names, and the numbers each has (one per epoch at most).
+    types: BTreeMap<String, BTreeSet<u16>>,
+    /// Registered type numbers.
+    type_ids: BTreeSet<u16>,
+}
+
+impl LogNames {
+    /// Reads the header of each segment of `dir` (a header that does not validate is left
+    /// out: `rtlog verify` reports it).
+    pub fn read(dir: &Path) -> Result<LogNames, CliError> {
+        let mut names = LogNames::default();
+        for (_, path) in rtlog::reader::list_segments(dir)? {
+            let Ok(scan) = SegmentScan::open(&path) else {
+                continue;
+            };
+            let header = &scan.header;
+            names.producers.extend(header.producers.iter().map(|(_, n)| n.clone()));
+            let schema = Schema::of(&header.types, &mut Interner::default());
+            for t in schema.types() {
+                names.types.entry(t.name.to_string()).or_default().insert(t.id);
+                names.type_ids.insert(t.id);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Refuses a producer or type name that the log does not have, naming those it has.
+    pub fn check(&self, args: &FilterArgs, dir: &Path) -> Result<(), CliError> {
+        let shown = dir.display();
+        if let Some(name) = &args.producer {
+            if !self.producers.contains(name) {
+                return Err(CliError::fatal(format!(
+                    "{shown} has no producer {name:?}; its producers: {}",
+                    list(self.producers.iter().map(|n| format!("{n:?}")))
+                )));
+            }
+        }
+        if let Some(TypeArg::Name(name)) = &args.record_type {
+            if !self.types.contains_key(name) {
+                return Err(CliError::fatal(format!(
+                    "{shown} has no record type named {name:?}; {}",
+                    self.registered_types()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses `--type N` when no type N is registered and no record has type N: `seen` are
+    /// the type numbers of all the log's records (a number only shows there when no layout
+    /// was registered for it).
+    pub fn check_type_id(
+        &self,
+        args: &FilterArgs,
+        seen: &BTreeSet<u16>,
+        dir: &Path,
+    ) -> Result<(), CliError> {
+        let Some(TypeArg::Id(id)) = args.record_type else {
+            return Ok(());
+        };
+        if self.type_ids.contains(&id) || seen.contains(&id) {
+            return Ok(());
+        }
+        Err(CliError::fatal(format!(
+            "{} has no record of type {id}; its records have types: {}; {}",
+            dir.display(),
+            list(seen.iter().map(u16::to_string)),
+            self.registered_types()
+        )))
+    }
+
+    /// `registered types: "a" (1), "b" (2)`, or that there are none.
+    fn registered_types(&self) -> String {
+        if self.types.is_empty() {
+            return "it registers no type names".to_string();
+        }
+        let types = self.types.iter().map(|(name, ids)| {
+            let ids: Vec<String> = ids.iter().map(u16::to_string).collect();
+            format!("{name:?} ({})", ids.join(", "))
+        });
+        format!("its registered types: {}", list(types))
+    }
+}
+
+/// `a, b, c`, or `none`.
+fn list(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(", ")
     }
 }
 

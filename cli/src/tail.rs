@@ -15,7 +15,7 @@
 //! `SegmentScan` cannot start at an offset yet.
 
 use crate::error::{self, CliError};
-use crate::filter::{FilterArgs, Matcher};
+use crate::filter::{FilterArgs, LogNames, Matcher};
 use crate::interrupt;
 use crate::logdir::{self, SegmentFile};
 use crate::output::Out;
@@ -23,7 +23,7 @@ use crate::record::{Line, Names};
 use rtlog::format::FrameKind;
 use rtlog::scan::{OpenError, ScanItem, SegmentScan};
 use rtlog::schema::{Interner, Schema};
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -37,7 +37,9 @@ use std::time::Duration;
 /// holds no segment yet, is waited for (said once on stderr). Damaged frames are skipped
 /// silently; `rtlog verify` reports them.
 ///
-/// The filters are those of `rtlog dump`; -n counts the records that pass them.
+/// The filters are those of `rtlog dump`; -n counts the records that pass them. A producer or
+/// type name the log does not have is an error (exit 2), and with -f a warning only, since a
+/// later epoch may bring it.
 ///
 /// Examples:
 ///   rtlog tail -n 20 /var/log/robot --stream critical
@@ -86,41 +88,60 @@ enum Scanned {
 struct Printer<'a> {
     matcher: Matcher<'a>,
     json: bool,
+    /// The type numbers of every data record scanned, printed or not.
+    types_seen: BTreeSet<u16>,
 }
 
 impl Printer<'_> {
     fn new(filters: &FilterArgs, json: bool) -> Printer<'_> {
-        Printer { matcher: Matcher::new(filters), json }
+        Printer { matcher: Matcher::new(filters), json, types_seen: BTreeSet::new() }
     }
 }
 
 pub fn run(args: &Args) -> Result<i32, CliError> {
+    args.filters.check()?;
     let mut printer = Printer::new(&args.filters, args.json);
     if args.follow {
-        return follow(&args.dir, &mut printer, Some(args.lines));
+        return follow(&args.dir, &args.filters, &mut printer, Some(args.lines));
     }
     let segments = logdir::open(&args.dir)?;
+    let names = LogNames::read(&args.dir)?;
+    names.check(&args.filters, &args.dir)?;
     let mut out = Out::stdout();
     let lines = last_lines(&segments, args.lines, &mut printer, &mut Cursor::default())?;
     for line in &lines {
         out.write(line)?;
     }
     out.flush()?;
+    // With -n 0 `last_lines` may stop at the newest segment, leaving `types_seen` partial;
+    // otherwise it holds every type number of the log, or the type was printed.
+    if args.lines > 0 {
+        names.check_type_id(&args.filters, &printer.types_seen, &args.dir)?;
+    }
     Ok(0)
 }
 
 /// `rtlog dump --follow`: every record that passes the filters, then those written later.
 pub fn follow_all(dir: &Path, filters: &FilterArgs, json: bool) -> Result<i32, CliError> {
     let mut printer = Printer::new(filters, json);
-    follow(dir, &mut printer, None)
+    follow(dir, filters, &mut printer, None)
 }
 
 /// Prints the last `last` records (all of them if `None`), then new ones until interrupted.
-/// Waits for a log that is not there yet.
-fn follow(dir: &Path, printer: &mut Printer, last: Option<usize>) -> Result<i32, CliError> {
+/// Waits for a log that is not there yet; names the log does not have are only warned about.
+fn follow(
+    dir: &Path,
+    filters: &FilterArgs,
+    printer: &mut Printer,
+    last: Option<usize>,
+) -> Result<i32, CliError> {
     let mut out = Out::stdout();
     let mut cursor = Cursor::default();
     if logdir::has_segments(dir)? {
+        if let Err(e) = LogNames::read(dir)?.check(filters, dir) {
+            let message = e.message.unwrap_or_default();
+            error::warn(&format!("{message}; following in case a later epoch brings it"));
+        }
         if let Some(n) = last {
             let segments = logdir::open(dir)?;
             for line in last_lines(&segments, n, printer, &mut cursor)? {
@@ -265,6 +286,7 @@ fn scan_segment(
         if h.kind != FrameKind::Data as u8 {
             continue;
         }
+        printer.types_seen.insert(h.record_type);
         let line = Line {
             lsn: h.lsn,
             epoch: h.epoch,
