@@ -135,6 +135,9 @@ fn follow(
     printer: &mut Printer,
     last: Option<usize>,
 ) -> Result<i32, CliError> {
+    // Before any output: a Ctrl-C right after the first lines still ends it cleanly.
+    interrupt::install()
+        .map_err(|e| CliError::fatal(format!("installing the SIGINT handler: {e}")))?;
     let mut out = Out::stdout();
     let mut cursor = Cursor::default();
     if logdir::has_segments(dir)? {
@@ -152,8 +155,6 @@ fn follow(
     } else {
         error::warn(&format!("{}: no log there yet; waiting for one", dir.display()));
     }
-    interrupt::install()
-        .map_err(|e| CliError::fatal(format!("installing the SIGINT handler: {e}")))?;
     while !interrupt::requested() && !out.reader_gone() {
         std::thread::sleep(POLL);
         if !logdir::has_segments(dir)? {
