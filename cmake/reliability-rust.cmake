@@ -1,12 +1,13 @@
-# Which ctest entry runs which Rust test target (tests/*.rs), so that each runs exactly once
-# in `cmake --workflow --preset test`:
+# Which ctest entry runs which Rust test target (tests/*.rs, and cli/tests/*.rs of the
+# rtlog-cli crate), so that each runs exactly once in `cmake --workflow --preset test`:
 #
 #   crash_rust    (label crash)    the kill / power-loss restart loop, 20 rounds
 #   faults_rust   (label faults)   the Nth-I/O sweep, power cuts, durability under failures
 #   hostile_rust  (label hostile)  truncated, flipped, zeroed, stale and misplaced files
 #   rt_proofs_rust, loom_models    (root CMakeLists.txt, labels rtproof and loom)
 #   api_doc                        (cmake/cpp.cmake, label docs)
-#   cargo_test    (label unit)     every other target, the library's, binaries' and doc tests
+#   cargo_test    (label unit)     every other target (the CLI's too), the library's,
+#                                  binaries' and doc tests
 #
 # cargo_test's targets are what the lists below leave over, so a new tests/*.rs runs in
 # cargo_test unless it is put in a list; configuring fails if a listed name has no file or a
@@ -26,12 +27,20 @@ set(_rust_lists crash faults hostile elsewhere)
 # Cargo's test targets: tests/<name>.rs and tests/<name>/main.rs.
 file(GLOB _rust_test_files CONFIGURE_DEPENDS
      "${CMAKE_SOURCE_DIR}/tests/*.rs" "${CMAKE_SOURCE_DIR}/tests/*/main.rs")
+# The CLI's, in its own crate: `cargo test --workspace --test <name>` runs a name in every
+# crate that has it, so a name may be in only one of the two.
+file(GLOB _cli_test_files CONFIGURE_DEPENDS
+     "${PROJECT_SOURCE_DIR}/cli/tests/*.rs" "${PROJECT_SOURCE_DIR}/cli/tests/*/main.rs")
+list(APPEND _rust_test_files ${_cli_test_files})
 set(_rust_targets "")
 foreach(_f IN LISTS _rust_test_files)
   get_filename_component(_name "${_f}" NAME_WE)
   if(_name STREQUAL "main")
     get_filename_component(_dir "${_f}" DIRECTORY)
     get_filename_component(_name "${_dir}" NAME)
+  endif()
+  if(_name IN_LIST _rust_targets)
+    message(FATAL_ERROR "Rust test `${_name}` is both in tests/ and in cli/tests/")
   endif()
   list(APPEND _rust_targets ${_name})
 endforeach()

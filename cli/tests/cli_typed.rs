@@ -8,10 +8,7 @@
 //! each field by field; ctest runs it on the C and C++ tests' logs through the ignored test
 //! [`typed_dump_of_an_external_log`] (`RTLOG_TYPED_LOG=<dir>`; cmake/typed-records.cmake).
 
-#[path = "common/cli_run.rs"]
-mod cli_run;
 mod common;
-use cli_run::*;
 use common::*;
 use rtlog::format::{self, SegmentHeader};
 use rtlog::{Logger, Status, Stream};
@@ -188,7 +185,12 @@ fn check_typed_log(dir: &Path) {
     let imu = dump(dir, &["--type", "2"]);
     assert_eq!(imu.len(), N);
     assert!(imu.iter().all(|l| body(l).starts_with("imu{")));
-    assert!(dump(dir, &["--type", "no_such_type"]).is_empty());
+    // A name the log does not have is an error that lists the names it has.
+    let out = rtlog(&["dump", "--type", "no_such_type"], dir);
+    assert_eq!((out.status.code(), stdout(&out).as_str()), (Some(2), ""));
+    let listed = "has no record type named \"no_such_type\"; its registered types: \
+                  \"axis_state\" (1), \"event\" (300), \"imu\" (2)\n";
+    assert!(stderr(&out).ends_with(listed), "{}", stderr(&out));
 
     // tail decodes the same way; inspect lists the types of each epoch.
     let tail: Vec<String> =
@@ -291,5 +293,36 @@ fn a_log_of_format_1_0_reads_as_before() {
         assert_eq!(&Value::Object(t.clone()), &u);
     }
     assert!(dump(&dir.0, &[]).iter().all(|l| l.contains(" payload=")));
-    assert!(dump(&dir.0, &["--type", "axis_state"]).is_empty());
+    // Without type tables, type names are unknown: an error, not an empty output.
+    let out = rtlog(&["dump", "--type", "axis_state"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+    let message = "has no record type named \"axis_state\"; it registers no type names\n";
+    assert!(stderr(&out).ends_with(message), "{}", stderr(&out));
+}
+
+/// A type registered without records, and records of a type without a layout, are in the log:
+/// `--type` accepts them (exit 0, printing what there is); a number neither registered nor in a
+/// record is an error that lists both.
+#[test]
+fn type_filters_accept_what_the_log_has_even_without_records_or_layout() {
+    let dir = TempDir::new("cli-typed-unused");
+    let lg = Logger::init(config(&dir)).unwrap();
+    let p = lg.create_producer("ctl").unwrap();
+    lg.register_type(1, "pair", "u8 a; u8 b").unwrap();
+    lg.register_type(2, "unused", "u32 v").unwrap();
+    lg.start().unwrap();
+    assert_eq!(producer(p).publish(Stream::Normal, 1, &[1, 2]), Status::Ok);
+    assert_eq!(producer(p).publish(Stream::Normal, UNTYPED, &[3]), Status::Ok);
+    lg.shutdown().unwrap();
+    for command in ["dump", "tail"] {
+        assert_eq!(run_ok(&[command, "--type", "unused"], &dir.0, 0), "");
+        assert_eq!(run_ok(&[command, "--type", "2"], &dir.0, 0), "");
+        let untyped = run_ok(&[command, "--type", "9"], &dir.0, 0);
+        assert!(untyped.ends_with(" type=9 seq=1 len=1 payload=03\n"), "{untyped}");
+        let out = rtlog(&[command, "--type", "99"], &dir.0);
+        assert_eq!((out.status.code(), stdout(&out).as_str()), (Some(2), ""));
+        let message = "has no record of type 99; its records have types: 1, 9; its registered \
+                       types: \"pair\" (1), \"unused\" (2)\n";
+        assert!(stderr(&out).ends_with(message), "{}", stderr(&out));
+    }
 }

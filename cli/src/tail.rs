@@ -1,4 +1,6 @@
-//! `rtlog tail [-f]`: the last records of a log, then (with `-f`) new ones as they are written.
+//! `rtlog tail [-f]`: the last records of a log, then (with `-f`) new ones as they are written;
+//! also `rtlog dump --follow`, which is `tail -f` from the log's first record on. Both take the
+//! filters of [`crate::filter`].
 //!
 //! Following polls every [`POLL`]: it lists the directory, and rescans the segment it is on
 //! only when that segment's size changed, then any newer segments. A rescan reads the segment
@@ -12,7 +14,8 @@
 //! poll. Resuming at a byte offset would make it proportional to the new bytes only, but
 //! `SegmentScan` cannot start at an offset yet.
 
-use crate::error::CliError;
+use crate::error::{self, CliError};
+use crate::filter::{FilterArgs, LogNames, Matcher};
 use crate::interrupt;
 use crate::logdir::{self, SegmentFile};
 use crate::output::Out;
@@ -20,7 +23,7 @@ use crate::record::{Line, Names};
 use rtlog::format::FrameKind;
 use rtlog::scan::{OpenError, ScanItem, SegmentScan};
 use rtlog::schema::{Interner, Schema};
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -30,8 +33,17 @@ use std::time::Duration;
 /// Lines look like those of `rtlog dump`. With -f (--follow), polls the log every 100 ms and
 /// prints new records, including those in new segments (rotation) and new epochs (a restart
 /// of the writing program), until interrupted with Ctrl-C or until whatever reads its output
-/// goes away, as `head` does (exit 0 in both cases). Damaged frames are skipped silently;
-/// `rtlog verify` reports them.
+/// goes away, as `head` does (exit 0 in both cases). A directory that does not exist yet, or
+/// holds no segment yet, is waited for (said once on stderr). Damaged frames are skipped
+/// silently; `rtlog verify` reports them.
+///
+/// The filters are those of `rtlog dump`; -n counts the records that pass them. A producer or
+/// type name the log does not have is an error (exit 2), and with -f a warning only, since a
+/// later epoch may bring it.
+///
+/// Examples:
+///   rtlog tail -n 20 /var/log/robot --stream critical
+///   rtlog tail -f /var/log/robot --producer arm --json
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -46,6 +58,8 @@ pub struct Args {
     /// Write JSON Lines, as `rtlog dump --json`.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    filters: FilterArgs,
 }
 
 /// How often `-f` looks for new records.
@@ -70,22 +84,83 @@ enum Scanned {
     BadHeader,
 }
 
+/// What a scan prints: the records that pass the filters, as text or JSON.
+struct Printer<'a> {
+    matcher: Matcher<'a>,
+    json: bool,
+    /// The type numbers of every data record scanned, printed or not.
+    types_seen: BTreeSet<u16>,
+}
+
+impl Printer<'_> {
+    fn new(filters: &FilterArgs, json: bool) -> Printer<'_> {
+        Printer { matcher: Matcher::new(filters), json, types_seen: BTreeSet::new() }
+    }
+}
+
 pub fn run(args: &Args) -> Result<i32, CliError> {
+    args.filters.check()?;
+    let mut printer = Printer::new(&args.filters, args.json);
+    if args.follow {
+        return follow(&args.dir, &args.filters, &mut printer, Some(args.lines));
+    }
     let segments = logdir::open(&args.dir)?;
+    let names = LogNames::read(&args.dir)?;
+    names.check(&args.filters, &args.dir)?;
     let mut out = Out::stdout();
-    let mut cursor = Cursor::default();
-    for line in last_lines(&segments, args.lines, args.json, &mut cursor)? {
-        out.write(&line)?;
+    let lines = last_lines(&segments, args.lines, &mut printer, &mut Cursor::default())?;
+    for line in &lines {
+        out.write(line)?;
     }
     out.flush()?;
-    if !args.follow {
-        return Ok(0);
+    // With -n 0 `last_lines` may stop at the newest segment, leaving `types_seen` partial;
+    // otherwise it holds every type number of the log, or the type was printed.
+    if args.lines > 0 {
+        names.check_type_id(&args.filters, &printer.types_seen, &args.dir)?;
     }
+    Ok(0)
+}
+
+/// `rtlog dump --follow`: every record that passes the filters, then those written later.
+pub fn follow_all(dir: &Path, filters: &FilterArgs, json: bool) -> Result<i32, CliError> {
+    let mut printer = Printer::new(filters, json);
+    follow(dir, filters, &mut printer, None)
+}
+
+/// Prints the last `last` records (all of them if `None`), then new ones until interrupted.
+/// Waits for a log that is not there yet; names the log does not have are only warned about.
+fn follow(
+    dir: &Path,
+    filters: &FilterArgs,
+    printer: &mut Printer,
+    last: Option<usize>,
+) -> Result<i32, CliError> {
+    // Before any output: a Ctrl-C right after the first lines still ends it cleanly.
     interrupt::install()
         .map_err(|e| CliError::fatal(format!("installing the SIGINT handler: {e}")))?;
+    let mut out = Out::stdout();
+    let mut cursor = Cursor::default();
+    if logdir::has_segments(dir)? {
+        if let Err(e) = LogNames::read(dir)?.check(filters, dir) {
+            let message = e.message.unwrap_or_default();
+            error::warn(&format!("{message}; following in case a later epoch brings it"));
+        }
+        if let Some(n) = last {
+            let segments = logdir::open(dir)?;
+            for line in last_lines(&segments, n, printer, &mut cursor)? {
+                out.write(&line)?;
+            }
+            out.flush()?;
+        }
+    } else {
+        error::warn(&format!("{}: no log there yet; waiting for one", dir.display()));
+    }
     while !interrupt::requested() && !out.reader_gone() {
         std::thread::sleep(POLL);
-        follow_once(&args.dir, &mut cursor, args.json, &mut |line| out.write(line))?;
+        if !logdir::has_segments(dir)? {
+            continue;
+        }
+        follow_once(dir, &mut cursor, printer, &mut |line| out.write(line))?;
         out.flush()?;
     }
     Ok(0)
@@ -96,7 +171,7 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
 fn last_lines(
     segments: &[SegmentFile],
     n: usize,
-    json: bool,
+    printer: &mut Printer,
     cursor: &mut Cursor,
 ) -> Result<VecDeque<String>, CliError> {
     let mut lines = VecDeque::new();
@@ -108,7 +183,7 @@ fn last_lines(
             continue;
         };
         let mut chunk = VecDeque::new();
-        let scanned = scan_segment(&seg.path, 0, json, &mut |line| {
+        let scanned = scan_segment(&seg.path, 0, printer, &mut |line| {
             if n > 0 {
                 if chunk.len() == n {
                     chunk.pop_front();
@@ -135,7 +210,7 @@ fn last_lines(
 fn follow_once(
     dir: &Path,
     cursor: &mut Cursor,
-    json: bool,
+    printer: &mut Printer,
     emit: &mut dyn FnMut(&str) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let segments = rtlog::logdir::list_segments(dir)?;
@@ -153,7 +228,7 @@ fn follow_once(
         if cursor.segment == Some((*index, size)) {
             continue; // Unchanged since the last scan.
         }
-        match scan_segment(path, cursor.last_lsn, json, emit)? {
+        match scan_segment(path, cursor.last_lsn, printer, emit)? {
             Scanned::Done { max_lsn } => {
                 cursor.last_lsn = max_lsn;
                 cursor.segment = Some((*index, size));
@@ -178,11 +253,11 @@ fn current_size(path: &Path) -> Result<Option<u64>, CliError> {
 }
 
 /// Scans one segment, calling `emit` with the line of each data record whose LSN is above
-/// `after`.
+/// `after` and that passes the filters.
 fn scan_segment(
     path: &Path,
     after: u64,
-    json: bool,
+    printer: &mut Printer,
     emit: &mut dyn FnMut(&str) -> Result<(), CliError>,
 ) -> Result<Scanned, CliError> {
     let mut scan = match SegmentScan::open(path) {
@@ -195,6 +270,7 @@ fn scan_segment(
     let header = scan.header.clone();
     let names = Names::of(&header);
     let schema = Schema::of(&header.types, &mut Interner::default());
+    printer.matcher.segment(&header, &schema);
     let mut max_lsn = after;
     let mut text = String::new();
     loop {
@@ -211,6 +287,7 @@ fn scan_segment(
         if h.kind != FrameKind::Data as u8 {
             continue;
         }
+        printer.types_seen.insert(h.record_type);
         let line = Line {
             lsn: h.lsn,
             epoch: h.epoch,
@@ -223,8 +300,11 @@ fn scan_segment(
             payload,
             typed: schema.get(h.record_type).map(|t| &**t),
         };
+        if !printer.matcher.matches(&line) {
+            continue;
+        }
         text.clear();
-        if json {
+        if printer.json {
             line.push_json(&mut text);
         } else {
             line.push_text(&mut text);

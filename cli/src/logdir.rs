@@ -49,6 +49,20 @@ pub fn open(dir: &Path) -> Result<Vec<SegmentFile>, CliError> {
     Ok(segments)
 }
 
+/// Whether `dir` holds segments yet, for following a log that a program is about to create:
+/// `false` while it does not exist or is empty; an error if it is not a readable directory.
+pub fn has_segments(dir: &Path) -> Result<bool, CliError> {
+    match fs::metadata(dir) {
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(io_error(dir, &e)),
+        Ok(meta) if !meta.is_dir() => {
+            return Err(CliError::fatal(format!("{}: not a directory", dir.display())))
+        }
+        Ok(_) => {}
+    }
+    Ok(!rtlog::logdir::list_segments(dir)?.is_empty())
+}
+
 /// `PATH: permission denied` and the like.
 pub fn io_error(path: &Path, e: &std::io::Error) -> CliError {
     let what = match e.kind() {

@@ -2,12 +2,13 @@
 //! built on `rtlog::reader`, `rtlog::scan` and `rtlog::format`, never on the writer).
 //!
 //! Exit codes: 0 success, 1 damage found (`verify`), 2 usage or I/O errors. Each subcommand
-//! lives in its own module; the shared pieces are the directory checks ([`logdir`]), record
-//! lines ([`record`]), time ([`time`]) and JSON ([`json`]) text, and stdout handling
-//! ([`output`]).
+//! lives in its own module; the shared pieces are the directory checks ([`logdir`]), the
+//! record filters of `dump` and `tail` ([`filter`]), record lines ([`record`]), time
+//! ([`time`]) and JSON ([`json`]) text, and stdout handling ([`output`]).
 
 mod dump;
 mod error;
+mod filter;
 mod inspect;
 mod interrupt;
 mod json;
