@@ -57,6 +57,19 @@ set_tests_properties(consumer_build PROPERTIES
 _rtlog_consumer_run(consumer_run "${RTLOG_CONSUMER_BUILD}/app" consumer_built)
 _rtlog_consumer_run(consumer_run_static "${RTLOG_CONSUMER_BUILD}/app_static" consumer_built)
 
+# The installed libraries have no DWARF, and the .so's debug link leads to its debug info
+# (checked with readelf, and with gdb where installed); the runs above use them.
+find_program(GDB_EXECUTABLE gdb)
+set(_gdb_arg "")
+if(GDB_EXECUTABLE)
+  set(_gdb_arg "-DGDB=${GDB_EXECUTABLE}")
+endif()
+add_test(NAME consumer_stripped
+         COMMAND "${CMAKE_COMMAND}" "-DLIBDIR=${RTLOG_CONSUMER_PREFIX}/${CMAKE_INSTALL_LIBDIR}"
+                 "-DSO=${_so_real}" "-DREADELF=${CMAKE_READELF}" ${_gdb_arg}
+                 -P "${PROJECT_SOURCE_DIR}/cmake/CheckStripped.cmake")
+set_tests_properties(consumer_stripped PROPERTIES FIXTURES_REQUIRED consumer_installed)
+
 # The same main.c built by hand the way a Makefile user would, against the
 # installed rtlog.pc; LD_LIBRARY_PATH because pkg-config adds no rpath.
 find_program(PKG_CONFIG_EXECUTABLE pkg-config)
@@ -103,7 +116,7 @@ foreach(_app IN ITEMS app app_static app_cpp)
 endforeach()
 
 foreach(_name IN ITEMS consumer_install consumer_configure consumer_build
-                       consumer_run consumer_run_static consumer_pkgconfig
+                       consumer_run consumer_run_static consumer_stripped consumer_pkgconfig
                        consumer_fetchcontent_configure consumer_fetchcontent_build
                        consumer_fetchcontent_app consumer_fetchcontent_app_static
                        consumer_fetchcontent_app_cpp)
