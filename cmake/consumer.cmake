@@ -57,6 +57,20 @@ set_tests_properties(consumer_build PROPERTIES
 _rtlog_consumer_run(consumer_run "${RTLOG_CONSUMER_BUILD}/app" consumer_built)
 _rtlog_consumer_run(consumer_run_static "${RTLOG_CONSUMER_BUILD}/app_static" consumer_built)
 
+# Run as the README shows it, without a log directory: the program makes a temporary one
+# (under TMPDIR, here its scratch directory), says so, and removes it, leaving nothing behind.
+foreach(_app IN ITEMS app app_cpp)
+  set(_name consumer_${_app}_temporary_dir)
+  add_test(NAME ${_name}
+           COMMAND "${CMAKE_COMMAND}"
+                   "-DEXPECT=log directory [^\n]*/rtlog-consumer-[A-Za-z0-9]+ \\(temporary\\)\nconsumer ok: 200 records\n$"
+                   -P "${_run_expect}"
+                   -- sh -ec "TMPDIR=\"$2\" \"$1\"; if [ -n \"$(ls -A \"$2\")\" ]; then echo \"left behind in $2:\"; ls -A \"$2\"; exit 1; fi"
+                      ${_name} "${RTLOG_CONSUMER_BUILD}/${_app}" "${RTLOG_SCRATCH}/${_name}")
+  set_tests_properties(${_name} PROPERTIES FIXTURES_REQUIRED consumer_built)
+  list(APPEND _scratch_tests ${_name})
+endforeach()
+
 # The installed libraries have no DWARF, and the .so's debug link leads to its debug info
 # (checked with readelf, and with gdb where installed); the runs above use them.
 find_program(GDB_EXECUTABLE gdb)
@@ -116,7 +130,8 @@ foreach(_app IN ITEMS app app_static app_cpp)
 endforeach()
 
 foreach(_name IN ITEMS consumer_install consumer_configure consumer_build
-                       consumer_run consumer_run_static consumer_stripped consumer_pkgconfig
+                       consumer_run consumer_run_static consumer_app_temporary_dir
+                       consumer_app_cpp_temporary_dir consumer_stripped consumer_pkgconfig
                        consumer_fetchcontent_configure consumer_fetchcontent_build
                        consumer_fetchcontent_app consumer_fetchcontent_app_static
                        consumer_fetchcontent_app_cpp)
