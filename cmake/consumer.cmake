@@ -17,8 +17,7 @@
 set(RTLOG_CONSUMER_PREFIX "${PROJECT_BINARY_DIR}/consumer-prefix")
 set(RTLOG_CONSUMER_BUILD "${PROJECT_BINARY_DIR}/consumer-build")
 set(RTLOG_FETCHCONTENT_BUILD "${PROJECT_BINARY_DIR}/consumer-fetchcontent-build")
-list(APPEND _fresh_dirs "${RTLOG_CONSUMER_PREFIX}" "${RTLOG_CONSUMER_BUILD}"
-                        "${RTLOG_FETCHCONTENT_BUILD}")
+list(APPEND _fresh_dirs "${RTLOG_CONSUMER_PREFIX}" "${RTLOG_CONSUMER_BUILD}")
 set(_consumer_ok "consumer ok: 200 records")
 
 # How the tests configure examples-c/consumer: with this build's compilers, build type and
@@ -106,23 +105,29 @@ else()
   message(WARNING "pkg-config not found: test consumer_pkgconfig is skipped")
 endif()
 
-# With FetchContent: a fresh configure of the project with rtlog as a
-# subproject, from this source tree. It shares this build's cargo target dir
-# (RTLOG_CARGO_TARGET_DIR), where cargo finds the library up to date, so the
-# test costs a configure and the C and C++ compiles, not a Rust build.
+# With FetchContent: a fresh configure (into an emptied directory) of the
+# project with rtlog as a subproject, from this source tree. It shares this
+# build's cargo target dir (RTLOG_CARGO_TARGET_DIR), where cargo finds the
+# library up to date, so the test costs a configure and the C and C++
+# compiles, not a Rust build. That holds until the cargo tests build the
+# library with other features (--workspace), so these two come first: the
+# highest COST, and the cargo tests' lock from the start.
 add_test(NAME consumer_fetchcontent_configure
-         COMMAND ${_consumer_configure} -B "${RTLOG_FETCHCONTENT_BUILD}"
+         COMMAND sh -ec "rm -rf \"$1\"; shift; exec \"$@\""
+                 consumer_fetchcontent_configure "${RTLOG_FETCHCONTENT_BUILD}"
+                 ${_consumer_configure} -B "${RTLOG_FETCHCONTENT_BUILD}"
                  "-DRTLOG_SOURCE=${PROJECT_SOURCE_DIR}"
                  "-DRTLOG_CARGO_TARGET_DIR=${RTLOG_CARGO_TARGET_DIR}")
 set_tests_properties(consumer_fetchcontent_configure PROPERTIES
-  FIXTURES_REQUIRED fresh_dirs FIXTURES_SETUP consumer_fetchcontent_configured)
+  FIXTURES_SETUP consumer_fetchcontent_configured)
 
 add_test(NAME consumer_fetchcontent_build
          COMMAND "${CMAKE_COMMAND}" --build "${RTLOG_FETCHCONTENT_BUILD}")
 set_tests_properties(consumer_fetchcontent_build PROPERTIES
   FIXTURES_REQUIRED consumer_fetchcontent_configured
-  FIXTURES_SETUP consumer_fetchcontent_built
-  RESOURCE_LOCK cargo_target_dir)
+  FIXTURES_SETUP consumer_fetchcontent_built)
+set_tests_properties(consumer_fetchcontent_configure consumer_fetchcontent_build PROPERTIES
+  COST 2000 RESOURCE_LOCK cargo_target_dir)
 
 foreach(_app IN ITEMS app app_static app_cpp)
   _rtlog_consumer_run(consumer_fetchcontent_${_app} "${RTLOG_FETCHCONTENT_BUILD}/${_app}"
