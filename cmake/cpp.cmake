@@ -40,8 +40,8 @@ set(_cpp_strict_warnings ${_cpp_warnings} -Wconversion -Wsign-conversion -Wshado
 
 # One executable and one test per ffi-tests/cpp/test_*.cpp and variant: <name> for C++17 with
 # exceptions, <name>_<variant> for the others. Run as `<exe> <build>/test-scratch/<test>`.
-file(GLOB _cpp_tests CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/ffi-tests/cpp/test_*.cpp")
-set(_cpp_sources ${_cpp_tests} "${CMAKE_SOURCE_DIR}/ffi-tests/cpp/header_hpp.cpp")
+file(GLOB _cpp_tests CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/ffi-tests/cpp/test_*.cpp")
+set(_cpp_sources ${_cpp_tests} "${PROJECT_SOURCE_DIR}/ffi-tests/cpp/header_hpp.cpp")
 foreach(_src IN LISTS _cpp_sources)
   get_filename_component(_base "${_src}" NAME_WE)
   foreach(_variant IN LISTS _cpp_variants)
@@ -52,8 +52,8 @@ foreach(_src IN LISTS _cpp_sources)
     endif()
     _rtlog_cpp_variant_flags(${_variant} _flags)
     add_executable(${_name} "${_src}")
-    target_include_directories(${_name} PRIVATE "${CMAKE_SOURCE_DIR}/ffi-tests/c"
-                                                "${CMAKE_SOURCE_DIR}/ffi-tests/cpp")
+    target_include_directories(${_name} PRIVATE "${PROJECT_SOURCE_DIR}/ffi-tests/c"
+                                                "${PROJECT_SOURCE_DIR}/ffi-tests/cpp")
     target_link_libraries(${_name} PRIVATE rtlog::rtlog Threads::Threads)
     if(_base STREQUAL "header_hpp")
       target_compile_options(${_name} PRIVATE ${_flags} ${_cpp_strict_warnings})
@@ -79,8 +79,8 @@ endforeach()
 # (ffi-tests/cpp/compile_fail.cpp). compile_fail_none must compile: it shows that the others
 # fail for their own reason.
 # ---------------------------------------------------------------------------
-set(_cf_src "${CMAKE_SOURCE_DIR}/ffi-tests/cpp/compile_fail.cpp")
-set(_cf_cmd "${CMAKE_CXX_COMPILER}" -std=c++17 -fsyntax-only "-I${CMAKE_SOURCE_DIR}/include")
+set(_cf_src "${PROJECT_SOURCE_DIR}/ffi-tests/cpp/compile_fail.cpp")
+set(_cf_cmd "${CMAKE_CXX_COMPILER}" -std=c++17 -fsyntax-only "-I${PROJECT_SOURCE_DIR}/include")
 add_test(NAME compile_fail_none COMMAND ${_cf_cmd} -DCASE_NONE "${_cf_src}")
 set(_cf_tests compile_fail_none)
 foreach(_case IN ITEMS
@@ -107,16 +107,9 @@ endforeach()
 set_tests_properties(${_cf_tests} PROPERTIES LABELS "cpp;abi" TIMEOUT 120)
 
 # ---------------------------------------------------------------------------
-# Examples: the C++ control loop, and read_log (the C reader API) on the log it writes.
+# Examples: the C++ control loop, and read_log (the C reader API) on the log it writes (both
+# built in the root CMakeLists.txt).
 # ---------------------------------------------------------------------------
-add_executable(control_loop_cpp examples-c/control_loop.cpp)
-target_compile_options(control_loop_cpp PRIVATE -std=c++17 ${_cpp_warnings})
-target_link_libraries(control_loop_cpp PRIVATE rtlog::rtlog Threads::Threads)
-
-add_executable(read_log examples-c/read_log.c)
-target_compile_options(read_log PRIVATE -std=c99 -Wall -Wextra -Werror -pedantic)
-target_link_libraries(read_log PRIVATE rtlog::rtlog)
-
 set(_cpp_demo_log "${RTLOG_SCRATCH}/control_loop_cpp_short/log")
 add_test(NAME control_loop_cpp_short
          COMMAND "${CMAKE_COMMAND}"
@@ -188,7 +181,7 @@ endif()
 # ---------------------------------------------------------------------------
 add_test(NAME api_doc
          COMMAND "${CARGO_EXECUTABLE}" test --workspace --release --test api_doc
-         WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}")
+         WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
 set_tests_properties(api_doc PROPERTIES
   LABELS docs TIMEOUT 600 RESOURCE_LOCK cargo_target_dir
   ENVIRONMENT "CARGO_TARGET_DIR=${RTLOG_CARGO_TARGET_DIR}")

@@ -21,8 +21,8 @@ if(TEST test_fault_stats)
   set_tests_properties(test_fault_stats PROPERTIES LABELS "integration;faults")
 endif()
 add_test(NAME misuse_covers_the_header
-         COMMAND "${CMAKE_COMMAND}" "-DHEADER=${CMAKE_SOURCE_DIR}/include/rtlog.h"
-                 "-DSOURCE=${CMAKE_SOURCE_DIR}/ffi-tests/c/test_misuse.c"
+         COMMAND "${CMAKE_COMMAND}" "-DHEADER=${PROJECT_SOURCE_DIR}/include/rtlog.h"
+                 "-DSOURCE=${PROJECT_SOURCE_DIR}/ffi-tests/c/test_misuse.c"
                  -P "${CMAKE_CURRENT_LIST_DIR}/CheckCallsEveryFunction.cmake")
 set_tests_properties(misuse_covers_the_header PROPERTIES LABELS misuse TIMEOUT 60)
 
@@ -87,7 +87,7 @@ endforeach()
 # durable missing, nothing damaged, twice or misattributed. The fiu tests
 # inject with p = RTLOG_FIU_PROBABILITY into every write, fsync, open, read...
 # of the process and print how many faults they injected.
-set(_fault_run "${CMAKE_SOURCE_DIR}/ffi-tests/faults/fault_run.sh")
+set(_fault_run "${PROJECT_SOURCE_DIR}/ffi-tests/faults/fault_run.sh")
 find_program(FIU_RUN_EXECUTABLE fiu-run)
 find_library(FIU_LIBRARY fiu)
 find_path(FIU_INCLUDE_DIR fiu-control.h)
@@ -167,7 +167,7 @@ if(RTLOG_HAVE_FIU)
     ARGS --allow-exit "0 1" --check-logs @DIR@ fiu -- $<TARGET_FILE:control_loop_fiu> 1 @DIR@/log
     ENV "RTLOG_FIU_PROBABILITY=0.01")
   foreach(_base IN LISTS RTLOG_FIU_TESTS)
-    set(_src "${CMAKE_SOURCE_DIR}/ffi-tests/c/${_base}.c")
+    set(_src "${PROJECT_SOURCE_DIR}/ffi-tests/c/${_base}.c")
     add_executable(${_base}_fiu "${_src}" $<TARGET_OBJECTS:rtlog_fiu_counter>)
     target_compile_options(${_base}_fiu PRIVATE -std=c11 -Wall -Wextra)
     target_link_libraries(${_base}_fiu PRIVATE rtlog::rtlog Threads::Threads ${_fiu_libs})

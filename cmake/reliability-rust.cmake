@@ -26,7 +26,7 @@ set(_rust_lists crash faults hostile elsewhere)
 
 # Cargo's test targets: tests/<name>.rs and tests/<name>/main.rs.
 file(GLOB _rust_test_files CONFIGURE_DEPENDS
-     "${CMAKE_SOURCE_DIR}/tests/*.rs" "${CMAKE_SOURCE_DIR}/tests/*/main.rs")
+     "${PROJECT_SOURCE_DIR}/tests/*.rs" "${PROJECT_SOURCE_DIR}/tests/*/main.rs")
 # The CLI's, in its own crate: `cargo test --workspace --test <name>` runs a name in every
 # crate that has it, so a name may be in only one of the two.
 file(GLOB _cli_test_files CONFIGURE_DEPENDS
@@ -72,7 +72,7 @@ list(JOIN _unit_args " " _unit_args)
 add_test(NAME cargo_test
          COMMAND sh -ec "\"$1\" test --workspace --release --lib --bins --examples ${_unit_args} && \"$1\" test --workspace --release --doc"
                  cargo_test "${CARGO_EXECUTABLE}"
-         WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}")
+         WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
 # They share the build's cargo target dir so that dependencies are compiled once; cargo
 # serialises on that dir anyway, so RESOURCE_LOCK keeps ctest from parking a second cargo on
 # the lock and lets C tests use the other job slot. COST makes the long ones start first.
@@ -87,7 +87,7 @@ foreach(_label IN ITEMS crash faults hostile)
   endforeach()
   add_test(NAME ${_label}_rust
            COMMAND "${CARGO_EXECUTABLE}" test --release ${_args}
-           WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}")
+           WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
   set_tests_properties(${_label}_rust PROPERTIES
     LABELS ${_label} TIMEOUT 900 COST 400 RESOURCE_LOCK cargo_target_dir
     ENVIRONMENT "CARGO_TARGET_DIR=${RTLOG_CARGO_TARGET_DIR}")

@@ -18,7 +18,7 @@ foreach(_pair IN ITEMS "test_typed|typed_dump_c|integration"
   add_test(NAME ${_check}
            COMMAND "${CARGO_EXECUTABLE}" test --workspace --release --test cli_typed --
                    --ignored --exact typed_dump_of_an_external_log
-           WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}")
+           WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
   set_tests_properties(${_check} PROPERTIES
     LABELS "${_labels}" TIMEOUT 900 RESOURCE_LOCK cargo_target_dir
     FIXTURES_REQUIRED ${_check}_log

@@ -3,9 +3,10 @@
  * read them back.
  *
  * Usage: app [logdir]
- *   logdir  where the log is written (created if missing); it should be
- *           empty, as the record count is checked. Default: a fresh
- *           directory from mkdtemp under $TMPDIR or /tmp, left in place.
+ *   logdir  where the log is written (created if missing) and left; it
+ *           should be empty, as the record count is checked. Default: a
+ *           fresh directory from mkdtemp under $TMPDIR or /tmp, removed
+ *           when the program succeeds (kept, and named, when it fails).
  *
  * One producer publishes 100 records on each stream, and the main thread
  * calls rtlog_tick after each pair (dispatch_period_us is 0, so nothing
@@ -14,8 +15,10 @@
  * return all 200. Prints "consumer ok: 200 records" and exits 0 on success;
  * any failure prints what failed and exits 1.
  */
-#define _POSIX_C_SOURCE 200809L /* mkdtemp */
+#define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 
+#include <errno.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,12 +121,21 @@ static int read_log(const char *dir)
     return 0;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
 int main(int argc, char **argv)
 {
     char tmp[4096];
     const char *dir;
+    int temporary = argc < 2;
 
-    if (argc > 1) {
+    if (!temporary) {
         dir = argv[1];
     } else {
         const char *base = getenv("TMPDIR");
@@ -134,9 +146,18 @@ int main(int argc, char **argv)
         }
         dir = tmp;
     }
-    printf("rtlog %s, log directory %s\n", rtlog_version(), dir);
+    printf("rtlog %s, log directory %s%s\n", rtlog_version(), dir,
+           temporary ? " (temporary)" : "");
 
-    if (write_log(dir) != 0 || read_log(dir) != 0)
+    if (write_log(dir) != 0 || read_log(dir) != 0) {
+        if (temporary)
+            fprintf(stderr, "consumer: the log is left in %s\n", dir);
         return 1;
+    }
+    /* The log and its directory; depth first, so each directory is empty when it goes. */
+    if (temporary && nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) != 0) {
+        fprintf(stderr, "consumer: removing %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
     return 0;
 }

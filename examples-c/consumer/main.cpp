@@ -1,14 +1,17 @@
 // main.cpp - main.c's program through the C++ binding (rtlog.hpp): log 200 records, shut
 // down, read them back. The same checks and output ("consumer ok: 200 records").
 //
-// Usage: app_cpp [logdir]   (default: a fresh directory from mkdtemp under $TMPDIR or /tmp)
+// Usage: app_cpp [logdir]   (default: a fresh directory from mkdtemp under $TMPDIR or /tmp,
+//                            removed when the program succeeds, as main.c does)
 #include <rtlog.hpp>
 
 #include <stdlib.h> // mkdtemp
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 namespace {
 
@@ -65,7 +68,8 @@ bool read_log(const std::string &dir)
 int main(int argc, char **argv)
 {
     std::string dir;
-    if (argc > 1) {
+    const bool temporary = argc < 2;
+    if (!temporary) {
         dir = argv[1];
     } else {
         const char *base = std::getenv("TMPDIR");
@@ -76,12 +80,24 @@ int main(int argc, char **argv)
         }
         dir = tmpl;
     }
-    std::printf("rtlog %s (C++), log directory %s\n", rtlog::version(), dir.c_str());
+    std::printf("rtlog %s (C++), log directory %s%s\n", rtlog::version(), dir.c_str(),
+                temporary ? " (temporary)" : "");
+    bool ok = false;
     try {
         write_log(dir);
-        return read_log(dir) ? 0 : 1;
+        ok = read_log(dir);
     } catch (const rtlog::Error &e) {
         std::fprintf(stderr, "consumer: %s\n", e.what());
+    }
+    if (!ok) {
+        if (temporary)
+            std::fprintf(stderr, "consumer: the log is left in %s\n", dir.c_str());
         return 1;
     }
+    std::error_code ec;
+    if (temporary && std::filesystem::remove_all(dir, ec) == static_cast<std::uintmax_t>(-1)) {
+        std::fprintf(stderr, "consumer: removing %s: %s\n", dir.c_str(), ec.message().c_str());
+        return 1;
+    }
+    return 0;
 }
