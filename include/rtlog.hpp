@@ -692,8 +692,10 @@ public:
 
     /** rtlog_publish: copies `len` bytes at `data` into the stream's ring. RT-safe (wait-free,
      *  no allocation, no lock, no system call). Status::full when the ring is full (counted),
-     *  too_large when len > max_record_size, invalid_state outside RUN. */
-    Status publish(Stream stream, std::uint16_t type, const void *data, std::size_t len) noexcept
+     *  too_large when len > max_record_size, invalid_state outside RUN. Every publish is
+     *  [[nodiscard]]: a dropped record is a status, so ignoring it warns (-Wunused-result);
+     *  `(void)p.publish(...)` says the drop is accepted. */
+    [[nodiscard]] Status publish(Stream stream, std::uint16_t type, const void *data, std::size_t len) noexcept
     {
         if (len > 0xFFFFFFFFu)
             return Status::too_large;
@@ -705,7 +707,7 @@ public:
      *  `type`. RT-safe. The bytes are copied as they are: padding bytes are indeterminate, so
      *  prefer structs without padding (explicit fields) or zero the object first. */
     template <class T>
-    Status publish(Stream stream, std::uint16_t type, const T &value) noexcept
+    [[nodiscard]] Status publish(Stream stream, std::uint16_t type, const T &value) noexcept
     {
         detail::check_payload_type<T>();
         return publish(stream, type, static_cast<const void *>(std::addressof(value)), sizeof(T));
@@ -713,7 +715,7 @@ public:
 
     /** Publishes `value` as record type rtlog::record_type<T>::id. RT-safe. */
     template <class T>
-    Status publish(Stream stream, const T &value) noexcept
+    [[nodiscard]] Status publish(Stream stream, const T &value) noexcept
     {
         static_assert(detail::has_record_type<T>::value,
                       "rtlog: publish(stream, value) takes the record type id from "
@@ -730,7 +732,7 @@ public:
     /** Publishes the elements of `items` (a span of bytes or of trivially copyable T) as one
      *  record. RT-safe. */
     template <class E, std::size_t N>
-    Status publish(Stream stream, std::uint16_t type, std::span<E, N> items) noexcept
+    [[nodiscard]] Status publish(Stream stream, std::uint16_t type, std::span<E, N> items) noexcept
     {
         detail::check_payload_type<std::remove_cv_t<E>>();
         return publish(stream, type, static_cast<const void *>(items.data()), items.size_bytes());

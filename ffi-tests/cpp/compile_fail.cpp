@@ -59,6 +59,9 @@ void use(rtlog::Producer &p, rtlog::Config &cfg, rtlog::Logger &lg)
     (void)copy;
 #elif defined(CASE_THROWING_WITHOUT_EXCEPTIONS) // built with -fno-exceptions; pattern: Logger
     rtlog::Logger lg(cfg);
+#elif defined(CASE_DISCARDED_PUBLISH) // built with -Werror=unused-result; pattern: nodiscard
+    // Every publish overload is [[nodiscard]]: a dropped record must not go unnoticed.
+    p.publish(rtlog::Stream::normal, WithId{1});
 #else
 #error "no CASE_ defined"
 #endif
