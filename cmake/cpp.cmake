@@ -94,6 +94,11 @@ foreach(_case IN ITEMS
     "DECLARE_BAD_LAYOUT|the layout of Axis is not valid|"
     "DECLARE_NOT_TRIVIAL|must be trivially copyable|"
     "DECLARE_UNDECLARED|takes the id, name and layout from RTLOG_DECLARE_TYPE|"
+    "DECLARE_MEMBER_WRONG_TYPE|offsets_agree<4, 0>.*Stamp::gain is not at the offset its layout gives it|"
+    "DECLARE_MEMBER_ORDER|offsets_agree<8, 0>.*Axis::position is not at the offset its layout gives it|"
+    "DECLARE_MEMBER_SWAPPED|offsets_agree<16, 8>.*Cycle::vel is not at the offset its layout gives it|"
+    "DECLARE_MEMBER_ALIGNAS|offsets_agree<2, 1>.*Spaced::b is not at the offset its layout gives it|"
+    "DECLARE_MEMBER_UNSUPPORTED|Labeled::label has a type that no layout type describes|"
     "DISCARDED_PUBLISH|ignoring return value.*nodiscard|-Werror=unused-result")
   string(REPLACE "|" ";" _parts "${_case}")
   list(GET _parts 0 _what)

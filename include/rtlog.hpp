@@ -6,7 +6,8 @@
  * (phase, thread, statuses: see rtlog.h and docs/API.md).
  *
  *   struct Joint { std::uint32_t axis; double position; };
- *   RTLOG_DECLARE_TYPE(Joint, 7, "joint", "u32 axis; f64 position"); // sizeof checked here
+ *   RTLOG_DECLARE_TYPE(Joint, 7, "joint", axis, position); // layout "u32 axis; f64 position",
+ *                                                          // from the members, checked here
  *
  *   rtlog::Config cfg("/var/log/robot");
  *   cfg.max_producers(4).durability(rtlog::Durability::fsync_batch);
@@ -46,6 +47,7 @@
 #include <cstring>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -537,34 +539,438 @@ struct sizes_agree {
                   "layout's fields must match in order and type");
     static constexpr bool value = StructSize == LayoutSize;
 };
+
+// ---- RTLOG_DECLARE_TYPE with member names: the layout from the struct itself ------------
+
+/** The layout type of a struct member: "u32", "f64", "bool", "char" (only as char[N]), its
+ *  element size and its element count (array: T[N]); `type` is nullptr when no layout type
+ *  describes the member. */
+struct MemberField {
+    const char *type = nullptr;
+    std::uint32_t elem = 0;
+    std::uint32_t count = 1;
+    bool array = false;
+};
+
+/** The standard integer types (std::int8_t .. std::uint64_t are some of them); not bool and
+ *  not the character types (char, wchar_t, char8_t, char16_t, char32_t). */
+template <class U>
+struct is_layout_integer
+    : std::integral_constant<bool, std::is_same<U, signed char>::value || std::is_same<U, unsigned char>::value ||
+                                       std::is_same<U, short>::value || std::is_same<U, unsigned short>::value ||
+                                       std::is_same<U, int>::value || std::is_same<U, unsigned>::value ||
+                                       std::is_same<U, long>::value || std::is_same<U, unsigned long>::value ||
+                                       std::is_same<U, long long>::value ||
+                                       std::is_same<U, unsigned long long>::value> {};
+
+/** The layout type of a scalar member type U (cv-unqualified); an enum is its underlying
+ *  integer. */
+template <class U>
+constexpr MemberField scalar_field() noexcept
+{
+    if constexpr (std::is_enum<U>::value) {
+        return scalar_field<std::remove_cv_t<std::underlying_type_t<U>>>();
+    } else if constexpr (std::is_same<U, bool>::value) {
+        return sizeof(bool) == 1 ? MemberField{"bool", 1, 1, false} : MemberField{};
+    } else if constexpr (std::is_same<U, float>::value) {
+        return std::numeric_limits<float>::is_iec559 && sizeof(float) == 4 ? MemberField{"f32", 4, 1, false}
+                                                                           : MemberField{};
+    } else if constexpr (std::is_same<U, double>::value) {
+        return std::numeric_limits<double>::is_iec559 && sizeof(double) == 8 ? MemberField{"f64", 8, 1, false}
+                                                                             : MemberField{};
+    } else if constexpr (is_layout_integer<U>::value) {
+        constexpr bool s = std::is_signed<U>::value;
+        switch (sizeof(U)) {
+        case 1: return MemberField{s ? "i8" : "u8", 1, 1, false};
+        case 2: return MemberField{s ? "i16" : "u16", 2, 1, false};
+        case 4: return MemberField{s ? "i32" : "u32", 4, 1, false};
+        case 8: return MemberField{s ? "i64" : "u64", 8, 1, false};
+        default: return MemberField{};
+        }
+    } else {
+        return MemberField{};
+    }
+}
+
+/** The layout type of a member of declared type M (what decltype(T::m) gives): a scalar, or a
+ *  one-dimension array of 1..65535 scalars or chars. */
+template <class M>
+constexpr MemberField member_field() noexcept
+{
+    using U = std::remove_cv_t<M>;
+    if constexpr (std::is_reference<M>::value || std::rank<U>::value > 1) {
+        return MemberField{};
+    } else if constexpr (std::is_array<U>::value) {
+        using E = std::remove_cv_t<std::remove_extent_t<U>>;
+        constexpr std::size_t n = std::extent<U>::value;
+        MemberField f = std::is_same<E, char>::value ? MemberField{"char", 1, 1, false} : scalar_field<E>();
+        if (n < 1 || n > 65535 || f.type == nullptr)
+            return MemberField{};
+        f.count = static_cast<std::uint32_t>(n);
+        f.array = true;
+        return f;
+    } else {
+        return scalar_field<U>();
+    }
+}
+
+/** One member named in RTLOG_DECLARE_TYPE: its layout type and its name. */
+struct DeclaredField {
+    MemberField type;
+    const char *name;
+};
+
+template <std::size_t N>
+constexpr bool all_described(const DeclaredField (&f)[N]) noexcept
+{
+    for (std::size_t i = 0; i < N; i++)
+        if (f[i].type.type == nullptr)
+            return false;
+    return true;
+}
+
+constexpr std::size_t text_length(const char *s) noexcept
+{
+    std::size_t n = 0;
+    while (s[n] != '\0')
+        n++;
+    return n;
+}
+
+constexpr std::size_t decimal_digits(std::uint32_t n) noexcept
+{
+    std::size_t d = 1;
+    for (; n >= 10; n /= 10)
+        d++;
+    return d;
+}
+
+/** Length of the canonical layout text of the fields ("u32 axis; f64[3] pos"); 0 when a field
+ *  has no layout type. */
+template <std::size_t N>
+constexpr std::size_t declared_layout_length(const DeclaredField (&f)[N]) noexcept
+{
+    if (!all_described(f))
+        return 0;
+    std::size_t len = 0;
+    for (std::size_t i = 0; i < N; i++) {
+        len += (i > 0 ? 2 : 0) + text_length(f[i].type.type) + 1 + text_length(f[i].name);
+        if (f[i].type.array)
+            len += 2 + decimal_digits(f[i].type.count);
+    }
+    return len;
+}
+
+/** A layout text built at compile time. */
+template <std::size_t Len>
+struct LayoutText {
+    char text[Len + 1];
+};
+
+/** The canonical layout text of the fields, as docs/FORMAT.md writes it: `TYPE NAME` or
+ *  `TYPE[N] NAME`, separated by "; ". Len is declared_layout_length(f). */
+template <std::size_t Len, std::size_t N>
+constexpr LayoutText<Len> declared_layout(const DeclaredField (&f)[N]) noexcept
+{
+    LayoutText<Len> out{};
+    if (Len == 0)
+        return out;
+    std::size_t at = 0;
+    const auto put = [&out, &at](const char *text) {
+        while (*text != '\0')
+            out.text[at++] = *text++;
+    };
+    for (std::size_t i = 0; i < N; i++) {
+        if (i > 0)
+            put("; ");
+        put(f[i].type.type);
+        if (f[i].type.array) {
+            char digits[8] = {};
+            std::size_t d = decimal_digits(f[i].type.count);
+            for (std::uint32_t n = f[i].type.count; d > 0; n /= 10)
+                digits[--d] = static_cast<char>('0' + n % 10);
+            put("[");
+            put(digits);
+            put("]");
+        }
+        put(" ");
+        put(f[i].name);
+    }
+    return out;
+}
+
+constexpr bool same_text(const char *a, const char *b) noexcept
+{
+    while (*a != '\0' && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+/** Where the layout rules (docs/FORMAT.md, as a C compiler places the members) put the field
+ *  named `name`: the end of the fields before it, rounded up to its element size. */
+template <std::size_t N>
+constexpr std::size_t layout_offset(const DeclaredField (&f)[N], const char *name) noexcept
+{
+    std::size_t end = 0;
+    for (std::size_t i = 0; i < N; i++) {
+        const std::size_t elem = f[i].type.elem > 0 ? f[i].type.elem : 1;
+        end = (end + elem - 1) / elem * elem;
+        if (same_text(f[i].name, name))
+            return end;
+        end += elem * f[i].type.count;
+    }
+    return end;
+}
+
+/** Fails to instantiate when a member is not where the layout places it, so that the
+ *  compiler's message shows both offsets: "offsets_agree<offsetof, layout offset>". */
+template <std::size_t MemberOffset, std::size_t LayoutOffset>
+struct offsets_agree {
+    static_assert(MemberOffset == LayoutOffset,
+                  "rtlog: a member of the struct is not at the offset its layout gives it (see the "
+                  "template arguments: offsets_agree<offsetof, layout offset>)");
+    static constexpr bool value = MemberOffset == LayoutOffset;
+};
+
+} // namespace detail
+
+namespace declared {
+/** RTLOG_DECLARE_TYPE's one-argument form specializes it to see its argument in T's scope.
+ *  Alone in its namespace, so that a layout named by a constant is looked up as before. */
+template <class T, int Stage>
+struct probe;
+} // namespace declared
+
+namespace detail {
+
+/** What RTLOG_DECLARE_TYPE's one-argument form derives from, to see the argument in T's scope:
+ *  T itself when it can be a base class, otherwise (and for a layout string) nothing. */
+struct NoMembers {};
+template <class T>
+using member_scope = std::conditional_t<std::is_class<T>::value && !std::is_final<T>::value, T, NoMembers>;
+
+/** True for the type of a layout string (a string literal, a constexpr char array or pointer):
+ *  RTLOG_DECLARE_TYPE's original form. */
+template <class A>
+struct is_layout_text : std::is_same<std::decay_t<A>, const char *> {};
+
+/** The layout of RTLOG_DECLARE_TYPE's one-argument form: the string given, or the one made
+ *  from the member. Only the chosen overload's body is instantiated. */
+template <class Probe>
+constexpr const char *one_argument_layout(std::true_type, const char *) noexcept
+{
+    return Probe{}.template text<Probe>();
+}
+template <class Probe>
+constexpr const char *one_argument_layout(std::false_type, const char *made) noexcept
+{
+    return made;
+}
+
 } // namespace detail
 
 /**
- * RTLOG_DECLARE_TYPE(T, id, name, layout): binds struct T to record type `id` with `name` and
- * `layout` (string literals), at namespace scope outside any namespace (it specializes
- * rtlog::record_type<T>; give T its qualified name). It checks at compile time that T is
- * trivially copyable, that the layout is valid and that sizeof(T) is the layout's size. Then
- * `lg.declare_type<T>()` registers it and `producer.publish(stream, value)` uses the id:
+ * RTLOG_DECLARE_TYPE(T, id, name, member...): binds struct T to record type `id` with `name`
+ * (a string literal) and the layout made from the members named, at namespace scope outside
+ * any namespace (it specializes rtlog::record_type<T>; give T its qualified name):
  *
- *   struct Axis { std::uint32_t axis; double position; };
- *   RTLOG_DECLARE_TYPE(Axis, 1, "axis", "u32 axis; f64 position");
+ *   struct Joint { std::uint32_t axis; float torque; double position; };
+ *   RTLOG_DECLARE_TYPE(Joint, 1, "joint", axis, torque, position);   // "u32 axis; f32 torque; f64 position"
+ *
+ * Each member's type comes from decltype and becomes its layout type: std::int8_t ..
+ * std::int64_t and std::uint8_t .. std::uint64_t as i8 .. u64 (any integer type by its size and
+ * sign; an enum as its underlying type), float f32, double f64, bool, char[N] as char[N] (text),
+ * and one-dimension arrays T[N] of these as `T[N] name`. Any other member type (a plain char,
+ * a pointer, a nested struct, T[N][M], long double) stops the build with a static_assert
+ * naming the member. At compile time the macro also checks that T is trivially copyable and
+ * standard-layout, that every member named is at the offset the layout gives it (offsetof
+ * against docs/FORMAT.md's placement, so a member left out in the middle, members out of
+ * order, #pragma pack or alignas all fail, in offsets_agree<offsetof, layout offset>), and
+ * that sizeof(T) is the layout's size (a member left out at the end fails, in sizes_agree).
+ * Name all the members, in declaration order, up to 64 (more: use the string form). The one
+ * thing it cannot see is a member left out that fits entirely in the tail padding of the
+ * others (a u8 after a u32 that follows a u64): the record is still decoded right, without it.
+ *
+ * RTLOG_DECLARE_TYPE(T, id, name, layout), the original form, takes the layout as a string
+ * (docs/FORMAT.md "Record layouts"; a literal, or a constexpr char array or pointer). C++17
+ * cannot see a struct's members without their names, so this form checks only that T is
+ * trivially copyable, that the layout is valid and that sizeof(T) is its size: a layout of
+ * the same size with other types, or with two fields swapped, compiles. Prefer the member
+ * form. (The two are told apart by the type of the fourth argument, looked up in T's scope:
+ * a struct whose only member is a const char array or a const char pointer cannot use the
+ * member form with one member.)
+ *
+ * Then `producer.publish(stream, value)` takes the id from rtlog::record_type<T>::id, and
+ * `lg.declare_type<T>()` registers the type in a logger.
  */
-#define RTLOG_DECLARE_TYPE(T, ID, NAME, LAYOUT)                                                    \
+#define RTLOG_DECLARE_TYPE(T, ID, NAME, ...)                                                       \
+    RTLOG_PP_CAT(RTLOG_DECLARE_TYPE_, RTLOG_PP_ONE_OR_MORE(__VA_ARGS__))(T, ID, NAME, __VA_ARGS__)
+
+/** One member named: a layout string (the original form) or T's only member. The argument is
+ *  looked up in rtlog::declared::probe<T, 0>, derived from T, where a member's name denotes the
+ *  member (its declared type, by decltype) and a layout string is itself; probe<T, 1> gives a
+ *  layout string's value (derived from T only for a member: never built then). */
+#define RTLOG_DECLARE_TYPE_ONE(T, ID, NAME, A)                                                     \
+    template <>                                                                                    \
+    struct rtlog::declared::probe<T, 0> : rtlog::detail::member_scope<T> {                         \
+        using type = decltype(A);                                                                  \
+        static constexpr bool text_form = rtlog::detail::is_layout_text<type>::value;              \
+    };                                                                                             \
+    template <>                                                                                    \
+    struct rtlog::declared::probe<T, 1>                                                            \
+        : std::conditional_t<rtlog::declared::probe<T, 0>::text_form, rtlog::detail::NoMembers,    \
+                             rtlog::detail::member_scope<T>> {                                     \
+        template <class P>                                                                         \
+        constexpr auto text() const noexcept                                                       \
+        {                                                                                          \
+            return (A);                                                                            \
+        }                                                                                          \
+    };                                                                                             \
     template <>                                                                                    \
     struct rtlog::record_type<T> {                                                                 \
         static constexpr std::uint16_t id = (ID);                                                  \
         static constexpr const char *name = (NAME);                                                \
-        static constexpr const char *layout = (LAYOUT);                                            \
-        static_assert(std::is_trivially_copyable<T>::value,                                        \
-                      "rtlog: a record type must be trivially copyable: its bytes are the record"); \
-        static_assert(rtlog::layout_info(LAYOUT).ok(),                                             \
-                      "rtlog: the layout of " #T " is not valid; rtlog::layout_info(layout).error "  \
-                      "or rtlog_layout_size at run time says why");                                \
-        static_assert(rtlog::detail::sizes_agree<sizeof(T), rtlog::layout_info(LAYOUT).ok()      \
-                                                         ? rtlog::layout_size(LAYOUT)           \
-                                                         : sizeof(T)>::value,                   \
-                      "rtlog: sizeof(" #T ") differs from its layout's size");                     \
+        static constexpr bool rtlog_text_form_ = rtlog::declared::probe<T, 0>::text_form;          \
+        static_assert(rtlog_text_form_ || std::is_standard_layout<T>::value,                      \
+                      "rtlog: RTLOG_DECLARE_TYPE(" #T ", id, name, members) needs a standard-layout " \
+                      "struct (a C struct: public members, no virtual functions)");                \
+        static_assert(rtlog_text_form_ ||                                                          \
+                          rtlog::detail::member_field<rtlog::declared::probe<T, 0>::type>().type != nullptr, \
+                      RTLOG_DECLARE_TYPE_UNSUPPORTED_(T, A));                                      \
+        static constexpr rtlog::detail::DeclaredField rtlog_fields_[] = {                          \
+            {rtlog::detail::member_field<rtlog::declared::probe<T, 0>::type>(), #A}};              \
+        static constexpr bool rtlog_checkable_ = rtlog_text_form_ || rtlog::detail::all_described(rtlog_fields_); \
+        static constexpr auto rtlog_made_ =                                                        \
+            rtlog::detail::declared_layout<rtlog::detail::declared_layout_length(rtlog_fields_)>(rtlog_fields_); \
+        static constexpr const char *layout = rtlog::detail::one_argument_layout<rtlog::declared::probe<T, 1>>( \
+            std::integral_constant<bool, rtlog_text_form_>{}, rtlog_made_.text);                  \
+        /* One member: its offset is 0 when sizeof(T) is its size, checked below. */              \
+        RTLOG_DECLARE_TYPE_CHECKS_(T)                                                              \
     }
+
+/** Two or more members named: their types by decltype(T::m), their offsets by offsetof. */
+#define RTLOG_DECLARE_TYPE_MORE(T, ID, NAME, ...)                                                  \
+    template <>                                                                                    \
+    struct rtlog::record_type<T> {                                                                 \
+        static constexpr std::uint16_t id = (ID);                                                  \
+        static constexpr const char *name = (NAME);                                                \
+        static_assert(std::is_standard_layout<T>::value,                                          \
+                      "rtlog: RTLOG_DECLARE_TYPE(" #T ", id, name, members) needs a standard-layout " \
+                      "struct (a C struct: public members, no virtual functions)");                \
+        RTLOG_PP_FOR_EACH(RTLOG_DECLARE_MEMBER_TYPE_, T, __VA_ARGS__)                              \
+        static constexpr rtlog::detail::DeclaredField rtlog_fields_[] = {                          \
+            RTLOG_PP_FOR_EACH(RTLOG_DECLARE_MEMBER_FIELD_, T, __VA_ARGS__)};                       \
+        static constexpr bool rtlog_checkable_ = rtlog::detail::all_described(rtlog_fields_);     \
+        static constexpr auto rtlog_made_ =                                                        \
+            rtlog::detail::declared_layout<rtlog::detail::declared_layout_length(rtlog_fields_)>(rtlog_fields_); \
+        static constexpr const char *layout = rtlog_made_.text;                                    \
+        RTLOG_PP_FOR_EACH(RTLOG_DECLARE_MEMBER_OFFSET_, T, __VA_ARGS__)                            \
+        RTLOG_DECLARE_TYPE_CHECKS_(T)                                                              \
+    }
+
+#define RTLOG_DECLARE_TYPE_UNSUPPORTED_(T, m)                                                      \
+    "rtlog: " #T "::" #m " has a type that no layout type describes. Supported: std::int8_t .. "   \
+    "std::int64_t, std::uint8_t .. std::uint64_t (any integer type of 1, 2, 4 or 8 bytes; an "    \
+    "enum as its underlying type), float, double, bool, char[N] (text), and one-dimension arrays " \
+    "T[N] of these, 1 <= N <= 65535. Not a plain char (text is char[N], a number std::int8_t), "  \
+    "a pointer, a reference, a nested struct, T[N][M] or long double"
+#define RTLOG_DECLARE_MEMBER_TYPE_(T, m)                                                           \
+    static_assert(rtlog::detail::member_field<decltype(T::m)>().type != nullptr,                  \
+                  RTLOG_DECLARE_TYPE_UNSUPPORTED_(T, m));
+#define RTLOG_DECLARE_MEMBER_FIELD_(T, m) {rtlog::detail::member_field<decltype(T::m)>(), #m},
+#define RTLOG_DECLARE_MEMBER_OFFSET_(T, m)                                                         \
+    static_assert(rtlog::detail::offsets_agree<offsetof(T, m), rtlog_checkable_                   \
+                                                                 ? rtlog::detail::layout_offset(rtlog_fields_, #m) \
+                                                                 : offsetof(T, m)>::value,        \
+                  "rtlog: " #T "::" #m " is not at the offset its layout gives it: name every "   \
+                  "member, in declaration order, of a struct without #pragma pack, packed or alignas");
+
+/** The checks of both forms, once `layout` is known. */
+#define RTLOG_DECLARE_TYPE_CHECKS_(T)                                                              \
+    static_assert(std::is_trivially_copyable<T>::value,                                            \
+                  "rtlog: a record type must be trivially copyable: its bytes are the record");     \
+    static_assert(!rtlog_checkable_ || rtlog::layout_info(layout).ok(),                           \
+                  "rtlog: the layout of " #T " is not valid; rtlog::layout_info(layout).error "      \
+                  "or rtlog_layout_size at run time says why");                                    \
+    static_assert(rtlog::detail::sizes_agree<sizeof(T), rtlog_checkable_ && rtlog::layout_info(layout).ok() \
+                                                             ? rtlog::layout_size(layout)         \
+                                                             : sizeof(T)>::value,                 \
+                  "rtlog: sizeof(" #T ") differs from its layout's size");
+
+// Preprocessor helpers: RTLOG_PP_ONE_OR_MORE(args...) is ONE or MORE; RTLOG_PP_FOR_EACH(M, T,
+// a, b, ...) is M(T, a) M(T, b) ..., for up to 64 arguments.
+#define RTLOG_PP_CAT(a, b) RTLOG_PP_CAT_(a, b)
+#define RTLOG_PP_CAT_(a, b) a##b
+#define RTLOG_PP_PICK_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32, _33, _34, _35, _36, _37, _38, _39, _40, _41, _42, _43, _44, _45, _46, _47, _48, _49, _50, _51, _52, _53, _54, _55, _56, _57, _58, _59, _60, _61, _62, _63, _64, X, ...) X
+#define RTLOG_PP_ONE_OR_MORE(...) RTLOG_PP_PICK_(__VA_ARGS__, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, ONE, -)
+#define RTLOG_PP_COUNT(...) RTLOG_PP_PICK_(__VA_ARGS__, 64, 63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, -)
+#define RTLOG_PP_FOR_EACH(M, T, ...) RTLOG_PP_CAT(RTLOG_PP_EACH_, RTLOG_PP_COUNT(__VA_ARGS__))(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_1(M, T, a) M(T, a)
+#define RTLOG_PP_EACH_2(M, T, a, ...) M(T, a) RTLOG_PP_EACH_1(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_3(M, T, a, ...) M(T, a) RTLOG_PP_EACH_2(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_4(M, T, a, ...) M(T, a) RTLOG_PP_EACH_3(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_5(M, T, a, ...) M(T, a) RTLOG_PP_EACH_4(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_6(M, T, a, ...) M(T, a) RTLOG_PP_EACH_5(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_7(M, T, a, ...) M(T, a) RTLOG_PP_EACH_6(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_8(M, T, a, ...) M(T, a) RTLOG_PP_EACH_7(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_9(M, T, a, ...) M(T, a) RTLOG_PP_EACH_8(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_10(M, T, a, ...) M(T, a) RTLOG_PP_EACH_9(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_11(M, T, a, ...) M(T, a) RTLOG_PP_EACH_10(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_12(M, T, a, ...) M(T, a) RTLOG_PP_EACH_11(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_13(M, T, a, ...) M(T, a) RTLOG_PP_EACH_12(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_14(M, T, a, ...) M(T, a) RTLOG_PP_EACH_13(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_15(M, T, a, ...) M(T, a) RTLOG_PP_EACH_14(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_16(M, T, a, ...) M(T, a) RTLOG_PP_EACH_15(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_17(M, T, a, ...) M(T, a) RTLOG_PP_EACH_16(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_18(M, T, a, ...) M(T, a) RTLOG_PP_EACH_17(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_19(M, T, a, ...) M(T, a) RTLOG_PP_EACH_18(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_20(M, T, a, ...) M(T, a) RTLOG_PP_EACH_19(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_21(M, T, a, ...) M(T, a) RTLOG_PP_EACH_20(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_22(M, T, a, ...) M(T, a) RTLOG_PP_EACH_21(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_23(M, T, a, ...) M(T, a) RTLOG_PP_EACH_22(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_24(M, T, a, ...) M(T, a) RTLOG_PP_EACH_23(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_25(M, T, a, ...) M(T, a) RTLOG_PP_EACH_24(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_26(M, T, a, ...) M(T, a) RTLOG_PP_EACH_25(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_27(M, T, a, ...) M(T, a) RTLOG_PP_EACH_26(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_28(M, T, a, ...) M(T, a) RTLOG_PP_EACH_27(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_29(M, T, a, ...) M(T, a) RTLOG_PP_EACH_28(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_30(M, T, a, ...) M(T, a) RTLOG_PP_EACH_29(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_31(M, T, a, ...) M(T, a) RTLOG_PP_EACH_30(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_32(M, T, a, ...) M(T, a) RTLOG_PP_EACH_31(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_33(M, T, a, ...) M(T, a) RTLOG_PP_EACH_32(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_34(M, T, a, ...) M(T, a) RTLOG_PP_EACH_33(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_35(M, T, a, ...) M(T, a) RTLOG_PP_EACH_34(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_36(M, T, a, ...) M(T, a) RTLOG_PP_EACH_35(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_37(M, T, a, ...) M(T, a) RTLOG_PP_EACH_36(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_38(M, T, a, ...) M(T, a) RTLOG_PP_EACH_37(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_39(M, T, a, ...) M(T, a) RTLOG_PP_EACH_38(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_40(M, T, a, ...) M(T, a) RTLOG_PP_EACH_39(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_41(M, T, a, ...) M(T, a) RTLOG_PP_EACH_40(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_42(M, T, a, ...) M(T, a) RTLOG_PP_EACH_41(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_43(M, T, a, ...) M(T, a) RTLOG_PP_EACH_42(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_44(M, T, a, ...) M(T, a) RTLOG_PP_EACH_43(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_45(M, T, a, ...) M(T, a) RTLOG_PP_EACH_44(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_46(M, T, a, ...) M(T, a) RTLOG_PP_EACH_45(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_47(M, T, a, ...) M(T, a) RTLOG_PP_EACH_46(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_48(M, T, a, ...) M(T, a) RTLOG_PP_EACH_47(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_49(M, T, a, ...) M(T, a) RTLOG_PP_EACH_48(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_50(M, T, a, ...) M(T, a) RTLOG_PP_EACH_49(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_51(M, T, a, ...) M(T, a) RTLOG_PP_EACH_50(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_52(M, T, a, ...) M(T, a) RTLOG_PP_EACH_51(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_53(M, T, a, ...) M(T, a) RTLOG_PP_EACH_52(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_54(M, T, a, ...) M(T, a) RTLOG_PP_EACH_53(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_55(M, T, a, ...) M(T, a) RTLOG_PP_EACH_54(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_56(M, T, a, ...) M(T, a) RTLOG_PP_EACH_55(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_57(M, T, a, ...) M(T, a) RTLOG_PP_EACH_56(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_58(M, T, a, ...) M(T, a) RTLOG_PP_EACH_57(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_59(M, T, a, ...) M(T, a) RTLOG_PP_EACH_58(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_60(M, T, a, ...) M(T, a) RTLOG_PP_EACH_59(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_61(M, T, a, ...) M(T, a) RTLOG_PP_EACH_60(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_62(M, T, a, ...) M(T, a) RTLOG_PP_EACH_61(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_63(M, T, a, ...) M(T, a) RTLOG_PP_EACH_62(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_64(M, T, a, ...) M(T, a) RTLOG_PP_EACH_63(M, T, __VA_ARGS__)
 
 namespace detail {
 template <class T, class = void>

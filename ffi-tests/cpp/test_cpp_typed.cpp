@@ -1,4 +1,5 @@
-// test_cpp_typed.cpp - typed records from C++: RTLOG_DECLARE_TYPE (checked at compile time),
+// test_cpp_typed.cpp - typed records from C++: RTLOG_DECLARE_TYPE (checked at compile time;
+// AxisState by its members, Imu by a layout string),
 // Logger::declare_type, publishing the structs, reading them back with Reader::schema and
 // Record::format, and the errors for bad layouts and mismatched structs (Status::config, with
 // a text that names the problem).
@@ -29,7 +30,7 @@ struct AxisState {
     bool enabled;
     char mode[16];
 };
-RTLOG_DECLARE_TYPE(AxisState, 1, "axis_state", AXIS_LAYOUT);
+RTLOG_DECLARE_TYPE(AxisState, 1, "axis_state", axis, position, velocity, enabled, mode);
 
 struct Imu {
     std::int16_t accel[3];
@@ -37,7 +38,7 @@ struct Imu {
     std::uint64_t t_ns;
     std::int8_t temp_c;
 };
-RTLOG_DECLARE_TYPE(Imu, 2, "imu", IMU_LAYOUT);
+RTLOG_DECLARE_TYPE(Imu, 2, "imu", IMU_LAYOUT); // the original form
 
 // Declared at run time only (declare_type<Event>(id, name, layout)); its id is given to publish.
 struct Event {
@@ -59,6 +60,10 @@ static_assert(rtlog::layout_info(AXIS_LAYOUT).align == alignof(AxisState) &&
               "layout_info gives the alignment and the field count");
 static_assert(rtlog::record_type<AxisState>::id == 1 && rtlog::record_type<Imu>::id == 2,
               "RTLOG_DECLARE_TYPE gives publish(stream, value) its type id");
+// The member form writes the layout from the members, in the canonical form (the test below
+// also finds it in the log's schema).
+static_assert(rtlog::detail::same_text(rtlog::record_type<AxisState>::layout, AXIS_LAYOUT),
+              "the layout of the member form");
 static_assert(!rtlog::layout_info("f64 pos[3]").ok() && rtlog::layout_size("char c") == 0,
               "invalid layouts have no size");
 
