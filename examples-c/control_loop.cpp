@@ -6,8 +6,8 @@
 //   CRITICAL  JointState: the joint state it computed (cycle, position, velocity)
 //   NORMAL    WakeupLatency: how late the thread woke up
 // Both are typed records: RTLOG_DECLARE_TYPE binds each struct to a type id, a name and its
-// members, from whose types and offsets it writes the field layout at compile time;
-// Logger::declare_type stores that in the log at INIT, and publish(stream, value) takes the id
+// members, from whose types and offsets it writes the field layout at compile time; creating
+// the Logger stores every declared type in the log, and publish(stream, value) takes the id
 // from it. So `rtlog dump` shows the records
 // by field (`joint_state{cycle=0 position_rad=0.1 ...}`) and `rtlog dump --type joint_state`
 // selects them, without this program. Publishing is RT-safe: noexcept, no allocation, no lock,
@@ -145,9 +145,7 @@ int main(int argc, char **argv)
         cfg.max_producers(NUM_JOINTS)
             .max_record_size(sizeof(JointState)) // our largest payload
             .dispatch_period_us(1000);           // the logger's ticker thread, every 1 ms
-        rtlog::Logger lg(cfg);
-        lg.declare_type<JointState>(); // stored in the log, so readers decode by field
-        lg.declare_type<WakeupLatency>();
+        rtlog::Logger lg(cfg); // also stores JointState's and WakeupLatency's layouts in the log
 
         std::array<Joint, NUM_JOINTS> joints;
         for (int i = 0; i < NUM_JOINTS; i++) {

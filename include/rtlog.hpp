@@ -11,9 +11,9 @@
  *
  *   rtlog::Config cfg("/var/log/robot");
  *   cfg.max_producers(4).durability(rtlog::Durability::fsync_batch);
- *   rtlog::Logger lg(cfg);                          // throws rtlog::Error on failure
+ *   rtlog::Logger lg(cfg);                          // throws rtlog::Error on failure; registers
+ *                                                   // Joint: `rtlog dump` decodes its records
  *   rtlog::Producer arm = lg.create_producer("arm");
- *   lg.declare_type<Joint>();                       // typed record: `rtlog dump` decodes it
  *   lg.start();                                     // INIT -> RUN
  *   arm.publish(rtlog::Stream::normal, joint);      // RT: noexcept, returns rtlog::Status
  *
@@ -49,6 +49,7 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -355,6 +356,71 @@ T take(Result<T> &&r, const char *call)
 
 /** on_state_change as a C++ callable: (old state, new state, cause). */
 using StateCallback = std::function<void(State from, State to, const char *cause)>;
+
+// ---- The types declared with RTLOG_DECLARE_TYPE ------------------------------------------
+
+namespace detail {
+
+/** A record type declared with RTLOG_DECLARE_TYPE, in the list that Logger::create registers.
+ *  Its strings are the declaration's constants. */
+struct DeclaredType {
+    std::uint16_t id;
+    const char *name;
+    const char *layout;
+    std::uint32_t size;
+    std::uint64_t seq = 0;          ///< 1, 2, ... in the order added; 0 while not in the list
+    DeclaredType *prev = nullptr;   ///< the list's links (under DeclaredTypes::lock)
+    DeclaredType *next = nullptr;
+};
+
+/** Every declared type of the process (of the main program and of each shared library loaded):
+ *  a list of the DeclaredType inside each TypeRegistration, no allocation. Non-RT. */
+struct DeclaredTypes {
+    std::mutex lock;
+    DeclaredType *head = nullptr;
+    DeclaredType *tail = nullptr;
+    std::uint64_t added = 0; ///< seq of the latest added
+};
+
+/** The process's list; constant-initialized, so usable from any static initializer. */
+inline DeclaredTypes &declared_types() noexcept
+{
+    static DeclaredTypes list;
+    return list;
+}
+
+/** What RTLOG_DECLARE_TYPE defines in rtlog::record_type<T> (an inline static member, so one
+ *  per type and program): it adds the type to declared_types() during static initialization,
+ *  and takes it out when destroyed (at exit, or when its shared library is unloaded). */
+class TypeRegistration {
+public:
+    TypeRegistration(std::uint16_t id, const char *name, const char *layout, std::uint32_t size) noexcept
+        : t_{id, name, layout, size}
+    {
+        DeclaredTypes &list = declared_types();
+        std::lock_guard<std::mutex> hold(list.lock);
+        t_.seq = ++list.added;
+        t_.prev = list.tail;
+        (list.tail != nullptr ? list.tail->next : list.head) = &t_;
+        list.tail = &t_;
+    }
+    ~TypeRegistration()
+    {
+        DeclaredTypes &list = declared_types();
+        std::lock_guard<std::mutex> hold(list.lock);
+        (t_.prev != nullptr ? t_.prev->next : list.head) = t_.next;
+        (t_.next != nullptr ? t_.next->prev : list.tail) = t_.prev;
+    }
+    TypeRegistration(const TypeRegistration &) = delete;
+    TypeRegistration &operator=(const TypeRegistration &) = delete;
+
+    const DeclaredType &type() const noexcept { return t_; }
+
+private:
+    DeclaredType t_;
+};
+
+} // namespace detail
 
 // ---- Record layouts, at compile time -----------------------------------------------------
 
@@ -802,8 +868,9 @@ constexpr const char *one_argument_layout(std::false_type, const char *made) noe
  * a struct whose only member is a const char array or a const char pointer cannot use the
  * member form with one member.)
  *
- * Then `producer.publish(stream, value)` takes the id from rtlog::record_type<T>::id, and
- * `lg.declare_type<T>()` registers the type in a logger.
+ * Then every rtlog::Logger created registers the type (Logger::create, before anything else;
+ * `lg.declare_type<T>()` is then optional, and idempotent), and
+ * `producer.publish(stream, value)` takes the id from rtlog::record_type<T>::id.
  */
 #define RTLOG_DECLARE_TYPE(T, ID, NAME, ...)                                                       \
     RTLOG_PP_CAT(RTLOG_DECLARE_TYPE_, RTLOG_PP_ONE_OR_MORE(__VA_ARGS__))(T, ID, NAME, __VA_ARGS__)
@@ -887,7 +954,7 @@ constexpr const char *one_argument_layout(std::false_type, const char *made) noe
                   "rtlog: " #T "::" #m " is not at the offset its layout gives it: name every "   \
                   "member, in declaration order, of a struct without #pragma pack, packed or alignas");
 
-/** The checks of both forms, once `layout` is known. */
+/** The checks of both forms, once `layout` is known, and the registration. */
 #define RTLOG_DECLARE_TYPE_CHECKS_(T)                                                              \
     static_assert(std::is_trivially_copyable<T>::value,                                            \
                   "rtlog: a record type must be trivially copyable: its bytes are the record");     \
@@ -897,7 +964,10 @@ constexpr const char *one_argument_layout(std::false_type, const char *made) noe
     static_assert(rtlog::detail::sizes_agree<sizeof(T), rtlog_checkable_ && rtlog::layout_info(layout).ok() \
                                                              ? rtlog::layout_size(layout)         \
                                                              : sizeof(T)>::value,                 \
-                  "rtlog: sizeof(" #T ") differs from its layout's size");
+                  "rtlog: sizeof(" #T ") differs from its layout's size");                     \
+    /* Every Logger created from now on registers the type (Logger::create). */                \
+    static inline rtlog::detail::TypeRegistration rtlog_registration_{id, name, layout,          \
+                                                                      static_cast<std::uint32_t>(sizeof(T))};
 
 // Preprocessor helpers: RTLOG_PP_ONE_OR_MORE(args...) is ONE or MORE; RTLOG_PP_FOR_EACH(M, T,
 // a, b, ...) is M(T, a) M(T, b) ..., for up to 64 arguments.
@@ -973,6 +1043,10 @@ constexpr const char *one_argument_layout(std::false_type, const char *made) noe
 #define RTLOG_PP_EACH_64(M, T, a, ...) M(T, a) RTLOG_PP_EACH_63(M, T, __VA_ARGS__)
 
 namespace detail {
+template <class T, class = void>
+struct has_registration : std::false_type {};
+template <class T>
+struct has_registration<T, std::void_t<decltype(record_type<T>::rtlog_registration_.type())>> : std::true_type {};
 template <class T, class = void>
 struct has_declared_layout : std::false_type {};
 template <class T>
@@ -1050,6 +1124,12 @@ public:
         return *this;
     }
 
+    /** Whether Logger::create registers every type declared with RTLOG_DECLARE_TYPE (the
+     *  default, true). false for a logger that must hold only the types given to its own
+     *  declare_type calls (a logger whose ids mean other types than the declared ones). */
+    Config &auto_declare_types(bool v) noexcept { auto_declare_ = v; return *this; }
+    bool auto_declare_types() const noexcept { return auto_declare_; }
+
     /** The directory given to dir() or the constructor. */
     const std::string &dir() const noexcept { return dir_; }
     /** Every field, for reading them and for fields without a setter. raw().dir is ignored
@@ -1072,6 +1152,7 @@ private:
     rtlog_config c_;
     std::string dir_;
     StateCallback callback_;
+    bool auto_declare_ = true;
 };
 
 // ---- Producer ----------------------------------------------------------------------------
@@ -1180,8 +1261,14 @@ public:
     /** An empty logger (RT methods return invalid_argument; state() is stopped). */
     Logger() noexcept = default;
 
-    /** rtlog_init. Non-RT, INIT. Status::config for a bad field (last_error() names it),
-     *  Status::io when the directory cannot be created, read or locked. */
+    /** rtlog_init, then (unless cfg.auto_declare_types(false)) rtlog_type_register of every
+     *  type declared with RTLOG_DECLARE_TYPE in the program, in ascending id, so that no
+     *  declared type is published without its layout. Skipped: a type larger than
+     *  max_record_size (publishing it fails with too_large), and a second declaration equal to
+     *  one registered (the same type seen from two shared libraries). Non-RT, INIT.
+     *  Status::config for a bad field (last_error() names it) or when two declared types share
+     *  an id (last_error() names both); Status::io when the directory cannot be created, read
+     *  or locked. */
     static Result<Logger> create(const Config &cfg) noexcept
     {
         rtlog_config c = cfg.c_config();
@@ -1195,7 +1282,13 @@ public:
         Status s = detail::from_c(rtlog_init(&c, &lg));
         if (s != Status::ok)
             return s;
-        return Logger(lg, std::move(cb));
+        Logger made(lg, std::move(cb));
+        if (cfg.auto_declare_types()) {
+            s = made.declare_declared_types(c.max_record_size);
+            if (s != Status::ok)
+                return s;
+        }
+        return made;
     }
 
 #if RTLOG_HPP_EXCEPTIONS
@@ -1203,13 +1296,17 @@ public:
     explicit Logger(const Config &cfg) : Logger(detail::take(create(cfg), "rtlog_init")) {}
 #endif
 
-    Logger(Logger &&o) noexcept : lg_(std::exchange(o.lg_, nullptr)), cb_(std::move(o.cb_)) {}
+    Logger(Logger &&o) noexcept
+        : lg_(std::exchange(o.lg_, nullptr)), cb_(std::move(o.cb_)), declared_seen_(std::exchange(o.declared_seen_, 0))
+    {
+    }
     Logger &operator=(Logger &&o) noexcept
     {
         if (this != &o) {
             reset();
             lg_ = std::exchange(o.lg_, nullptr);
             cb_ = std::move(o.cb_);
+            declared_seen_ = std::exchange(o.declared_seen_, 0);
         }
         return *this;
     }
@@ -1343,13 +1440,19 @@ public:
         return detail::from_c(rtlog_type_register(lg_, id, name, layout));
     }
     /** try_declare_type with the id, name and layout of RTLOG_DECLARE_TYPE(T, ...), whose
-     *  sizes were already checked at compile time. */
+     *  sizes were already checked at compile time. Logger::create registers such a type
+     *  already: then, in INIT, this returns ok and does nothing. */
     template <class T>
     [[nodiscard]] Status try_declare_type() noexcept
     {
         static_assert(detail::has_declared_layout<T>::value,
                       "rtlog: declare_type<T>() takes the id, name and layout from "
                       "RTLOG_DECLARE_TYPE(T, id, name, layout); or call declare_type<T>(id, name, layout)");
+        if constexpr (detail::has_registration<T>::value) {
+            const detail::DeclaredType &t = record_type<T>::rtlog_registration_.type();
+            if (t.seq != 0 && t.seq <= declared_seen_ && state() == State::init && type_size(t.id) == sizeof(T))
+                return Status::ok; // registered by create()
+        }
         if constexpr (detail::has_declared_layout<T>::value)
             return try_declare_type<T>(record_type<T>::id, record_type<T>::name, record_type<T>::layout);
         else
@@ -1382,6 +1485,47 @@ public:
 private:
     Logger(rtlog_logger *lg, std::unique_ptr<StateCallback> cb) noexcept : lg_(lg), cb_(std::move(cb)) {}
 
+    /** create()'s registration of the declared types (see there). On a failure the library's
+     *  text is kept, prefixed with what was being done, and the logger is destroyed. */
+    Status declare_declared_types(std::uint32_t max_record_size) noexcept
+    {
+        detail::DeclaredTypes &list = detail::declared_types();
+        std::lock_guard<std::mutex> hold(list.lock);
+        declared_seen_ = list.added;
+        // Ascending id: the smallest id above the last one done, then every type with that id.
+        for (long done = -1;;) {
+            const detail::DeclaredType *least = nullptr;
+            for (const detail::DeclaredType *t = list.head; t != nullptr; t = t->next)
+                if (t->id > done && (least == nullptr || t->id < least->id))
+                    least = t;
+            if (least == nullptr)
+                return Status::ok;
+            done = least->id;
+            const detail::DeclaredType *first = nullptr;
+            for (const detail::DeclaredType *t = least; t != nullptr; t = t->next) {
+                if (t->id != least->id || t->size > max_record_size)
+                    continue;
+                if (first != nullptr && first->size == t->size && detail::same_text(first->name, t->name) &&
+                    detail::same_text(first->layout, t->layout))
+                    continue;
+                const Status s = detail::from_c(rtlog_type_register(lg_, t->id, t->name, t->layout));
+                if (s != Status::ok) {
+                    detail::OwnError &e = detail::own_error();
+                    const char *why = rtlog_last_error();
+                    std::snprintf(e.text, sizeof e.text,
+                                  "registering the types declared with RTLOG_DECLARE_TYPE (Config::"
+                                  "auto_declare_types): %s",
+                                  why != nullptr ? why : "");
+                    reset();
+                    e.c_text_then = rtlog_last_error();
+                    return s;
+                }
+                if (first == nullptr)
+                    first = t;
+            }
+        }
+    }
+
     // rtlog_destroy joins the supervisor thread, so cb_ outlives every call of the callback.
     void reset() noexcept
     {
@@ -1397,6 +1541,7 @@ private:
 
     rtlog_logger *lg_ = nullptr;
     std::unique_ptr<StateCallback> cb_;
+    std::uint64_t declared_seen_ = 0; // the declared types up to this seq were registered by create()
 };
 
 // ---- Reader ------------------------------------------------------------------------------

@@ -285,6 +285,35 @@ static void read_typed_log(const char *dir)
     CHECK(total == 3 * N + 2 && decoded == 3 * N, "%d records, %d decoded", total, decoded);
 }
 
+// ---- the declared types, registered by Logger::create -----------------------------------
+
+// No declare_type call: the logger registered AxisState and Imu when it was created, so the
+// records decode (forgetting declare_type used to leave them as bytes, silently).
+static void without_declare_type(const char *dir)
+{
+    auto made = rtlog::Logger::create(rtlog::Config(dir));
+    CHECK(made.ok(), "create: %s", rtlog::last_error());
+    CHECK(made->type_size(1) == sizeof(AxisState) && made->type_size(2) == sizeof(Imu),
+          "declared types registered by create: %u %u", made->type_size(1), made->type_size(2));
+    auto p = made->try_create_producer("ctl");
+    CHECK(p.ok(), "producer");
+    CHECK_OK(made->try_start());
+    AxisState a{};
+    a.axis = 7;
+    a.position = 0.5;
+    std::memcpy(a.mode, "run", 3);
+    CHECK_OK(p->publish(rtlog::Stream::normal, a));
+    CHECK_OK(made->try_shutdown());
+
+    auto r = rtlog::Reader::open(dir);
+    CHECK(r.ok(), "open");
+    rtlog::Record rec;
+    CHECK_OK(r->try_next(rec));
+    const std::optional<std::string> text = rec.format();
+    CHECK(text && *text == "axis_state{axis=7 position=0.5 velocity=0 enabled=false mode=\"run\"}", "text %s",
+          text ? text->c_str() : "(none)");
+}
+
 // A text longer than the stack buffer try_format tries first (256 bytes): it asks again with
 // the length the library gave, and gets all of it.
 static void long_text(const char *dir)
@@ -322,6 +351,7 @@ int main(int argc, char **argv)
     constexpr_parser_matches_the_library();
     bad_declarations(tu_fresh_dir("bad-declarations"));
     long_text(tu_fresh_dir("long-text"));
+    without_declare_type(tu_fresh_dir("without-declare-type"));
 
     // A fixed name under the base, kept for the CLI check (tests typed_dump_cpp*).
     const char *log = tu_kept_path("typed-log");
