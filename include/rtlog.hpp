@@ -827,7 +827,7 @@ struct is_layout_text : std::is_same<std::decay_t<A>, const char *> {};
 template <class Probe>
 constexpr const char *one_argument_layout(std::true_type, const char *) noexcept
 {
-    return Probe{}.template text<Probe>();
+    return Probe{}.template rtlog_text_<Probe>();
 }
 template <class Probe>
 constexpr const char *one_argument_layout(std::false_type, const char *made) noexcept
@@ -882,15 +882,15 @@ constexpr const char *one_argument_layout(std::false_type, const char *made) noe
 #define RTLOG_DECLARE_TYPE_ONE(T, ID, NAME, A)                                                     \
     template <>                                                                                    \
     struct rtlog::declared::probe<T, 0> : rtlog::detail::member_scope<T> {                         \
-        using type = decltype(A);                                                                  \
-        static constexpr bool text_form = rtlog::detail::is_layout_text<type>::value;              \
+        using rtlog_arg_type_ = decltype(A);                                                       \
+        static constexpr bool rtlog_text_form_ = rtlog::detail::is_layout_text<rtlog_arg_type_>::value; \
     };                                                                                             \
     template <>                                                                                    \
     struct rtlog::declared::probe<T, 1>                                                            \
-        : std::conditional_t<rtlog::declared::probe<T, 0>::text_form, rtlog::detail::NoMembers,    \
+        : std::conditional_t<rtlog::declared::probe<T, 0>::rtlog_text_form_, rtlog::detail::NoMembers, \
                              rtlog::detail::member_scope<T>> {                                     \
         template <class P>                                                                         \
-        constexpr auto text() const noexcept                                                       \
+        constexpr auto rtlog_text_() const noexcept                                                \
         {                                                                                          \
             return (A);                                                                            \
         }                                                                                          \
@@ -899,15 +899,15 @@ constexpr const char *one_argument_layout(std::false_type, const char *made) noe
     struct rtlog::record_type<T> {                                                                 \
         static constexpr std::uint16_t id = (ID);                                                  \
         static constexpr const char *name = (NAME);                                                \
-        static constexpr bool rtlog_text_form_ = rtlog::declared::probe<T, 0>::text_form;          \
+        static constexpr bool rtlog_text_form_ = rtlog::declared::probe<T, 0>::rtlog_text_form_;   \
         static_assert(rtlog_text_form_ || std::is_standard_layout<T>::value,                      \
                       "rtlog: RTLOG_DECLARE_TYPE(" #T ", id, name, members) needs a standard-layout " \
                       "struct (a C struct: public members, no virtual functions)");                \
         static_assert(rtlog_text_form_ ||                                                          \
-                          rtlog::detail::member_field<rtlog::declared::probe<T, 0>::type>().type != nullptr, \
+                          rtlog::detail::member_field<rtlog::declared::probe<T, 0>::rtlog_arg_type_>().type != nullptr, \
                       RTLOG_DECLARE_TYPE_UNSUPPORTED_(T, A));                                      \
         static constexpr rtlog::detail::DeclaredField rtlog_fields_[] = {                          \
-            {rtlog::detail::member_field<rtlog::declared::probe<T, 0>::type>(), #A}};              \
+            {rtlog::detail::member_field<rtlog::declared::probe<T, 0>::rtlog_arg_type_>(), #A}};              \
         static constexpr bool rtlog_checkable_ = rtlog_text_form_ || rtlog::detail::all_described(rtlog_fields_); \
         static constexpr auto rtlog_made_ =                                                        \
             rtlog::detail::declared_layout<rtlog::detail::declared_layout_length(rtlog_fields_)>(rtlog_fields_); \
@@ -954,6 +954,11 @@ constexpr const char *one_argument_layout(std::false_type, const char *made) noe
                   "rtlog: " #T "::" #m " is not at the offset its layout gives it: name every "   \
                   "member, in declaration order, of a struct without #pragma pack, packed or alignas");
 
+/** 65 to 128 members named: refused with a message (more than 128 fail less clearly). */
+#define RTLOG_DECLARE_TYPE_TOO_MANY(T, ID, NAME, ...)                                              \
+    static_assert(sizeof(T) == 0, "rtlog: RTLOG_DECLARE_TYPE(" #T ", id, name, members) takes at "  \
+                                  "most 64 members; describe a larger struct with a layout string")
+
 /** The checks of both forms, once `layout` is known, and the registration. */
 #define RTLOG_DECLARE_TYPE_CHECKS_(T)                                                              \
     static_assert(std::is_trivially_copyable<T>::value,                                            \
@@ -969,13 +974,13 @@ constexpr const char *one_argument_layout(std::false_type, const char *made) noe
     static inline rtlog::detail::TypeRegistration rtlog_registration_{id, name, layout,          \
                                                                       static_cast<std::uint32_t>(sizeof(T))};
 
-// Preprocessor helpers: RTLOG_PP_ONE_OR_MORE(args...) is ONE or MORE; RTLOG_PP_FOR_EACH(M, T,
-// a, b, ...) is M(T, a) M(T, b) ..., for up to 64 arguments.
+// Preprocessor helpers: RTLOG_PP_ONE_OR_MORE(args...) is ONE, MORE (2..64) or TOO_MANY (65..128);
+// RTLOG_PP_FOR_EACH(M, T, a, b, ...) is M(T, a) M(T, b) ..., for up to 64 arguments.
 #define RTLOG_PP_CAT(a, b) RTLOG_PP_CAT_(a, b)
 #define RTLOG_PP_CAT_(a, b) a##b
-#define RTLOG_PP_PICK_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32, _33, _34, _35, _36, _37, _38, _39, _40, _41, _42, _43, _44, _45, _46, _47, _48, _49, _50, _51, _52, _53, _54, _55, _56, _57, _58, _59, _60, _61, _62, _63, _64, X, ...) X
-#define RTLOG_PP_ONE_OR_MORE(...) RTLOG_PP_PICK_(__VA_ARGS__, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, ONE, -)
-#define RTLOG_PP_COUNT(...) RTLOG_PP_PICK_(__VA_ARGS__, 64, 63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, -)
+#define RTLOG_PP_PICK_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32, _33, _34, _35, _36, _37, _38, _39, _40, _41, _42, _43, _44, _45, _46, _47, _48, _49, _50, _51, _52, _53, _54, _55, _56, _57, _58, _59, _60, _61, _62, _63, _64, _65, _66, _67, _68, _69, _70, _71, _72, _73, _74, _75, _76, _77, _78, _79, _80, _81, _82, _83, _84, _85, _86, _87, _88, _89, _90, _91, _92, _93, _94, _95, _96, _97, _98, _99, _100, _101, _102, _103, _104, _105, _106, _107, _108, _109, _110, _111, _112, _113, _114, _115, _116, _117, _118, _119, _120, _121, _122, _123, _124, _125, _126, _127, _128, X, ...) X
+#define RTLOG_PP_ONE_OR_MORE(...) RTLOG_PP_PICK_(__VA_ARGS__, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, ONE, -)
+#define RTLOG_PP_COUNT(...) RTLOG_PP_PICK_(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, -)
 #define RTLOG_PP_FOR_EACH(M, T, ...) RTLOG_PP_CAT(RTLOG_PP_EACH_, RTLOG_PP_COUNT(__VA_ARGS__))(M, T, __VA_ARGS__)
 #define RTLOG_PP_EACH_1(M, T, a) M(T, a)
 #define RTLOG_PP_EACH_2(M, T, a, ...) M(T, a) RTLOG_PP_EACH_1(M, T, __VA_ARGS__)

@@ -46,6 +46,9 @@ struct Members {
 struct OneMember {
     std::uint32_t name; // named as record_type's own member: looked up in the struct first
 };
+struct TypeMember {
+    std::uint8_t type; // a common name, also one the one-member form's probe could have used
+};
 
 int failures = 0;
 
@@ -62,12 +65,14 @@ void expect(bool ok, const char *what)
 RTLOG_DECLARE_TYPE(Typed, 5, "typed", "u32 axis; f64 position; char[8] mode"); // the original form
 RTLOG_DECLARE_TYPE(Members, 6, "members", i8, u8, i16, u16, i32, u32, i64, u64, f32, f64, flag, text, mode, arr, vec);
 RTLOG_DECLARE_TYPE(OneMember, 7, "one", name);
+RTLOG_DECLARE_TYPE(TypeMember, 8, "type_member", type);
 static_assert(rtlog::detail::same_text(rtlog::record_type<Members>::layout,
                                        "i8 i8; u8 u8; i16 i16; u16 u16; i32 i32; u32 u32; i64 i64; u64 u64; "
                                        "f32 f32; f64 f64; bool flag; char[5] text; u8 mode; u16[3] arr; "
                                        "f64[2] vec"),
               "the member form's layout, in the canonical form");
 static_assert(rtlog::detail::same_text(rtlog::record_type<OneMember>::layout, "u32 name") &&
+                  rtlog::detail::same_text(rtlog::record_type<TypeMember>::layout, "u8 type") &&
                   rtlog::detail::same_text(rtlog::record_type<Typed>::layout, "u32 axis; f64 position; char[8] mode"),
               "one member, and a layout string");
 
