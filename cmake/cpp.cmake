@@ -93,7 +93,13 @@ foreach(_case IN ITEMS
     "DECLARE_SIZE_MISMATCH|sizes_agree<16, 12>|"
     "DECLARE_BAD_LAYOUT|the layout of Axis is not valid|"
     "DECLARE_NOT_TRIVIAL|must be trivially copyable|"
-    "DECLARE_UNDECLARED|takes the id, name and layout from RTLOG_DECLARE_TYPE|")
+    "DECLARE_UNDECLARED|takes the id, name and layout from RTLOG_DECLARE_TYPE|"
+    "DECLARE_MEMBER_WRONG_TYPE|offsets_agree<4, 0>.*Stamp::gain is not at the offset its layout gives it|"
+    "DECLARE_MEMBER_ORDER|offsets_agree<8, 0>.*Axis::position is not at the offset its layout gives it|"
+    "DECLARE_MEMBER_SWAPPED|offsets_agree<16, 8>.*Cycle::vel is not at the offset its layout gives it|"
+    "DECLARE_MEMBER_ALIGNAS|offsets_agree<2, 1>.*Spaced::b is not at the offset its layout gives it|"
+    "DECLARE_MEMBER_UNSUPPORTED|Labeled::label has a type that no layout type describes|"
+    "DISCARDED_PUBLISH|ignoring return value.*nodiscard|-Werror=unused-result")
   string(REPLACE "|" ";" _parts "${_case}")
   list(GET _parts 0 _what)
   list(GET _parts 1 _pattern)
@@ -105,6 +111,19 @@ foreach(_case IN ITEMS
   list(APPEND _cf_tests ${_name})
 endforeach()
 set_tests_properties(${_cf_tests} PROPERTIES LABELS "cpp;abi" TIMEOUT 120)
+
+# rtlog_publish's status, ignored in C: rtlog.h marks it RTLOG_MUST_USE (warn_unused_result).
+# The warning comes after parsing, so these compile to an object (thrown away), not
+# -fsyntax-only. discard_status_used must compile: the discarded case fails for its own reason.
+set(_ds_cmd "${CMAKE_C_COMPILER}" -std=c99 -Wall -Wextra -pedantic -Werror=unused-result -c
+    -o "${CMAKE_CURRENT_BINARY_DIR}/discard_status.o" "-I${PROJECT_SOURCE_DIR}/include"
+    "${PROJECT_SOURCE_DIR}/ffi-tests/c/discard_status.c")
+add_test(NAME discard_status_used COMMAND ${_ds_cmd} -DCASE_USED)
+add_test(NAME discard_status_discarded
+         COMMAND "${CMAKE_COMMAND}" -DEXPECT_FAIL=ON "-DEXPECT=ignoring return value.*warn_unused_result"
+                 -P "${_run_expect}" -- ${_ds_cmd} -DCASE_DISCARDED)
+set_tests_properties(discard_status_used discard_status_discarded PROPERTIES
+  LABELS abi TIMEOUT 120 RESOURCE_LOCK discard_status_o)
 
 # ---------------------------------------------------------------------------
 # Examples: the C++ control loop, and read_log (the C reader API) on the log it writes (both

@@ -5,9 +5,10 @@
 // the template publish:
 //   CRITICAL  JointState: the joint state it computed (cycle, position, velocity)
 //   NORMAL    WakeupLatency: how late the thread woke up
-// Both are typed records: RTLOG_DECLARE_TYPE binds each struct to a type id, a name and a field
-// layout (checked against sizeof at compile time), Logger::declare_type stores that in the log
-// at INIT, and publish(stream, value) takes the id from it. So `rtlog dump` shows the records
+// Both are typed records: RTLOG_DECLARE_TYPE binds each struct to a type id, a name and its
+// members, from whose types and offsets it writes the field layout at compile time; creating
+// the Logger stores every declared type in the log, and publish(stream, value) takes the id
+// from it. So `rtlog dump` shows the records
 // by field (`joint_state{cycle=0 position_rad=0.1 ...}`) and `rtlog dump --type joint_state`
 // selects them, without this program. Publishing is RT-safe: noexcept, no allocation, no lock,
 // no system call; a full ring is a status (Status::full, counted), never a wait.
@@ -44,7 +45,7 @@ constexpr int NUM_JOINTS = 4;
 constexpr long PERIOD_NS = 1000000; // 1 kHz
 constexpr int RT_PRIORITY = 80;     // SCHED_FIFO priority of the joint threads
 
-// Payloads are plain structs, copied byte for byte into the log; their layouts are below.
+// Payloads are plain structs, copied byte for byte into the log; their record types are below.
 struct JointState {
     std::uint64_t cycle;
     double position_rad;
@@ -122,9 +123,10 @@ bool make_fifo(std::thread &t, bool &noted)
 
 } // namespace
 
-// Record types: id, name and layout (docs/FORMAT.md "Record layouts"), one per struct.
-RTLOG_DECLARE_TYPE(JointState, 1, "joint_state", "u64 cycle; f64 position_rad; f64 velocity_rad_s");
-RTLOG_DECLARE_TYPE(WakeupLatency, 2, "wakeup_latency", "u64 cycle; i64 late_ns");
+// Record types: id, name and the members, all of them in order; the layout (docs/FORMAT.md
+// "Record layouts") comes from their types: "u64 cycle; f64 position_rad; f64 velocity_rad_s".
+RTLOG_DECLARE_TYPE(JointState, 1, "joint_state", cycle, position_rad, velocity_rad_s);
+RTLOG_DECLARE_TYPE(WakeupLatency, 2, "wakeup_latency", cycle, late_ns);
 
 int main(int argc, char **argv)
 {
@@ -143,9 +145,7 @@ int main(int argc, char **argv)
         cfg.max_producers(NUM_JOINTS)
             .max_record_size(sizeof(JointState)) // our largest payload
             .dispatch_period_us(1000);           // the logger's ticker thread, every 1 ms
-        rtlog::Logger lg(cfg);
-        lg.declare_type<JointState>(); // stored in the log, so readers decode by field
-        lg.declare_type<WakeupLatency>();
+        rtlog::Logger lg(cfg); // also stores JointState's and WakeupLatency's layouts in the log
 
         std::array<Joint, NUM_JOINTS> joints;
         for (int i = 0; i < NUM_JOINTS; i++) {

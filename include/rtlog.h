@@ -22,6 +22,23 @@
 #ifndef RTLOG_H
 #define RTLOG_H
 
+/**
+ * RTLOG_MUST_USE marks the functions whose status must not be ignored (rtlog_publish: a full
+ * ring is RTLOG_ERR_FULL, a record dropped). C++17: [[nodiscard]] (a (void) cast silences it).
+ * GCC and Clang in C: __attribute__((warn_unused_result)), -Wunused-result, on by default
+ * (GCC ignores a (void) cast: test the status instead). Define RTLOG_MUST_USE (empty) before
+ * including this header to turn it off.
+ */
+#ifndef RTLOG_MUST_USE
+#if defined(__cplusplus) && __cplusplus >= 201703L
+#define RTLOG_MUST_USE [[nodiscard]]
+#elif defined(__GNUC__) || defined(__clang__)
+#define RTLOG_MUST_USE __attribute__((warn_unused_result))
+#else
+#define RTLOG_MUST_USE
+#endif
+#endif
+
 #include <stdint.h>
 #include <stddef.h>
 
@@ -1114,6 +1131,7 @@ enum rtlog_status rtlog_clear_fault(struct rtlog_logger *lg);
  * an unknown stream or a NULL payload with len > 0; RTLOG_ERR_INVALID_STATE before
  * rtlog_start or after rtlog_shutdown. Does not set rtlog_last_error.
  */
+RTLOG_MUST_USE
 enum rtlog_status rtlog_publish(struct rtlog_producer *p,
                                 rtlog_stream stream,
                                 uint16_t type,

@@ -6,13 +6,14 @@
  * (phase, thread, statuses: see rtlog.h and docs/API.md).
  *
  *   struct Joint { std::uint32_t axis; double position; };
- *   RTLOG_DECLARE_TYPE(Joint, 7, "joint", "u32 axis; f64 position"); // sizeof checked here
+ *   RTLOG_DECLARE_TYPE(Joint, 7, "joint", axis, position); // layout "u32 axis; f64 position",
+ *                                                          // from the members, checked here
  *
  *   rtlog::Config cfg("/var/log/robot");
  *   cfg.max_producers(4).durability(rtlog::Durability::fsync_batch);
- *   rtlog::Logger lg(cfg);                          // throws rtlog::Error on failure
+ *   rtlog::Logger lg(cfg);                          // throws rtlog::Error on failure; registers
+ *                                                   // Joint: `rtlog dump` decodes its records
  *   rtlog::Producer arm = lg.create_producer("arm");
- *   lg.declare_type<Joint>();                       // typed record: `rtlog dump` decodes it
  *   lg.start();                                     // INIT -> RUN
  *   arm.publish(rtlog::Stream::normal, joint);      // RT: noexcept, returns rtlog::Status
  *
@@ -46,7 +47,9 @@
 #include <cstring>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -354,6 +357,71 @@ T take(Result<T> &&r, const char *call)
 /** on_state_change as a C++ callable: (old state, new state, cause). */
 using StateCallback = std::function<void(State from, State to, const char *cause)>;
 
+// ---- The types declared with RTLOG_DECLARE_TYPE ------------------------------------------
+
+namespace detail {
+
+/** A record type declared with RTLOG_DECLARE_TYPE, in the list that Logger::create registers.
+ *  Its strings are the declaration's constants. */
+struct DeclaredType {
+    std::uint16_t id;
+    const char *name;
+    const char *layout;
+    std::uint32_t size;
+    std::uint64_t seq = 0;          ///< 1, 2, ... in the order added; 0 while not in the list
+    DeclaredType *prev = nullptr;   ///< the list's links (under DeclaredTypes::lock)
+    DeclaredType *next = nullptr;
+};
+
+/** Every declared type of the process (of the main program and of each shared library loaded):
+ *  a list of the DeclaredType inside each TypeRegistration, no allocation. Non-RT. */
+struct DeclaredTypes {
+    std::mutex lock;
+    DeclaredType *head = nullptr;
+    DeclaredType *tail = nullptr;
+    std::uint64_t added = 0; ///< seq of the latest added
+};
+
+/** The process's list; constant-initialized, so usable from any static initializer. */
+inline DeclaredTypes &declared_types() noexcept
+{
+    static DeclaredTypes list;
+    return list;
+}
+
+/** What RTLOG_DECLARE_TYPE defines in rtlog::record_type<T> (an inline static member, so one
+ *  per type and program): it adds the type to declared_types() during static initialization,
+ *  and takes it out when destroyed (at exit, or when its shared library is unloaded). */
+class TypeRegistration {
+public:
+    TypeRegistration(std::uint16_t id, const char *name, const char *layout, std::uint32_t size) noexcept
+        : t_{id, name, layout, size}
+    {
+        DeclaredTypes &list = declared_types();
+        std::lock_guard<std::mutex> hold(list.lock);
+        t_.seq = ++list.added;
+        t_.prev = list.tail;
+        (list.tail != nullptr ? list.tail->next : list.head) = &t_;
+        list.tail = &t_;
+    }
+    ~TypeRegistration()
+    {
+        DeclaredTypes &list = declared_types();
+        std::lock_guard<std::mutex> hold(list.lock);
+        (t_.prev != nullptr ? t_.prev->next : list.head) = t_.next;
+        (t_.next != nullptr ? t_.next->prev : list.tail) = t_.prev;
+    }
+    TypeRegistration(const TypeRegistration &) = delete;
+    TypeRegistration &operator=(const TypeRegistration &) = delete;
+
+    const DeclaredType &type() const noexcept { return t_; }
+
+private:
+    DeclaredType t_;
+};
+
+} // namespace detail
+
 // ---- Record layouts, at compile time -----------------------------------------------------
 
 /**
@@ -537,36 +605,453 @@ struct sizes_agree {
                   "layout's fields must match in order and type");
     static constexpr bool value = StructSize == LayoutSize;
 };
+
+// ---- RTLOG_DECLARE_TYPE with member names: the layout from the struct itself ------------
+
+/** The layout type of a struct member: "u32", "f64", "bool", "char" (only as char[N]), its
+ *  element size and its element count (array: T[N]); `type` is nullptr when no layout type
+ *  describes the member. */
+struct MemberField {
+    const char *type = nullptr;
+    std::uint32_t elem = 0;
+    std::uint32_t count = 1;
+    bool array = false;
+};
+
+/** The standard integer types (std::int8_t .. std::uint64_t are some of them); not bool and
+ *  not the character types (char, wchar_t, char8_t, char16_t, char32_t). */
+template <class U>
+struct is_layout_integer
+    : std::integral_constant<bool, std::is_same<U, signed char>::value || std::is_same<U, unsigned char>::value ||
+                                       std::is_same<U, short>::value || std::is_same<U, unsigned short>::value ||
+                                       std::is_same<U, int>::value || std::is_same<U, unsigned>::value ||
+                                       std::is_same<U, long>::value || std::is_same<U, unsigned long>::value ||
+                                       std::is_same<U, long long>::value ||
+                                       std::is_same<U, unsigned long long>::value> {};
+
+/** The layout type of a scalar member type U (cv-unqualified); an enum is its underlying
+ *  integer. */
+template <class U>
+constexpr MemberField scalar_field() noexcept
+{
+    if constexpr (std::is_enum<U>::value) {
+        return scalar_field<std::remove_cv_t<std::underlying_type_t<U>>>();
+    } else if constexpr (std::is_same<U, bool>::value) {
+        return sizeof(bool) == 1 ? MemberField{"bool", 1, 1, false} : MemberField{};
+    } else if constexpr (std::is_same<U, float>::value) {
+        return std::numeric_limits<float>::is_iec559 && sizeof(float) == 4 ? MemberField{"f32", 4, 1, false}
+                                                                           : MemberField{};
+    } else if constexpr (std::is_same<U, double>::value) {
+        return std::numeric_limits<double>::is_iec559 && sizeof(double) == 8 ? MemberField{"f64", 8, 1, false}
+                                                                             : MemberField{};
+    } else if constexpr (is_layout_integer<U>::value) {
+        constexpr bool s = std::is_signed<U>::value;
+        switch (sizeof(U)) {
+        case 1: return MemberField{s ? "i8" : "u8", 1, 1, false};
+        case 2: return MemberField{s ? "i16" : "u16", 2, 1, false};
+        case 4: return MemberField{s ? "i32" : "u32", 4, 1, false};
+        case 8: return MemberField{s ? "i64" : "u64", 8, 1, false};
+        default: return MemberField{};
+        }
+    } else {
+        return MemberField{};
+    }
+}
+
+/** The layout type of a member of declared type M (what decltype(T::m) gives): a scalar, or a
+ *  one-dimension array of 1..65535 scalars or chars. */
+template <class M>
+constexpr MemberField member_field() noexcept
+{
+    using U = std::remove_cv_t<M>;
+    if constexpr (std::is_reference<M>::value || std::rank<U>::value > 1) {
+        return MemberField{};
+    } else if constexpr (std::is_array<U>::value) {
+        using E = std::remove_cv_t<std::remove_extent_t<U>>;
+        constexpr std::size_t n = std::extent<U>::value;
+        MemberField f = std::is_same<E, char>::value ? MemberField{"char", 1, 1, false} : scalar_field<E>();
+        if (n < 1 || n > 65535 || f.type == nullptr)
+            return MemberField{};
+        f.count = static_cast<std::uint32_t>(n);
+        f.array = true;
+        return f;
+    } else {
+        return scalar_field<U>();
+    }
+}
+
+/** One member named in RTLOG_DECLARE_TYPE: its layout type and its name. */
+struct DeclaredField {
+    MemberField type;
+    const char *name;
+};
+
+template <std::size_t N>
+constexpr bool all_described(const DeclaredField (&f)[N]) noexcept
+{
+    for (std::size_t i = 0; i < N; i++)
+        if (f[i].type.type == nullptr)
+            return false;
+    return true;
+}
+
+constexpr std::size_t text_length(const char *s) noexcept
+{
+    std::size_t n = 0;
+    while (s[n] != '\0')
+        n++;
+    return n;
+}
+
+constexpr std::size_t decimal_digits(std::uint32_t n) noexcept
+{
+    std::size_t d = 1;
+    for (; n >= 10; n /= 10)
+        d++;
+    return d;
+}
+
+/** Length of the canonical layout text of the fields ("u32 axis; f64[3] pos"); 0 when a field
+ *  has no layout type. */
+template <std::size_t N>
+constexpr std::size_t declared_layout_length(const DeclaredField (&f)[N]) noexcept
+{
+    if (!all_described(f))
+        return 0;
+    std::size_t len = 0;
+    for (std::size_t i = 0; i < N; i++) {
+        len += (i > 0 ? 2 : 0) + text_length(f[i].type.type) + 1 + text_length(f[i].name);
+        if (f[i].type.array)
+            len += 2 + decimal_digits(f[i].type.count);
+    }
+    return len;
+}
+
+/** A layout text built at compile time. */
+template <std::size_t Len>
+struct LayoutText {
+    char text[Len + 1];
+};
+
+/** The canonical layout text of the fields, as docs/FORMAT.md writes it: `TYPE NAME` or
+ *  `TYPE[N] NAME`, separated by "; ". Len is declared_layout_length(f). */
+template <std::size_t Len, std::size_t N>
+constexpr LayoutText<Len> declared_layout(const DeclaredField (&f)[N]) noexcept
+{
+    LayoutText<Len> out{};
+    if (Len == 0)
+        return out;
+    std::size_t at = 0;
+    const auto put = [&out, &at](const char *text) {
+        while (*text != '\0')
+            out.text[at++] = *text++;
+    };
+    for (std::size_t i = 0; i < N; i++) {
+        if (i > 0)
+            put("; ");
+        put(f[i].type.type);
+        if (f[i].type.array) {
+            char digits[8] = {};
+            std::size_t d = decimal_digits(f[i].type.count);
+            for (std::uint32_t n = f[i].type.count; d > 0; n /= 10)
+                digits[--d] = static_cast<char>('0' + n % 10);
+            put("[");
+            put(digits);
+            put("]");
+        }
+        put(" ");
+        put(f[i].name);
+    }
+    return out;
+}
+
+constexpr bool same_text(const char *a, const char *b) noexcept
+{
+    while (*a != '\0' && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+/** Where the layout rules (docs/FORMAT.md, as a C compiler places the members) put the field
+ *  named `name`: the end of the fields before it, rounded up to its element size. */
+template <std::size_t N>
+constexpr std::size_t layout_offset(const DeclaredField (&f)[N], const char *name) noexcept
+{
+    std::size_t end = 0;
+    for (std::size_t i = 0; i < N; i++) {
+        const std::size_t elem = f[i].type.elem > 0 ? f[i].type.elem : 1;
+        end = (end + elem - 1) / elem * elem;
+        if (same_text(f[i].name, name))
+            return end;
+        end += elem * f[i].type.count;
+    }
+    return end;
+}
+
+/** Fails to instantiate when a member is not where the layout places it, so that the
+ *  compiler's message shows both offsets: "offsets_agree<offsetof, layout offset>". */
+template <std::size_t MemberOffset, std::size_t LayoutOffset>
+struct offsets_agree {
+    static_assert(MemberOffset == LayoutOffset,
+                  "rtlog: a member of the struct is not at the offset its layout gives it (see the "
+                  "template arguments: offsets_agree<offsetof, layout offset>)");
+    static constexpr bool value = MemberOffset == LayoutOffset;
+};
+
+} // namespace detail
+
+namespace declared {
+/** RTLOG_DECLARE_TYPE's one-argument form specializes it to see its argument in T's scope.
+ *  Alone in its namespace, so that a layout named by a constant is looked up as before. */
+template <class T, int Stage>
+struct probe;
+} // namespace declared
+
+namespace detail {
+
+/** What RTLOG_DECLARE_TYPE's one-argument form derives from, to see the argument in T's scope:
+ *  T itself when it can be a base class, otherwise (and for a layout string) nothing. */
+struct NoMembers {};
+template <class T>
+using member_scope = std::conditional_t<std::is_class<T>::value && !std::is_final<T>::value, T, NoMembers>;
+
+/** True for the type of a layout string (a string literal, a constexpr char array or pointer):
+ *  RTLOG_DECLARE_TYPE's original form. */
+template <class A>
+struct is_layout_text : std::is_same<std::decay_t<A>, const char *> {};
+
+/** The layout of RTLOG_DECLARE_TYPE's one-argument form: the string given, or the one made
+ *  from the member. Only the chosen overload's body is instantiated. */
+template <class Probe>
+constexpr const char *one_argument_layout(std::true_type, const char *) noexcept
+{
+    return Probe{}.template rtlog_text_<Probe>();
+}
+template <class Probe>
+constexpr const char *one_argument_layout(std::false_type, const char *made) noexcept
+{
+    return made;
+}
+
 } // namespace detail
 
 /**
- * RTLOG_DECLARE_TYPE(T, id, name, layout): binds struct T to record type `id` with `name` and
- * `layout` (string literals), at namespace scope outside any namespace (it specializes
- * rtlog::record_type<T>; give T its qualified name). It checks at compile time that T is
- * trivially copyable, that the layout is valid and that sizeof(T) is the layout's size. Then
- * `lg.declare_type<T>()` registers it and `producer.publish(stream, value)` uses the id:
+ * RTLOG_DECLARE_TYPE(T, id, name, member...): binds struct T to record type `id` with `name`
+ * (a string literal) and the layout made from the members named, at namespace scope outside
+ * any namespace (it specializes rtlog::record_type<T>; give T its qualified name):
  *
- *   struct Axis { std::uint32_t axis; double position; };
- *   RTLOG_DECLARE_TYPE(Axis, 1, "axis", "u32 axis; f64 position");
+ *   struct Joint { std::uint32_t axis; float torque; double position; };
+ *   RTLOG_DECLARE_TYPE(Joint, 1, "joint", axis, torque, position);   // "u32 axis; f32 torque; f64 position"
+ *
+ * Each member's type comes from decltype and becomes its layout type: std::int8_t ..
+ * std::int64_t and std::uint8_t .. std::uint64_t as i8 .. u64 (any integer type by its size and
+ * sign; an enum as its underlying type), float f32, double f64, bool, char[N] as char[N] (text),
+ * and one-dimension arrays T[N] of these as `T[N] name`. Any other member type (a plain char,
+ * a pointer, a nested struct, T[N][M], long double) stops the build with a static_assert
+ * naming the member. At compile time the macro also checks that T is trivially copyable and
+ * standard-layout, that every member named is at the offset the layout gives it (offsetof
+ * against docs/FORMAT.md's placement, so a member left out in the middle, members out of
+ * order, #pragma pack or alignas all fail, in offsets_agree<offsetof, layout offset>), and
+ * that sizeof(T) is the layout's size (a member left out at the end fails, in sizes_agree).
+ * Name all the members, in declaration order, up to 64 (more: use the string form). The one
+ * thing it cannot see is a member left out that fits entirely in the tail padding of the
+ * others (a u8 after a u32 that follows a u64): the record is still decoded right, without it.
+ *
+ * RTLOG_DECLARE_TYPE(T, id, name, layout), the original form, takes the layout as a string
+ * (docs/FORMAT.md "Record layouts"; a literal, or a constexpr char array or pointer). C++17
+ * cannot see a struct's members without their names, so this form checks only that T is
+ * trivially copyable, that the layout is valid and that sizeof(T) is its size: a layout of
+ * the same size with other types, or with two fields swapped, compiles. Prefer the member
+ * form. (The two are told apart by the type of the fourth argument, looked up in T's scope:
+ * a struct whose only member is a const char array or a const char pointer cannot use the
+ * member form with one member.)
+ *
+ * Then every rtlog::Logger created registers the type (Logger::create, before anything else;
+ * `lg.declare_type<T>()` is then optional, and idempotent), and
+ * `producer.publish(stream, value)` takes the id from rtlog::record_type<T>::id.
  */
-#define RTLOG_DECLARE_TYPE(T, ID, NAME, LAYOUT)                                                    \
+#define RTLOG_DECLARE_TYPE(T, ID, NAME, ...)                                                       \
+    RTLOG_PP_CAT(RTLOG_DECLARE_TYPE_, RTLOG_PP_ONE_OR_MORE(__VA_ARGS__))(T, ID, NAME, __VA_ARGS__)
+
+/** One member named: a layout string (the original form) or T's only member. The argument is
+ *  looked up in rtlog::declared::probe<T, 0>, derived from T, where a member's name denotes the
+ *  member (its declared type, by decltype) and a layout string is itself; probe<T, 1> gives a
+ *  layout string's value (derived from T only for a member: never built then). */
+#define RTLOG_DECLARE_TYPE_ONE(T, ID, NAME, A)                                                     \
+    template <>                                                                                    \
+    struct rtlog::declared::probe<T, 0> : rtlog::detail::member_scope<T> {                         \
+        using rtlog_arg_type_ = decltype(A);                                                       \
+        static constexpr bool rtlog_text_form_ = rtlog::detail::is_layout_text<rtlog_arg_type_>::value; \
+    };                                                                                             \
+    template <>                                                                                    \
+    struct rtlog::declared::probe<T, 1>                                                            \
+        : std::conditional_t<rtlog::declared::probe<T, 0>::rtlog_text_form_, rtlog::detail::NoMembers, \
+                             rtlog::detail::member_scope<T>> {                                     \
+        template <class P>                                                                         \
+        constexpr auto rtlog_text_() const noexcept                                                \
+        {                                                                                          \
+            return (A);                                                                            \
+        }                                                                                          \
+    };                                                                                             \
     template <>                                                                                    \
     struct rtlog::record_type<T> {                                                                 \
         static constexpr std::uint16_t id = (ID);                                                  \
         static constexpr const char *name = (NAME);                                                \
-        static constexpr const char *layout = (LAYOUT);                                            \
-        static_assert(std::is_trivially_copyable<T>::value,                                        \
-                      "rtlog: a record type must be trivially copyable: its bytes are the record"); \
-        static_assert(rtlog::layout_info(LAYOUT).ok(),                                             \
-                      "rtlog: the layout of " #T " is not valid; rtlog::layout_info(layout).error "  \
-                      "or rtlog_layout_size at run time says why");                                \
-        static_assert(rtlog::detail::sizes_agree<sizeof(T), rtlog::layout_info(LAYOUT).ok()      \
-                                                         ? rtlog::layout_size(LAYOUT)           \
-                                                         : sizeof(T)>::value,                   \
-                      "rtlog: sizeof(" #T ") differs from its layout's size");                     \
+        static constexpr bool rtlog_text_form_ = rtlog::declared::probe<T, 0>::rtlog_text_form_;   \
+        static_assert(rtlog_text_form_ || std::is_standard_layout<T>::value,                      \
+                      "rtlog: RTLOG_DECLARE_TYPE(" #T ", id, name, members) needs a standard-layout " \
+                      "struct (a C struct: public members, no virtual functions)");                \
+        static_assert(rtlog_text_form_ ||                                                          \
+                          rtlog::detail::member_field<rtlog::declared::probe<T, 0>::rtlog_arg_type_>().type != nullptr, \
+                      RTLOG_DECLARE_TYPE_UNSUPPORTED_(T, A));                                      \
+        static constexpr rtlog::detail::DeclaredField rtlog_fields_[] = {                          \
+            {rtlog::detail::member_field<rtlog::declared::probe<T, 0>::rtlog_arg_type_>(), #A}};              \
+        static constexpr bool rtlog_checkable_ = rtlog_text_form_ || rtlog::detail::all_described(rtlog_fields_); \
+        static constexpr auto rtlog_made_ =                                                        \
+            rtlog::detail::declared_layout<rtlog::detail::declared_layout_length(rtlog_fields_)>(rtlog_fields_); \
+        static constexpr const char *layout = rtlog::detail::one_argument_layout<rtlog::declared::probe<T, 1>>( \
+            std::integral_constant<bool, rtlog_text_form_>{}, rtlog_made_.text);                  \
+        /* One member: its offset is 0 when sizeof(T) is its size, checked below. */              \
+        RTLOG_DECLARE_TYPE_CHECKS_(T)                                                              \
     }
 
+/** Two or more members named: their types by decltype(T::m), their offsets by offsetof. */
+#define RTLOG_DECLARE_TYPE_MORE(T, ID, NAME, ...)                                                  \
+    template <>                                                                                    \
+    struct rtlog::record_type<T> {                                                                 \
+        static constexpr std::uint16_t id = (ID);                                                  \
+        static constexpr const char *name = (NAME);                                                \
+        static_assert(std::is_standard_layout<T>::value,                                          \
+                      "rtlog: RTLOG_DECLARE_TYPE(" #T ", id, name, members) needs a standard-layout " \
+                      "struct (a C struct: public members, no virtual functions)");                \
+        RTLOG_PP_FOR_EACH(RTLOG_DECLARE_MEMBER_TYPE_, T, __VA_ARGS__)                              \
+        static constexpr rtlog::detail::DeclaredField rtlog_fields_[] = {                          \
+            RTLOG_PP_FOR_EACH(RTLOG_DECLARE_MEMBER_FIELD_, T, __VA_ARGS__)};                       \
+        static constexpr bool rtlog_checkable_ = rtlog::detail::all_described(rtlog_fields_);     \
+        static constexpr auto rtlog_made_ =                                                        \
+            rtlog::detail::declared_layout<rtlog::detail::declared_layout_length(rtlog_fields_)>(rtlog_fields_); \
+        static constexpr const char *layout = rtlog_made_.text;                                    \
+        RTLOG_PP_FOR_EACH(RTLOG_DECLARE_MEMBER_OFFSET_, T, __VA_ARGS__)                            \
+        RTLOG_DECLARE_TYPE_CHECKS_(T)                                                              \
+    }
+
+#define RTLOG_DECLARE_TYPE_UNSUPPORTED_(T, m)                                                      \
+    "rtlog: " #T "::" #m " has a type that no layout type describes. Supported: std::int8_t .. "   \
+    "std::int64_t, std::uint8_t .. std::uint64_t (any integer type of 1, 2, 4 or 8 bytes; an "    \
+    "enum as its underlying type), float, double, bool, char[N] (text), and one-dimension arrays " \
+    "T[N] of these, 1 <= N <= 65535. Not a plain char (text is char[N], a number std::int8_t), "  \
+    "a pointer, a reference, a nested struct, T[N][M] or long double"
+#define RTLOG_DECLARE_MEMBER_TYPE_(T, m)                                                           \
+    static_assert(rtlog::detail::member_field<decltype(T::m)>().type != nullptr,                  \
+                  RTLOG_DECLARE_TYPE_UNSUPPORTED_(T, m));
+#define RTLOG_DECLARE_MEMBER_FIELD_(T, m) {rtlog::detail::member_field<decltype(T::m)>(), #m},
+#define RTLOG_DECLARE_MEMBER_OFFSET_(T, m)                                                         \
+    static_assert(rtlog::detail::offsets_agree<offsetof(T, m), rtlog_checkable_                   \
+                                                                 ? rtlog::detail::layout_offset(rtlog_fields_, #m) \
+                                                                 : offsetof(T, m)>::value,        \
+                  "rtlog: " #T "::" #m " is not at the offset its layout gives it: name every "   \
+                  "member, in declaration order, of a struct without #pragma pack, packed or alignas");
+
+/** 65 to 128 members named: refused with a message (more than 128 fail less clearly). */
+#define RTLOG_DECLARE_TYPE_TOO_MANY(T, ID, NAME, ...)                                              \
+    static_assert(sizeof(T) == 0, "rtlog: RTLOG_DECLARE_TYPE(" #T ", id, name, members) takes at "  \
+                                  "most 64 members; describe a larger struct with a layout string")
+
+/** The checks of both forms, once `layout` is known, and the registration. */
+#define RTLOG_DECLARE_TYPE_CHECKS_(T)                                                              \
+    static_assert(std::is_trivially_copyable<T>::value,                                            \
+                  "rtlog: a record type must be trivially copyable: its bytes are the record");     \
+    static_assert(!rtlog_checkable_ || rtlog::layout_info(layout).ok(),                           \
+                  "rtlog: the layout of " #T " is not valid; rtlog::layout_info(layout).error "      \
+                  "or rtlog_layout_size at run time says why");                                    \
+    static_assert(rtlog::detail::sizes_agree<sizeof(T), rtlog_checkable_ && rtlog::layout_info(layout).ok() \
+                                                             ? rtlog::layout_size(layout)         \
+                                                             : sizeof(T)>::value,                 \
+                  "rtlog: sizeof(" #T ") differs from its layout's size");                     \
+    /* Every Logger created from now on registers the type (Logger::create). */                \
+    static inline rtlog::detail::TypeRegistration rtlog_registration_{id, name, layout,          \
+                                                                      static_cast<std::uint32_t>(sizeof(T))};
+
+// Preprocessor helpers: RTLOG_PP_ONE_OR_MORE(args...) is ONE, MORE (2..64) or TOO_MANY (65..128);
+// RTLOG_PP_FOR_EACH(M, T, a, b, ...) is M(T, a) M(T, b) ..., for up to 64 arguments.
+#define RTLOG_PP_CAT(a, b) RTLOG_PP_CAT_(a, b)
+#define RTLOG_PP_CAT_(a, b) a##b
+#define RTLOG_PP_PICK_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32, _33, _34, _35, _36, _37, _38, _39, _40, _41, _42, _43, _44, _45, _46, _47, _48, _49, _50, _51, _52, _53, _54, _55, _56, _57, _58, _59, _60, _61, _62, _63, _64, _65, _66, _67, _68, _69, _70, _71, _72, _73, _74, _75, _76, _77, _78, _79, _80, _81, _82, _83, _84, _85, _86, _87, _88, _89, _90, _91, _92, _93, _94, _95, _96, _97, _98, _99, _100, _101, _102, _103, _104, _105, _106, _107, _108, _109, _110, _111, _112, _113, _114, _115, _116, _117, _118, _119, _120, _121, _122, _123, _124, _125, _126, _127, _128, X, ...) X
+#define RTLOG_PP_ONE_OR_MORE(...) RTLOG_PP_PICK_(__VA_ARGS__, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, TOO_MANY, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, MORE, ONE, -)
+#define RTLOG_PP_COUNT(...) RTLOG_PP_PICK_(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, -)
+#define RTLOG_PP_FOR_EACH(M, T, ...) RTLOG_PP_CAT(RTLOG_PP_EACH_, RTLOG_PP_COUNT(__VA_ARGS__))(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_1(M, T, a) M(T, a)
+#define RTLOG_PP_EACH_2(M, T, a, ...) M(T, a) RTLOG_PP_EACH_1(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_3(M, T, a, ...) M(T, a) RTLOG_PP_EACH_2(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_4(M, T, a, ...) M(T, a) RTLOG_PP_EACH_3(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_5(M, T, a, ...) M(T, a) RTLOG_PP_EACH_4(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_6(M, T, a, ...) M(T, a) RTLOG_PP_EACH_5(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_7(M, T, a, ...) M(T, a) RTLOG_PP_EACH_6(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_8(M, T, a, ...) M(T, a) RTLOG_PP_EACH_7(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_9(M, T, a, ...) M(T, a) RTLOG_PP_EACH_8(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_10(M, T, a, ...) M(T, a) RTLOG_PP_EACH_9(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_11(M, T, a, ...) M(T, a) RTLOG_PP_EACH_10(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_12(M, T, a, ...) M(T, a) RTLOG_PP_EACH_11(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_13(M, T, a, ...) M(T, a) RTLOG_PP_EACH_12(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_14(M, T, a, ...) M(T, a) RTLOG_PP_EACH_13(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_15(M, T, a, ...) M(T, a) RTLOG_PP_EACH_14(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_16(M, T, a, ...) M(T, a) RTLOG_PP_EACH_15(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_17(M, T, a, ...) M(T, a) RTLOG_PP_EACH_16(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_18(M, T, a, ...) M(T, a) RTLOG_PP_EACH_17(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_19(M, T, a, ...) M(T, a) RTLOG_PP_EACH_18(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_20(M, T, a, ...) M(T, a) RTLOG_PP_EACH_19(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_21(M, T, a, ...) M(T, a) RTLOG_PP_EACH_20(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_22(M, T, a, ...) M(T, a) RTLOG_PP_EACH_21(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_23(M, T, a, ...) M(T, a) RTLOG_PP_EACH_22(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_24(M, T, a, ...) M(T, a) RTLOG_PP_EACH_23(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_25(M, T, a, ...) M(T, a) RTLOG_PP_EACH_24(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_26(M, T, a, ...) M(T, a) RTLOG_PP_EACH_25(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_27(M, T, a, ...) M(T, a) RTLOG_PP_EACH_26(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_28(M, T, a, ...) M(T, a) RTLOG_PP_EACH_27(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_29(M, T, a, ...) M(T, a) RTLOG_PP_EACH_28(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_30(M, T, a, ...) M(T, a) RTLOG_PP_EACH_29(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_31(M, T, a, ...) M(T, a) RTLOG_PP_EACH_30(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_32(M, T, a, ...) M(T, a) RTLOG_PP_EACH_31(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_33(M, T, a, ...) M(T, a) RTLOG_PP_EACH_32(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_34(M, T, a, ...) M(T, a) RTLOG_PP_EACH_33(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_35(M, T, a, ...) M(T, a) RTLOG_PP_EACH_34(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_36(M, T, a, ...) M(T, a) RTLOG_PP_EACH_35(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_37(M, T, a, ...) M(T, a) RTLOG_PP_EACH_36(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_38(M, T, a, ...) M(T, a) RTLOG_PP_EACH_37(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_39(M, T, a, ...) M(T, a) RTLOG_PP_EACH_38(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_40(M, T, a, ...) M(T, a) RTLOG_PP_EACH_39(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_41(M, T, a, ...) M(T, a) RTLOG_PP_EACH_40(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_42(M, T, a, ...) M(T, a) RTLOG_PP_EACH_41(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_43(M, T, a, ...) M(T, a) RTLOG_PP_EACH_42(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_44(M, T, a, ...) M(T, a) RTLOG_PP_EACH_43(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_45(M, T, a, ...) M(T, a) RTLOG_PP_EACH_44(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_46(M, T, a, ...) M(T, a) RTLOG_PP_EACH_45(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_47(M, T, a, ...) M(T, a) RTLOG_PP_EACH_46(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_48(M, T, a, ...) M(T, a) RTLOG_PP_EACH_47(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_49(M, T, a, ...) M(T, a) RTLOG_PP_EACH_48(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_50(M, T, a, ...) M(T, a) RTLOG_PP_EACH_49(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_51(M, T, a, ...) M(T, a) RTLOG_PP_EACH_50(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_52(M, T, a, ...) M(T, a) RTLOG_PP_EACH_51(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_53(M, T, a, ...) M(T, a) RTLOG_PP_EACH_52(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_54(M, T, a, ...) M(T, a) RTLOG_PP_EACH_53(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_55(M, T, a, ...) M(T, a) RTLOG_PP_EACH_54(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_56(M, T, a, ...) M(T, a) RTLOG_PP_EACH_55(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_57(M, T, a, ...) M(T, a) RTLOG_PP_EACH_56(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_58(M, T, a, ...) M(T, a) RTLOG_PP_EACH_57(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_59(M, T, a, ...) M(T, a) RTLOG_PP_EACH_58(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_60(M, T, a, ...) M(T, a) RTLOG_PP_EACH_59(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_61(M, T, a, ...) M(T, a) RTLOG_PP_EACH_60(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_62(M, T, a, ...) M(T, a) RTLOG_PP_EACH_61(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_63(M, T, a, ...) M(T, a) RTLOG_PP_EACH_62(M, T, __VA_ARGS__)
+#define RTLOG_PP_EACH_64(M, T, a, ...) M(T, a) RTLOG_PP_EACH_63(M, T, __VA_ARGS__)
+
 namespace detail {
+template <class T, class = void>
+struct has_registration : std::false_type {};
+template <class T>
+struct has_registration<T, std::void_t<decltype(record_type<T>::rtlog_registration_.type())>> : std::true_type {};
 template <class T, class = void>
 struct has_declared_layout : std::false_type {};
 template <class T>
@@ -644,6 +1129,12 @@ public:
         return *this;
     }
 
+    /** Whether Logger::create registers every type declared with RTLOG_DECLARE_TYPE (the
+     *  default, true). false for a logger that must hold only the types given to its own
+     *  declare_type calls (a logger whose ids mean other types than the declared ones). */
+    Config &auto_declare_types(bool v) noexcept { auto_declare_ = v; return *this; }
+    bool auto_declare_types() const noexcept { return auto_declare_; }
+
     /** The directory given to dir() or the constructor. */
     const std::string &dir() const noexcept { return dir_; }
     /** Every field, for reading them and for fields without a setter. raw().dir is ignored
@@ -666,6 +1157,7 @@ private:
     rtlog_config c_;
     std::string dir_;
     StateCallback callback_;
+    bool auto_declare_ = true;
 };
 
 // ---- Producer ----------------------------------------------------------------------------
@@ -692,8 +1184,10 @@ public:
 
     /** rtlog_publish: copies `len` bytes at `data` into the stream's ring. RT-safe (wait-free,
      *  no allocation, no lock, no system call). Status::full when the ring is full (counted),
-     *  too_large when len > max_record_size, invalid_state outside RUN. */
-    Status publish(Stream stream, std::uint16_t type, const void *data, std::size_t len) noexcept
+     *  too_large when len > max_record_size, invalid_state outside RUN. Every publish is
+     *  [[nodiscard]]: a dropped record is a status, so ignoring it warns (-Wunused-result);
+     *  `(void)p.publish(...)` says the drop is accepted. */
+    [[nodiscard]] Status publish(Stream stream, std::uint16_t type, const void *data, std::size_t len) noexcept
     {
         if (len > 0xFFFFFFFFu)
             return Status::too_large;
@@ -705,7 +1199,7 @@ public:
      *  `type`. RT-safe. The bytes are copied as they are: padding bytes are indeterminate, so
      *  prefer structs without padding (explicit fields) or zero the object first. */
     template <class T>
-    Status publish(Stream stream, std::uint16_t type, const T &value) noexcept
+    [[nodiscard]] Status publish(Stream stream, std::uint16_t type, const T &value) noexcept
     {
         detail::check_payload_type<T>();
         return publish(stream, type, static_cast<const void *>(std::addressof(value)), sizeof(T));
@@ -713,7 +1207,7 @@ public:
 
     /** Publishes `value` as record type rtlog::record_type<T>::id. RT-safe. */
     template <class T>
-    Status publish(Stream stream, const T &value) noexcept
+    [[nodiscard]] Status publish(Stream stream, const T &value) noexcept
     {
         static_assert(detail::has_record_type<T>::value,
                       "rtlog: publish(stream, value) takes the record type id from "
@@ -730,7 +1224,7 @@ public:
     /** Publishes the elements of `items` (a span of bytes or of trivially copyable T) as one
      *  record. RT-safe. */
     template <class E, std::size_t N>
-    Status publish(Stream stream, std::uint16_t type, std::span<E, N> items) noexcept
+    [[nodiscard]] Status publish(Stream stream, std::uint16_t type, std::span<E, N> items) noexcept
     {
         detail::check_payload_type<std::remove_cv_t<E>>();
         return publish(stream, type, static_cast<const void *>(items.data()), items.size_bytes());
@@ -772,8 +1266,14 @@ public:
     /** An empty logger (RT methods return invalid_argument; state() is stopped). */
     Logger() noexcept = default;
 
-    /** rtlog_init. Non-RT, INIT. Status::config for a bad field (last_error() names it),
-     *  Status::io when the directory cannot be created, read or locked. */
+    /** rtlog_init, then (unless cfg.auto_declare_types(false)) rtlog_type_register of every
+     *  type declared with RTLOG_DECLARE_TYPE in the program, in ascending id, so that no
+     *  declared type is published without its layout. Skipped: a type larger than
+     *  max_record_size (publishing it fails with too_large), and a second declaration equal to
+     *  one registered (the same type seen from two shared libraries). Non-RT, INIT.
+     *  Status::config for a bad field (last_error() names it) or when two declared types share
+     *  an id (last_error() names both); Status::io when the directory cannot be created, read
+     *  or locked. */
     static Result<Logger> create(const Config &cfg) noexcept
     {
         rtlog_config c = cfg.c_config();
@@ -787,7 +1287,13 @@ public:
         Status s = detail::from_c(rtlog_init(&c, &lg));
         if (s != Status::ok)
             return s;
-        return Logger(lg, std::move(cb));
+        Logger made(lg, std::move(cb));
+        if (cfg.auto_declare_types()) {
+            s = made.declare_declared_types(c.max_record_size);
+            if (s != Status::ok)
+                return s;
+        }
+        return made;
     }
 
 #if RTLOG_HPP_EXCEPTIONS
@@ -795,13 +1301,17 @@ public:
     explicit Logger(const Config &cfg) : Logger(detail::take(create(cfg), "rtlog_init")) {}
 #endif
 
-    Logger(Logger &&o) noexcept : lg_(std::exchange(o.lg_, nullptr)), cb_(std::move(o.cb_)) {}
+    Logger(Logger &&o) noexcept
+        : lg_(std::exchange(o.lg_, nullptr)), cb_(std::move(o.cb_)), declared_seen_(std::exchange(o.declared_seen_, 0))
+    {
+    }
     Logger &operator=(Logger &&o) noexcept
     {
         if (this != &o) {
             reset();
             lg_ = std::exchange(o.lg_, nullptr);
             cb_ = std::move(o.cb_);
+            declared_seen_ = std::exchange(o.declared_seen_, 0);
         }
         return *this;
     }
@@ -935,13 +1445,19 @@ public:
         return detail::from_c(rtlog_type_register(lg_, id, name, layout));
     }
     /** try_declare_type with the id, name and layout of RTLOG_DECLARE_TYPE(T, ...), whose
-     *  sizes were already checked at compile time. */
+     *  sizes were already checked at compile time. Logger::create registers such a type
+     *  already: then, in INIT, this returns ok and does nothing. */
     template <class T>
     [[nodiscard]] Status try_declare_type() noexcept
     {
         static_assert(detail::has_declared_layout<T>::value,
                       "rtlog: declare_type<T>() takes the id, name and layout from "
                       "RTLOG_DECLARE_TYPE(T, id, name, layout); or call declare_type<T>(id, name, layout)");
+        if constexpr (detail::has_registration<T>::value) {
+            const detail::DeclaredType &t = record_type<T>::rtlog_registration_.type();
+            if (t.seq != 0 && t.seq <= declared_seen_ && state() == State::init && type_size(t.id) == sizeof(T))
+                return Status::ok; // registered by create()
+        }
         if constexpr (detail::has_declared_layout<T>::value)
             return try_declare_type<T>(record_type<T>::id, record_type<T>::name, record_type<T>::layout);
         else
@@ -974,6 +1490,47 @@ public:
 private:
     Logger(rtlog_logger *lg, std::unique_ptr<StateCallback> cb) noexcept : lg_(lg), cb_(std::move(cb)) {}
 
+    /** create()'s registration of the declared types (see there). On a failure the library's
+     *  text is kept, prefixed with what was being done, and the logger is destroyed. */
+    Status declare_declared_types(std::uint32_t max_record_size) noexcept
+    {
+        detail::DeclaredTypes &list = detail::declared_types();
+        std::lock_guard<std::mutex> hold(list.lock);
+        declared_seen_ = list.added;
+        // Ascending id: the smallest id above the last one done, then every type with that id.
+        for (long done = -1;;) {
+            const detail::DeclaredType *least = nullptr;
+            for (const detail::DeclaredType *t = list.head; t != nullptr; t = t->next)
+                if (t->id > done && (least == nullptr || t->id < least->id))
+                    least = t;
+            if (least == nullptr)
+                return Status::ok;
+            done = least->id;
+            const detail::DeclaredType *first = nullptr;
+            for (const detail::DeclaredType *t = least; t != nullptr; t = t->next) {
+                if (t->id != least->id || t->size > max_record_size)
+                    continue;
+                if (first != nullptr && first->size == t->size && detail::same_text(first->name, t->name) &&
+                    detail::same_text(first->layout, t->layout))
+                    continue;
+                const Status s = detail::from_c(rtlog_type_register(lg_, t->id, t->name, t->layout));
+                if (s != Status::ok) {
+                    detail::OwnError &e = detail::own_error();
+                    const char *why = rtlog_last_error();
+                    std::snprintf(e.text, sizeof e.text,
+                                  "registering the types declared with RTLOG_DECLARE_TYPE (Config::"
+                                  "auto_declare_types): %s",
+                                  why != nullptr ? why : "");
+                    reset();
+                    e.c_text_then = rtlog_last_error();
+                    return s;
+                }
+                if (first == nullptr)
+                    first = t;
+            }
+        }
+    }
+
     // rtlog_destroy joins the supervisor thread, so cb_ outlives every call of the callback.
     void reset() noexcept
     {
@@ -989,6 +1546,7 @@ private:
 
     rtlog_logger *lg_ = nullptr;
     std::unique_ptr<StateCallback> cb_;
+    std::uint64_t declared_seen_ = 0; // the declared types up to this seq were registered by create()
 };
 
 // ---- Reader ------------------------------------------------------------------------------

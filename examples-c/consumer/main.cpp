@@ -17,9 +17,23 @@ namespace {
 
 constexpr std::uint32_t PER_STREAM = 100;
 
-struct Index { // the payload is the record's index, so the reader can check it
+// The payload is the record's index, so the reader can check it: type 1 on the critical
+// stream, type 2 on the normal one.
+struct Index {
     std::uint32_t i;
 };
+struct NormalIndex {
+    std::uint32_t i;
+};
+
+} // namespace
+
+// Typed records: `rtlog dump` shows them as index{i=0}; the layout ("u32 i") comes from the
+// member, and the Logger stores it in the log when it is created.
+RTLOG_DECLARE_TYPE(Index, 1, "index", i);
+RTLOG_DECLARE_TYPE(NormalIndex, 2, "normal_index", i);
+
+namespace {
 
 void write_log(const std::string &dir)
 {
@@ -27,10 +41,10 @@ void write_log(const std::string &dir)
     rtlog::Producer prod = lg.create_producer("consumer");
     lg.start();
     for (std::uint32_t i = 0; i < PER_STREAM; i++) {
-        // RT methods return a status instead of throwing.
-        rtlog::Status s = prod.publish(rtlog::Stream::critical, 1, Index{i});
+        // RT methods return a status instead of throwing; the type id is the declared one.
+        rtlog::Status s = prod.publish(rtlog::Stream::critical, Index{i});
         if (s == rtlog::Status::ok)
-            s = prod.publish(rtlog::Stream::normal, 2, Index{i});
+            s = prod.publish(rtlog::Stream::normal, NormalIndex{i});
         if (s == rtlog::Status::ok)
             s = lg.tick();
         if (s != rtlog::Status::ok)

@@ -21,8 +21,45 @@ struct Axis {
     std::uint32_t axis;
     double position;
 };
+// The member form: the layout comes from the members' types and offsets.
+struct Cycle {
+    std::uint64_t cycle;
+    double pos;
+    double vel;
+};
+struct Spaced { // same size as if placed naturally, but b and c are not where C would put them
+    std::uint8_t a;
+    alignas(2) std::uint8_t b;
+    std::uint8_t c;
+    std::uint64_t d;
+};
+struct Stamp {
+    std::uint32_t seq;
+    float gain;
+    double pos;
+};
+struct Labeled {
+    std::uint32_t id;
+    const char *label;
+};
 #if defined(CASE_NONE)
-RTLOG_DECLARE_TYPE(Axis, 3, "axis", "u32 axis; f64 position");
+RTLOG_DECLARE_TYPE(Axis, 3, "axis", "u32 axis; f64 position"); // the original form
+RTLOG_DECLARE_TYPE(Cycle, 4, "cycle", cycle, pos, vel);
+static_assert(rtlog::detail::same_text(rtlog::record_type<Cycle>::layout, "u64 cycle; f64 pos; f64 vel"),
+              "the member form's layout");
+#elif defined(CASE_DECLARE_MEMBER_WRONG_TYPE) // pattern: Stamp::gain is not at the offset
+// The member form takes each type from the member, so a type can only be wrong by place: with
+// seq left out the layout ("f32 gain; f64 pos", 16 bytes like the struct) would decode the u32
+// seq as the f32 gain, as "f64 cycle" decoded a u64 as 5e-324 in issue 19.
+RTLOG_DECLARE_TYPE(Stamp, 7, "stamp", gain, pos);
+#elif defined(CASE_DECLARE_MEMBER_ORDER) // pattern: Axis::position is not at the offset
+RTLOG_DECLARE_TYPE(Axis, 3, "axis", position, axis);
+#elif defined(CASE_DECLARE_MEMBER_SWAPPED) // pattern: Cycle::vel is not at the offset
+RTLOG_DECLARE_TYPE(Cycle, 4, "cycle", cycle, vel, pos); // same types and size, labels swapped
+#elif defined(CASE_DECLARE_MEMBER_ALIGNAS) // pattern: Spaced::b is not at the offset
+RTLOG_DECLARE_TYPE(Spaced, 5, "spaced", a, b, c, d);
+#elif defined(CASE_DECLARE_MEMBER_UNSUPPORTED) // pattern: Labeled::label has a type that no layout type describes
+RTLOG_DECLARE_TYPE(Labeled, 6, "labeled", id, label);
 #elif defined(CASE_DECLARE_SIZE_MISMATCH) // pattern: sizes_agree<16, 12>
 RTLOG_DECLARE_TYPE(Axis, 3, "axis", "u32 axis; f32 position; u32 more");
 #elif defined(CASE_DECLARE_BAD_LAYOUT) // pattern: the layout of Axis is not valid
@@ -42,7 +79,9 @@ void use(rtlog::Producer &p, rtlog::Config &cfg, rtlog::Logger &lg)
     (void)lg.try_declare_type<Axis>();
     static_assert(rtlog::layout_size("u32 axis; f64 position") == sizeof(Axis), "constexpr");
 #elif defined(CASE_DECLARE_SIZE_MISMATCH) || defined(CASE_DECLARE_BAD_LAYOUT) || \
-    defined(CASE_DECLARE_NOT_TRIVIAL)
+    defined(CASE_DECLARE_NOT_TRIVIAL) || defined(CASE_DECLARE_MEMBER_WRONG_TYPE) ||        \
+    defined(CASE_DECLARE_MEMBER_ORDER) || defined(CASE_DECLARE_MEMBER_SWAPPED) ||           \
+    defined(CASE_DECLARE_MEMBER_ALIGNAS) || defined(CASE_DECLARE_MEMBER_UNSUPPORTED)
 #elif defined(CASE_DECLARE_UNDECLARED) // pattern: takes the id, name and layout from RTLOG_DECLARE_TYPE
     (void)lg.try_declare_type<NoId>();
 #elif defined(CASE_NOT_TRIVIAL) // pattern: trivially copyable
@@ -59,6 +98,9 @@ void use(rtlog::Producer &p, rtlog::Config &cfg, rtlog::Logger &lg)
     (void)copy;
 #elif defined(CASE_THROWING_WITHOUT_EXCEPTIONS) // built with -fno-exceptions; pattern: Logger
     rtlog::Logger lg(cfg);
+#elif defined(CASE_DISCARDED_PUBLISH) // built with -Werror=unused-result; pattern: nodiscard
+    // Every publish overload is [[nodiscard]]: a dropped record must not go unnoticed.
+    p.publish(rtlog::Stream::normal, WithId{1});
 #else
 #error "no CASE_ defined"
 #endif

@@ -24,6 +24,32 @@ struct Typed {
     char mode[8];
 };
 
+// The member form, with every kind of member type it maps (and an enum).
+enum class Mode : std::uint8_t { idle, run };
+struct Members {
+    std::int8_t i8;
+    std::uint8_t u8;
+    std::int16_t i16;
+    std::uint16_t u16;
+    std::int32_t i32;
+    std::uint32_t u32;
+    std::int64_t i64;
+    std::uint64_t u64;
+    float f32;
+    double f64;
+    bool flag;
+    char text[5];
+    Mode mode;
+    std::uint16_t arr[3];
+    double vec[2];
+};
+struct OneMember {
+    std::uint32_t name; // named as record_type's own member: looked up in the struct first
+};
+struct TypeMember {
+    std::uint8_t type; // a common name, also one the one-member form's probe could have used
+};
+
 int failures = 0;
 
 void expect(bool ok, const char *what)
@@ -36,7 +62,19 @@ void expect(bool ok, const char *what)
 
 } // namespace
 
-RTLOG_DECLARE_TYPE(Typed, 5, "typed", "u32 axis; f64 position; char[8] mode");
+RTLOG_DECLARE_TYPE(Typed, 5, "typed", "u32 axis; f64 position; char[8] mode"); // the original form
+RTLOG_DECLARE_TYPE(Members, 6, "members", i8, u8, i16, u16, i32, u32, i64, u64, f32, f64, flag, text, mode, arr, vec);
+RTLOG_DECLARE_TYPE(OneMember, 7, "one", name);
+RTLOG_DECLARE_TYPE(TypeMember, 8, "type_member", type);
+static_assert(rtlog::detail::same_text(rtlog::record_type<Members>::layout,
+                                       "i8 i8; u8 u8; i16 i16; u16 u16; i32 i32; u32 u32; i64 i64; u64 u64; "
+                                       "f32 f32; f64 f64; bool flag; char[5] text; u8 mode; u16[3] arr; "
+                                       "f64[2] vec"),
+              "the member form's layout, in the canonical form");
+static_assert(rtlog::detail::same_text(rtlog::record_type<OneMember>::layout, "u32 name") &&
+                  rtlog::detail::same_text(rtlog::record_type<TypeMember>::layout, "u8 type") &&
+                  rtlog::detail::same_text(rtlog::record_type<Typed>::layout, "u32 axis; f64 position; char[8] mode"),
+              "one member, and a layout string");
 
 int main()
 {
@@ -62,6 +100,9 @@ int main()
     expect(lg.try_create_producer("x").status() == rtlog::Status::invalid_argument, "empty logger: producer");
     expect(lg.stats().published[0] == 0, "empty logger: zeroed stats");
     expect(lg.try_declare_type<Typed>() == rtlog::Status::invalid_argument, "empty logger: declare_type");
+    expect(lg.try_declare_type<Members>() == rtlog::Status::invalid_argument &&
+               lg.try_declare_type<OneMember>() == rtlog::Status::invalid_argument,
+           "empty logger: declare_type of the member form");
     expect(lg.try_declare_type<Rec>(3, "rec", "i32 a; f32 b") == rtlog::Status::invalid_argument,
            "empty logger: declare_type(id, name, layout)");
     expect(lg.try_declare_type<Rec>(3, "rec", "i32 a") == rtlog::Status::config &&

@@ -1,4 +1,5 @@
-// test_cpp_typed.cpp - typed records from C++: RTLOG_DECLARE_TYPE (checked at compile time),
+// test_cpp_typed.cpp - typed records from C++: RTLOG_DECLARE_TYPE (checked at compile time;
+// AxisState by its members, Imu by a layout string),
 // Logger::declare_type, publishing the structs, reading them back with Reader::schema and
 // Record::format, and the errors for bad layouts and mismatched structs (Status::config, with
 // a text that names the problem).
@@ -29,7 +30,7 @@ struct AxisState {
     bool enabled;
     char mode[16];
 };
-RTLOG_DECLARE_TYPE(AxisState, 1, "axis_state", AXIS_LAYOUT);
+RTLOG_DECLARE_TYPE(AxisState, 1, "axis_state", axis, position, velocity, enabled, mode);
 
 struct Imu {
     std::int16_t accel[3];
@@ -37,7 +38,7 @@ struct Imu {
     std::uint64_t t_ns;
     std::int8_t temp_c;
 };
-RTLOG_DECLARE_TYPE(Imu, 2, "imu", IMU_LAYOUT);
+RTLOG_DECLARE_TYPE(Imu, 2, "imu", IMU_LAYOUT); // the original form
 
 // Declared at run time only (declare_type<Event>(id, name, layout)); its id is given to publish.
 struct Event {
@@ -59,6 +60,10 @@ static_assert(rtlog::layout_info(AXIS_LAYOUT).align == alignof(AxisState) &&
               "layout_info gives the alignment and the field count");
 static_assert(rtlog::record_type<AxisState>::id == 1 && rtlog::record_type<Imu>::id == 2,
               "RTLOG_DECLARE_TYPE gives publish(stream, value) its type id");
+// The member form writes the layout from the members, in the canonical form (the test below
+// also finds it in the log's schema).
+static_assert(rtlog::detail::same_text(rtlog::record_type<AxisState>::layout, AXIS_LAYOUT),
+              "the layout of the member form");
 static_assert(!rtlog::layout_info("f64 pos[3]").ok() && rtlog::layout_size("char c") == 0,
               "invalid layouts have no size");
 
@@ -280,6 +285,35 @@ static void read_typed_log(const char *dir)
     CHECK(total == 3 * N + 2 && decoded == 3 * N, "%d records, %d decoded", total, decoded);
 }
 
+// ---- the declared types, registered by Logger::create -----------------------------------
+
+// No declare_type call: the logger registered AxisState and Imu when it was created, so the
+// records decode (forgetting declare_type used to leave them as bytes, silently).
+static void without_declare_type(const char *dir)
+{
+    auto made = rtlog::Logger::create(rtlog::Config(dir));
+    CHECK(made.ok(), "create: %s", rtlog::last_error());
+    CHECK(made->type_size(1) == sizeof(AxisState) && made->type_size(2) == sizeof(Imu),
+          "declared types registered by create: %u %u", made->type_size(1), made->type_size(2));
+    auto p = made->try_create_producer("ctl");
+    CHECK(p.ok(), "producer");
+    CHECK_OK(made->try_start());
+    AxisState a{};
+    a.axis = 7;
+    a.position = 0.5;
+    std::memcpy(a.mode, "run", 3);
+    CHECK_OK(p->publish(rtlog::Stream::normal, a));
+    CHECK_OK(made->try_shutdown());
+
+    auto r = rtlog::Reader::open(dir);
+    CHECK(r.ok(), "open");
+    rtlog::Record rec;
+    CHECK_OK(r->try_next(rec));
+    const std::optional<std::string> text = rec.format();
+    CHECK(text && *text == "axis_state{axis=7 position=0.5 velocity=0 enabled=false mode=\"run\"}", "text %s",
+          text ? text->c_str() : "(none)");
+}
+
 // A text longer than the stack buffer try_format tries first (256 bytes): it asks again with
 // the length the library gave, and gets all of it.
 static void long_text(const char *dir)
@@ -317,6 +351,7 @@ int main(int argc, char **argv)
     constexpr_parser_matches_the_library();
     bad_declarations(tu_fresh_dir("bad-declarations"));
     long_text(tu_fresh_dir("long-text"));
+    without_declare_type(tu_fresh_dir("without-declare-type"));
 
     // A fixed name under the base, kept for the CLI check (tests typed_dump_cpp*).
     const char *log = tu_kept_path("typed-log");

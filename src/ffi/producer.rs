@@ -24,6 +24,7 @@ pub struct rtlog_producer {
 /// RTLOG_ERR_TOO_LARGE when len > max_record_size; RTLOG_ERR_INVALID_ARGUMENT for a NULL p,
 /// an unknown stream or a NULL payload with len > 0; RTLOG_ERR_INVALID_STATE before
 /// rtlog_start or after rtlog_shutdown. Does not set rtlog_last_error.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_publish(
     p: *mut rtlog_producer,
