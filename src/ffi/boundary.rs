@@ -4,7 +4,7 @@
 //! a panic never unwinds into C: it becomes `RTLOG_ERR_INTERNAL`. The helpers [`arg`] and
 //! [`arg_mut`] turn a NULL pointer into `RTLOG_ERR_INVALID_ARGUMENT` before any dereference.
 
-use super::rtlog_status;
+use super::types::rtlog_status;
 use crate::error::Error;
 use std::cell::RefCell;
 use std::ffi::CString;

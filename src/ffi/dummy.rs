@@ -1,8 +1,8 @@
 //! The dummy backend from C (`RTLOG_BACKEND_DUMMY`, tests only): its fault script and the
 //! frames it received. Behind these functions is [`crate::backend::dummy::DummyShared`].
 
-use super::boundary::{fail, guard};
-use super::logger::{logger, rtlog_logger};
+use super::boundary::{arg_mut, fail, guard, guard_value};
+use super::handle::try_ref;
 use super::types::*;
 use crate::backend::dummy::DummyShared;
 use crate::error::{Error, Status};
@@ -12,7 +12,7 @@ use std::time::Duration;
 /// The dummy backend of a logger, or `INVALID_STATE` when it uses another backend.
 unsafe fn dummy<'a>(lg: *mut rtlog_logger) -> Result<&'a Arc<DummyShared>, rtlog_status> {
     // SAFETY: lg is NULL or live (the caller's contract).
-    let lg = unsafe { logger(lg, true)? };
+    let lg = unsafe { try_ref(lg, "lg", true)? };
     lg.dummy().ok_or_else(|| {
         fail(Error::new(Status::InvalidState, "the logger does not use RTLOG_BACKEND_DUMMY"))
     })
@@ -105,7 +105,7 @@ pub unsafe extern "C" fn rtlog_dummy_disk_full_at(
 /// Phase: any after rtlog_init. Thread: any non-RT thread.
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_dummy_frame_count(lg: *mut rtlog_logger) -> u64 {
-    super::boundary::guard_value(0, || {
+    guard_value(0, || {
         // SAFETY: lg is NULL or live.
         unsafe { dummy(lg) }.map_or(0, |d| d.counts().frames)
     })
@@ -132,7 +132,7 @@ pub unsafe extern "C" fn rtlog_dummy_frame(
         // SAFETY: lg is NULL or live.
         let d = unsafe { dummy(lg)? };
         // SAFETY: out is NULL or writable.
-        let out = unsafe { super::boundary::arg_mut(out, "out", true)? };
+        let out = unsafe { arg_mut(out, "out", true)? };
         if payload_buf.is_null() && payload_cap > 0 {
             return Err(fail(Error::new(
                 Status::InvalidArgument,
@@ -145,19 +145,8 @@ pub unsafe extern "C" fn rtlog_dummy_frame(
             // SAFETY: payload_buf holds payload_cap >= n writable bytes (the contract).
             unsafe { std::ptr::copy_nonoverlapping(f.payload.as_ptr(), payload_buf, n) };
         }
-        let h = f.header;
-        *out = rtlog_record {
-            lsn: h.lsn,
-            seq: h.seq,
-            timestamp_ns: h.timestamp_ns,
-            epoch: h.epoch,
-            producer: h.producer,
-            r#type: h.record_type,
-            stream: h.stream,
-            payload: if payload_cap == 0 { std::ptr::null() } else { payload_buf },
-            len: h.payload_len,
-            kind: h.kind,
-        };
+        let payload = if payload_cap == 0 { std::ptr::null() } else { payload_buf.cast_const() };
+        *out = rtlog_record::from_dummy(&f.header, payload);
         Ok(rtlog_status::RTLOG_OK)
     })
 }
