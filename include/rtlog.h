@@ -214,7 +214,7 @@ typedef enum rtlog_backend {
      */
     RTLOG_BACKEND_NULL = 1,
     /**
-     * In memory, with a deterministic fault script; see the rtlog_dummy_* functions (tests only). dir may be NULL.
+     * In memory, with a deterministic fault script: for testing code that uses rtlog, with the functions of rtlog_testing.h. dir may be NULL.
      */
     RTLOG_BACKEND_DUMMY = 2,
 } rtlog_backend;
@@ -389,54 +389,6 @@ typedef struct rtlog_dlt_stats {
      */
     int32_t last_errno;
 } rtlog_dlt_stats;
-
-/**
- * One record read back from a log. payload points into the reader and stays valid until the
- * next call on that reader.
- */
-typedef struct rtlog_record {
-    /**
-     * Log sequence number: position in the whole log, strictly increasing.
-     */
-    uint64_t lsn;
-    /**
-     * Sequence number in its producer's stream, from 0 in each epoch.
-     */
-    uint64_t seq;
-    /**
-     * CLOCK_MONOTONIC nanoseconds at publish.
-     */
-    uint64_t timestamp_ns;
-    /**
-     * Epoch (one per rtlog_start on the directory).
-     */
-    uint32_t epoch;
-    /**
-     * Producer id (rtlog_producer_id).
-     */
-    uint16_t producer;
-    /**
-     * Record type given to rtlog_publish.
-     */
-    uint16_t type;
-    /**
-     * rtlog_stream value.
-     */
-    uint8_t stream;
-    /**
-     * Payload bytes (NULL when len is 0).
-     */
-    const uint8_t *payload;
-    /**
-     * Payload length.
-     */
-    uint32_t len;
-    /**
-     * What the record is (an rtlog_frame_kind value): RTLOG_FRAME_DATA for published records;
-     * rtlog_reader_next_frame also returns the others.
-     */
-    uint8_t kind;
-} rtlog_record;
 
 /**
  * Called by the supervisor thread (in manual mode: by rtlog_step_supervisor's caller) on every
@@ -785,6 +737,54 @@ typedef struct rtlog_reader_counts {
 } rtlog_reader_counts;
 
 /**
+ * One record read back from a log. payload points into the reader and stays valid until the
+ * next call on that reader.
+ */
+typedef struct rtlog_record {
+    /**
+     * Log sequence number: position in the whole log, strictly increasing.
+     */
+    uint64_t lsn;
+    /**
+     * Sequence number in its producer's stream, from 0 in each epoch.
+     */
+    uint64_t seq;
+    /**
+     * CLOCK_MONOTONIC nanoseconds at publish.
+     */
+    uint64_t timestamp_ns;
+    /**
+     * Epoch (one per rtlog_start on the directory).
+     */
+    uint32_t epoch;
+    /**
+     * Producer id (rtlog_producer_id).
+     */
+    uint16_t producer;
+    /**
+     * Record type given to rtlog_publish.
+     */
+    uint16_t type;
+    /**
+     * rtlog_stream value.
+     */
+    uint8_t stream;
+    /**
+     * Payload bytes (NULL when len is 0).
+     */
+    const uint8_t *payload;
+    /**
+     * Payload length.
+     */
+    uint32_t len;
+    /**
+     * What the record is (an rtlog_frame_kind value): RTLOG_FRAME_DATA for published records;
+     * rtlog_reader_next_frame also returns the others.
+     */
+    uint8_t kind;
+} rtlog_record;
+
+/**
  * One field of a record type, as placed in the record (the C struct member it stands for).
  * Read a value with memcpy from (const char *)record.payload + offset (little-endian).
  */
@@ -882,73 +882,6 @@ const char *rtlog_version(void);
  * allocate or block. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or out.
  */
 enum rtlog_status rtlog_dlt_get_stats(const struct rtlog_logger *lg, struct rtlog_dlt_stats *out);
-
-/**
- * Test only. Makes the nth write (1-based, counting every write the backend receives) fail
- * with errno_value, once.
- *
- * Phase: any after rtlog_init. Thread: any non-RT thread.
- * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE if the logger does not
- * use RTLOG_BACKEND_DUMMY.
- */
-enum rtlog_status rtlog_dummy_fail_write(struct rtlog_logger *lg,
-                                         uint64_t nth,
-                                         int32_t errno_value);
-
-/**
- * Test only. Makes the nth fdatasync (1-based) fail with errno_value, once.
- *
- * Phase, thread and returns as rtlog_dummy_fail_write.
- */
-enum rtlog_status rtlog_dummy_fail_sync(struct rtlog_logger *lg, uint64_t nth, int32_t errno_value);
-
-/**
- * Test only. Adds latency_us to every write from now on (0: none).
- *
- * Phase, thread and returns as rtlog_dummy_fail_write.
- */
-enum rtlog_status rtlog_dummy_set_latency(struct rtlog_logger *lg, uint32_t latency_us);
-
-/**
- * Test only. The next write blocks for stall_ms before it completes (the writer thread stalls;
- * publishing must not).
- *
- * Phase, thread and returns as rtlog_dummy_fail_write.
- */
-enum rtlog_status rtlog_dummy_stall(struct rtlog_logger *lg, uint32_t stall_ms);
-
-/**
- * Test only. From now on, writes that would bring the bytes stored past `bytes` fail with
- * ENOSPC (a full disk). UINT64_MAX: no limit.
- *
- * Phase, thread and returns as rtlog_dummy_fail_write.
- */
-enum rtlog_status rtlog_dummy_disk_full_at(struct rtlog_logger *lg, uint64_t bytes);
-
-/**
- * Test only. Number of records of any kind the dummy backend has stored (written successfully).
- * 0 for NULL or a logger with another backend.
- *
- * Phase: any after rtlog_init. Thread: any non-RT thread.
- */
-uint64_t rtlog_dummy_frame_count(struct rtlog_logger *lg);
-
-/**
- * Test only. Copies stored record number `index` (0-based, in write order; any kind, see
- * out->kind) into *out. Its payload is copied into `payload_buf` (capacity `payload_cap`
- * bytes; out->payload points there, out->len is the full length, and at most payload_cap
- * bytes are copied).
- *
- * Phase: any after rtlog_init. Thread: any non-RT thread.
- * Returns RTLOG_END when index is past the last record; RTLOG_ERR_INVALID_ARGUMENT for NULL lg
- * or out, or a NULL payload_buf with payload_cap > 0; RTLOG_ERR_INVALID_STATE for another
- * backend.
- */
-enum rtlog_status rtlog_dummy_frame(struct rtlog_logger *lg,
-                                    uint64_t index,
-                                    struct rtlog_record *out,
-                                    uint8_t *payload_buf,
-                                    uint32_t payload_cap);
 
 /**
  * Sets every field of *cfg to its default and cfg->struct_size to sizeof(rtlog_config).

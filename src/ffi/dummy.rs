@@ -1,5 +1,9 @@
-//! The dummy backend from C (`RTLOG_BACKEND_DUMMY`, tests only): its fault script and the
-//! frames it received. Behind these functions is [`crate::backend::dummy::DummyShared`].
+//! The dummy backend from C (`RTLOG_BACKEND_DUMMY`): its fault script and the frames it
+//! received, for users who test their own control loop against a failing or stalling logger.
+//! Behind these functions is [`crate::backend::dummy::DummyShared`].
+//!
+//! These functions are declared in their own header, `include/rtlog_testing.h` (build.rs
+//! generates it from this file alone; `ffi/mod.rs` keeps this module out of `rtlog.h`).
 
 use super::boundary::{arg_mut, fail, guard, guard_value};
 use super::handle::try_ref;
@@ -18,8 +22,10 @@ unsafe fn dummy<'a>(lg: *mut rtlog_logger) -> Result<&'a Arc<DummyShared>, rtlog
     })
 }
 
-/// Test only. Makes the nth write (1-based, counting every write the backend receives) fail
-/// with errno_value, once.
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// Makes the nth write (1-based, counting every write the backend receives) fail with
+/// errno_value, once.
 ///
 /// Phase: any after rtlog_init. Thread: any non-RT thread.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE if the logger does not
@@ -37,7 +43,9 @@ pub unsafe extern "C" fn rtlog_dummy_fail_write(
     })
 }
 
-/// Test only. Makes the nth fdatasync (1-based) fail with errno_value, once.
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// Makes the nth fdatasync (1-based) fail with errno_value, once.
 ///
 /// Phase, thread and returns as rtlog_dummy_fail_write.
 #[no_mangle]
@@ -53,7 +61,9 @@ pub unsafe extern "C" fn rtlog_dummy_fail_sync(
     })
 }
 
-/// Test only. Adds latency_us to every write from now on (0: none).
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// Adds latency_us to every write from now on (0: none).
 ///
 /// Phase, thread and returns as rtlog_dummy_fail_write.
 #[no_mangle]
@@ -69,7 +79,9 @@ pub unsafe extern "C" fn rtlog_dummy_set_latency(
     })
 }
 
-/// Test only. The next write blocks for stall_ms before it completes (the writer thread stalls;
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// The next write blocks for stall_ms before it completes (the writer thread stalls;
 /// publishing must not).
 ///
 /// Phase, thread and returns as rtlog_dummy_fail_write.
@@ -83,8 +95,10 @@ pub unsafe extern "C" fn rtlog_dummy_stall(lg: *mut rtlog_logger, stall_ms: u32)
     })
 }
 
-/// Test only. From now on, writes that would bring the bytes stored past `bytes` fail with
-/// ENOSPC (a full disk). UINT64_MAX: no limit.
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// From now on, writes that would bring the bytes stored past `bytes` fail with ENOSPC (a
+/// full disk). UINT64_MAX: no limit.
 ///
 /// Phase, thread and returns as rtlog_dummy_fail_write.
 #[no_mangle]
@@ -99,8 +113,10 @@ pub unsafe extern "C" fn rtlog_dummy_disk_full_at(
     })
 }
 
-/// Test only. Number of records of any kind the dummy backend has stored (written successfully).
-/// 0 for NULL or a logger with another backend.
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// Number of records of any kind the dummy backend has stored (written successfully). 0 for
+/// NULL or a logger with another backend.
 ///
 /// Phase: any after rtlog_init. Thread: any non-RT thread.
 #[no_mangle]
@@ -111,8 +127,10 @@ pub unsafe extern "C" fn rtlog_dummy_frame_count(lg: *mut rtlog_logger) -> u64 {
     })
 }
 
-/// Test only. Copies stored record number `index` (0-based, in write order; any kind, see
-/// out->kind) into *out. Its payload is copied into `payload_buf` (capacity `payload_cap`
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// Copies stored record number `index` (0-based, in write order; any kind, see out->kind)
+/// into *out. Its payload is copied into `payload_buf` (capacity `payload_cap`
 /// bytes; out->payload points there, out->len is the full length, and at most payload_cap
 /// bytes are copied).
 ///

@@ -122,7 +122,7 @@ pub enum rtlog_backend {
     RTLOG_BACKEND_FILE = 0,
     /// Discard everything (for measuring the rest of the path). dir may be NULL.
     RTLOG_BACKEND_NULL = 1,
-    /// In memory, with a deterministic fault script; see the rtlog_dummy_* functions (tests only). dir may be NULL.
+    /// In memory, with a deterministic fault script: for testing code that uses rtlog, with the functions of rtlog_testing.h. dir may be NULL.
     RTLOG_BACKEND_DUMMY = 2,
 }
 
