@@ -33,6 +33,8 @@
 
 /**
  * Result of an rtlog call. Values are stable; new ones are only ever added at the end.
+ *
+ * Behind it: `crate::Status` (and RTLOG_OK, RTLOG_END).
  */
 typedef enum rtlog_status {
     /**
@@ -83,6 +85,8 @@ typedef enum rtlog_status {
 
 /**
  * Health of a logger.
+ *
+ * Behind it: `crate::State`.
  */
 typedef enum rtlog_state {
     /**
@@ -113,6 +117,8 @@ typedef enum rtlog_state {
 
 /**
  * The element type of a field of a record type (rtlog_field.type).
+ *
+ * Behind it: `crate::schema::Scalar`.
  */
 typedef enum rtlog_field_type {
     /**
@@ -167,6 +173,8 @@ typedef enum rtlog_field_type {
 
 /**
  * The two streams of every producer.
+ *
+ * Behind it: `crate::Stream`.
  */
 typedef enum rtlog_stream {
     /**
@@ -181,6 +189,8 @@ typedef enum rtlog_stream {
 
 /**
  * When the writer makes records durable.
+ *
+ * Behind it: `crate::Durability`.
  */
 typedef enum rtlog_durability {
     /**
@@ -203,6 +213,8 @@ typedef enum rtlog_durability {
 
 /**
  * Where a logger's segments go.
+ *
+ * Behind it: `BackendKind` of the storage backends.
  */
 typedef enum rtlog_backend {
     /**
@@ -222,6 +234,8 @@ typedef enum rtlog_backend {
 /**
  * What the normal stream does when a producer's normal ring is full. (The critical stream
  * always refuses with RTLOG_ERR_FULL, counts it and escalates to CRITICAL.)
+ *
+ * Behind it: `crate::config::Overflow`.
  */
 typedef enum rtlog_overflow {
     /**
@@ -244,6 +258,8 @@ typedef enum rtlog_overflow {
 
 /**
  * Kinds of records in a log (see docs/FORMAT.md for their payloads).
+ *
+ * Behind it: `crate::format::FrameKind`.
  */
 typedef enum rtlog_frame_kind {
     /**
@@ -274,6 +290,8 @@ typedef enum rtlog_frame_kind {
 
 /**
  * DLT log levels (the values of libdlt's DltLogLevelType), for rtlog_config.dlt_level_*.
+ *
+ * Behind it: the DLT sink's `Level`.
  */
 typedef enum rtlog_dlt_level {
     /**
@@ -323,7 +341,8 @@ typedef struct rtlog_producer rtlog_producer;
 
 /**
  * An opaque log reader. Created by rtlog_reader_open, freed by rtlog_reader_close. Use it from
- * one thread at a time. Behind it is a `crate::Reader`.
+ * one thread at a time. Behind it is a `crate::Reader` (with the C views of the record types
+ * rtlog_reader_schema handed out).
  */
 typedef struct rtlog_reader rtlog_reader;
 
@@ -394,6 +413,8 @@ typedef struct rtlog_dlt_stats {
  * Called by the supervisor thread (in manual mode: by rtlog_step_supervisor's caller) on every
  * state change, with the user pointer from the config, the old and new state and a cause (valid
  * during the call). Never called on an RT thread. Must not call rtlog_shutdown or rtlog_destroy.
+ *
+ * Behind it: a `crate::supervisor::StateCallback` that wraps the function.
  */
 typedef void (*rtlog_state_callback)(void *user,
                                      enum rtlog_state from,
@@ -405,6 +426,8 @@ typedef void (*rtlog_state_callback)(void *user,
  *
  * struct_size lets the struct grow without breaking the ABI: fields are only ever added at the
  * end, and the library reads only the first struct_size bytes.
+ *
+ * Behind it: `crate::Config`, which rtlog_init makes of it.
  */
 typedef struct rtlog_config {
     /**
@@ -547,6 +570,8 @@ typedef struct rtlog_config {
 
 /**
  * A statistics snapshot, filled by rtlog_get_stats. Arrays are indexed by rtlog_stream.
+ *
+ * Behind it: `crate::Stats`.
  */
 typedef struct rtlog_stats {
     /**
@@ -635,6 +660,8 @@ typedef struct rtlog_stats {
 /**
  * Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
  * rtlog_stream.
+ *
+ * Behind it: the counters of a `crate::Producer`.
  */
 typedef struct rtlog_producer_stats {
     /**
@@ -662,6 +689,8 @@ typedef struct rtlog_producer_stats {
 /**
  * Filters for rtlog_reader_open_opts. Fill it with rtlog_reader_options_init (which matches
  * everything), then narrow it. struct_size works as in rtlog_config.
+ *
+ * Behind it: `crate::reader::ReaderOptions`.
  */
 typedef struct rtlog_reader_options {
     /**
@@ -700,6 +729,8 @@ typedef struct rtlog_reader_options {
 
 /**
  * What a reader has seen so far, filled by rtlog_reader_stats (the struct is named apart from the function, which C requires).
+ *
+ * Behind it: `crate::reader::ReaderStats`.
  */
 typedef struct rtlog_reader_counts {
     /**
@@ -739,6 +770,8 @@ typedef struct rtlog_reader_counts {
 /**
  * One record read back from a log. payload points into the reader and stays valid until the
  * next call on that reader.
+ *
+ * Behind it: a `crate::Record` (or a frame that the dummy backend stored).
  */
 typedef struct rtlog_record {
     /**
@@ -787,6 +820,8 @@ typedef struct rtlog_record {
 /**
  * One field of a record type, as placed in the record (the C struct member it stands for).
  * Read a value with memcpy from (const char *)record.payload + offset (little-endian).
+ *
+ * Behind it: a `crate::schema::Field` of the type's layout.
  */
 typedef struct rtlog_field {
     /**
@@ -814,6 +849,8 @@ typedef struct rtlog_field {
 /**
  * A record type as a reader found it in the log (rtlog_reader_schema). Every pointer stays
  * valid until rtlog_reader_close.
+ *
+ * Behind it: a `crate::schema::RecordType`.
  */
 typedef struct rtlog_type_info {
     /**

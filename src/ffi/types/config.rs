@@ -18,6 +18,8 @@ use std::sync::Arc;
 ///
 /// struct_size lets the struct grow without breaking the ABI: fields are only ever added at the
 /// end, and the library reads only the first struct_size bytes.
+///
+/// Behind it: `crate::Config`, which rtlog_init makes of it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_config {

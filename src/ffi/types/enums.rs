@@ -5,6 +5,8 @@ use crate::error::Status;
 use std::os::raw::{c_char, c_void};
 
 /// Result of an rtlog call. Values are stable; new ones are only ever added at the end.
+///
+/// Behind it: `crate::Status` (and RTLOG_OK, RTLOG_END).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum rtlog_status {
@@ -59,6 +61,8 @@ impl From<Status> for rtlog_status {
 }
 
 /// The two streams of every producer.
+///
+/// Behind it: `crate::Stream`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum rtlog_stream {
@@ -69,6 +73,8 @@ pub enum rtlog_stream {
 }
 
 /// When the writer makes records durable.
+///
+/// Behind it: `crate::Durability`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum rtlog_durability {
@@ -83,6 +89,8 @@ pub enum rtlog_durability {
 }
 
 /// Health of a logger.
+///
+/// Behind it: `crate::State`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum rtlog_state {
@@ -115,6 +123,8 @@ impl From<crate::State> for rtlog_state {
 }
 
 /// Where a logger's segments go.
+///
+/// Behind it: `BackendKind` of the storage backends.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum rtlog_backend {
@@ -128,6 +138,8 @@ pub enum rtlog_backend {
 
 /// What the normal stream does when a producer's normal ring is full. (The critical stream
 /// always refuses with RTLOG_ERR_FULL, counts it and escalates to CRITICAL.)
+///
+/// Behind it: `crate::config::Overflow`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum rtlog_overflow {
@@ -144,6 +156,8 @@ pub enum rtlog_overflow {
 /// Called by the supervisor thread (in manual mode: by rtlog_step_supervisor's caller) on every
 /// state change, with the user pointer from the config, the old and new state and a cause (valid
 /// during the call). Never called on an RT thread. Must not call rtlog_shutdown or rtlog_destroy.
+///
+/// Behind it: a `crate::supervisor::StateCallback` that wraps the function.
 pub type rtlog_state_callback = Option<
     unsafe extern "C" fn(
         user: *mut c_void,
@@ -176,6 +190,8 @@ pub struct RawDurability(pub u32);
 pub struct RawStatus(pub u32);
 
 /// Kinds of records in a log (see docs/FORMAT.md for their payloads).
+///
+/// Behind it: `crate::format::FrameKind`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum rtlog_frame_kind {
@@ -194,6 +210,8 @@ pub enum rtlog_frame_kind {
 }
 
 /// DLT log levels (the values of libdlt's DltLogLevelType), for rtlog_config.dlt_level_*.
+///
+/// Behind it: the DLT sink's `Level`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum rtlog_dlt_level {

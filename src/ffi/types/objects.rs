@@ -18,7 +18,8 @@ pub struct rtlog_producer {
 }
 
 /// An opaque log reader. Created by rtlog_reader_open, freed by rtlog_reader_close. Use it from
-/// one thread at a time. Behind it is a `crate::Reader`.
+/// one thread at a time. Behind it is a `crate::Reader` (with the C views of the record types
+/// rtlog_reader_schema handed out).
 pub struct rtlog_reader {
     _private: [u8; 0],
 }

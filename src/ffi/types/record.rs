@@ -9,6 +9,8 @@ use std::os::raw::c_char;
 
 /// One record read back from a log. payload points into the reader and stays valid until the
 /// next call on that reader.
+///
+/// Behind it: a `crate::Record` (or a frame that the dummy backend stored).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_record {
@@ -37,6 +39,8 @@ pub struct rtlog_record {
 
 /// Filters for rtlog_reader_open_opts. Fill it with rtlog_reader_options_init (which matches
 /// everything), then narrow it. struct_size works as in rtlog_config.
+///
+/// Behind it: `crate::reader::ReaderOptions`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_reader_options {

@@ -10,6 +10,8 @@ use std::os::raw::c_char;
 use std::sync::Arc;
 
 /// The element type of a field of a record type (rtlog_field.type).
+///
+/// Behind it: `crate::schema::Scalar`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum rtlog_field_type {
@@ -61,6 +63,8 @@ impl From<Scalar> for rtlog_field_type {
 
 /// One field of a record type, as placed in the record (the C struct member it stands for).
 /// Read a value with memcpy from (const char *)record.payload + offset (little-endian).
+///
+/// Behind it: a `crate::schema::Field` of the type's layout.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_field {
@@ -78,6 +82,8 @@ pub struct rtlog_field {
 
 /// A record type as a reader found it in the log (rtlog_reader_schema). Every pointer stays
 /// valid until rtlog_reader_close.
+///
+/// Behind it: a `crate::schema::RecordType`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_type_info {

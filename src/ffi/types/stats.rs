@@ -9,6 +9,8 @@ use crate::reader::ReaderStats;
 use crate::State;
 
 /// A statistics snapshot, filled by rtlog_get_stats. Arrays are indexed by rtlog_stream.
+///
+/// Behind it: `crate::Stats`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_stats {
@@ -57,6 +59,8 @@ pub struct rtlog_stats {
 
 /// Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
 /// rtlog_stream.
+///
+/// Behind it: the counters of a `crate::Producer`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_producer_stats {
@@ -73,6 +77,8 @@ pub struct rtlog_producer_stats {
 }
 
 /// What a reader has seen so far, filled by rtlog_reader_stats (the struct is named apart from the function, which C requires).
+///
+/// Behind it: `crate::reader::ReaderStats`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_reader_counts {
