@@ -1,7 +1,7 @@
 //! `rtlog_logger` (behind it: `Arc<crate::Logger>`, see `ffi/handle.rs`) and its lifecycle
 //! functions.
 
-use super::boundary::{arg, arg_mut, fail, guard, guard_value, guard_void, status_of};
+use super::boundary::{arg_mut, c_str, fail, guard, guard_value, guard_void, status_of};
 use super::handle::{into_raw, lend, take, try_ref};
 use super::types::config::{default_config, read_config};
 pub use super::types::rtlog_logger;
@@ -76,9 +76,7 @@ pub unsafe extern "C" fn rtlog_producer_create(
         // SAFETY: as above.
         let lg = unsafe { try_ref(lg, "lg", true)? };
         // SAFETY: name is NULL or a NUL-terminated string.
-        let name = unsafe { arg(name, "name", true)? };
-        // SAFETY: non-NULL and NUL-terminated per the contract.
-        let name = unsafe { CStr::from_ptr(name) }.to_str().map_err(|_| {
+        let name = unsafe { c_str(name, "name", true)? }.to_str().map_err(|_| {
             fail(Error::new(Status::InvalidArgument, "producer name is not valid UTF-8"))
         })?;
         let p = lg.create_producer(name).map_err(fail)?;

@@ -1,12 +1,12 @@
 //! `rtlog_reader` (behind it: a [`crate::Reader`] in a boxed `ReaderHandle`, see
 //! `ffi/handle.rs`): reading a log back from C.
 
-use super::boundary::{arg, arg_mut, fail, guard, guard_void};
+use super::boundary::{arg_mut, c_str, fail, guard, guard_void};
 use super::handle::{free, into_raw, try_mut, try_ref};
 use super::types::record::read_options;
 use super::types::*;
 use crate::reader::Reader;
-use std::ffi::CStr;
+use std::ffi::OsStr;
 use std::os::raw::c_char;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -28,9 +28,8 @@ pub unsafe extern "C" fn rtlog_reader_open(
         let out = unsafe { arg_mut(out, "out", true)? };
         *out = std::ptr::null_mut();
         // SAFETY: dir is NULL or NUL-terminated.
-        let dir = unsafe { arg(dir, "dir", true)? };
-        // SAFETY: non-NULL and NUL-terminated per the contract.
-        let dir = Path::new(std::ffi::OsStr::from_bytes(unsafe { CStr::from_ptr(dir) }.to_bytes()));
+        let dir = unsafe { c_str(dir, "dir", true)? };
+        let dir = Path::new(OsStr::from_bytes(dir.to_bytes()));
         *out = into_raw::<rtlog_reader>(Reader::open(dir).map_err(fail)?.into());
         Ok(rtlog_status::RTLOG_OK)
     })
@@ -70,11 +69,10 @@ pub unsafe extern "C" fn rtlog_reader_open_opts(
         let out = unsafe { arg_mut(out, "out", true)? };
         *out = std::ptr::null_mut();
         // SAFETY: dir is NULL or NUL-terminated.
-        let dir = unsafe { arg(dir, "dir", true)? };
+        let dir = unsafe { c_str(dir, "dir", true)? };
         // SAFETY: opts is NULL or points to struct_size readable bytes.
         let options = unsafe { read_options(opts) }.map_err(fail)?;
-        // SAFETY: non-NULL and NUL-terminated per the contract.
-        let dir = Path::new(std::ffi::OsStr::from_bytes(unsafe { CStr::from_ptr(dir) }.to_bytes()));
+        let dir = Path::new(OsStr::from_bytes(dir.to_bytes()));
         *out = into_raw::<rtlog_reader>(Reader::open_with(dir, options).map_err(fail)?.into());
         Ok(rtlog_status::RTLOG_OK)
     })

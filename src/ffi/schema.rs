@@ -3,12 +3,11 @@
 //! `rtlog_reader` (behind it: [`crate::schema::Schema`]). Their C types are in
 //! `ffi/types/schema.rs`.
 
-use super::boundary::{arg, arg_mut, fail, guard};
+use super::boundary::{arg, arg_mut, c_str, fail, guard};
 use super::handle::try_ref;
 use super::types::*;
 use crate::error::{Error, Status};
 use crate::schema::{render, Layout};
-use std::ffi::CStr;
 use std::os::raw::c_char;
 
 /// A C string argument as UTF-8, or `status` with a last-error text naming `what`.
@@ -17,9 +16,7 @@ use std::os::raw::c_char;
 /// `s` must be NULL or a NUL-terminated string.
 unsafe fn text<'a>(s: *const c_char, what: &str, status: Status) -> Result<&'a str, rtlog_status> {
     // SAFETY: s is NULL or NUL-terminated (the caller's contract).
-    let s = unsafe { arg(s, what, true)? };
-    // SAFETY: non-NULL and NUL-terminated.
-    unsafe { CStr::from_ptr(s) }
+    unsafe { c_str(s, what, true)? }
         .to_str()
         .map_err(|_| fail(Error::new(status, format!("{what} is not valid UTF-8"))))
 }
