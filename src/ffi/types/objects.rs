@@ -1,6 +1,6 @@
 //! The opaque C objects. C sees only pointers to them; what a pointer really points to is
-//! declared once, by their [`Castable`](crate::ffi::handle::Castable) implementations in
-//! `ffi/handle.rs`, and every exported function goes through those casts.
+//! declared once, by their `Castable` implementations in `ffi/handle.rs`, and every exported
+//! function goes through those casts.
 
 /// An opaque logger. Created by rtlog_init, freed by rtlog_destroy. Its functions may be called
 /// from any thread (see each function for the phase); behind it is an `Arc<crate::Logger>`.
