@@ -1,10 +1,17 @@
-# cmake -DHEADER=include/rtlog.h -DSOURCE=ffi-tests/c/test_misuse.c -P CheckCallsEveryFunction.cmake
+# cmake -DHEADER=include/rtlog.h,include/rtlog_testing.h -DSOURCE=ffi-tests/c/test_misuse.c
+#       -P CheckCallsEveryFunction.cmake
 #
-# Fails unless SOURCE calls every function that HEADER declares, so that a
-# function added to the C API cannot miss its misuse cases (NULL for each
-# pointer, values out of range, wrong phase). A declaration is a line that
-# starts a prototype: a return type at column 0, then `rtlog_name(`.
-file(STRINGS "${HEADER}" _decls REGEX "^[a-z][a-z0-9_ ]*[ *]rtlog_[a-z0-9_]+\\(")
+# Fails unless SOURCE calls every function that HEADER declares (several
+# headers separated by commas), so that a function added to the C API cannot
+# miss its misuse cases (NULL for each pointer, values out of range, wrong
+# phase). A declaration is a line that starts a prototype: a return type at
+# column 0, then `rtlog_name(`.
+string(REPLACE "," ";" _headers "${HEADER}")
+set(_decls "")
+foreach(_header IN LISTS _headers)
+  file(STRINGS "${_header}" _header_decls REGEX "^[a-z][a-z0-9_ ]*[ *]rtlog_[a-z0-9_]+\\(")
+  list(APPEND _decls ${_header_decls})
+endforeach()
 file(READ "${SOURCE}" _source)
 set(_missing "")
 set(_count 0)

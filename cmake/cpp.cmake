@@ -1,7 +1,7 @@
 # The C++ binding (include/rtlog.hpp), its tests, the C++ and reader examples, and the check
-# of docs/API.md against include/rtlog.h. Included from the root CMakeLists.txt before its
-# fresh_dirs fixture, so that the tests here can add their scratch directories to
-# _scratch_tests.
+# of docs/API.md against include/rtlog.h and rtlog_testing.h. Included from the root
+# CMakeLists.txt before its fresh_dirs fixture, so that the tests here can add their scratch
+# directories to _scratch_tests.
 #
 # Labels: cpp (the binding's tests), examples (the examples, run briefly), docs (API.md); the
 # C++ allocation test also has rtproof, the header and compile-fail checks abi, the C++
@@ -195,8 +195,9 @@ if(SETPRIV_EXECUTABLE)
 endif()
 
 # ---------------------------------------------------------------------------
-# docs/API.md covers every function of include/rtlog.h, with the statuses the header lists
-# (tests/api_doc.rs; cmake/reliability-rust.cmake keeps it out of cargo_test).
+# docs/API.md covers every function of include/rtlog.h and include/rtlog_testing.h, with the
+# statuses the headers list (tests/api_doc.rs; cmake/reliability-rust.cmake keeps it out of
+# cargo_test).
 # ---------------------------------------------------------------------------
 add_test(NAME api_doc
          COMMAND "${CARGO_EXECUTABLE}" test --workspace --release --test api_doc

@@ -3,7 +3,7 @@
 #
 #   lib/librtlog.so.X.Y.Z (+ the .so.0 and .so links), lib/librtlog.a
 #   lib/.debug/librtlog.so.X.Y.Z.debug
-#   include/rtlog.h, include/rtlog.hpp
+#   include/rtlog.h, include/rtlog_testing.h, include/rtlog.hpp
 #   lib/cmake/rtlog/ (the CMake package), lib/pkgconfig/rtlog.pc
 #
 # Release builds keep debug info (Cargo.toml: debug = 1), for profiling; the
@@ -28,6 +28,7 @@ endif()
 install(FILES "${RTLOG_LIB_DIR}/${_so_soname}" "${RTLOG_LIB_DIR}/librtlog.so"
         DESTINATION "${CMAKE_INSTALL_LIBDIR}")
 install(FILES include/rtlog.h DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(FILES include/rtlog_testing.h DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 install(FILES include/rtlog.hpp DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" OPTIONAL)
 
 set(RTLOG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/rtlog")

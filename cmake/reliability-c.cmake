@@ -3,7 +3,8 @@
 # from there). Labels:
 #
 #   misuse    the C API used wrongly: test_misuse, and misuse_covers_the_header
-#             (test_misuse calls every function of include/rtlog.h)
+#             (test_misuse calls every function of include/rtlog.h and
+#             include/rtlog_testing.h)
 #   sanitize  every C test built with -fsanitize=address (<name>_asan) and
 #             with -fsanitize=undefined (<name>_ubsan), and the TSan tests
 #   faults    the demo, the C tests and ffi-tests/faults/fault_workload.c on
@@ -21,7 +22,8 @@ if(TEST test_fault_stats)
   set_tests_properties(test_fault_stats PROPERTIES LABELS "integration;faults")
 endif()
 add_test(NAME misuse_covers_the_header
-         COMMAND "${CMAKE_COMMAND}" "-DHEADER=${PROJECT_SOURCE_DIR}/include/rtlog.h"
+         COMMAND "${CMAKE_COMMAND}"
+                 "-DHEADER=${PROJECT_SOURCE_DIR}/include/rtlog.h,${PROJECT_SOURCE_DIR}/include/rtlog_testing.h"
                  "-DSOURCE=${PROJECT_SOURCE_DIR}/ffi-tests/c/test_misuse.c"
                  -P "${CMAKE_CURRENT_LIST_DIR}/CheckCallsEveryFunction.cmake")
 set_tests_properties(misuse_covers_the_header PROPERTIES LABELS misuse TIMEOUT 60)

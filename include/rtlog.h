@@ -50,6 +50,8 @@
 
 /**
  * Result of an rtlog call. Values are stable; new ones are only ever added at the end.
+ *
+ * Behind it: `crate::error::Status` (and RTLOG_OK, RTLOG_END).
  */
 typedef enum rtlog_status {
     /**
@@ -100,6 +102,8 @@ typedef enum rtlog_status {
 
 /**
  * Health of a logger.
+ *
+ * Behind it: `crate::state::State`.
  */
 typedef enum rtlog_state {
     /**
@@ -130,6 +134,8 @@ typedef enum rtlog_state {
 
 /**
  * The element type of a field of a record type (rtlog_field.type).
+ *
+ * Behind it: `crate::schema::Scalar`.
  */
 typedef enum rtlog_field_type {
     /**
@@ -184,6 +190,8 @@ typedef enum rtlog_field_type {
 
 /**
  * The two streams of every producer.
+ *
+ * Behind it: `crate::Stream`.
  */
 typedef enum rtlog_stream {
     /**
@@ -198,6 +206,8 @@ typedef enum rtlog_stream {
 
 /**
  * When the writer makes records durable.
+ *
+ * Behind it: `crate::Durability`.
  */
 typedef enum rtlog_durability {
     /**
@@ -220,6 +230,8 @@ typedef enum rtlog_durability {
 
 /**
  * Where a logger's segments go.
+ *
+ * Behind it: `BackendKind` of the storage backends.
  */
 typedef enum rtlog_backend {
     /**
@@ -231,7 +243,7 @@ typedef enum rtlog_backend {
      */
     RTLOG_BACKEND_NULL = 1,
     /**
-     * In memory, with a deterministic fault script; see the rtlog_dummy_* functions (tests only). dir may be NULL.
+     * In memory, with a deterministic fault script: for testing code that uses rtlog, with the functions of rtlog_testing.h. dir may be NULL.
      */
     RTLOG_BACKEND_DUMMY = 2,
 } rtlog_backend;
@@ -239,6 +251,8 @@ typedef enum rtlog_backend {
 /**
  * What the normal stream does when a producer's normal ring is full. (The critical stream
  * always refuses with RTLOG_ERR_FULL, counts it and escalates to CRITICAL.)
+ *
+ * Behind it: `crate::config::Overflow`.
  */
 typedef enum rtlog_overflow {
     /**
@@ -261,6 +275,8 @@ typedef enum rtlog_overflow {
 
 /**
  * Kinds of records in a log (see docs/FORMAT.md for their payloads).
+ *
+ * Behind it: `crate::format::FrameKind`.
  */
 typedef enum rtlog_frame_kind {
     /**
@@ -291,6 +307,8 @@ typedef enum rtlog_frame_kind {
 
 /**
  * DLT log levels (the values of libdlt's DltLogLevelType), for rtlog_config.dlt_level_*.
+ *
+ * Behind it: the DLT sink's `Level`.
  */
 typedef enum rtlog_dlt_level {
     /**
@@ -340,7 +358,8 @@ typedef struct rtlog_producer rtlog_producer;
 
 /**
  * An opaque log reader. Created by rtlog_reader_open, freed by rtlog_reader_close. Use it from
- * one thread at a time. Behind it is a `crate::Reader`.
+ * one thread at a time. Behind it is a `crate::Reader` (with the C views of the record types
+ * rtlog_reader_schema handed out).
  */
 typedef struct rtlog_reader rtlog_reader;
 
@@ -408,57 +427,11 @@ typedef struct rtlog_dlt_stats {
 } rtlog_dlt_stats;
 
 /**
- * One record read back from a log. payload points into the reader and stays valid until the
- * next call on that reader.
- */
-typedef struct rtlog_record {
-    /**
-     * Log sequence number: position in the whole log, strictly increasing.
-     */
-    uint64_t lsn;
-    /**
-     * Sequence number in its producer's stream, from 0 in each epoch.
-     */
-    uint64_t seq;
-    /**
-     * CLOCK_MONOTONIC nanoseconds at publish.
-     */
-    uint64_t timestamp_ns;
-    /**
-     * Epoch (one per rtlog_start on the directory).
-     */
-    uint32_t epoch;
-    /**
-     * Producer id (rtlog_producer_id).
-     */
-    uint16_t producer;
-    /**
-     * Record type given to rtlog_publish.
-     */
-    uint16_t type;
-    /**
-     * rtlog_stream value.
-     */
-    uint8_t stream;
-    /**
-     * Payload bytes (NULL when len is 0).
-     */
-    const uint8_t *payload;
-    /**
-     * Payload length.
-     */
-    uint32_t len;
-    /**
-     * What the record is (an rtlog_frame_kind value): RTLOG_FRAME_DATA for published records;
-     * rtlog_reader_next_frame also returns the others.
-     */
-    uint8_t kind;
-} rtlog_record;
-
-/**
  * Called by the supervisor thread (in manual mode: by rtlog_step_supervisor's caller) on every
  * state change, with the user pointer from the config, the old and new state and a cause (valid
  * during the call). Never called on an RT thread. Must not call rtlog_shutdown or rtlog_destroy.
+ *
+ * Behind it: a `crate::state::StateCallback` that wraps the function.
  */
 typedef void (*rtlog_state_callback)(void *user,
                                      enum rtlog_state from,
@@ -470,6 +443,8 @@ typedef void (*rtlog_state_callback)(void *user,
  *
  * struct_size lets the struct grow without breaking the ABI: fields are only ever added at the
  * end, and the library reads only the first struct_size bytes.
+ *
+ * Behind it: `crate::Config`, which rtlog_init makes of it.
  */
 typedef struct rtlog_config {
     /**
@@ -612,6 +587,8 @@ typedef struct rtlog_config {
 
 /**
  * A statistics snapshot, filled by rtlog_get_stats. Arrays are indexed by rtlog_stream.
+ *
+ * Behind it: `crate::Stats`.
  */
 typedef struct rtlog_stats {
     /**
@@ -700,6 +677,8 @@ typedef struct rtlog_stats {
 /**
  * Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
  * rtlog_stream.
+ *
+ * Behind it: the counters of a `crate::Producer`.
  */
 typedef struct rtlog_producer_stats {
     /**
@@ -727,6 +706,8 @@ typedef struct rtlog_producer_stats {
 /**
  * Filters for rtlog_reader_open_opts. Fill it with rtlog_reader_options_init (which matches
  * everything), then narrow it. struct_size works as in rtlog_config.
+ *
+ * Behind it: `crate::reader::ReaderOptions`.
  */
 typedef struct rtlog_reader_options {
     /**
@@ -765,6 +746,8 @@ typedef struct rtlog_reader_options {
 
 /**
  * What a reader has seen so far, filled by rtlog_reader_stats (the struct is named apart from the function, which C requires).
+ *
+ * Behind it: `crate::reader::ReaderStats`.
  */
 typedef struct rtlog_reader_counts {
     /**
@@ -802,8 +785,60 @@ typedef struct rtlog_reader_counts {
 } rtlog_reader_counts;
 
 /**
+ * One record read back from a log. payload points into the reader and stays valid until the
+ * next call on that reader.
+ *
+ * Behind it: a `crate::Record` (or a frame that the dummy backend stored).
+ */
+typedef struct rtlog_record {
+    /**
+     * Log sequence number: position in the whole log, strictly increasing.
+     */
+    uint64_t lsn;
+    /**
+     * Sequence number in its producer's stream, from 0 in each epoch.
+     */
+    uint64_t seq;
+    /**
+     * CLOCK_MONOTONIC nanoseconds at publish.
+     */
+    uint64_t timestamp_ns;
+    /**
+     * Epoch (one per rtlog_start on the directory).
+     */
+    uint32_t epoch;
+    /**
+     * Producer id (rtlog_producer_id).
+     */
+    uint16_t producer;
+    /**
+     * Record type given to rtlog_publish.
+     */
+    uint16_t type;
+    /**
+     * rtlog_stream value.
+     */
+    uint8_t stream;
+    /**
+     * Payload bytes (NULL when len is 0).
+     */
+    const uint8_t *payload;
+    /**
+     * Payload length.
+     */
+    uint32_t len;
+    /**
+     * What the record is (an rtlog_frame_kind value): RTLOG_FRAME_DATA for published records;
+     * rtlog_reader_next_frame also returns the others.
+     */
+    uint8_t kind;
+} rtlog_record;
+
+/**
  * One field of a record type, as placed in the record (the C struct member it stands for).
  * Read a value with memcpy from (const char *)record.payload + offset (little-endian).
+ *
+ * Behind it: a `crate::schema::Field` of the type's layout.
  */
 typedef struct rtlog_field {
     /**
@@ -831,6 +866,8 @@ typedef struct rtlog_field {
 /**
  * A record type as a reader found it in the log (rtlog_reader_schema). Every pointer stays
  * valid until rtlog_reader_close.
+ *
+ * Behind it: a `crate::schema::RecordType`.
  */
 typedef struct rtlog_type_info {
     /**
@@ -899,73 +936,6 @@ const char *rtlog_version(void);
  * allocate or block. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or out.
  */
 enum rtlog_status rtlog_dlt_get_stats(const struct rtlog_logger *lg, struct rtlog_dlt_stats *out);
-
-/**
- * Test only. Makes the nth write (1-based, counting every write the backend receives) fail
- * with errno_value, once.
- *
- * Phase: any after rtlog_init. Thread: any non-RT thread.
- * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE if the logger does not
- * use RTLOG_BACKEND_DUMMY.
- */
-enum rtlog_status rtlog_dummy_fail_write(struct rtlog_logger *lg,
-                                         uint64_t nth,
-                                         int32_t errno_value);
-
-/**
- * Test only. Makes the nth fdatasync (1-based) fail with errno_value, once.
- *
- * Phase, thread and returns as rtlog_dummy_fail_write.
- */
-enum rtlog_status rtlog_dummy_fail_sync(struct rtlog_logger *lg, uint64_t nth, int32_t errno_value);
-
-/**
- * Test only. Adds latency_us to every write from now on (0: none).
- *
- * Phase, thread and returns as rtlog_dummy_fail_write.
- */
-enum rtlog_status rtlog_dummy_set_latency(struct rtlog_logger *lg, uint32_t latency_us);
-
-/**
- * Test only. The next write blocks for stall_ms before it completes (the writer thread stalls;
- * publishing must not).
- *
- * Phase, thread and returns as rtlog_dummy_fail_write.
- */
-enum rtlog_status rtlog_dummy_stall(struct rtlog_logger *lg, uint32_t stall_ms);
-
-/**
- * Test only. From now on, writes that would bring the bytes stored past `bytes` fail with
- * ENOSPC (a full disk). UINT64_MAX: no limit.
- *
- * Phase, thread and returns as rtlog_dummy_fail_write.
- */
-enum rtlog_status rtlog_dummy_disk_full_at(struct rtlog_logger *lg, uint64_t bytes);
-
-/**
- * Test only. Number of records of any kind the dummy backend has stored (written successfully).
- * 0 for NULL or a logger with another backend.
- *
- * Phase: any after rtlog_init. Thread: any non-RT thread.
- */
-uint64_t rtlog_dummy_frame_count(struct rtlog_logger *lg);
-
-/**
- * Test only. Copies stored record number `index` (0-based, in write order; any kind, see
- * out->kind) into *out. Its payload is copied into `payload_buf` (capacity `payload_cap`
- * bytes; out->payload points there, out->len is the full length, and at most payload_cap
- * bytes are copied).
- *
- * Phase: any after rtlog_init. Thread: any non-RT thread.
- * Returns RTLOG_END when index is past the last record; RTLOG_ERR_INVALID_ARGUMENT for NULL lg
- * or out, or a NULL payload_buf with payload_cap > 0; RTLOG_ERR_INVALID_STATE for another
- * backend.
- */
-enum rtlog_status rtlog_dummy_frame(struct rtlog_logger *lg,
-                                    uint64_t index,
-                                    struct rtlog_record *out,
-                                    uint8_t *payload_buf,
-                                    uint32_t payload_cap);
 
 /**
  * Sets every field of *cfg to its default and cfg->struct_size to sizeof(rtlog_config).

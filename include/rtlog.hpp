@@ -1484,7 +1484,7 @@ public:
     }
 
     explicit operator bool() const noexcept { return lg_ != nullptr; }
-    /** The C handle, for C functions without a wrapper (rtlog_dummy_*). */
+    /** The C handle, for C functions without a wrapper (rtlog_dummy_* of rtlog_testing.h). */
     rtlog_logger *get() const noexcept { return lg_; }
 
 private:

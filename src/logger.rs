@@ -781,3 +781,28 @@ fn ticker_loop(
         }
     }
 }
+
+// Lifecycle steps that the C API makes as one call each (`rtlog_start`, `rtlog_destroy`), so
+// that `ffi/` holds no lifecycle logic. Kept in their own block for the layering merge.
+impl Logger {
+    /// [`start`](Self::start), then [`start_ticker`](Self::start_ticker): the whole INIT → RUN
+    /// step of a shared logger (`rtlog_start`). Non-RT.
+    pub fn start_running(self: &Arc<Self>) -> Result<()> {
+        self.start()?;
+        self.start_ticker()
+    }
+
+    /// Gives up one shared reference (`rtlog_destroy`), shutting the logger down first unless
+    /// it is stopped already (a shutdown error is dropped: the caller is discarding the logger).
+    ///
+    /// The shutdown comes before the `Arc` goes: the ticker thread upgrades its `Weak` for each
+    /// round, so the reference given up here may not be the last one; if the ticker's were,
+    /// `Drop` would run on the ticker thread and join that thread from itself. Shut down first,
+    /// the ticker is joined from here. Non-RT; blocks until the writer is done.
+    pub fn release(self: Arc<Self>) {
+        if self.state() != State::Stopped {
+            let _ = self.shutdown();
+        }
+        drop(self);
+    }
+}

@@ -11,6 +11,7 @@
  * Usage: test_fault_stats [base-scratch-dir]
  */
 #include "test_util.h"
+#include "rtlog_testing.h" /* rtlog_dummy_* */
 
 static rtlog_logger *manual_dummy(rtlog_durability durability, rtlog_producer **p)
 {

@@ -17,6 +17,7 @@
  * records per thread; the sanitizer builds run fewer).
  */
 #include "test_util.h"
+#include "rtlog_testing.h" /* rtlog_dummy_* */
 
 #include <pthread.h>
 #include <stdatomic.h>

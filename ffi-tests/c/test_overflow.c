@@ -21,6 +21,7 @@
  * Usage: test_overflow [base-scratch-dir]
  */
 #include "test_util.h"
+#include "rtlog_testing.h" /* rtlog_dummy_* */
 
 #include <stddef.h>
 

@@ -16,6 +16,7 @@
  * Usage: test_stall [base-scratch-dir]
  */
 #include "test_util.h"
+#include "rtlog_testing.h" /* rtlog_dummy_* */
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -18,6 +18,7 @@
  * Usage: test_supervisor [base-scratch-dir]
  */
 #include "test_util.h"
+#include "rtlog_testing.h" /* rtlog_dummy_* */
 
 #include <stddef.h>
 

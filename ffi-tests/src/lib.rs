@@ -1,9 +1,9 @@
 //! ABI agreement tests: three views of every public struct must match — bindgen's reading of
-//! `include/rtlog.h`, the C compiler's (`probe/layout_probe.c`), and the Rust types rtlog
+//! `include/rtlog.h` (and `include/rtlog_testing.h`), the C compiler's (`probe/layout_probe.c`), and the Rust types rtlog
 //! exports. bindgen's own layout tests only compare bindgen with the C compiler; the Rust side
 //! is what the library actually reads and writes.
 
-/// bindgen's view of the header.
+/// bindgen's view of the headers.
 #[allow(non_camel_case_types, non_upper_case_globals, non_snake_case, dead_code, missing_docs)]
 pub mod c {
     include!(concat!(env!("OUT_DIR"), "/bindings.rs"));

@@ -294,3 +294,44 @@ fn header_functions_link_to_the_library() {
         );
     }
 }
+
+#[test]
+fn testing_header_functions_link_to_the_library() {
+    // rtlog_testing.h's declarations, called as bindgen read them (after rtlog.h, whose types
+    // they use): a signature mismatch fails to compile, a missing symbol fails to link.
+    use c::rtlog_status::{
+        RTLOG_ERR_INVALID_ARGUMENT as INVALID, RTLOG_ERR_INVALID_STATE, RTLOG_OK,
+    };
+    let lg: *mut c::rtlog_logger = std::ptr::null_mut();
+    // SAFETY: every call passes NULL or valid pointers, as the header documents.
+    unsafe {
+        assert_eq!(c::rtlog_dummy_fail_write(lg, 1, 5), INVALID);
+        assert_eq!(c::rtlog_dummy_fail_sync(lg, 1, 5), INVALID);
+        assert_eq!(c::rtlog_dummy_set_latency(lg, 0), INVALID);
+        assert_eq!(c::rtlog_dummy_stall(lg, 0), INVALID);
+        assert_eq!(c::rtlog_dummy_disk_full_at(lg, u64::MAX), INVALID);
+        assert_eq!(c::rtlog_dummy_frame_count(lg), 0);
+        let mut rec: c::rtlog_record = std::mem::zeroed();
+        assert_eq!(c::rtlog_dummy_frame(lg, 0, &mut rec, std::ptr::null_mut(), 0), INVALID);
+
+        // A logger with the dummy backend (no directory), and one without.
+        let mut cfg: c::rtlog_config = std::mem::zeroed();
+        c::rtlog_config_init(&mut cfg);
+        cfg.backend = c::rtlog_backend::RTLOG_BACKEND_DUMMY;
+        cfg.manual = 1;
+        let mut lg = std::ptr::null_mut();
+        assert_eq!(c::rtlog_init(&cfg, &mut lg), RTLOG_OK);
+        assert_eq!(c::rtlog_dummy_fail_write(lg, 2, 28), RTLOG_OK);
+        assert_eq!(c::rtlog_start(lg), RTLOG_OK);
+        assert!(c::rtlog_dummy_frame_count(lg) >= 1, "the epoch's first frame");
+        let mut buf = [0u8; 64];
+        let frame = c::rtlog_dummy_frame(lg, 0, &mut rec, buf.as_mut_ptr(), buf.len() as u32);
+        assert_eq!(frame, RTLOG_OK);
+        assert_eq!(rec.kind, c::rtlog_frame_kind::RTLOG_FRAME_EPOCH_BEGIN as u8);
+        c::rtlog_destroy(lg);
+        cfg.backend = c::rtlog_backend::RTLOG_BACKEND_NULL;
+        assert_eq!(c::rtlog_init(&cfg, &mut lg), RTLOG_OK);
+        assert_eq!(c::rtlog_dummy_stall(lg, 1), RTLOG_ERR_INVALID_STATE);
+        c::rtlog_destroy(lg);
+    }
+}

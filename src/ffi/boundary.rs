@@ -1,13 +1,14 @@
 //! The panic boundary and the thread-local last-error text.
 //!
 //! Every exported function runs its body in [`guard`] (or [`guard_ptr`] / [`guard_void`]), so
-//! a panic never unwinds into C: it becomes `RTLOG_ERR_INTERNAL`. The helpers [`arg`] and
-//! [`arg_mut`] turn a NULL pointer into `RTLOG_ERR_INVALID_ARGUMENT` before any dereference.
+//! a panic never unwinds into C: it becomes `RTLOG_ERR_INTERNAL`. The helpers [`arg`],
+//! [`arg_mut`] and [`c_str`] turn a NULL pointer into `RTLOG_ERR_INVALID_ARGUMENT` before any
+//! dereference (for the C objects, `ffi/handle.rs` does it with their types).
 
-use super::rtlog_status;
+use super::types::rtlog_status;
 use crate::error::Error;
 use std::cell::RefCell;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -95,6 +96,21 @@ pub unsafe fn arg_mut<'a, T>(
         Some(r) => Ok(r),
         None => Err(null_arg(name, record)),
     }
+}
+
+/// A C string argument, or `INVALID_ARGUMENT` for NULL (recorded as by [`arg`]).
+///
+/// # Safety
+/// A non-NULL `s` must be NUL-terminated and stay unchanged for the returned lifetime.
+pub unsafe fn c_str<'a>(
+    s: *const c_char,
+    name: &str,
+    record: bool,
+) -> Result<&'a CStr, rtlog_status> {
+    // SAFETY: s is NULL or NUL-terminated (this function's contract).
+    let s = unsafe { arg(s, name, record)? };
+    // SAFETY: non-NULL and NUL-terminated.
+    Ok(unsafe { CStr::from_ptr(s) })
 }
 
 #[cold]

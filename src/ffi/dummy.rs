@@ -1,8 +1,12 @@
-//! The dummy backend from C (`RTLOG_BACKEND_DUMMY`, tests only): its fault script and the
-//! frames it received. Behind these functions is [`crate::storage::backend::dummy::DummyShared`].
+//! The dummy backend from C (`RTLOG_BACKEND_DUMMY`): its fault script and the frames it
+//! received, for users who test their own control loop against a failing or stalling logger.
+//! Behind these functions is [`crate::storage::backend::dummy::DummyShared`].
+//!
+//! These functions are declared in their own header, `include/rtlog_testing.h` (build.rs
+//! generates it from this file alone; `ffi/mod.rs` keeps this module out of `rtlog.h`).
 
-use super::boundary::{fail, guard};
-use super::logger::{logger, rtlog_logger};
+use super::boundary::{arg_mut, fail, guard, guard_value};
+use super::handle::try_ref;
 use super::types::*;
 use crate::error::{Error, Status};
 use crate::storage::backend::dummy::DummyShared;
@@ -12,14 +16,16 @@ use std::time::Duration;
 /// The dummy backend of a logger, or `INVALID_STATE` when it uses another backend.
 unsafe fn dummy<'a>(lg: *mut rtlog_logger) -> Result<&'a Arc<DummyShared>, rtlog_status> {
     // SAFETY: lg is NULL or live (the caller's contract).
-    let lg = unsafe { logger(lg, true)? };
+    let lg = unsafe { try_ref(lg, "lg", true)? };
     lg.dummy().ok_or_else(|| {
         fail(Error::new(Status::InvalidState, "the logger does not use RTLOG_BACKEND_DUMMY"))
     })
 }
 
-/// Test only. Makes the nth write (1-based, counting every write the backend receives) fail
-/// with errno_value, once.
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// Makes the nth write (1-based, counting every write the backend receives) fail with
+/// errno_value, once.
 ///
 /// Phase: any after rtlog_init. Thread: any non-RT thread.
 /// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE if the logger does not
@@ -37,7 +43,9 @@ pub unsafe extern "C" fn rtlog_dummy_fail_write(
     })
 }
 
-/// Test only. Makes the nth fdatasync (1-based) fail with errno_value, once.
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// Makes the nth fdatasync (1-based) fail with errno_value, once.
 ///
 /// Phase, thread and returns as rtlog_dummy_fail_write.
 #[no_mangle]
@@ -53,7 +61,9 @@ pub unsafe extern "C" fn rtlog_dummy_fail_sync(
     })
 }
 
-/// Test only. Adds latency_us to every write from now on (0: none).
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// Adds latency_us to every write from now on (0: none).
 ///
 /// Phase, thread and returns as rtlog_dummy_fail_write.
 #[no_mangle]
@@ -69,7 +79,9 @@ pub unsafe extern "C" fn rtlog_dummy_set_latency(
     })
 }
 
-/// Test only. The next write blocks for stall_ms before it completes (the writer thread stalls;
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// The next write blocks for stall_ms before it completes (the writer thread stalls;
 /// publishing must not).
 ///
 /// Phase, thread and returns as rtlog_dummy_fail_write.
@@ -83,8 +95,10 @@ pub unsafe extern "C" fn rtlog_dummy_stall(lg: *mut rtlog_logger, stall_ms: u32)
     })
 }
 
-/// Test only. From now on, writes that would bring the bytes stored past `bytes` fail with
-/// ENOSPC (a full disk). UINT64_MAX: no limit.
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// From now on, writes that would bring the bytes stored past `bytes` fail with ENOSPC (a
+/// full disk). UINT64_MAX: no limit.
 ///
 /// Phase, thread and returns as rtlog_dummy_fail_write.
 #[no_mangle]
@@ -99,20 +113,24 @@ pub unsafe extern "C" fn rtlog_dummy_disk_full_at(
     })
 }
 
-/// Test only. Number of records of any kind the dummy backend has stored (written successfully).
-/// 0 for NULL or a logger with another backend.
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// Number of records of any kind the dummy backend has stored (written successfully). 0 for
+/// NULL or a logger with another backend.
 ///
 /// Phase: any after rtlog_init. Thread: any non-RT thread.
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_dummy_frame_count(lg: *mut rtlog_logger) -> u64 {
-    super::boundary::guard_value(0, || {
+    guard_value(0, || {
         // SAFETY: lg is NULL or live.
         unsafe { dummy(lg) }.map_or(0, |d| d.counts().frames)
     })
 }
 
-/// Test only. Copies stored record number `index` (0-based, in write order; any kind, see
-/// out->kind) into *out. Its payload is copied into `payload_buf` (capacity `payload_cap`
+/// Testing API, declared in rtlog_testing.h (not rtlog.h).
+///
+/// Copies stored record number `index` (0-based, in write order; any kind, see out->kind)
+/// into *out. Its payload is copied into `payload_buf` (capacity `payload_cap`
 /// bytes; out->payload points there, out->len is the full length, and at most payload_cap
 /// bytes are copied).
 ///
@@ -132,7 +150,7 @@ pub unsafe extern "C" fn rtlog_dummy_frame(
         // SAFETY: lg is NULL or live.
         let d = unsafe { dummy(lg)? };
         // SAFETY: out is NULL or writable.
-        let out = unsafe { super::boundary::arg_mut(out, "out", true)? };
+        let out = unsafe { arg_mut(out, "out", true)? };
         if payload_buf.is_null() && payload_cap > 0 {
             return Err(fail(Error::new(
                 Status::InvalidArgument,
@@ -145,19 +163,8 @@ pub unsafe extern "C" fn rtlog_dummy_frame(
             // SAFETY: payload_buf holds payload_cap >= n writable bytes (the contract).
             unsafe { std::ptr::copy_nonoverlapping(f.payload.as_ptr(), payload_buf, n) };
         }
-        let h = f.header;
-        *out = rtlog_record {
-            lsn: h.lsn,
-            seq: h.seq,
-            timestamp_ns: h.timestamp_ns,
-            epoch: h.epoch,
-            producer: h.producer,
-            r#type: h.record_type,
-            stream: h.stream,
-            payload: if payload_cap == 0 { std::ptr::null() } else { payload_buf },
-            len: h.payload_len,
-            kind: h.kind,
-        };
+        let payload = if payload_cap == 0 { std::ptr::null() } else { payload_buf.cast_const() };
+        *out = rtlog_record::from_dummy(&f.header, payload);
         Ok(rtlog_status::RTLOG_OK)
     })
 }

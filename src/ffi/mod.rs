@@ -1,12 +1,18 @@
 //! The C ABI: translation only (pointers, statuses, panics); no business logic.
 //!
-//! One module per C object, as rustls-ffi does: [`logger`] (`rtlog_logger`, backed by
-//! `Arc<crate::Logger>`), [`producer`] (`rtlog_producer`, backed by [`crate::Producer`]),
-//! [`reader`] (`rtlog_reader`, backed by [`crate::Reader`]), and [`schema`] (typed records on
-//! both, backed by [`crate::schema`]). Every exported function body runs
-//! inside [`boundary::guard`], which turns a panic into `RTLOG_ERR_INTERNAL`; NULL pointers are
-//! turned into `RTLOG_ERR_INVALID_ARGUMENT` by the `try_ref!`-style helpers before any
-//! dereference.
+//! One module per C object, as rustls-ffi does: [`logger`] (`rtlog_logger`), [`producer`]
+//! (`rtlog_producer`), [`reader`] (`rtlog_reader`), [`schema`] (typed records on both), [`dlt`]
+//! (the DLT sink's counters) and [`dummy`] (the dummy backend, declared in `rtlog_testing.h`).
+//! They import only three shared modules, never each other:
+//!
+//! - `handle`: the one handle mechanism, a `Castable` trait that says which Rust object stands
+//!   behind each opaque C type, and the casts that turn NULL into `RTLOG_ERR_INVALID_ARGUMENT`;
+//! - [`types`]: every C type, and its translation to and from the core's types;
+//! - [`boundary`]: the panic boundary ([`boundary::guard`] turns a panic into
+//!   `RTLOG_ERR_INTERNAL`) and the thread's last-error text.
+//!
+//! Every exported function is: guard, translate the arguments, one core call, translate the
+//! result.
 #![allow(non_camel_case_types)]
 // These functions are for C callers; each doc states what every pointer must be (valid or NULL),
 // which is their safety contract, and the docs are copied into the header as they are.
@@ -14,14 +20,16 @@
 
 pub mod boundary;
 pub mod dlt;
+/// cbindgen:ignore
+// Declared in include/rtlog_testing.h, not rtlog.h: build.rs's second cbindgen run.
 pub mod dummy;
+mod handle;
 pub mod logger;
 pub mod producer;
 pub mod reader;
 pub mod schema;
 pub mod types;
 
-pub use schema::{rtlog_field, rtlog_field_type, rtlog_type_info};
 pub use types::*;
 
 use std::os::raw::c_char;
@@ -75,19 +83,47 @@ pub extern "C" fn rtlog_version() -> *const c_char {
 mod tests {
     use super::*;
 
+    const RTLOG_H: &str = include_str!("../../include/rtlog.h");
+    const RTLOG_TESTING_H: &str = include_str!("../../include/rtlog_testing.h");
+
     #[test]
     fn checked_in_header_is_fresh() {
-        let generated = include_str!(concat!(env!("OUT_DIR"), "/rtlog.h"));
-        let checked_in = include_str!("../../include/rtlog.h");
-        assert!(
-            generated == checked_in,
-            "include/rtlog.h differs from what cbindgen generates; run `RTLOG_BLESS_HEADER=1 cargo build`"
-        );
+        let headers = [
+            ("rtlog.h", include_str!(concat!(env!("OUT_DIR"), "/rtlog.h")), RTLOG_H),
+            (
+                "rtlog_testing.h",
+                include_str!(concat!(env!("OUT_DIR"), "/rtlog_testing.h")),
+                RTLOG_TESTING_H,
+            ),
+        ];
+        for (name, generated, checked_in) in headers {
+            assert!(
+                generated == checked_in,
+                "include/{name} differs from what cbindgen generates; run `RTLOG_BLESS_HEADER=1 cargo build`"
+            );
+        }
+    }
+
+    /// rtlog.h is the production API; the dummy backend's functions are all in
+    /// rtlog_testing.h, which includes rtlog.h for the types and declares nothing else.
+    #[test]
+    fn the_testing_functions_are_only_in_rtlog_testing_h() {
+        let (production, testing) = (RTLOG_H, RTLOG_TESTING_H);
+        let dummy = include_str!("dummy.rs");
+        assert!(!production.contains("rtlog_dummy_"), "rtlog.h declares an rtlog_dummy_ function");
+        assert!(production.contains("RTLOG_BACKEND_DUMMY = 2"));
+        assert!(testing.contains("#include \"rtlog.h\"") && !testing.contains("typedef"));
+        let exported = dummy.split("extern \"C\" fn ").skip(1);
+        let names: Vec<&str> = exported.map(|rest| &rest[..rest.find('(').unwrap()]).collect();
+        assert_eq!(names.len(), 7);
+        for name in names {
+            assert!(testing.contains(&format!(" {name}(")), "rtlog_testing.h lacks {name}");
+        }
     }
 
     #[test]
     fn header_version_macros_match_the_crate() {
-        let header = include_str!("../../include/rtlog.h");
+        let header = RTLOG_H;
         for (name, value) in [
             ("RTLOG_VERSION_MAJOR", env!("CARGO_PKG_VERSION_MAJOR")),
             ("RTLOG_VERSION_MINOR", env!("CARGO_PKG_VERSION_MINOR")),

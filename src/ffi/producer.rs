@@ -1,18 +1,12 @@
-//! `rtlog_producer` (backed by [`crate::Producer`]) and the RT publish path.
+//! `rtlog_producer` (behind it: a [`crate::Producer`] owned by its logger, see
+//! `ffi/handle.rs`) and the RT publish path.
 
-use super::boundary::{arg, arg_mut, guard, guard_value};
+use super::boundary::{arg_mut, guard, guard_value};
+use super::handle::{try_mut, try_ref};
+pub use super::types::rtlog_producer;
 use super::types::*;
 use crate::rt::producer::{Producer, Stream};
 use std::os::raw::c_void;
-
-/// An opaque producer handle: one RT thread's end of its two rings. Created by
-/// rtlog_producer_create, owned by the logger (freed by rtlog_destroy). Use it from one thread
-/// at a time: publishing through one handle from two threads at once garbles that producer's
-/// records (repeated or missing seqs, records out of order), though no other producer's.
-/// Behind it is a `crate::Producer`.
-pub struct rtlog_producer {
-    _private: [u8; 0],
-}
 
 /// Copies one record (type and payload) into the producer's ring for `stream`, stamped with the
 /// time and the next sequence number of that producer and stream (from 0; only accepted records
@@ -35,7 +29,7 @@ pub unsafe extern "C" fn rtlog_publish(
 ) -> rtlog_status {
     guard(|| {
         // SAFETY: p is NULL or a live handle used by this thread only (the contract).
-        let p = unsafe { arg_mut(p.cast::<Producer>(), "p", false)? };
+        let p = unsafe { try_mut(p, "p", false)? };
         let stream = Stream::from_raw(stream.0).ok_or(rtlog_status::RTLOG_ERR_INVALID_ARGUMENT)?;
         if len > p.max_record_size() {
             return Err(rtlog_status::RTLOG_ERR_TOO_LARGE);
@@ -60,7 +54,7 @@ pub unsafe extern "C" fn rtlog_publish(
 pub unsafe extern "C" fn rtlog_producer_id(p: *const rtlog_producer) -> u16 {
     guard_value(u16::MAX, || {
         // SAFETY: p is NULL or a live handle.
-        unsafe { arg(p.cast::<Producer>(), "p", false) }.map_or(u16::MAX, Producer::id)
+        unsafe { try_ref(p, "p", false) }.map_or(u16::MAX, Producer::id)
     })
 }
 
@@ -76,7 +70,7 @@ pub unsafe extern "C" fn rtlog_producer_durable_count(
 ) -> u64 {
     guard_value(0, || {
         // SAFETY: p is NULL or a live handle.
-        let Ok(p) = (unsafe { arg(p.cast::<Producer>(), "p", false) }) else {
+        let Ok(p) = (unsafe { try_ref(p, "p", false) }) else {
             return 0;
         };
         Stream::from_raw(stream.0).map_or(0, |s| p.durable_count(s))
@@ -95,17 +89,10 @@ pub unsafe extern "C" fn rtlog_producer_get_stats(
 ) -> rtlog_status {
     guard(|| {
         // SAFETY: p is NULL or a live handle; out is NULL or writable.
-        let p = unsafe { arg(p.cast::<Producer>(), "p", false)? };
+        let p = unsafe { try_ref(p, "p", false)? };
         // SAFETY: as above.
         let out = unsafe { arg_mut(out, "out", false)? };
-        let per = |f: &dyn Fn(Stream) -> u64| [f(Stream::Critical), f(Stream::Normal)];
-        *out = rtlog_producer_stats {
-            published: per(&|s| p.published(s)),
-            dropped: per(&|s| p.dropped(s)),
-            durable: per(&|s| p.durable_count(s)),
-            in_ring: per(&|s| p.in_ring(s)),
-            id: p.id(),
-        };
+        *out = rtlog_producer_stats::from(p);
         Ok(rtlog_status::RTLOG_OK)
     })
 }

@@ -1,0 +1,25 @@
+//! Every C type of the API, and its translation to and from the core's types.
+//!
+//! - [`objects`]: the opaque `rtlog_logger`, `rtlog_producer` and `rtlog_reader` (which Rust
+//!   object stands behind each is declared in `ffi/handle.rs`);
+//! - [`enums`]: `rtlog_status`, the other enums and their raw-integer twins;
+//! - [`config`]: `rtlog_config` and its translation to [`crate::Config`];
+//! - [`stats`]: the statistics structs, filled from the core's counters;
+//! - [`record`]: `rtlog_record` and the reader's filters;
+//! - [`schema`]: the typed-record views `rtlog_field` and `rtlog_type_info`.
+//!
+//! No function here is exported: the object modules of `ffi/` call these translations.
+
+pub mod config;
+pub mod enums;
+pub mod objects;
+pub mod record;
+pub mod schema;
+pub mod stats;
+
+pub use config::rtlog_config;
+pub use enums::*;
+pub use objects::*;
+pub use record::{rtlog_reader_options, rtlog_record};
+pub use schema::{rtlog_field, rtlog_field_type, rtlog_type_info};
+pub use stats::{rtlog_dlt_stats, rtlog_producer_stats, rtlog_reader_counts, rtlog_stats};
