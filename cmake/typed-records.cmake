@@ -2,7 +2,7 @@
 # CMakeLists.txt) and test_cpp_typed (a C++ test of cmake/cpp.cmake, with its no-exceptions
 # build) each write the "typed test log" under their scratch directory, and typed_dump_c /
 # typed_dump_cpp / typed_dump_cpp_noexc check `rtlog dump --json` of that log field by field,
-# with the same Rust check that tests/cli_typed.rs runs on the log it writes with the Rust API.
+# with the same Rust check that cli/tests/cli_typed.rs runs on the log it writes with the Rust API.
 # --workspace builds with the features cargo_test builds with, so they all share one build.
 foreach(_pair IN ITEMS "test_typed|typed_dump_c|integration"
                        "test_cpp_typed|typed_dump_cpp|integration;cpp"

@@ -5,7 +5,7 @@
  *
  * It also writes the "typed test log" to <base>/typed-log (kept after the test), which ctest
  * then checks field by field through `rtlog dump --json` (test typed_dump_c, running
- * typed_dump_of_an_external_log of tests/cli_typed.rs; that file writes the same log with the
+ * typed_dump_of_an_external_log of cli/tests/cli_typed.rs; that file writes the same log with the
  * Rust API, and ffi-tests/cpp/test_cpp_typed.cpp with the C++ one: keep the three in step).
  *
  * Usage: test_typed [base-scratch-dir]

@@ -5,7 +5,7 @@
 // a text that names the problem).
 //
 // It writes the "typed test log" to <base>/typed-log (kept after the test), the log that
-// ffi-tests/c/test_typed.c writes from C and tests/cli_typed.rs from Rust: ctest checks it
+// ffi-tests/c/test_typed.c writes from C and cli/tests/cli_typed.rs from Rust: ctest checks it
 // field by field through `rtlog dump --json` (tests typed_dump_cpp*, cmake/typed-records.cmake).
 // Keep the records in step with those two files.
 //
