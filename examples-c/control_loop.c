@@ -148,6 +148,7 @@ int main(int argc, char **argv)
     cfg.dir = dir;
     cfg.max_producers = NUM_JOINTS;
     cfg.max_record_size = sizeof(struct joint_state); /* our largest payload */
+    cfg.dispatch_period_us = 0; /* the main loop below ticks; no internal ticker */
     if ((st = rtlog_init(&cfg, &lg)) != RTLOG_OK)
         return failed("rtlog_init", st);
 

@@ -57,6 +57,11 @@ pub const MIN_SEGMENT_BYTES: u64 = 64 * 1024;
 /// Largest accepted segment size.
 pub const MAX_SEGMENT_BYTES: u64 = 1 << 40;
 
+/// Default period of the internal ticker, in µs. A newcomer who publishes and never ticks
+/// would otherwise see the rings fill and records refused (5000 records published in a tight
+/// loop: 1024 persisted); a control loop that ticks itself sets 0.
+pub const DEFAULT_DISPATCH_PERIOD_US: u32 = 1000;
+
 /// The logger's configuration (the Rust twin of `rtlog_config`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -72,7 +77,8 @@ pub struct Config {
     pub normal_depth: u32,
     /// Most records one tick moves.
     pub dispatch_budget: u32,
-    /// 0: the caller ticks; otherwise an internal thread ticks at this period.
+    /// An internal non-RT thread ticks at this period (default 1000 µs), so that records move
+    /// to the writer even when nobody calls `tick`; 0: the caller ticks, nobody else does.
     pub dispatch_period_us: u32,
     /// Durability policy of the writer.
     pub durability: Durability,
@@ -128,7 +134,7 @@ impl Default for Config {
             critical_depth: 1024,
             normal_depth: 4096,
             dispatch_budget: 256,
-            dispatch_period_us: 0,
+            dispatch_period_us: DEFAULT_DISPATCH_PERIOD_US,
             durability: Durability::FsyncBatch,
             batch_records: 512,
             batch_interval_us: 1000,

@@ -200,7 +200,7 @@ static void test_config_defaults(void)
     CHECK(c.critical_depth == 1024, "critical_depth default %u", (unsigned)c.critical_depth);
     CHECK(c.normal_depth == 4096, "normal_depth default %u", (unsigned)c.normal_depth);
     CHECK(c.dispatch_budget == 256, "dispatch_budget default %u", (unsigned)c.dispatch_budget);
-    CHECK(c.dispatch_period_us == 0, "dispatch_period_us default %u", (unsigned)c.dispatch_period_us);
+    CHECK(c.dispatch_period_us == 1000, "dispatch_period_us default %u", (unsigned)c.dispatch_period_us);
     CHECK(c.durability == RTLOG_DURABILITY_FSYNC_BATCH, "durability default %d", (int)c.durability);
     CHECK(c.batch_records == 512, "batch_records default %u", (unsigned)c.batch_records);
     CHECK(c.batch_interval_us == 1000, "batch_interval_us default %u", (unsigned)c.batch_interval_us);

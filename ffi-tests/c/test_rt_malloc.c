@@ -149,6 +149,7 @@ int main(int argc, char **argv)
     cfg.critical_depth = 64;
     cfg.normal_depth = 256;
     cfg.dispatch_budget = 64;
+    cfg.dispatch_period_us = 0; /* the RT threads and the main thread tick */
     cfg.durability = RTLOG_DURABILITY_NONE;
     uint64_t init_before = ac_thread_calls();
     CHECK_STATUS(rtlog_init(&cfg, &lg), RTLOG_OK);

@@ -428,6 +428,7 @@ int main(int argc, char **argv) {
     rtlog_config_init(&cfg);
     cfg.dir = tu_fresh_dir("log");
     cfg.durability = RTLOG_DURABILITY_FLUSH;
+    cfg.dispatch_period_us = 0; /* publish_one ticks each record itself, to keep their order */
     cfg.dlt_enable = 1;
     cfg.dlt_app_id = APP_ID;
     cfg.dlt_pipe_dir = pipe_dir;
