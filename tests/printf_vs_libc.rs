@@ -3,10 +3,10 @@
 //! Each case is a format and its arguments twice over: as C values of the type the length
 //! modifier reads (passed to `snprintf`), and as the [`Arg`]s the C macros would have stored.
 //! The tables are the product of flags × widths × precisions × length modifiers ×
-//! conversions × edge values (0, ±1, the integer limits, ties such as 0.5, 2.5 and 0.125,
-//! subnormals, `f64::MAX`, ±inf, ±nan, -0.0, strings with and without precision, NULL and
-//! other pointers), plus `*` widths and precisions, positional arguments, and the invalid
-//! conversions glibc prints as text. Every case must also use all its arguments, none missing
+//! conversions × edge values (0, ±1, the integer limits, decimal ties such as 0.5, 2.5 and
+//! 0.125 and hex ones such as 0x1.08p+0, subnormals, `f64::MAX`, ±inf, ±nan, -0.0, strings
+//! with and without precision, NULL and other pointers), plus `*` widths and precisions,
+//! positional arguments, and the invalid conversions glibc prints as text. Every case must also use all its arguments, none missing
 //! and none of the wrong kind.
 //!
 //! This is glibc's behaviour (in the C locale the test runs in); on another C library the
@@ -151,7 +151,7 @@ fn integer_cases(out: &mut Vec<Case>) {
     }
 }
 
-const FLOATS: [f64; 30] = [
+const FLOATS: [f64; 33] = [
     0.0,
     -0.0,
     1.0,
@@ -170,6 +170,10 @@ const FLOATS: [f64; 30] = [
     999999.5,
     0.000123456,
     1.96875,
+    // Hex ties for %a: 0x1.08p+0 and 0x1.0008p+0 round down to even, 0x1.18p+0 up.
+    1.03125,
+    1.09375,
+    1.0001220703125,
     123456.789,
     1e21,
     1e23,
