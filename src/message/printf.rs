@@ -206,17 +206,18 @@ impl<'b, 'a> Args<'b, 'a> {
 }
 
 /// The C type an integer conversion reads (`Long` is `l`, which also makes `%c`/`%s` wide).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Len {
     Char,
     Short,
+    #[default]
     Int,
     Long,
     LongLong,
 }
 
 /// One parsed conversion specification.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct Spec {
     /// The argument's index for `%n$`; `None` takes the next one.
     at: Option<usize>,
@@ -236,20 +237,7 @@ struct Spec {
 /// Parses the conversion at the start of `f` (which begins with `%`), taking the arguments of
 /// its `*`s. Returns the specification and its length, or `None` if `f` ends inside it.
 fn parse(f: &[u8], args: &mut Args) -> Option<(Spec, usize)> {
-    let mut spec = Spec {
-        at: None,
-        left: false,
-        plus: false,
-        space: false,
-        alt: false,
-        zero: false,
-        group: false,
-        i18n: false,
-        width: 0,
-        precision: None,
-        len: Len::Int,
-        conversion: 0,
-    };
+    let mut spec = Spec::default();
     let mut i = 1;
     spec.at = position(f, &mut i);
     while let Some(&c) = f.get(i) {
@@ -267,24 +255,16 @@ fn parse(f: &[u8], args: &mut Args) -> Option<(Spec, usize)> {
         }
         i += 1;
     }
-    if f.get(i) == Some(&b'*') {
-        i += 1;
-        let at = position(f, &mut i);
-        let width = args.int(at);
+    if let Some(width) = star_or_number(f, &mut i, args) {
         spec.left |= width < 0;
         spec.width = capped(width.unsigned_abs());
-    } else if let Some(width) = number(f, &mut i) {
-        spec.width = capped(width);
     }
     if f.get(i) == Some(&b'.') {
         i += 1;
-        spec.precision = if f.get(i) == Some(&b'*') {
-            i += 1;
-            let at = position(f, &mut i);
-            let precision = args.int(at);
-            (precision >= 0).then(|| capped(precision.unsigned_abs()))
-        } else {
-            Some(number(f, &mut i).map_or(0, capped))
+        // `.` alone is 0; a negative `*` is no precision.
+        spec.precision = match star_or_number(f, &mut i, args) {
+            Some(p) if p < 0 => None,
+            p => Some(capped(p.unwrap_or(0).unsigned_abs())),
         };
     }
     let (len, n) = match (f.get(i), f.get(i + 1)) {
@@ -299,6 +279,18 @@ fn parse(f: &[u8], args: &mut Args) -> Option<(Spec, usize)> {
     i += n;
     spec.conversion = *f.get(i)?;
     Some((spec, i + 1))
+}
+
+/// A width or precision at `*i`: `*` or `*n$` (taking its `int` argument) or digits, moving
+/// `*i` past it; `None` if there is neither.
+fn star_or_number(f: &[u8], i: &mut usize, args: &mut Args) -> Option<i64> {
+    if f.get(*i) == Some(&b'*') {
+        *i += 1;
+        let at = position(f, i);
+        Some(args.int(at))
+    } else {
+        number(f, i).map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+    }
 }
 
 /// A `n$` at `*i`: the 0-based argument index, past the `$`; otherwise `None`, `*i` unmoved.
