@@ -27,7 +27,8 @@
 //!   below 10^P that rounds up to it prints no decimals (`%#g` of 999999.5 is `1.e+06`, where
 //!   C says `1.00000e+06`); so does this. `L` is accepted and ignored: the argument is a
 //!   `double`, and `%La` prints the `double`'s form, not the x87 one.
-//! - **`%lc` and `%ls`** print the character (a Unicode scalar value, else U+FFFD) and the
+//! - **`%lc` and `%ls`** (and `%C`, `%S`, and `%c`, `%s` with any 64-bit length modifier, as
+//!   glibc reads them) print the character (a Unicode scalar value, else U+FFFD) and the
 //!   string's bytes; glibc would convert through the locale and fail on non-ASCII in "C".
 //!
 //! # What C leaves undefined, and what this renderer does
@@ -205,7 +206,8 @@ impl<'b, 'a> Args<'b, 'a> {
     }
 }
 
-/// The C type an integer conversion reads (`Long` is `l`, which also makes `%c`/`%s` wide).
+/// The C type an integer conversion reads (`Long` is `l`; on `%c` it and `LongLong` mean a
+/// wide character).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Len {
     Char,
@@ -411,10 +413,12 @@ fn pointer(out: &mut Vec<u8>, spec: &Spec, bits: u64) {
     }
 }
 
-/// `%c` prints the `int`'s low byte; `%lc` and `%C` print the character as UTF-8.
+/// `%c` prints the `int`'s low byte; `%lc` and `%C` print the character as UTF-8 (glibc
+/// reads every 64-bit length modifier on `%c` as `l`: `%llc`, `%zc` are wide too).
 fn character(out: &mut Vec<u8>, spec: &Spec, bits: u64) {
     let mut utf8 = [0u8; 4];
-    let body: &[u8] = if spec.len == Len::Long || spec.conversion == b'C' {
+    let wide = matches!(spec.len, Len::Long | Len::LongLong) || spec.conversion == b'C';
+    let body: &[u8] = if wide {
         let c = char::from_u32(bits as u32).unwrap_or(char::REPLACEMENT_CHARACTER);
         c.encode_utf8(&mut utf8).as_bytes()
     } else {
