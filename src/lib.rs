@@ -13,6 +13,7 @@
 //!   INIT → RUN lifecycle.
 //! - **Leaves** that both sides share: [`format`] (every byte on disk), [`logdir`] (segment
 //!   files in a directory), [`state`] (health states), [`error`].
+//! - [`message`]: rendering log messages' printf formats on the read side (a leaf, non-RT).
 //!
 //! The C ABI lives in [`ffi`] and only translates pointers, statuses and panics.
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
@@ -25,6 +26,7 @@ pub mod ffi;
 pub mod format;
 pub mod logdir;
 pub mod logger;
+pub mod message;
 pub mod reader;
 pub mod rt;
 pub mod schema;

@@ -1,0 +1,13 @@
+//! Log messages on the read side: turning a message's format string and decoded arguments
+//! back into text (issue 14). Non-RT: this runs on whoever reads the log, once per message,
+//! never on an RT thread.
+//!
+//! - [`printf`]: a renderer that prints a printf format as glibc's `printf` would, with the
+//!   rules for what C leaves undefined (a missing argument, one of the wrong kind, a string the
+//!   producer cut).
+//!
+//! A leaf: it imports nothing of the crate.
+
+pub mod printf;
+
+pub use printf::{render, render_bytes, Arg, Rendered};
