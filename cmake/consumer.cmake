@@ -134,7 +134,17 @@ foreach(_app IN ITEMS app app_static app_cpp)
                       consumer_fetchcontent_built)
 endforeach()
 
-foreach(_name IN ITEMS consumer_install consumer_configure consumer_build
+# The installed tool (RTLOG_BUILD_CLI): <prefix>/bin/rtlog runs and says it is this version
+# of rtlog (the library's version, not the CLI crate's).
+if(TARGET rtlog_cli)
+  string(REPLACE "." "[.]" _version_re "${PROJECT_VERSION}")
+  add_test(NAME consumer_cli_version
+           COMMAND "${CMAKE_COMMAND}" "-DEXPECT=^rtlog ${_version_re}[^0-9]" -P "${_run_expect}"
+                   -- "${RTLOG_CONSUMER_PREFIX}/${CMAKE_INSTALL_BINDIR}/rtlog" --version)
+  set_tests_properties(consumer_cli_version PROPERTIES FIXTURES_REQUIRED consumer_installed)
+endif()
+
+foreach(_name IN ITEMS consumer_install consumer_configure consumer_build consumer_cli_version
                        consumer_run consumer_run_static consumer_app_temporary_dir
                        consumer_app_cpp_temporary_dir consumer_stripped consumer_pkgconfig
                        consumer_fetchcontent_configure consumer_fetchcontent_build

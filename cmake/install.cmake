@@ -5,6 +5,8 @@
 #   lib/.debug/librtlog.so.X.Y.Z.debug
 #   include/rtlog.h, include/rtlog_testing.h, include/rtlog.hpp
 #   lib/cmake/rtlog/ (the CMake package), lib/pkgconfig/rtlog.pc
+#   bin/rtlog (the log tool, with RTLOG_BUILD_CLI: its rule is in the root
+#   CMakeLists.txt, beside the target that builds it)
 #
 # Release builds keep debug info (Cargo.toml: debug = 1), for profiling; the
 # libraries are installed without it (librtlog.so 7 MB -> 0.9 MB, librtlog.a
@@ -35,7 +37,7 @@ set(RTLOG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/rtlog")
 configure_package_config_file(cmake/rtlogConfig.cmake.in
   "${PROJECT_BINARY_DIR}/rtlogConfig.cmake"
   INSTALL_DESTINATION "${RTLOG_INSTALL_CMAKEDIR}"
-  PATH_VARS CMAKE_INSTALL_LIBDIR CMAKE_INSTALL_INCLUDEDIR)
+  PATH_VARS CMAKE_INSTALL_LIBDIR CMAKE_INSTALL_INCLUDEDIR CMAKE_INSTALL_BINDIR)
 # Before 1.0, a minor release may break the API (Cargo's rule for 0.x too),
 # so 0.x consumers need the same minor version.
 if(PROJECT_VERSION_MAJOR EQUAL 0)

@@ -35,6 +35,9 @@ pub mod storage;
 pub mod supervisor;
 pub mod writer;
 
+/// The library's version, "MAJOR.MINOR.PATCH" (what `rtlog_version()` returns to C).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub use config::{Config, Durability};
 pub use error::{Error, Status};
 pub use logger::{Logger, Stats};

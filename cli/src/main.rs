@@ -29,7 +29,7 @@ use clap::{Parser, Subcommand};
 ///
 /// Exit codes: 0 ok, 1 damage found (verify), 2 usage or I/O error.
 #[derive(Parser)]
-#[command(name = "rtlog", version)]
+#[command(name = "rtlog", version = rtlog::VERSION)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
