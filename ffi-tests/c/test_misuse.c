@@ -49,6 +49,21 @@ static void publish_checked(rtlog_producer *p, rtlog_stream stream, uint64_t seq
     CHECK_STATUS(rtlog_publish(p, stream, 7, buf, len), RTLOG_OK);
 }
 
+/* A manual-mode logger from cfg, started, with one record of `stream` written (seq 0). */
+static rtlog_logger *started_with_one_record(rtlog_config *cfg, const char *producer, rtlog_stream stream,
+                                             rtlog_producer **out)
+{
+    cfg->manual = 1;
+    rtlog_logger *lg = tu_logger_new(cfg);
+    rtlog_producer *p = tu_producer_new(lg, producer);
+    CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
+    publish_checked(p, stream, 0);
+    CHECK_STATUS(rtlog_tick(lg, NULL), RTLOG_OK);
+    CHECK_STATUS(rtlog_step_writer(lg, NULL), RTLOG_OK);
+    *out = p;
+    return lg;
+}
+
 /* ---- NULL for every pointer argument -------------------------------------- */
 
 static void null_logger_functions(void)
@@ -251,13 +266,8 @@ static void bad_struct_sizes(void)
     CHECK(st.struct_size == 0x5a5a5a5a, "rtlog_stats_init(&st, 3) wrote struct_size %u", (unsigned)st.struct_size);
 
     tu_config(&cfg, dir);
-    cfg.manual = 1;
-    rtlog_logger *lg = tu_logger_new(&cfg);
-    rtlog_producer *p = tu_producer_new(lg, "x");
-    CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
-    publish_checked(p, RTLOG_STREAM_CRITICAL, 0);
-    CHECK_STATUS(rtlog_tick(lg, NULL), RTLOG_OK);
-    CHECK_STATUS(rtlog_step_writer(lg, NULL), RTLOG_OK);
+    rtlog_producer *p;
+    rtlog_logger *lg = started_with_one_record(&cfg, "x", RTLOG_STREAM_CRITICAL, &p);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(&st, 0, sizeof st);
         st.struct_size = bad[i];
@@ -317,13 +327,8 @@ static void null_dummy_buffers(void)
 
     rtlog_config_init(&cfg, sizeof cfg);
     cfg.backend = RTLOG_BACKEND_DUMMY; /* dir may stay NULL */
-    cfg.manual = 1;
-    rtlog_logger *lg = tu_logger_new(&cfg);
-    rtlog_producer *p = tu_producer_new(lg, "d");
-    CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
-    publish_checked(p, RTLOG_STREAM_NORMAL, 0);
-    CHECK_STATUS(rtlog_tick(lg, NULL), RTLOG_OK);
-    CHECK_STATUS(rtlog_step_writer(lg, NULL), RTLOG_OK);
+    rtlog_producer *p;
+    rtlog_logger *lg = started_with_one_record(&cfg, "d", RTLOG_STREAM_NORMAL, &p);
     uint64_t frames = rtlog_dummy_frame_count(lg);
     CHECK(frames >= 2, "dummy backend stored %llu frames, expected epoch begin and a record",
           (unsigned long long)frames);
