@@ -8,9 +8,10 @@
 #   bin/rtlog (the log tool, with RTLOG_BUILD_CLI: its rule is in the root
 #   CMakeLists.txt, beside the target that builds it)
 #
-# Release builds keep debug info (Cargo.toml: debug = 1), for profiling; the
-# libraries are installed without it (librtlog.so 7 MB -> 0.9 MB, librtlog.a
-# 28.7 MB -> 14.3 MB) and the .so's debug info goes to the .debug file that
+# Release builds keep full debug info (Cargo.toml: debug = "full"), for
+# profiling, debugging and the ABI check (abi/abi.sh reads the struct layouts
+# from it); the libraries are installed without it (librtlog.so 10.7 MB ->
+# 0.9 MB, librtlog.a 37.9 MB -> 14.3 MB) and the .so's debug info goes to the .debug file that
 # gdb and perf find by themselves: see cmake/InstallStripped.cmake.
 
 if(CMAKE_OBJCOPY)

@@ -134,6 +134,7 @@ int main(int argc, char **argv)
     rtlog_logger *lg = NULL;
     rtlog_config cfg;
     rtlog_stats stats;
+    rtlog_stats_init(&stats, sizeof stats);
     rtlog_status st;
     int fifo_allowed = 1, rc = 0;
 
@@ -144,7 +145,7 @@ int main(int argc, char **argv)
     uint64_t cycles = seconds < 0.001 ? 1 : (uint64_t)(seconds * 1000.0 + 0.5);
 
     /* Defaults: FSYNC_BATCH durability, 1024 critical / 4096 normal slots per ring. */
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.dir = dir;
     cfg.max_producers = NUM_JOINTS;
     cfg.max_record_size = sizeof(struct joint_state); /* our largest payload */

@@ -99,7 +99,7 @@ static void print_schema_once(const rtlog_reader *rd, const rtlog_record *r)
         seen[nseen++] = info;
     printf("type %u %s, %" PRIu32 " bytes:", (unsigned)info->type, info->name, info->size);
     for (uint32_t f = 0; f < info->field_count; f++) {
-        const rtlog_field *fd = &info->fields[f];
+        const rtlog_field *fd = rtlog_type_info_field(info, f);
         printf("%s %s %s", f == 0 ? "" : ",", fd->name, field_type_name(fd->type));
         if (fd->array_len > 0)
             printf("[%" PRIu32 "]", fd->array_len);
@@ -169,7 +169,7 @@ int main(int argc, char **argv)
     int frames = 0;
     uint64_t limit = UINT64_MAX;
 
-    rtlog_reader_options_init(&opts); /* matches everything */
+    rtlog_reader_options_init(&opts, sizeof opts); /* matches everything */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--frames") == 0) {
@@ -208,6 +208,7 @@ int main(int argc, char **argv)
     }
 
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     uint64_t n = 0;
     while ((st = frames ? rtlog_reader_next_frame(rd, &rec) : rtlog_reader_next(rd, &rec)) == RTLOG_OK) {
         if (n++ >= limit)
@@ -231,6 +232,7 @@ int main(int argc, char **argv)
     }
 
     rtlog_reader_counts c;
+    rtlog_reader_counts_init(&c, sizeof c);
     if (rtlog_reader_stats(rd, &c) == RTLOG_OK)
         printf("read_log: %" PRIu64 " %s (segments %" PRIu64 ", epochs %" PRIu64 " of which crashed or open %" PRIu64
                ", damaged regions %" PRIu64 ", bad segments %" PRIu64 ", torn bytes %" PRIu64 ")\n",

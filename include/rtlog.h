@@ -44,7 +44,7 @@
 
 /** Version of this header; rtlog_version() gives the library's. */
 #define RTLOG_VERSION_MAJOR 0
-#define RTLOG_VERSION_MINOR 1
+#define RTLOG_VERSION_MINOR 2
 #define RTLOG_VERSION_PATCH 0
 
 
@@ -365,9 +365,15 @@ typedef struct rtlog_reader rtlog_reader;
 
 /**
  * The DLT sink's counters, filled by rtlog_dlt_get_stats. Every record offered to the sink is
- * counted once: offered = sent + queued + lost. Behind it is `crate::dlt::DltStats`.
+ * counted once: offered = sent + queued + lost. Initialise it with rtlog_dlt_stats_init;
+ * struct_size works as in rtlog_stats. Behind it is `crate::dlt::DltStats`.
  */
 typedef struct rtlog_dlt_stats {
+    /**
+     * sizeof(rtlog_dlt_stats) of the caller's header, set by rtlog_dlt_stats_init: the
+     * library writes only the first struct_size bytes and leaves struct_size as it is.
+     */
+    uint32_t struct_size;
     /**
      * 1 when dlt_enable is set; otherwise 0 and every other field 0.
      */
@@ -588,10 +594,21 @@ typedef struct rtlog_config {
 
 /**
  * A statistics snapshot, filled by rtlog_get_stats. Arrays are indexed by rtlog_stream.
+ * Initialise it with rtlog_stats_init.
+ *
+ * struct_size lets the struct grow without breaking the ABI: fields are only ever added at the
+ * end, and the library writes only the first struct_size bytes (a caller built against an
+ * older header gets the fields it knows; against a newer one, this library's fields, the rest
+ * untouched).
  *
  * Behind it: `crate::Stats`.
  */
 typedef struct rtlog_stats {
+    /**
+     * sizeof(rtlog_stats) of the caller's header, set by rtlog_stats_init: the library
+     * writes only the first struct_size bytes and leaves struct_size as it is.
+     */
+    uint32_t struct_size;
     /**
      * Records accepted (RTLOG_OK) per stream.
      */
@@ -677,11 +694,17 @@ typedef struct rtlog_stats {
 
 /**
  * Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
- * rtlog_stream.
+ * rtlog_stream. Initialise it with rtlog_producer_stats_init; struct_size works as in
+ * rtlog_stats.
  *
  * Behind it: the counters of a `crate::Producer`.
  */
 typedef struct rtlog_producer_stats {
+    /**
+     * sizeof(rtlog_producer_stats) of the caller's header, set by rtlog_producer_stats_init: the
+     * library writes only the first struct_size bytes and leaves struct_size as it is.
+     */
+    uint32_t struct_size;
     /**
      * Records accepted per stream (the next record's seq).
      */
@@ -747,10 +770,16 @@ typedef struct rtlog_reader_options {
 
 /**
  * What a reader has seen so far, filled by rtlog_reader_stats (the struct is named apart from the function, which C requires).
+ * Initialise it with rtlog_reader_counts_init; struct_size works as in rtlog_stats.
  *
  * Behind it: `crate::reader::ReaderStats`.
  */
 typedef struct rtlog_reader_counts {
+    /**
+     * sizeof(rtlog_reader_counts) of the caller's header, set by rtlog_reader_counts_init: the
+     * library writes only the first struct_size bytes and leaves struct_size as it is.
+     */
+    uint32_t struct_size;
     /**
      * Valid data records read (matching the filters or not).
      */
@@ -787,11 +816,18 @@ typedef struct rtlog_reader_counts {
 
 /**
  * One record read back from a log. payload points into the reader and stays valid until the
- * next call on that reader.
+ * next call on that reader. Initialise it with rtlog_record_init; struct_size works as in
+ * rtlog_stats (rtlog_reader_format, which reads a record, reads only its first struct_size
+ * bytes).
  *
  * Behind it: a `crate::Record` (or a frame that the dummy backend stored).
  */
 typedef struct rtlog_record {
+    /**
+     * sizeof(rtlog_record) of the caller's header, set by rtlog_record_init: the library
+     * writes only the first struct_size bytes and leaves struct_size as it is.
+     */
+    uint32_t struct_size;
     /**
      * Log sequence number: position in the whole log, strictly increasing.
      */
@@ -839,9 +875,17 @@ typedef struct rtlog_record {
  * One field of a record type, as placed in the record (the C struct member it stands for).
  * Read a value with memcpy from (const char *)record.payload + offset (little-endian).
  *
+ * The library makes these (struct_size is its own sizeof(rtlog_field)); fields may be appended
+ * in later versions, so get the fields of a type with rtlog_type_info_field, not by indexing
+ * rtlog_type_info.fields with your header's sizeof.
+ *
  * Behind it: a `crate::schema::Field` of the type's layout.
  */
 typedef struct rtlog_field {
+    /**
+     * sizeof(rtlog_field) of the library that made it (at least that of your header).
+     */
+    uint32_t struct_size;
     /**
      * The field's name, NUL-terminated.
      */
@@ -868,9 +912,16 @@ typedef struct rtlog_field {
  * A record type as a reader found it in the log (rtlog_reader_schema). Every pointer stays
  * valid until rtlog_reader_close.
  *
+ * The library makes it (struct_size is its own sizeof(rtlog_type_info)); fields may be
+ * appended in later versions, never reordered.
+ *
  * Behind it: a `crate::schema::RecordType`.
  */
 typedef struct rtlog_type_info {
+    /**
+     * sizeof(rtlog_type_info) of the library that made it (at least that of your header).
+     */
+    uint32_t struct_size;
     /**
      * The type's name, NUL-terminated.
      */
@@ -880,7 +931,9 @@ typedef struct rtlog_type_info {
      */
     const char *layout;
     /**
-     * Its fields, in order: field_count entries.
+     * Its fields, in order: field_count entries of fields[0].struct_size bytes each (the
+     * library's sizeof(rtlog_field), which may be larger than your header's): read them with
+     * rtlog_type_info_field(info, i), which is the same as fields + i only while the sizes agree.
      */
     const struct rtlog_field *fields;
     /**
@@ -929,22 +982,40 @@ const char *rtlog_last_error(void);
 const char *rtlog_version(void);
 
 /**
+ * Prepares *out for rtlog_dlt_get_stats: every byte zero and out->struct_size = `size`, which
+ * must be sizeof(rtlog_dlt_stats) as the caller sees it: rtlog_dlt_stats_init(&ds, sizeof ds).
+ * Writes exactly `size` bytes.
+ *
+ * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
+ * nothing.
+ */
+void rtlog_dlt_stats_init(struct rtlog_dlt_stats *out, size_t size);
+
+/**
  * Fills *out with the DLT sink's counters (all zero, enabled = 0, when dlt_enable is not
  * set). offered = sent + queued + lost holds for every snapshot taken while no record is
- * being handed over (e.g. after rtlog_flush, or after rtlog_shutdown).
+ * being handed over (e.g. after rtlog_flush, or after rtlog_shutdown). Initialise *out with
+ * rtlog_dlt_stats_init first: the library writes only its first out->struct_size bytes and
+ * leaves struct_size as it is.
  *
  * Phase: any (after rtlog_shutdown: the final counts). Thread: any non-RT thread; does not
- * allocate or block. Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or out.
+ * allocate or block (but a refused struct_size sets rtlog_last_error, which allocates).
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or out, or an out->struct_size smaller than
+ * the first version of rtlog_dlt_stats or between two versions (nothing is written then).
  */
 enum rtlog_status rtlog_dlt_get_stats(const struct rtlog_logger *lg, struct rtlog_dlt_stats *out);
 
 /**
- * Sets every field of *cfg to its default and cfg->struct_size to sizeof(rtlog_config).
- * cfg->dir is set to NULL: the caller must set it.
+ * Sets every field of *cfg to its default and cfg->struct_size to `size`, which must be
+ * sizeof(rtlog_config) as the caller sees it: call it as rtlog_config_init(&cfg, sizeof cfg).
+ * The library writes exactly `size` bytes (a program built against an older, smaller
+ * rtlog_config gets the defaults of the fields it knows; a newer, larger one gets zeros beyond
+ * this library's fields). cfg->dir is set to NULL: the caller must set it.
  *
- * Phase: any. Thread: any. Does not allocate. NULL cfg: does nothing.
+ * Phase: any. Thread: any. RT-safe: does not allocate. NULL cfg or a size below 4: does
+ * nothing.
  */
-void rtlog_config_init(struct rtlog_config *cfg);
+void rtlog_config_init(struct rtlog_config *cfg, size_t size);
 
 /**
  * Creates a logger (INIT phase): validates every field of *cfg, creates the directory (mode
@@ -1009,11 +1080,25 @@ enum rtlog_status rtlog_tick(struct rtlog_logger *lg, uint32_t *dispatched);
 enum rtlog_state rtlog_get_state(const struct rtlog_logger *lg);
 
 /**
+ * Prepares *out for rtlog_get_stats: every byte of it zero and out->struct_size = `size`,
+ * which must be sizeof(rtlog_stats) as the caller sees it: rtlog_stats_init(&st, sizeof st).
+ * Writes exactly `size` bytes.
+ *
+ * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
+ * nothing.
+ */
+void rtlog_stats_init(struct rtlog_stats *out, size_t size);
+
+/**
  * Fills *out with a statistics snapshot (counters read one by one; each is exact, the set is
- * not one atomic snapshot while publishing goes on).
+ * not one atomic snapshot while publishing goes on). Initialise *out with rtlog_stats_init
+ * first: the library writes only its first out->struct_size bytes (an older caller's smaller
+ * struct gets the fields it knows) and leaves struct_size as it is.
  *
  * Phase: any. Thread: any non-RT thread (lock-free, but may allocate before rtlog_start).
- * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments, or an out->struct_size smaller than
+ * the first version of rtlog_stats or between two versions (not set by rtlog_stats_init);
+ * nothing is written then.
  */
 enum rtlog_status rtlog_get_stats(const struct rtlog_logger *lg, struct rtlog_stats *out);
 
@@ -1127,11 +1212,25 @@ uint16_t rtlog_producer_id(const struct rtlog_producer *p);
 uint64_t rtlog_producer_durable_count(const struct rtlog_producer *p, rtlog_stream stream);
 
 /**
+ * Prepares *out for rtlog_producer_get_stats: every byte zero and out->struct_size = `size`,
+ * which must be sizeof(rtlog_producer_stats) as the caller sees it:
+ * rtlog_producer_stats_init(&ps, sizeof ps). Writes exactly `size` bytes.
+ *
+ * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
+ * nothing.
+ */
+void rtlog_producer_stats_init(struct rtlog_producer_stats *out, size_t size);
+
+/**
  * Fills *out with the producer's statistics (each counter read atomically; the set is not one
- * snapshot while the producer publishes).
+ * snapshot while the producer publishes). Initialise *out with rtlog_producer_stats_init
+ * first: the library writes only its first out->struct_size bytes and leaves struct_size as
+ * it is.
  *
  * Phase: any. Thread: any. Lock-free, does not allocate.
- * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments, or an out->struct_size smaller than
+ * the first version of rtlog_producer_stats or between two versions (nothing is written
+ * then). Does not set rtlog_last_error.
  */
 enum rtlog_status rtlog_producer_get_stats(const struct rtlog_producer *p,
                                            struct rtlog_producer_stats *out);
@@ -1148,12 +1247,14 @@ enum rtlog_status rtlog_producer_get_stats(const struct rtlog_producer *p,
 enum rtlog_status rtlog_reader_open(const char *dir, struct rtlog_reader **out);
 
 /**
- * Sets *opts to match every record and opts->struct_size to sizeof(rtlog_reader_options).
- * NULL: does nothing.
+ * Sets *opts to match every record and opts->struct_size to `size`, which must be
+ * sizeof(rtlog_reader_options) as the caller sees it: rtlog_reader_options_init(&o, sizeof o).
+ * Writes exactly `size` bytes.
  *
- * Phase: any. Thread: any. Does not allocate.
+ * Phase: any. Thread: any. RT-safe: does not allocate. NULL opts or a size below 4: does
+ * nothing.
  */
-void rtlog_reader_options_init(struct rtlog_reader_options *opts);
+void rtlog_reader_options_init(struct rtlog_reader_options *opts, size_t size);
 
 /**
  * Like rtlog_reader_open, with filters: rtlog_reader_next returns only the records that match
@@ -1171,23 +1272,51 @@ enum rtlog_status rtlog_reader_open_opts(const char *dir,
                                          struct rtlog_reader **out);
 
 /**
+ * Prepares *out for rtlog_reader_stats: every byte zero and out->struct_size = `size`, which
+ * must be sizeof(rtlog_reader_counts) as the caller sees it:
+ * rtlog_reader_counts_init(&c, sizeof c). Writes exactly `size` bytes.
+ *
+ * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
+ * nothing.
+ */
+void rtlog_reader_counts_init(struct rtlog_reader_counts *out, size_t size);
+
+/**
+ * Prepares *out for rtlog_reader_next and rtlog_reader_next_frame (and for the frame copy of
+ * rtlog_testing.h): every byte zero and out->struct_size = `size`, which must be
+ * sizeof(rtlog_record) as the caller sees it: rtlog_record_init(&rec, sizeof rec). Writes exactly `size` bytes. Once is enough
+ * for a record read into many times (the library leaves struct_size as it is).
+ *
+ * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
+ * nothing.
+ */
+void rtlog_record_init(struct rtlog_record *out,
+                       size_t size);
+
+/**
  * Fills *out with what the reader has seen so far (complete once rtlog_reader_next returned
- * RTLOG_END).
+ * RTLOG_END). Initialise *out with rtlog_reader_counts_init first: the library writes only
+ * its first out->struct_size bytes and leaves struct_size as it is.
  *
  * Phase: any. Thread: the reader's thread. Does not allocate.
- * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments, or an out->struct_size smaller than
+ * the first version of rtlog_reader_counts or between two versions (nothing is written
+ * then).
  */
 enum rtlog_status rtlog_reader_stats(const struct rtlog_reader *r, struct rtlog_reader_counts *out);
 
 /**
  * Reads the next valid published record (kind RTLOG_FRAME_DATA) that matches the reader's
  * filters into *out (records come in LSN order; damaged bytes are skipped and never
- * returned). out->payload stays valid until the next call on this reader.
+ * returned). out->payload stays valid until the next call on this reader. Initialise *out
+ * with rtlog_record_init once: the library writes only its first out->struct_size bytes and
+ * leaves struct_size as it is.
  *
  * Phase: any. Thread: the reader's thread. Non-RT.
  * Returns RTLOG_OK; RTLOG_END after the last record; RTLOG_ERR_INVALID_ARGUMENT for NULL
- * arguments; RTLOG_ERR_IO for a read failure; RTLOG_ERR_CORRUPT for a segment written by a
- * newer, incompatible format version.
+ * arguments or an out->struct_size smaller than the first version of rtlog_record or between
+ * two versions (no record is consumed then); RTLOG_ERR_IO for a read failure;
+ * RTLOG_ERR_CORRUPT for a segment written by a newer, incompatible format version.
  */
 enum rtlog_status rtlog_reader_next(struct rtlog_reader *r, struct rtlog_record *out);
 
@@ -1272,6 +1401,17 @@ enum rtlog_status rtlog_reader_schema(const struct rtlog_reader *r,
                                       const struct rtlog_type_info **out);
 
 /**
+ * Field number `index` (0-based) of a record type that rtlog_reader_schema returned, or NULL
+ * when info is NULL or index >= info->field_count. Use this rather than info->fields[index]:
+ * the library's rtlog_field may be larger than the caller's (fields appended in a later
+ * version), and then the array's stride is the library's sizeof (fields[0].struct_size). The
+ * pointer stays valid as long as info.
+ *
+ * Phase: any. Thread: any (info is read-only). RT-safe: no allocation.
+ */
+const struct rtlog_field *rtlog_type_info_field(const struct rtlog_type_info *info, uint32_t index);
+
+/**
  * Writes the fields of *rec, a record the reader just returned, into buf as NUL-terminated
  * text: with json = 0 as rtlog dump shows it, `axis_state{axis=2 position=0.125
  * enabled=true mode="homing"}`; with json = 1 as a JSON object, `{"axis":2,"position":0.125,
@@ -1284,9 +1424,9 @@ enum rtlog_status rtlog_reader_schema(const struct rtlog_reader *r,
  * Phase: any. Thread: the reader's thread. Allocates.
  * Returns RTLOG_ERR_TOO_LARGE when the text and its NUL need more than cap bytes (buf then
  * holds "" if cap > 0; call again with *len + 1 bytes); RTLOG_ERR_INVALID_ARGUMENT for a NULL
- * r or rec, a NULL buf with cap > 0, json other than 0 or 1, a record that is not a data
- * record (rtlog_reader_next_frame), whose type has no schema (rtlog_reader_schema gives NULL)
- * or whose length is not its type's size (rtlog_last_error() says which).
+ * r or rec, a rec->struct_size not set by rtlog_record_init, a NULL buf with cap > 0, json
+ * other than 0 or 1, a record that is not a data record (rtlog_reader_next_frame), whose
+ * type has no schema (rtlog_reader_schema gives NULL) or whose length is not its type's size (rtlog_last_error() says which).
  */
 enum rtlog_status rtlog_reader_format(const struct rtlog_reader *r,
                                       const struct rtlog_record *rec,

@@ -149,9 +149,16 @@ enum class FrameKind : int {
 using Stats = rtlog_stats;
 using ProducerStats = rtlog_producer_stats;
 using ReaderCounts = rtlog_reader_counts;
-/** A record type read from a log (rtlog_type_info) and its fields (rtlog_field). */
+/** A record type read from a log (rtlog_type_info) and its fields (rtlog_field): get field i
+ *  with rtlog::field(info, i) (rtlog_type_info_field), not info.fields[i], whose stride is the
+ *  library's sizeof(rtlog_field). */
 using TypeInfo = rtlog_type_info;
 using Field = rtlog_field;
+/** Field `index` of a record type, or nullptr past the last (rtlog_type_info_field). */
+inline const Field *field(const TypeInfo &info, std::uint32_t index) noexcept
+{
+    return rtlog_type_info_field(&info, index);
+}
 
 /** Static text for a status. RT-safe. */
 inline const char *to_string(Status s) noexcept
@@ -1070,7 +1077,7 @@ struct has_declared_layout<T, std::void_t<decltype(record_type<T>::layout), decl
 class Config {
 public:
     /** The defaults of rtlog_config_init; dir still to set. */
-    Config() noexcept : c_() { rtlog_config_init(&c_); }
+    Config() noexcept : c_() { rtlog_config_init(&c_, sizeof c_); }
     explicit Config(std::string dir) : Config() { dir_ = std::move(dir); }
 
     Config &dir(std::string v) { dir_ = std::move(v); return *this; }
@@ -1242,6 +1249,7 @@ public:
     ProducerStats stats() const noexcept
     {
         ProducerStats s{};
+        rtlog_producer_stats_init(&s, sizeof s);
         (void)rtlog_producer_get_stats(p_, &s);
         return s;
     }
@@ -1358,6 +1366,7 @@ public:
     Stats stats() const noexcept
     {
         Stats s{};
+        rtlog_stats_init(&s, sizeof s);
         (void)rtlog_get_stats(lg_, &s);
         return s;
     }
@@ -1554,7 +1563,7 @@ private:
 /** Reader filters (rtlog_reader_options), matching everything until narrowed. Non-RT. */
 class ReaderOptions {
 public:
-    ReaderOptions() noexcept : o_() { rtlog_reader_options_init(&o_); }
+    ReaderOptions() noexcept : o_() { rtlog_reader_options_init(&o_, sizeof o_); }
 
     ReaderOptions &stream(Stream s) noexcept { o_.stream = static_cast<std::int32_t>(s); return *this; }
     ReaderOptions &type(std::uint16_t t) noexcept { o_.type = t; return *this; }
@@ -1594,7 +1603,7 @@ private:
  *  the reader's next call. */
 class Record {
 public:
-    Record() noexcept : r_() {}
+    Record() noexcept : r_() { rtlog_record_init(&r_, sizeof r_); }
 
     std::uint64_t lsn() const noexcept { return r_.lsn; }
     std::uint64_t seq() const noexcept { return r_.seq; }
@@ -1751,6 +1760,7 @@ public:
     ReaderCounts counts() const noexcept
     {
         ReaderCounts c{};
+        rtlog_reader_counts_init(&c, sizeof c);
         (void)rtlog_reader_stats(r_, &c);
         return c;
     }

@@ -90,12 +90,13 @@ uint64_t rtlog_dummy_frame_count(struct rtlog_logger *lg);
  * Copies stored record number `index` (0-based, in write order; any kind, see out->kind)
  * into *out. Its payload is copied into `payload_buf` (capacity `payload_cap`
  * bytes; out->payload points there, out->len is the full length, and at most payload_cap
- * bytes are copied).
+ * bytes are copied). Initialise *out with rtlog_record_init: the library writes only its
+ * first out->struct_size bytes and leaves struct_size as it is.
  *
  * Phase: any after rtlog_init. Thread: any non-RT thread.
  * Returns RTLOG_END when index is past the last record; RTLOG_ERR_INVALID_ARGUMENT for NULL lg
- * or out, or a NULL payload_buf with payload_cap > 0; RTLOG_ERR_INVALID_STATE for another
- * backend.
+ * or out, an out->struct_size not set by rtlog_record_init, or a NULL payload_buf with
+ * payload_cap > 0; RTLOG_ERR_INVALID_STATE for another backend.
  */
 enum rtlog_status rtlog_dummy_frame(struct rtlog_logger *lg,
                                     uint64_t index,

@@ -121,8 +121,8 @@ fn c_tick_and_publish_never_allocate() {
     let path = std::ffi::CString::new(dir.0.to_str().unwrap()).unwrap();
     // SAFETY: plain C API use with valid pointers, as a C program would do it.
     unsafe {
-        let mut cfg = std::mem::zeroed();
-        ffi::logger::rtlog_config_init(&mut cfg);
+        let mut cfg: ffi::rtlog_config = std::mem::zeroed();
+        ffi::logger::rtlog_config_init(&mut cfg, std::mem::size_of_val(&cfg));
         cfg.dir = path.as_ptr();
         cfg.durability = ffi::RawDurability(1);
         let mut lg = std::ptr::null_mut();

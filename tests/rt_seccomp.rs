@@ -385,8 +385,8 @@ fn child_run() {
         let dir = CString::new(base.join(format!("{name}-c")).to_str().unwrap()).unwrap();
         // SAFETY: plain C API use with valid pointers, as a C program would do it.
         unsafe {
-            let mut c = std::mem::zeroed();
-            ffi::logger::rtlog_config_init(&mut c);
+            let mut c: ffi::rtlog_config = std::mem::zeroed();
+            ffi::logger::rtlog_config_init(&mut c, std::mem::size_of_val(&c));
             c.dir = dir.as_ptr();
             c.backend = ffi::RawBackend(cfg.backend as u32);
             c.durability = ffi::RawDurability(Durability::None as u32);

@@ -43,7 +43,7 @@ static int write_log(const char *dir)
     rtlog_producer *prod = NULL;
     rtlog_status s;
 
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.dir = dir;
     if ((s = rtlog_init(&cfg, &lg)) != RTLOG_OK)
         return fail("rtlog_init", s);
@@ -79,6 +79,7 @@ static int read_log(const char *dir)
 {
     rtlog_reader *rd = NULL;
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     rtlog_status s;
     uint32_t count[2] = {0, 0}; /* records seen per stream = next expected index */
     uint32_t total = 0;

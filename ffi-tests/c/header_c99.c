@@ -35,13 +35,13 @@ int main(void)
     rtlog_state state = RTLOG_STATE_INIT;
     rtlog_config cfg;
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     rtlog_stats stats;
+    rtlog_stats_init(&stats, sizeof stats);
     char want[64];
     const char *version;
 
-    memset(&rec, 0, sizeof rec);
-    memset(&stats, 0, sizeof stats);
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     if (cfg.struct_size != sizeof cfg || cfg.durability != durability) {
         fprintf(stderr, "rtlog_config_init: struct_size %u (sizeof %u), durability %d\n",
                 (unsigned)cfg.struct_size, (unsigned)sizeof cfg, (int)cfg.durability);

@@ -36,9 +36,11 @@ int main()
     rtlog_durability durability = RTLOG_DURABILITY_FSYNC_BATCH;
     rtlog_config cfg;
     rtlog_record rec = rtlog_record();
+    rtlog_record_init(&rec, sizeof rec);
     rtlog_stats stats = rtlog_stats();
+    rtlog_stats_init(&stats, sizeof stats);
 
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     if (cfg.struct_size != sizeof cfg || cfg.durability != durability) {
         std::fprintf(stderr, "rtlog_config_init: struct_size %u (sizeof %u), durability %d\n",
                      static_cast<unsigned>(cfg.struct_size), static_cast<unsigned>(sizeof cfg),

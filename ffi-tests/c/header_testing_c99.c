@@ -14,6 +14,7 @@ int main(void)
 {
     rtlog_logger *lg = NULL;
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     unsigned char buf[16];
     int bad = 0;
 

@@ -11,6 +11,7 @@ int main()
 {
     rtlog_logger *lg = nullptr;
     rtlog_record rec = rtlog_record();
+    rtlog_record_init(&rec, sizeof rec);
     uint8_t buf[16];
     bool bad = rtlog_dummy_fail_write(lg, 1, 5) != RTLOG_ERR_INVALID_ARGUMENT ||
                rtlog_dummy_fail_sync(lg, 1, 5) != RTLOG_ERR_INVALID_ARGUMENT ||

@@ -116,6 +116,7 @@ static size_t read_all(const char *dir, struct rec_copy *out, size_t cap)
 {
     rtlog_reader *r = NULL;
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     uint64_t next_seq[256][2];
     size_t n = 0;
 
@@ -192,7 +193,7 @@ static void test_config_defaults(void)
 {
     rtlog_config c;
     memset(&c, 0xab, sizeof c);
-    rtlog_config_init(&c);
+    rtlog_config_init(&c, sizeof c);
     CHECK(c.struct_size == sizeof(rtlog_config), "struct_size %u, sizeof %zu", (unsigned)c.struct_size,
           sizeof(rtlog_config));
     CHECK(c.max_producers == 8, "max_producers default %u", (unsigned)c.max_producers);
@@ -381,13 +382,15 @@ static void test_null_arguments(void)
 {
     rtlog_config cfg;
     rtlog_stats st;
+    rtlog_stats_init(&st, sizeof st);
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     rtlog_producer *p = NULL;
     rtlog_reader *r = NULL;
     uint32_t n = 0;
     const char *dir = tu_path("nulls");
 
-    rtlog_config_init(NULL); /* must not crash (contract silent: no-op) */
+    rtlog_config_init(NULL, sizeof(rtlog_config)); /* must not crash (contract silent: no-op) */
     rtlog_destroy(NULL);     /* contract: no-op */
     rtlog_reader_close(NULL); /* contract: no-op */
     CHECK(rtlog_producer_id(NULL) == 0xFFFF, "rtlog_producer_id(NULL) = %u", (unsigned)rtlog_producer_id(NULL));

@@ -16,7 +16,7 @@
 static rtlog_logger *manual_dummy(rtlog_durability durability, rtlog_producer **p)
 {
     rtlog_config cfg;
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.backend = RTLOG_BACKEND_DUMMY;
     cfg.manual = 1;
     cfg.durability = durability;

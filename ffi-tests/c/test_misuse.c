@@ -49,24 +49,41 @@ static void publish_checked(rtlog_producer *p, rtlog_stream stream, uint64_t seq
     CHECK_STATUS(rtlog_publish(p, stream, 7, buf, len), RTLOG_OK);
 }
 
+/* A manual-mode logger from cfg, started, with one record of `stream` written (seq 0). */
+static rtlog_logger *started_with_one_record(rtlog_config *cfg, const char *producer, rtlog_stream stream,
+                                             rtlog_producer **out)
+{
+    cfg->manual = 1;
+    rtlog_logger *lg = tu_logger_new(cfg);
+    rtlog_producer *p = tu_producer_new(lg, producer);
+    CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
+    publish_checked(p, stream, 0);
+    CHECK_STATUS(rtlog_tick(lg, NULL), RTLOG_OK);
+    CHECK_STATUS(rtlog_step_writer(lg, NULL), RTLOG_OK);
+    *out = p;
+    return lg;
+}
+
 /* ---- NULL for every pointer argument -------------------------------------- */
 
 static void null_logger_functions(void)
 {
     uint32_t n = 77;
     rtlog_stats st;
+    rtlog_stats_init(&st, sizeof st);
     rtlog_producer *p = SENTINEL(rtlog_producer);
     rtlog_logger *lg = SENTINEL(rtlog_logger);
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     uint8_t buf[8];
 
-    rtlog_config_init(NULL);
+    rtlog_config_init(NULL, sizeof(rtlog_config));
     rtlog_destroy(NULL);
     CHECK_STATUS(rtlog_init(NULL, &lg), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("cfg");
     CHECK(lg == NULL, "rtlog_init(NULL, &lg) left *out = %p, documented NULL", (void *)lg);
     rtlog_config cfg;
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.backend = RTLOG_BACKEND_NULL;
     CHECK_STATUS(rtlog_init(&cfg, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("out");
@@ -99,6 +116,7 @@ static void null_logger_functions(void)
     CHECK_STATUS(rtlog_layout_size(NULL, &n), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_layout_size("u32 a", NULL), RTLOG_ERR_INVALID_ARGUMENT);
     rtlog_dlt_stats ds;
+    rtlog_dlt_stats_init(&ds, sizeof ds);
     CHECK_STATUS(rtlog_dlt_get_stats(NULL, &ds), RTLOG_ERR_INVALID_ARGUMENT);
 
     CHECK_STATUS(rtlog_dummy_fail_write(NULL, 1, EIO), RTLOG_ERR_INVALID_ARGUMENT);
@@ -113,6 +131,7 @@ static void null_logger_functions(void)
 static void null_producer_functions(void)
 {
     rtlog_producer_stats ps;
+    rtlog_producer_stats_init(&ps, sizeof ps);
     CHECK_STATUS(rtlog_publish(NULL, RTLOG_STREAM_CRITICAL, 1, "a", 1), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_publish(NULL, RTLOG_STREAM_NORMAL, 1, NULL, 0), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK(rtlog_producer_id(NULL) == 0xFFFF, "rtlog_producer_id(NULL) = %u", (unsigned)rtlog_producer_id(NULL));
@@ -126,11 +145,13 @@ static void null_reader_functions(void)
     rtlog_reader *r = SENTINEL(rtlog_reader);
     rtlog_reader_options opts;
     rtlog_reader_counts counts;
+    rtlog_reader_counts_init(&counts, sizeof counts);
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
 
-    rtlog_reader_options_init(NULL);
+    rtlog_reader_options_init(NULL, sizeof(rtlog_reader_options));
     rtlog_reader_close(NULL);
-    rtlog_reader_options_init(&opts);
+    rtlog_reader_options_init(&opts, sizeof opts);
     CHECK_STATUS(rtlog_reader_open(NULL, &r), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("dir");
     CHECK(r == NULL, "rtlog_reader_open(NULL, &r) left *out = %p, documented NULL", (void *)r);
@@ -162,6 +183,7 @@ static void null_with_live_objects(void)
     rtlog_producer *p = SENTINEL(rtlog_producer);
     rtlog_reader *r = NULL;
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     uint8_t buf[8];
 
     tu_config(&cfg, dir);
@@ -214,28 +236,109 @@ static void null_with_live_objects(void)
     rtlog_reader_close(r);
 }
 
+/* ---- struct_size misuse ---------------------------------------------------- */
+
+/* The _init functions with NULL or no room for struct_size do nothing; every function that
+ * writes a versioned struct refuses one that was never initialised (struct_size 0), one
+ * smaller than the first version's, and one ending inside a field, writing nothing; a reader
+ * that refused a record struct consumed no record. */
+static void bad_struct_sizes(void)
+{
+    rtlog_config cfg;
+    const char *dir = tu_path("sizes");
+    rtlog_stats st;
+    rtlog_producer_stats ps;
+    rtlog_dlt_stats ds;
+    rtlog_reader_counts counts;
+    rtlog_record rec;
+    rtlog_reader *r = NULL;
+    uint8_t buf[8];
+    const uint32_t bad[] = {0, 4, 8, 12};
+
+    rtlog_stats_init(NULL, sizeof st);
+    rtlog_producer_stats_init(NULL, sizeof ps);
+    rtlog_dlt_stats_init(NULL, sizeof ds);
+    rtlog_reader_counts_init(NULL, sizeof counts);
+    rtlog_record_init(NULL, sizeof rec);
+    CHECK(rtlog_type_info_field(NULL, 0) == NULL, "rtlog_type_info_field(NULL, 0) is not NULL");
+    memset(&st, 0x5a, sizeof st);
+    rtlog_stats_init(&st, 3); /* no room for struct_size: nothing written */
+    CHECK(st.struct_size == 0x5a5a5a5a, "rtlog_stats_init(&st, 3) wrote struct_size %u", (unsigned)st.struct_size);
+
+    tu_config(&cfg, dir);
+    rtlog_producer *p;
+    rtlog_logger *lg = started_with_one_record(&cfg, "x", RTLOG_STREAM_CRITICAL, &p);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&st, 0, sizeof st);
+        st.struct_size = bad[i];
+        CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_ERR_INVALID_ARGUMENT);
+        CHECK_LAST_ERROR_NAMES("struct_size");
+        CHECK(st.struct_size == bad[i] && st.epoch == 0, "a refused rtlog_stats was written");
+        memset(&ps, 0, sizeof ps);
+        ps.struct_size = bad[i];
+        CHECK_STATUS(rtlog_producer_get_stats(p, &ps), RTLOG_ERR_INVALID_ARGUMENT); /* no last error */
+        CHECK(ps.published[0] == 0, "a refused rtlog_producer_stats was written");
+        memset(&ds, 0, sizeof ds);
+        ds.struct_size = bad[i];
+        CHECK_STATUS(rtlog_dlt_get_stats(lg, &ds), RTLOG_ERR_INVALID_ARGUMENT);
+        CHECK_LAST_ERROR_NAMES("struct_size");
+    }
+    /* One byte short of this version's size ends inside its last field. */
+    rtlog_stats_init(&st, sizeof st);
+    st.struct_size = (uint32_t)sizeof st - 1;
+    CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_shutdown(lg), RTLOG_OK);
+    rtlog_destroy(lg);
+
+    CHECK_STATUS(rtlog_reader_open(dir, &r), RTLOG_OK);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&rec, 0, sizeof rec);
+        rec.struct_size = bad[i];
+        CHECK_STATUS(rtlog_reader_next(r, &rec), RTLOG_ERR_INVALID_ARGUMENT);
+        CHECK_LAST_ERROR_NAMES("struct_size");
+        CHECK(rec.lsn == 0 && rec.len == 0, "a refused rtlog_record was written");
+        CHECK_STATUS(rtlog_reader_next_frame(r, &rec), RTLOG_ERR_INVALID_ARGUMENT);
+        memset(&counts, 0, sizeof counts);
+        counts.struct_size = bad[i];
+        CHECK_STATUS(rtlog_reader_stats(r, &counts), RTLOG_ERR_INVALID_ARGUMENT);
+        CHECK_LAST_ERROR_NAMES("struct_size");
+    }
+    /* the refusals consumed nothing: the one record is still next */
+    rtlog_record_init(&rec, sizeof rec);
+    CHECK_STATUS(rtlog_reader_next(r, &rec), RTLOG_OK);
+    CHECK(rec.seq == 0 && rec.struct_size == sizeof rec, "record seq %llu, struct_size %u",
+          (unsigned long long)rec.seq, (unsigned)rec.struct_size);
+    rec.struct_size = 0; /* rtlog_reader_format reads a record: its struct_size too */
+    CHECK_STATUS(rtlog_reader_format(r, &rec, 0, (char *)buf, sizeof buf, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("struct_size");
+    CHECK_STATUS(rtlog_reader_next(r, &rec), RTLOG_ERR_INVALID_ARGUMENT);
+    rtlog_record_init(&rec, sizeof rec);
+    CHECK_STATUS(rtlog_reader_next(r, &rec), RTLOG_END);
+    rtlog_reader_close(r);
+}
+
 /* The dummy backend's functions with NULL buffers. */
 static void null_dummy_buffers(void)
 {
     rtlog_config cfg;
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     uint8_t buf[MAXREC];
 
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.backend = RTLOG_BACKEND_DUMMY; /* dir may stay NULL */
-    cfg.manual = 1;
-    rtlog_logger *lg = tu_logger_new(&cfg);
-    rtlog_producer *p = tu_producer_new(lg, "d");
-    CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
-    publish_checked(p, RTLOG_STREAM_NORMAL, 0);
-    CHECK_STATUS(rtlog_tick(lg, NULL), RTLOG_OK);
-    CHECK_STATUS(rtlog_step_writer(lg, NULL), RTLOG_OK);
+    rtlog_producer *p;
+    rtlog_logger *lg = started_with_one_record(&cfg, "d", RTLOG_STREAM_NORMAL, &p);
     uint64_t frames = rtlog_dummy_frame_count(lg);
     CHECK(frames >= 2, "dummy backend stored %llu frames, expected epoch begin and a record",
           (unsigned long long)frames);
     CHECK_STATUS(rtlog_dummy_frame(lg, 0, NULL, buf, sizeof buf), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_dummy_frame(lg, 0, &rec, NULL, 1), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_dummy_frame(lg, 0, &rec, NULL, 0), RTLOG_OK); /* a NULL buffer of 0 bytes */
+    rec.struct_size = 4; /* not set by rtlog_record_init */
+    CHECK_STATUS(rtlog_dummy_frame(lg, 0, &rec, buf, sizeof buf), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("struct_size");
+    rtlog_record_init(&rec, sizeof rec);
     CHECK_STATUS(rtlog_dummy_frame(lg, frames, &rec, buf, sizeof buf), RTLOG_END);
     CHECK_STATUS(rtlog_dummy_frame(lg, UINT64_MAX, &rec, buf, sizeof buf), RTLOG_END);
     /* a 1-byte buffer gets 1 byte; len still says the full length */
@@ -306,6 +409,7 @@ static void invalid_enums(void)
     CHECK_STATUS(rtlog_publish(p, (rtlog_stream)2, 1, buf, len), RTLOG_ERR_INVALID_ARGUMENT);
     publish_checked(p, RTLOG_STREAM_CRITICAL, 0);
     rtlog_producer_stats ps;
+    rtlog_producer_stats_init(&ps, sizeof ps);
     CHECK_STATUS(rtlog_producer_get_stats(p, &ps), RTLOG_OK);
     CHECK(ps.published[0] == 1 && ps.published[1] == 0 && ps.dropped[0] == 0 && ps.dropped[1] == 0,
           "after refused streams: published {%llu, %llu} dropped {%llu, %llu}, expected {1, 0} {0, 0}",
@@ -318,7 +422,7 @@ static void invalid_enums(void)
     /* reader filters */
     const int32_t bad_stream[] = {2, -2, 0x7fffffff, INT32_MIN};
     for (size_t i = 0; i < 4; i++) {
-        rtlog_reader_options_init(&opts);
+        rtlog_reader_options_init(&opts, sizeof opts);
         opts.stream = bad_stream[i];
         CHECK_STATUS(rtlog_reader_open_opts(dir, &opts, &r), RTLOG_ERR_INVALID_ARGUMENT);
         CHECK_LAST_ERROR_NAMES("stream");
@@ -326,12 +430,12 @@ static void invalid_enums(void)
     }
     const int32_t bad_type[] = {65536, -2, INT32_MIN, 0x7fffffff};
     for (size_t i = 0; i < 4; i++) {
-        rtlog_reader_options_init(&opts);
+        rtlog_reader_options_init(&opts, sizeof opts);
         opts.type = bad_type[i];
         CHECK_STATUS(rtlog_reader_open_opts(dir, &opts, &r), RTLOG_ERR_INVALID_ARGUMENT);
         CHECK_LAST_ERROR_NAMES("type");
     }
-    rtlog_reader_options_init(&opts);
+    rtlog_reader_options_init(&opts, sizeof opts);
     opts.struct_size = 8;
     CHECK_STATUS(rtlog_reader_open_opts(dir, &opts, &r), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("struct_size");
@@ -348,6 +452,7 @@ static void calls_after_shutdown(void)
     rtlog_config cfg;
     rtlog_producer *late = SENTINEL(rtlog_producer);
     rtlog_producer_stats ps;
+    rtlog_producer_stats_init(&ps, sizeof ps);
     uint32_t n = 55;
     const char *dir = tu_path("after");
 
@@ -846,6 +951,7 @@ int main(int argc, char **argv)
     TU_RUN(null_reader_functions);
     TU_RUN(null_with_live_objects);
     TU_RUN(null_dummy_buffers);
+    TU_RUN(bad_struct_sizes);
     TU_RUN(invalid_enums);
     TU_RUN(calls_after_shutdown);
     TU_RUN(two_loggers_one_directory);

@@ -47,7 +47,7 @@ static void on_state(void *user, rtlog_state from, rtlog_state to, const char *c
 
 static void manual_cfg(rtlog_config *cfg, rtlog_overflow policy, struct recorder *rec)
 {
-    rtlog_config_init(cfg);
+    rtlog_config_init(cfg, sizeof *cfg);
     cfg->dir = NULL;
     cfg->backend = RTLOG_BACKEND_DUMMY;
     cfg->manual = 1;
@@ -99,9 +99,9 @@ static void check_counts(const rtlog_logger *lg, const rtlog_producer *p, rtlog_
                          uint64_t dropped)
 {
     rtlog_stats st;
+    rtlog_stats_init(&st, sizeof st);
     rtlog_producer_stats ps;
-    memset(&st, 0, sizeof st);
-    memset(&ps, 0, sizeof ps);
+    rtlog_producer_stats_init(&ps, sizeof ps);
     CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_OK);
     CHECK_STATUS(rtlog_producer_get_stats(p, &ps), RTLOG_OK);
     CHECK(st.published[s] == published && st.dropped[s] == dropped,
@@ -119,6 +119,7 @@ static void check_counts(const rtlog_logger *lg, const rtlog_producer *p, rtlog_
 static uint64_t in_ring(const rtlog_producer *p, rtlog_stream s)
 {
     rtlog_producer_stats ps;
+    rtlog_producer_stats_init(&ps, sizeof ps);
     CHECK_STATUS(rtlog_producer_get_stats(p, &ps), RTLOG_OK);
     return ps.in_ring[s];
 }
@@ -148,6 +149,7 @@ static int stream_events(rtlog_logger *lg, const rtlog_producer *p, rtlog_stream
 {
     uint8_t buf[64];
     rtlog_record r;
+    rtlog_record_init(&r, sizeof r);
     int n = 0;
 
     for (uint64_t i = 0;; i++) {
@@ -246,7 +248,7 @@ static void test_drop_newest_keeps_the_oldest(void)
 
     manual_cfg(&cfg, RTLOG_OVERFLOW_DROP_NEWEST, &rec);
     rtlog_config def;
-    rtlog_config_init(&def);
+    rtlog_config_init(&def, sizeof def);
     CHECK(def.normal_overflow == RTLOG_OVERFLOW_DROP_NEWEST, "default normal_overflow is %d, expected DROP_NEWEST",
           (int)def.normal_overflow);
     rtlog_logger *lg = start_logger(&cfg, &p);
@@ -263,6 +265,7 @@ static void test_drop_newest_keeps_the_oldest(void)
     CHECK_LOG(lg, p, RTLOG_STREAM_NORMAL, "d0=0 d1=1 d2=2 d3=3 lost3@4");
     CHECK_LOG(lg, p, RTLOG_STREAM_CRITICAL, "");
     rtlog_stats st;
+    rtlog_stats_init(&st, sizeof st);
     CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_OK);
     CHECK(st.persisted == 4 && st.lost == 0, "persisted %llu lost %llu, expected 4 0",
           (unsigned long long)st.persisted, (unsigned long long)st.lost);
@@ -362,6 +365,7 @@ static void test_overwrite_oldest_keeps_the_newest(void)
 
     CHECK_STATUS(rtlog_shutdown(lg), RTLOG_OK);
     rtlog_stats st;
+    rtlog_stats_init(&st, sizeof st);
     CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_OK);
     CHECK(st.persisted == 4, "persisted %llu, expected 4", (unsigned long long)st.persisted);
 

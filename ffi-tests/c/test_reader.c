@@ -23,7 +23,7 @@ struct payload {
 static void run_epoch(const char *dir, uint32_t epoch)
 {
     rtlog_config cfg;
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.dir = dir;
     cfg.durability = RTLOG_DURABILITY_FSYNC_BATCH;
     rtlog_logger *lg = NULL;
@@ -51,6 +51,7 @@ static void run_epoch(const char *dir, uint32_t epoch)
     CHECK(rtlog_producer_durable_count(p[0], (rtlog_stream)5) == 0, "unknown stream gives 0");
     CHECK(rtlog_producer_durable_count(NULL, RTLOG_STREAM_NORMAL) == 0, "NULL gives 0");
     rtlog_stats st;
+    rtlog_stats_init(&st, sizeof st);
     CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_OK);
     CHECK(st.epoch == epoch, "epoch %u", st.epoch);
     CHECK(st.syncs > 0 && st.sync_errors == 0 && st.last_errno == 0, "sync stats");
@@ -64,6 +65,7 @@ static uint64_t count(const char *dir, const rtlog_reader_options *opts, rtlog_r
     rtlog_reader *r = NULL;
     CHECK_STATUS(rtlog_reader_open_opts(dir, opts, &r), RTLOG_OK);
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     uint64_t n = 0, last_lsn = 0;
     rtlog_status s;
     while ((s = rtlog_reader_next(r, &rec)) == RTLOG_OK) {
@@ -98,58 +100,59 @@ int main(int argc, char **argv)
 
     const uint64_t all = 2 * 2 * 2 * PER_STREAM;
     rtlog_reader_counts c;
+    rtlog_reader_counts_init(&c, sizeof c);
     CHECK(count(dir, NULL, &c) == all, "no filter");
     CHECK(c.records == all && c.matched == all && c.epochs == 2 && c.crashed_epochs == 0, "counts");
     CHECK(c.corrupt_regions == 0 && c.torn_bytes == 0 && c.bad_segments == 0, "clean log");
 
     rtlog_reader_options o;
-    rtlog_reader_options_init(&o);
+    rtlog_reader_options_init(&o, sizeof o);
     CHECK(count(dir, &o, NULL) == all, "default options match everything");
 
     o.stream = RTLOG_STREAM_CRITICAL;
     CHECK(count(dir, &o, NULL) == all / 2, "stream filter");
-    rtlog_reader_options_init(&o);
+    rtlog_reader_options_init(&o, sizeof o);
     o.producer = "right";
     CHECK(count(dir, &o, &c) == all / 2, "producer filter");
     CHECK(c.records == all && c.matched == all / 2, "records counts all, matched the filtered");
     o.producer = "nobody";
     CHECK(count(dir, &o, NULL) == 0, "unknown producer");
-    rtlog_reader_options_init(&o);
+    rtlog_reader_options_init(&o, sizeof o);
     o.type = 21; /* epoch 2, seq % 3 == 1 */
     uint64_t expect_type = 0;
     for (uint64_t seq = 0; seq < PER_STREAM; seq++)
         expect_type += (seq % 3 == 1) ? 4 : 0;
     CHECK(count(dir, &o, NULL) == expect_type, "type filter");
-    rtlog_reader_options_init(&o);
+    rtlog_reader_options_init(&o, sizeof o);
     o.lsn_from = 10;
     o.lsn_to = 19;
     uint64_t in_range = count(dir, &o, NULL);
     CHECK(in_range > 0 && in_range <= 10, "lsn filter gave %" PRIu64, in_range);
-    rtlog_reader_options_init(&o);
+    rtlog_reader_options_init(&o, sizeof o);
     o.to_wall_ns = 1; /* 1970: nothing */
     CHECK(count(dir, &o, NULL) == 0, "wall-clock upper bound");
-    rtlog_reader_options_init(&o);
+    rtlog_reader_options_init(&o, sizeof o);
     o.from_wall_ns = 1;
     CHECK(count(dir, &o, NULL) == all, "wall-clock lower bound");
 
     /* Bad options are refused with a message. */
     rtlog_reader *r = (rtlog_reader *)&o;
-    rtlog_reader_options_init(&o);
+    rtlog_reader_options_init(&o, sizeof o);
     o.stream = 2;
     CHECK_STATUS(rtlog_reader_open_opts(dir, &o, &r), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK(r == NULL, "out is NULL after a failure");
     CHECK(strstr(rtlog_last_error(), "stream") != NULL, "names the field: %s", rtlog_last_error());
-    rtlog_reader_options_init(&o);
+    rtlog_reader_options_init(&o, sizeof o);
     o.type = 70000;
     CHECK_STATUS(rtlog_reader_open_opts(dir, &o, &r), RTLOG_ERR_INVALID_ARGUMENT);
-    rtlog_reader_options_init(&o);
+    rtlog_reader_options_init(&o, sizeof o);
     o.struct_size = 3;
     CHECK_STATUS(rtlog_reader_open_opts(dir, &o, &r), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK(strstr(rtlog_last_error(), "struct_size") != NULL, "%s", rtlog_last_error());
     CHECK_STATUS(rtlog_reader_open_opts(NULL, NULL, &r), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_reader_open_opts(dir, NULL, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_reader_stats(NULL, &c), RTLOG_ERR_INVALID_ARGUMENT);
-    rtlog_reader_options_init(NULL);
+    rtlog_reader_options_init(NULL, sizeof(rtlog_reader_options));
 
     tu_cleanup();
     printf("test_reader: ok\n");

@@ -126,6 +126,7 @@ static uint64_t verify_log(const char *dir, const struct producer_ctx *ctx)
 {
     rtlog_reader *r = NULL;
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     uint64_t next_seq[NPROD][2] = {{0}};
     uint64_t count = 0, last_lsn = 0;
     uint32_t epoch = 0;
@@ -134,7 +135,7 @@ static uint64_t verify_log(const char *dir, const struct producer_ctx *ctx)
     CHECK_STATUS(rtlog_reader_open(dir, &r), RTLOG_OK);
     CHECK(r != NULL, "rtlog_reader_open returned OK but no reader");
     for (;;) {
-        memset(&rec, 0, sizeof rec);
+        rtlog_record_init(&rec, sizeof rec);
         rtlog_status st = rtlog_reader_next(r, &rec);
         if (st == RTLOG_END)
             break;
@@ -202,6 +203,7 @@ int main(int argc, char **argv)
     rtlog_logger *lg = NULL;
     rtlog_config cfg;
     rtlog_stats st;
+    rtlog_stats_init(&st, sizeof st);
     const char *env = getenv("RTLOG_TEST_RECORDS");
 
     tu_init(argc, argv);
@@ -210,7 +212,7 @@ int main(int argc, char **argv)
     CHECK(per_producer > 0, "RTLOG_TEST_RECORDS must be > 0");
     char *dir = tu_fresh_dir("roundtrip");
 
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.dir = dir;
     cfg.max_producers = NPROD;
     cfg.max_record_size = MAX_RECORD;

@@ -207,7 +207,7 @@ static uint8_t payload[MAXREC];
 static void make(struct lg *l, int np, uint32_t budget, rtlog_overflow policy)
 {
     rtlog_config cfg;
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.backend = RTLOG_BACKEND_NULL;
     cfg.manual = 1;
     cfg.max_producers = (uint32_t)np;
@@ -335,6 +335,8 @@ static void measure(void)
     }
     for (int i = 0; i < 3; i++) {
         rtlog_producer_stats before, after;
+        rtlog_producer_stats_init(&before, sizeof before);
+        rtlog_producer_stats_init(&after, sizeof after);
         for (int j = 0; j < DEPTH; j++)
             CHECK_STATUS(rtlog_publish(op, RTLOG_STREAM_NORMAL, 1, payload, ow_lens[i]), RTLOG_OK);
         CHECK_STATUS(rtlog_producer_get_stats(op, &before), RTLOG_OK);

@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 
     char *dir = tu_fresh_dir("rt_malloc");
     rtlog_config cfg;
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.dir = dir;
     cfg.max_producers = NRT;
     cfg.max_record_size = MAX_RECORD;
@@ -193,6 +193,7 @@ int main(int argc, char **argv)
     CHECK_STATUS(rtlog_shutdown(lg), RTLOG_OK);
 
     rtlog_stats st;
+    rtlog_stats_init(&st, sizeof st);
     CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_OK);
     uint64_t ok[2] = {0, 0}, full[2] = {0, 0};
     for (int i = 0; i < NRT; i++) {

@@ -111,7 +111,7 @@ static void test_publish_never_waits_on_a_stalled_backend(void)
     char name[16];
     uint64_t t_begin = tu_now_ns();
 
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.dir = NULL;
     cfg.backend = RTLOG_BACKEND_DUMMY;
     cfg.dispatch_period_us = 1000;
@@ -151,6 +151,7 @@ static void test_publish_never_waits_on_a_stalled_backend(void)
     uint64_t ok[2] = {0, 0}, full[2] = {0, 0}, max_ns = 0;
     for (int i = 0; i < THREADS; i++) {
         rtlog_producer_stats ps;
+        rtlog_producer_stats_init(&ps, sizeof ps);
         CHECK_STATUS(rtlog_producer_get_stats(w[i].p, &ps), RTLOG_OK);
         for (int s = 0; s < 2; s++) {
             CHECK(ps.published[s] == w[i].ok[s] && ps.dropped[s] == w[i].full[s],
@@ -199,6 +200,7 @@ static void test_publish_never_waits_on_a_stalled_backend(void)
     uint64_t data = 0;
     uint8_t buf[16];
     rtlog_record r;
+    rtlog_record_init(&r, sizeof r);
     memset(next_seq, 0, sizeof next_seq);
     for (uint64_t i = 0;; i++) {
         rtlog_status s = rtlog_dummy_frame(lg, i, &r, buf, sizeof buf);

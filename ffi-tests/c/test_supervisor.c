@@ -77,7 +77,7 @@ static const char *state_name(rtlog_state s)
  * (so the writer syncs in every rtlog_step_writer that wrote something). */
 static void manual_cfg(rtlog_config *cfg, struct recorder *rec)
 {
-    rtlog_config_init(cfg);
+    rtlog_config_init(cfg, sizeof *cfg);
     cfg->dir = NULL;
     cfg->backend = RTLOG_BACKEND_DUMMY;
     cfg->manual = 1;
@@ -148,10 +148,11 @@ static int state_frames(rtlog_logger *lg, struct transition *out, int cap)
 {
     uint8_t buf[512];
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     int n = 0;
 
     for (uint64_t i = 0;; i++) {
-        memset(&rec, 0, sizeof rec);
+        rtlog_record_init(&rec, sizeof rec);
         rtlog_status s = rtlog_dummy_frame(lg, i, &rec, buf, sizeof buf);
         if (s == RTLOG_END)
             break;
@@ -408,6 +409,7 @@ static void critical_on_fault(enum fault fault)
     int markers = 0;
     uint8_t buf[64];
     rtlog_record r;
+    rtlog_record_init(&r, sizeof r);
     for (uint64_t i = 0; rtlog_dummy_frame(lg, i, &r, buf, sizeof buf) == RTLOG_OK; i++) {
         if (r.kind != RTLOG_FRAME_LOSS)
             continue;
@@ -486,6 +488,7 @@ static void test_safe_mode_refuses_normal_until_cleared(void)
                                           {RTLOG_STATE_SAFE, RTLOG_STATE_NORMAL}};
     check_transitions(lg, &rec, want, 2);
     rtlog_producer_stats ps;
+    rtlog_producer_stats_init(&ps, sizeof ps);
     CHECK_STATUS(rtlog_producer_get_stats(p, &ps), RTLOG_OK);
     CHECK(ps.published[RTLOG_STREAM_NORMAL] == 2 && ps.dropped[RTLOG_STREAM_NORMAL] == 2 &&
               ps.published[RTLOG_STREAM_CRITICAL] == 2 && ps.dropped[RTLOG_STREAM_CRITICAL] == 0,
@@ -594,6 +597,7 @@ static void test_each_transition_once_in_order_and_logged(void)
     /* The state frames come in log order, interleaved with the data they
      * followed: LSNs ascend over all frames. */
     rtlog_record r;
+    rtlog_record_init(&r, sizeof r);
     uint64_t last_lsn = 0;
     for (uint64_t i = 0; rtlog_dummy_frame(lg, i, &r, NULL, 0) == RTLOG_OK; i++) {
         CHECK(i == 0 || r.lsn == last_lsn + 1, "frame %llu: lsn %llu after %llu", (unsigned long long)i,
@@ -635,7 +639,7 @@ static void test_step_functions_need_manual_mode_and_run(void)
     uint32_t n = 0;
 
     /* Not manual (internal writer and supervisor threads). */
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.backend = RTLOG_BACKEND_DUMMY;
     CHECK_STATUS(rtlog_init(&cfg, &lg), RTLOG_OK);
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
@@ -677,10 +681,11 @@ static void test_dummy_functions_need_the_dummy_backend(void)
     rtlog_config cfg;
     rtlog_logger *lg = NULL;
     rtlog_record r;
+    rtlog_record_init(&r, sizeof r);
     uint8_t buf[8];
     const char *dir = tu_path("file-backend");
 
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.dir = dir;
     CHECK(cfg.backend == RTLOG_BACKEND_FILE, "default backend %d, expected FILE", (int)cfg.backend);
     CHECK_STATUS(rtlog_init(&cfg, &lg), RTLOG_OK);
@@ -701,7 +706,7 @@ static void test_dummy_functions_need_the_dummy_backend(void)
     rtlog_destroy(lg);
 
     /* The NULL backend is not the dummy either. */
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.backend = RTLOG_BACKEND_NULL;
     lg = NULL;
     CHECK_STATUS(rtlog_init(&cfg, &lg), RTLOG_OK);
@@ -713,9 +718,11 @@ static void test_dummy_functions_need_the_dummy_backend(void)
 static void test_null_and_bad_arguments(void)
 {
     rtlog_record r;
+    rtlog_record_init(&r, sizeof r);
     uint8_t buf[8];
     uint32_t n;
     rtlog_producer_stats ps;
+    rtlog_producer_stats_init(&ps, sizeof ps);
 
     CHECK_STATUS(rtlog_step_writer(NULL, &n), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_step_supervisor(NULL, 1), RTLOG_ERR_INVALID_ARGUMENT);

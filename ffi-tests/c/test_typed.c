@@ -125,7 +125,7 @@ static const struct {
 static void check_bad_layouts(const char *dir)
 {
     rtlog_config cfg;
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.dir = dir;
     cfg.max_record_size = 64;
     rtlog_logger *lg = NULL;
@@ -185,7 +185,7 @@ static void check_bad_layouts(const char *dir)
 static void write_typed_log(const char *dir)
 {
     rtlog_config cfg;
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.dir = dir;
     cfg.durability = RTLOG_DURABILITY_FLUSH;
     rtlog_logger *lg = NULL;
@@ -256,8 +256,16 @@ static void check_schema(const rtlog_type_info *info, size_t t)
           info->name, info->size, info->align);
     CHECK(info->field_count == TYPES[t].field_count, "%s: %u fields", info->name,
           info->field_count);
+    /* Made by the library: its own sizeof, which the accessor's stride follows. */
+    CHECK(info->struct_size == sizeof(rtlog_type_info), "%s: struct_size %u", info->name,
+          (unsigned)info->struct_size);
+    CHECK(rtlog_type_info_field(info, info->field_count) == NULL &&
+              rtlog_type_info_field(info, UINT32_MAX) == NULL,
+          "%s: rtlog_type_info_field past the last field is not NULL", info->name);
     for (uint32_t f = 0; f < info->field_count; f++) {
-        const rtlog_field *got = &info->fields[f];
+        const rtlog_field *got = rtlog_type_info_field(info, f);
+        CHECK(got != NULL && got->struct_size == sizeof(rtlog_field) && got == &info->fields[f],
+              "%s: field %u: struct_size %u", info->name, f, got ? (unsigned)got->struct_size : 0u);
         const struct expected_field *want = &TYPES[t].fields[f];
         CHECK(strcmp(got->name, want->name) == 0, "field %u is %s", f, got->name);
         CHECK(got->offset == want->offset, "%s.%s: offset %u, offsetof %zu", info->name,
@@ -278,6 +286,7 @@ static void read_typed_log(const char *dir)
     CHECK(info == NULL, "no schema before the first record");
     const rtlog_type_info *first[3] = {NULL, NULL, NULL};
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     char buf[512];
     size_t len = 0;
     for (int i = 0; i < N; i++) {
@@ -302,7 +311,7 @@ static void read_typed_log(const char *dir)
         CHECK_STATUS(rtlog_reader_next(r, &rec), RTLOG_OK); /* ... axis_state 1 */
     CHECK_STATUS(rtlog_reader_schema(r, rec.type, &info), RTLOG_OK);
     double position = 0;
-    memcpy(&position, (const char *)rec.payload + info->fields[1].offset, sizeof position);
+    memcpy(&position, (const char *)rec.payload + rtlog_type_info_field(info, 1)->offset, sizeof position);
     CHECK(position == 0.125, "position %g", position);
 
     CHECK_STATUS(rtlog_reader_format(r, &rec, 0, buf, sizeof buf, &len), RTLOG_OK);

@@ -192,7 +192,7 @@ static inline void tu_cleanup(void)
 /* rtlog_config_init, then dir. */
 static inline void tu_config(rtlog_config *cfg, const char *dir)
 {
-    rtlog_config_init(cfg);
+    rtlog_config_init(cfg, sizeof *cfg);
     cfg->dir = dir;
 }
 
@@ -218,7 +218,7 @@ static inline rtlog_producer *tu_producer_new(rtlog_logger *lg, const char *name
 static inline rtlog_stats tu_stats(const rtlog_logger *lg)
 {
     rtlog_stats st;
-    memset(&st, 0, sizeof st);
+    rtlog_stats_init(&st, sizeof st);
     CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_OK);
     return st;
 }
@@ -289,6 +289,7 @@ static inline uint64_t tu_walk_log_lax(const char *dir, uint64_t lax, void (*fn)
     static uint64_t next_seq[TU_MAX_PRODUCERS][2]; /* lowest seq the next record may have */
     rtlog_reader *r = NULL;
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     uint64_t n = 0, last_lsn = 0;
     uint32_t epoch = 0;
     rtlog_status s;

@@ -76,7 +76,7 @@ static rtlog::Config small_config(const char *dir)
 static void config_mirrors_the_c_struct()
 {
     rtlog_config c;
-    rtlog_config_init(&c);
+    rtlog_config_init(&c, sizeof c);
     rtlog::Config cfg;
     const rtlog_config &d = cfg.raw();
     // Field by field: rtlog_config_init writes the struct whole, padding bytes included.

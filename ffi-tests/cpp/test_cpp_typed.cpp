@@ -239,9 +239,9 @@ static void read_typed_log(const char *dir)
     const rtlog::TypeInfo *axis = r.schema(rec.type());
     CHECK(axis != nullptr && std::strcmp(axis->name, "axis_state") == 0, "axis schema");
     CHECK(axis->size == sizeof(AxisState) && axis->field_count == 5, "size %u", axis->size);
-    CHECK(axis->fields[1].offset == offsetof(AxisState, position) &&
-              axis->fields[4].offset == offsetof(AxisState, mode),
-          "offsets %u %u", axis->fields[1].offset, axis->fields[4].offset);
+    CHECK(rtlog::field(*axis, 1)->offset == offsetof(AxisState, position) &&
+              rtlog::field(*axis, 4)->offset == offsetof(AxisState, mode),
+          "offsets %u %u", rtlog::field(*axis, 1)->offset, rtlog::field(*axis, 4)->offset);
     CHECK(std::strcmp(axis->layout, AXIS_LAYOUT) == 0, "layout %s", axis->layout);
 
     const std::optional<std::string> text = rec.format();

@@ -363,6 +363,7 @@ static int publish_one(int producer, uint64_t i, int expect_it) {
 
 static rtlog_dlt_stats dlt_stats(void) {
     rtlog_dlt_stats s;
+    rtlog_dlt_stats_init(&s, sizeof s);
     CHECK_STATUS(rtlog_dlt_get_stats(lg, &s), RTLOG_OK);
     return s;
 }
@@ -425,7 +426,7 @@ int main(int argc, char **argv) {
            pipe_dir, (int)client_pid);
 
     rtlog_config cfg;
-    rtlog_config_init(&cfg);
+    rtlog_config_init(&cfg, sizeof cfg);
     cfg.dir = tu_fresh_dir("log");
     cfg.durability = RTLOG_DURABILITY_FLUSH;
     cfg.dispatch_period_us = 0; /* publish_one ticks each record itself, to keep their order */
@@ -471,6 +472,7 @@ int main(int argc, char **argv) {
     /* The log files get everything while DLT is down. */
     CHECK_STATUS(rtlog_flush(lg, 20000), RTLOG_OK);
     rtlog_stats st;
+    rtlog_stats_init(&st, sizeof st);
     CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_OK);
     CHECK(st.persisted == published, "persisted %llu of %llu records during the outage",
           (unsigned long long)st.persisted, (unsigned long long)published);

@@ -263,6 +263,7 @@ static int run_epoch(int index)
           (unsigned long long)stats.lost, (unsigned long long)(stats.published[0] + stats.published[1]));
     for (int i = 0; i < opt.producers; i++) {
         rtlog_producer_stats ps;
+        rtlog_producer_stats_init(&ps, sizeof ps);
         CHECK_STATUS(rtlog_producer_get_stats(w[i].p, &ps), RTLOG_OK);
         for (int s = 0; s < 2; s++) {
             CHECK(ps.published[s] == w[i].ok[s], "producer %d stream %d: stats say %llu published, threads %llu", i,

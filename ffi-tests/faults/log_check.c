@@ -39,6 +39,7 @@ static uint64_t count_frames(const char *dir)
 {
     rtlog_reader *r = NULL;
     rtlog_record rec;
+    rtlog_record_init(&rec, sizeof rec);
     rtlog_status s;
     uint64_t n = 0;
     CHECK_STATUS(rtlog_reader_open(dir, &r), RTLOG_OK);
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < nfound; i++) {
         rtlog_reader *r = NULL;
         rtlog_reader_counts c;
+        rtlog_reader_counts_init(&c, sizeof c);
         char lax_path[1100];
         uint64_t lax = 0;
         snprintf(lax_path, sizeof lax_path, "%.1024s/%s", found[i], TU_LAX_FILE);
@@ -72,7 +74,9 @@ int main(int argc, char **argv)
         uint64_t records = tu_walk_log_lax(found[i], lax, NULL, NULL);
         uint64_t frames = count_frames(found[i]);
         CHECK_STATUS(rtlog_reader_open(found[i], &r), RTLOG_OK);
-        while (rtlog_reader_next(r, &(rtlog_record){0}) == RTLOG_OK)
+        rtlog_record rec;
+        rtlog_record_init(&rec, sizeof rec);
+        while (rtlog_reader_next(r, &rec) == RTLOG_OK)
             ;
         CHECK_STATUS(rtlog_reader_stats(r, &c), RTLOG_OK);
         rtlog_reader_close(r);

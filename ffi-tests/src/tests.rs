@@ -74,6 +74,7 @@ fn config_layout_agrees() {
 #[test]
 fn dlt_stats_layout_agrees() {
     same_layout!(rtlog_dlt_stats {
+        struct_size,
         enabled,
         connected,
         offered,
@@ -94,6 +95,7 @@ fn dlt_stats_layout_agrees() {
 #[test]
 fn stats_layout_agrees() {
     same_layout!(rtlog_stats {
+        struct_size,
         published,
         dropped,
         dispatched,
@@ -116,13 +118,13 @@ fn stats_layout_agrees() {
 
 #[test]
 fn record_layout_agrees() {
-    same_layout!(rtlog_record { lsn, seq, timestamp_ns, epoch, producer, r#type as type_, stream, payload, len, kind,
+    same_layout!(rtlog_record { struct_size, lsn, seq, timestamp_ns, epoch, producer, r#type as type_, stream, payload, len, kind,
     });
 }
 
 #[test]
 fn producer_stats_layout_agrees() {
-    same_layout!(rtlog_producer_stats { published, dropped, durable, in_ring, id });
+    same_layout!(rtlog_producer_stats { struct_size, published, dropped, durable, in_ring, id });
 }
 
 #[test]
@@ -131,6 +133,7 @@ fn reader_structs_layout_agrees() {
         struct_size, stream, from_wall_ns, to_wall_ns, lsn_from, lsn_to, producer, r#type as type_,
     });
     same_layout!(rtlog_reader_counts {
+        struct_size,
         records,
         matched,
         segments,
@@ -144,9 +147,9 @@ fn reader_structs_layout_agrees() {
 
 #[test]
 fn schema_structs_layout_agrees() {
-    same_layout!(rtlog_field { name, r#type as type_, offset, size, array_len });
+    same_layout!(rtlog_field { struct_size, name, r#type as type_, offset, size, array_len });
     same_layout!(rtlog_type_info {
-        name, layout, fields, field_count, size, align, r#type as type_,
+        struct_size, name, layout, fields, field_count, size, align, r#type as type_,
     });
 }
 
@@ -245,7 +248,7 @@ fn header_functions_link_to_the_library() {
     // SAFETY: every call passes valid or NULL pointers as the header documents.
     unsafe {
         let mut cfg: c::rtlog_config = std::mem::zeroed();
-        c::rtlog_config_init(&mut cfg);
+        c::rtlog_config_init(&mut cfg, size_of::<c::rtlog_config>());
         assert_eq!(cfg.struct_size as usize, size_of::<c::rtlog_config>());
         assert_eq!(cfg.max_producers, 8);
         assert_eq!((cfg.dlt_enable, cfg.dlt_queue_records), (0, 4096));
@@ -312,11 +315,12 @@ fn testing_header_functions_link_to_the_library() {
         assert_eq!(c::rtlog_dummy_disk_full_at(lg, u64::MAX), INVALID);
         assert_eq!(c::rtlog_dummy_frame_count(lg), 0);
         let mut rec: c::rtlog_record = std::mem::zeroed();
+        c::rtlog_record_init(&mut rec, size_of::<c::rtlog_record>());
         assert_eq!(c::rtlog_dummy_frame(lg, 0, &mut rec, std::ptr::null_mut(), 0), INVALID);
 
         // A logger with the dummy backend (no directory), and one without.
         let mut cfg: c::rtlog_config = std::mem::zeroed();
-        c::rtlog_config_init(&mut cfg);
+        c::rtlog_config_init(&mut cfg, size_of::<c::rtlog_config>());
         cfg.backend = c::rtlog_backend::RTLOG_BACKEND_DUMMY;
         cfg.manual = 1;
         let mut lg = std::ptr::null_mut();

@@ -5,7 +5,7 @@
 //! These functions are declared in their own header, `include/rtlog_testing.h` (build.rs
 //! generates it from this file alone; `ffi/mod.rs` keeps this module out of `rtlog.h`).
 
-use super::boundary::{arg_mut, fail, guard, guard_value};
+use super::boundary::{fail, guard, guard_value, versioned_out};
 use super::handle::try_ref;
 use super::types::*;
 use crate::error::{Error, Status};
@@ -132,12 +132,13 @@ pub unsafe extern "C" fn rtlog_dummy_frame_count(lg: *mut rtlog_logger) -> u64 {
 /// Copies stored record number `index` (0-based, in write order; any kind, see out->kind)
 /// into *out. Its payload is copied into `payload_buf` (capacity `payload_cap`
 /// bytes; out->payload points there, out->len is the full length, and at most payload_cap
-/// bytes are copied).
+/// bytes are copied). Initialise *out with rtlog_record_init: the library writes only its
+/// first out->struct_size bytes and leaves struct_size as it is.
 ///
 /// Phase: any after rtlog_init. Thread: any non-RT thread.
 /// Returns RTLOG_END when index is past the last record; RTLOG_ERR_INVALID_ARGUMENT for NULL lg
-/// or out, or a NULL payload_buf with payload_cap > 0; RTLOG_ERR_INVALID_STATE for another
-/// backend.
+/// or out, an out->struct_size not set by rtlog_record_init, or a NULL payload_buf with
+/// payload_cap > 0; RTLOG_ERR_INVALID_STATE for another backend.
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_dummy_frame(
     lg: *mut rtlog_logger,
@@ -149,8 +150,8 @@ pub unsafe extern "C" fn rtlog_dummy_frame(
     guard(|| {
         // SAFETY: lg is NULL or live.
         let d = unsafe { dummy(lg)? };
-        // SAFETY: out is NULL or writable.
-        let out = unsafe { arg_mut(out, "out", true)? };
+        // SAFETY: out is NULL or has struct_size writable bytes.
+        let out = unsafe { versioned_out(out, "out", true)? };
         if payload_buf.is_null() && payload_cap > 0 {
             return Err(fail(Error::new(
                 Status::InvalidArgument,
@@ -164,7 +165,7 @@ pub unsafe extern "C" fn rtlog_dummy_frame(
             unsafe { std::ptr::copy_nonoverlapping(f.payload.as_ptr(), payload_buf, n) };
         }
         let payload = if payload_cap == 0 { std::ptr::null() } else { payload_buf.cast_const() };
-        *out = rtlog_record::from_dummy(&f.header, payload);
+        out.write(&rtlog_record::from_dummy(&f.header, payload));
         Ok(rtlog_status::RTLOG_OK)
     })
 }

@@ -1,7 +1,9 @@
 //! `rtlog_logger` (behind it: `Arc<crate::Logger>`, see `ffi/handle.rs`) and its lifecycle
 //! functions.
 
-use super::boundary::{arg_mut, c_str, fail, guard, guard_value, guard_void, status_of};
+use super::boundary::{
+    arg_mut, c_str, fail, guard, guard_value, guard_void, status_of, versioned_init, versioned_out,
+};
 use super::handle::{into_raw, lend, take, try_ref};
 use super::types::config::{default_config, read_config};
 pub use super::types::rtlog_logger;
@@ -13,17 +15,19 @@ use std::os::raw::c_char;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Sets every field of *cfg to its default and cfg->struct_size to sizeof(rtlog_config).
-/// cfg->dir is set to NULL: the caller must set it.
+/// Sets every field of *cfg to its default and cfg->struct_size to `size`, which must be
+/// sizeof(rtlog_config) as the caller sees it: call it as rtlog_config_init(&cfg, sizeof cfg).
+/// The library writes exactly `size` bytes (a program built against an older, smaller
+/// rtlog_config gets the defaults of the fields it knows; a newer, larger one gets zeros beyond
+/// this library's fields). cfg->dir is set to NULL: the caller must set it.
 ///
-/// Phase: any. Thread: any. Does not allocate. NULL cfg: does nothing.
+/// Phase: any. Thread: any. RT-safe: does not allocate. NULL cfg or a size below 4: does
+/// nothing.
 #[no_mangle]
-pub unsafe extern "C" fn rtlog_config_init(cfg: *mut rtlog_config) {
+pub unsafe extern "C" fn rtlog_config_init(cfg: *mut rtlog_config, size: usize) {
     guard_void(|| {
-        // SAFETY: a non-NULL cfg points to a writable rtlog_config (the caller's contract).
-        if let Some(cfg) = unsafe { cfg.as_mut() } {
-            *cfg = default_config();
-        }
+        // SAFETY: a non-NULL cfg points to `size` writable bytes (the caller's contract).
+        unsafe { versioned_init(cfg, size, Some(&default_config())) }
     })
 }
 
@@ -140,22 +144,40 @@ pub unsafe extern "C" fn rtlog_get_state(lg: *const rtlog_logger) -> rtlog_state
     })
 }
 
+/// Prepares *out for rtlog_get_stats: every byte of it zero and out->struct_size = `size`,
+/// which must be sizeof(rtlog_stats) as the caller sees it: rtlog_stats_init(&st, sizeof st).
+/// Writes exactly `size` bytes.
+///
+/// Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
+/// nothing.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_stats_init(out: *mut rtlog_stats, size: usize) {
+    guard_void(|| {
+        // SAFETY: a non-NULL out points to `size` writable bytes (the caller's contract).
+        unsafe { versioned_init(out, size, None) }
+    })
+}
+
 /// Fills *out with a statistics snapshot (counters read one by one; each is exact, the set is
-/// not one atomic snapshot while publishing goes on).
+/// not one atomic snapshot while publishing goes on). Initialise *out with rtlog_stats_init
+/// first: the library writes only its first out->struct_size bytes (an older caller's smaller
+/// struct gets the fields it knows) and leaves struct_size as it is.
 ///
 /// Phase: any. Thread: any non-RT thread (lock-free, but may allocate before rtlog_start).
-/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments, or an out->struct_size smaller than
+/// the first version of rtlog_stats or between two versions (not set by rtlog_stats_init);
+/// nothing is written then.
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_get_stats(
     lg: *const rtlog_logger,
     out: *mut rtlog_stats,
 ) -> rtlog_status {
     guard(|| {
-        // SAFETY: lg is NULL or live; out is NULL or writable.
+        // SAFETY: lg is NULL or live; out is NULL or has struct_size writable bytes.
         let lg = unsafe { try_ref(lg, "lg", true)? };
         // SAFETY: as above.
-        let out = unsafe { arg_mut(out, "out", true)? };
-        *out = rtlog_stats::from(&lg.stats());
+        let out = unsafe { versioned_out(out, "out", true)? };
+        out.write(&rtlog_stats::from(&lg.stats()));
         Ok(rtlog_status::RTLOG_OK)
     })
 }

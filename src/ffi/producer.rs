@@ -1,7 +1,7 @@
 //! `rtlog_producer` (behind it: a [`crate::Producer`] owned by its logger, see
 //! `ffi/handle.rs`) and the RT publish path.
 
-use super::boundary::{arg_mut, guard, guard_value};
+use super::boundary::{guard, guard_value, guard_void, versioned_init, versioned_out};
 use super::handle::{try_mut, try_ref};
 pub use super::types::rtlog_producer;
 use super::types::*;
@@ -77,22 +77,40 @@ pub unsafe extern "C" fn rtlog_producer_durable_count(
     })
 }
 
+/// Prepares *out for rtlog_producer_get_stats: every byte zero and out->struct_size = `size`,
+/// which must be sizeof(rtlog_producer_stats) as the caller sees it:
+/// rtlog_producer_stats_init(&ps, sizeof ps). Writes exactly `size` bytes.
+///
+/// Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
+/// nothing.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_producer_stats_init(out: *mut rtlog_producer_stats, size: usize) {
+    guard_void(|| {
+        // SAFETY: a non-NULL out points to `size` writable bytes (the caller's contract).
+        unsafe { versioned_init(out, size, None) }
+    })
+}
+
 /// Fills *out with the producer's statistics (each counter read atomically; the set is not one
-/// snapshot while the producer publishes).
+/// snapshot while the producer publishes). Initialise *out with rtlog_producer_stats_init
+/// first: the library writes only its first out->struct_size bytes and leaves struct_size as
+/// it is.
 ///
 /// Phase: any. Thread: any. Lock-free, does not allocate.
-/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments, or an out->struct_size smaller than
+/// the first version of rtlog_producer_stats or between two versions (nothing is written
+/// then). Does not set rtlog_last_error.
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_producer_get_stats(
     p: *const rtlog_producer,
     out: *mut rtlog_producer_stats,
 ) -> rtlog_status {
     guard(|| {
-        // SAFETY: p is NULL or a live handle; out is NULL or writable.
+        // SAFETY: p is NULL or a live handle; out is NULL or has struct_size writable bytes.
         let p = unsafe { try_ref(p, "p", false)? };
-        // SAFETY: as above.
-        let out = unsafe { arg_mut(out, "out", false)? };
-        *out = rtlog_producer_stats::from(p);
+        // SAFETY: as above. No last-error text: this must not allocate.
+        let out = unsafe { versioned_out(out, "out", false)? };
+        out.write(&rtlog_producer_stats::from(p));
         Ok(rtlog_status::RTLOG_OK)
     })
 }

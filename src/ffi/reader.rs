@@ -1,7 +1,7 @@
 //! `rtlog_reader` (behind it: a [`crate::Reader`] in a boxed `ReaderHandle`, see
 //! `ffi/handle.rs`): reading a log back from C.
 
-use super::boundary::{arg_mut, c_str, fail, guard, guard_void};
+use super::boundary::{arg_mut, c_str, fail, guard, guard_void, versioned_init, versioned_out};
 use super::handle::{free, into_raw, try_mut, try_ref};
 use super::types::record::read_options;
 use super::types::*;
@@ -35,17 +35,17 @@ pub unsafe extern "C" fn rtlog_reader_open(
     })
 }
 
-/// Sets *opts to match every record and opts->struct_size to sizeof(rtlog_reader_options).
-/// NULL: does nothing.
+/// Sets *opts to match every record and opts->struct_size to `size`, which must be
+/// sizeof(rtlog_reader_options) as the caller sees it: rtlog_reader_options_init(&o, sizeof o).
+/// Writes exactly `size` bytes.
 ///
-/// Phase: any. Thread: any. Does not allocate.
+/// Phase: any. Thread: any. RT-safe: does not allocate. NULL opts or a size below 4: does
+/// nothing.
 #[no_mangle]
-pub unsafe extern "C" fn rtlog_reader_options_init(opts: *mut rtlog_reader_options) {
+pub unsafe extern "C" fn rtlog_reader_options_init(opts: *mut rtlog_reader_options, size: usize) {
     guard_void(|| {
-        // SAFETY: opts is NULL or writable (the caller's contract).
-        if let Some(o) = unsafe { opts.as_mut() } {
-            *o = rtlog_reader_options::match_all();
-        }
+        // SAFETY: a non-NULL opts points to `size` writable bytes (the caller's contract).
+        unsafe { versioned_init(opts, size, Some(&rtlog_reader_options::match_all())) }
     })
 }
 
@@ -78,34 +78,69 @@ pub unsafe extern "C" fn rtlog_reader_open_opts(
     })
 }
 
+/// Prepares *out for rtlog_reader_stats: every byte zero and out->struct_size = `size`, which
+/// must be sizeof(rtlog_reader_counts) as the caller sees it:
+/// rtlog_reader_counts_init(&c, sizeof c). Writes exactly `size` bytes.
+///
+/// Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
+/// nothing.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_reader_counts_init(out: *mut rtlog_reader_counts, size: usize) {
+    guard_void(|| {
+        // SAFETY: a non-NULL out points to `size` writable bytes (the caller's contract).
+        unsafe { versioned_init(out, size, None) }
+    })
+}
+
+/// Prepares *out for rtlog_reader_next and rtlog_reader_next_frame (and for the frame copy of
+/// rtlog_testing.h): every byte zero and out->struct_size = `size`, which must be
+/// sizeof(rtlog_record) as the caller sees it: rtlog_record_init(&rec, sizeof rec). Writes exactly `size` bytes. Once is enough
+/// for a record read into many times (the library leaves struct_size as it is).
+///
+/// Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
+/// nothing.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_record_init(out: *mut rtlog_record, size: usize) {
+    guard_void(|| {
+        // SAFETY: a non-NULL out points to `size` writable bytes (the caller's contract).
+        unsafe { versioned_init(out, size, None) }
+    })
+}
+
 /// Fills *out with what the reader has seen so far (complete once rtlog_reader_next returned
-/// RTLOG_END).
+/// RTLOG_END). Initialise *out with rtlog_reader_counts_init first: the library writes only
+/// its first out->struct_size bytes and leaves struct_size as it is.
 ///
 /// Phase: any. Thread: the reader's thread. Does not allocate.
-/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL arguments, or an out->struct_size smaller than
+/// the first version of rtlog_reader_counts or between two versions (nothing is written
+/// then).
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_reader_stats(
     r: *const rtlog_reader,
     out: *mut rtlog_reader_counts,
 ) -> rtlog_status {
     guard(|| {
-        // SAFETY: r is NULL or a live reader; out is NULL or writable.
+        // SAFETY: r is NULL or a live reader; out is NULL or has struct_size writable bytes.
         let r = unsafe { try_ref(r, "r", true)? };
         // SAFETY: as above.
-        let out = unsafe { arg_mut(out, "out", true)? };
-        *out = rtlog_reader_counts::from(r.reader.stats());
+        let out = unsafe { versioned_out(out, "out", true)? };
+        out.write(&rtlog_reader_counts::from(r.reader.stats()));
         Ok(rtlog_status::RTLOG_OK)
     })
 }
 
 /// Reads the next valid published record (kind RTLOG_FRAME_DATA) that matches the reader's
 /// filters into *out (records come in LSN order; damaged bytes are skipped and never
-/// returned). out->payload stays valid until the next call on this reader.
+/// returned). out->payload stays valid until the next call on this reader. Initialise *out
+/// with rtlog_record_init once: the library writes only its first out->struct_size bytes and
+/// leaves struct_size as it is.
 ///
 /// Phase: any. Thread: the reader's thread. Non-RT.
 /// Returns RTLOG_OK; RTLOG_END after the last record; RTLOG_ERR_INVALID_ARGUMENT for NULL
-/// arguments; RTLOG_ERR_IO for a read failure; RTLOG_ERR_CORRUPT for a segment written by a
-/// newer, incompatible format version.
+/// arguments or an out->struct_size smaller than the first version of rtlog_record or between
+/// two versions (no record is consumed then); RTLOG_ERR_IO for a read failure;
+/// RTLOG_ERR_CORRUPT for a segment written by a newer, incompatible format version.
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_reader_next(
     r: *mut rtlog_reader,
@@ -130,15 +165,15 @@ pub unsafe extern "C" fn rtlog_reader_next_frame(
 
 unsafe fn next(r: *mut rtlog_reader, out: *mut rtlog_record, any_kind: bool) -> rtlog_status {
     guard(|| {
-        // SAFETY: r is NULL or a live reader; out is NULL or writable.
+        // SAFETY: r is NULL or a live reader; out is NULL or has struct_size writable bytes.
         let r = unsafe { try_mut(r, "r", true)? };
-        // SAFETY: as above.
-        let out = unsafe { arg_mut(out, "out", true)? };
+        // SAFETY: as above. Checked before reading, so a refused struct consumes no record.
+        let out = unsafe { versioned_out(out, "out", true)? };
         let next = if any_kind { r.reader.next_frame() } else { r.reader.next_record() };
         let Some(rec) = next.map_err(fail)? else {
             return Ok(rtlog_status::RTLOG_END);
         };
-        *out = rtlog_record::from(&rec);
+        out.write(&rtlog_record::from(&rec));
         Ok(rtlog_status::RTLOG_OK)
     })
 }

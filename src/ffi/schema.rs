@@ -3,7 +3,7 @@
 //! `rtlog_reader` (behind it: [`crate::schema::Schema`]). Their C types are in
 //! `ffi/types/schema.rs`.
 
-use super::boundary::{arg, arg_mut, c_str, fail, guard};
+use super::boundary::{arg_mut, c_str, fail, guard, guard_value, versioned_in};
 use super::handle::try_ref;
 use super::types::*;
 use crate::error::{Error, Status};
@@ -129,6 +129,31 @@ pub unsafe extern "C" fn rtlog_reader_schema(
     })
 }
 
+/// Field number `index` (0-based) of a record type that rtlog_reader_schema returned, or NULL
+/// when info is NULL or index >= info->field_count. Use this rather than info->fields[index]:
+/// the library's rtlog_field may be larger than the caller's (fields appended in a later
+/// version), and then the array's stride is the library's sizeof (fields[0].struct_size). The
+/// pointer stays valid as long as info.
+///
+/// Phase: any. Thread: any (info is read-only). RT-safe: no allocation.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_type_info_field(
+    info: *const rtlog_type_info,
+    index: u32,
+) -> *const rtlog_field {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: info is NULL or an rtlog_type_info this library handed out (the contract),
+        // made by this library and so as large as its own struct.
+        let Some(info) = (unsafe { info.as_ref() }) else { return std::ptr::null() };
+        if index >= info.field_count || info.fields.is_null() {
+            return std::ptr::null();
+        }
+        // SAFETY: fields holds field_count entries of this library's rtlog_field, and index is
+        // below field_count.
+        unsafe { info.fields.add(index as usize) }
+    })
+}
+
 /// Writes the fields of *rec, a record the reader just returned, into buf as NUL-terminated
 /// text: with json = 0 as rtlog dump shows it, `axis_state{axis=2 position=0.125
 /// enabled=true mode="homing"}`; with json = 1 as a JSON object, `{"axis":2,"position":0.125,
@@ -141,9 +166,9 @@ pub unsafe extern "C" fn rtlog_reader_schema(
 /// Phase: any. Thread: the reader's thread. Allocates.
 /// Returns RTLOG_ERR_TOO_LARGE when the text and its NUL need more than cap bytes (buf then
 /// holds "" if cap > 0; call again with *len + 1 bytes); RTLOG_ERR_INVALID_ARGUMENT for a NULL
-/// r or rec, a NULL buf with cap > 0, json other than 0 or 1, a record that is not a data
-/// record (rtlog_reader_next_frame), whose type has no schema (rtlog_reader_schema gives NULL)
-/// or whose length is not its type's size (rtlog_last_error() says which).
+/// r or rec, a rec->struct_size not set by rtlog_record_init, a NULL buf with cap > 0, json
+/// other than 0 or 1, a record that is not a data record (rtlog_reader_next_frame), whose
+/// type has no schema (rtlog_reader_schema gives NULL) or whose length is not its type's size (rtlog_last_error() says which).
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_reader_format(
     r: *const rtlog_reader,
@@ -154,8 +179,10 @@ pub unsafe extern "C" fn rtlog_reader_format(
     len: *mut usize,
 ) -> rtlog_status {
     guard(|| {
-        // SAFETY: r is NULL or a live reader; rec is NULL or readable.
-        let (h, rec) = unsafe { (try_ref(r, "r", true)?, arg(rec, "rec", true)?) };
+        // SAFETY: r is NULL or a live reader; rec is NULL or has struct_size readable bytes.
+        let (h, rec) = unsafe {
+            (try_ref(r, "r", true)?, versioned_in(rec, rtlog_record::empty(), "rec", true)?)
+        };
         let bad = |msg: String| fail(Error::new(Status::InvalidArgument, msg));
         if json > 1 {
             return Err(bad(format!("json = {json} is not 0 or 1")));

@@ -164,9 +164,9 @@ fn decode(data: &[u8]) -> Input {
 
 fn default_raw() -> rtlog_config {
     let mut c = std::mem::MaybeUninit::<rtlog_config>::uninit();
-    // SAFETY: rtlog_config_init writes every field of the struct it is given.
+    // SAFETY: rtlog_config_init writes every byte of the struct it is given (its size).
     unsafe {
-        rtlog_config_init(c.as_mut_ptr());
+        rtlog_config_init(c.as_mut_ptr(), std::mem::size_of::<rtlog_config>());
         c.assume_init()
     }
 }
@@ -443,6 +443,7 @@ unsafe fn lifecycle(lg: *mut rtlog_logger, c: &rtlog_config, input: &Input) {
         assert_eq!(rtlog_step_supervisor(lg, 1000), RTLOG_OK);
         assert_eq!(rtlog_shutdown(lg), RTLOG_OK);
         let mut s: rtlog_stats = std::mem::zeroed();
+        rtlog_stats_init(&mut s, std::mem::size_of::<rtlog_stats>());
         assert_eq!(rtlog_get_stats(lg, &mut s), RTLOG_OK);
         assert_eq!((s.lost, s.write_errors, s.sync_errors), (0, 0, 0), "{s:?}");
         assert_eq!(s.published[0] + s.published[1], accepted, "{s:?}");

@@ -193,6 +193,8 @@ fn read_c(dir: &Path) -> Result<Vec<CRecord>, rtlog_status> {
     let result = loop {
         // SAFETY: all-zero bits are a valid rtlog_record (integers and a NULL pointer).
         let mut rec: rtlog_record = unsafe { std::mem::zeroed() };
+        // SAFETY: rec is a whole rtlog_record.
+        unsafe { ffi::reader::rtlog_record_init(&mut rec, std::mem::size_of::<rtlog_record>()) };
         // SAFETY: r is the live reader opened above; rec is writable.
         match unsafe { ffi::reader::rtlog_reader_next(r, &mut rec) } {
             rtlog_status::RTLOG_OK => {

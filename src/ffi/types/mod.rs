@@ -6,7 +6,9 @@
 //! - [`config`]: `rtlog_config` and its translation to [`crate::Config`];
 //! - [`stats`]: the statistics structs, filled from the core's counters;
 //! - [`record`]: `rtlog_record` and the reader's filters;
-//! - [`schema`]: the typed-record views `rtlog_field` and `rtlog_type_info`.
+//! - [`schema`]: the typed-record views `rtlog_field` and `rtlog_type_info`;
+//! - [`versioned`]: the `struct_size` rule of the structs the library writes or hands out, and
+//!   the sizes of their published versions.
 //!
 //! No function here is exported: the object modules of `ffi/` call these translations.
 
@@ -16,6 +18,7 @@ pub mod objects;
 pub mod record;
 pub mod schema;
 pub mod stats;
+pub mod versioned;
 
 pub use config::rtlog_config;
 pub use enums::*;
@@ -23,3 +26,4 @@ pub use objects::*;
 pub use record::{rtlog_reader_options, rtlog_record};
 pub use schema::{rtlog_field, rtlog_field_type, rtlog_type_info};
 pub use stats::{rtlog_dlt_stats, rtlog_producer_stats, rtlog_reader_counts, rtlog_stats};
+pub use versioned::Versioned;

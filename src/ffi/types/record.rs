@@ -1,6 +1,7 @@
 //! Records read back (rtlog_record, rtlog_frame_kind is in [`super::enums`]) and the reader's
 //! filters (rtlog_reader_options), with their translation to and from the core's types.
 
+use super::versioned::{version_size, Versioned};
 use crate::error::{Error, Status};
 use crate::format::FrameHeader;
 use crate::reader::{ReaderOptions, Record};
@@ -8,12 +9,17 @@ use std::ffi::CStr;
 use std::os::raw::c_char;
 
 /// One record read back from a log. payload points into the reader and stays valid until the
-/// next call on that reader.
+/// next call on that reader. Initialise it with rtlog_record_init; struct_size works as in
+/// rtlog_stats (rtlog_reader_format, which reads a record, reads only its first struct_size
+/// bytes).
 ///
 /// Behind it: a `crate::Record` (or a frame that the dummy backend stored).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_record {
+    /// sizeof(rtlog_record) of the caller's header, set by rtlog_record_init: the library
+    /// writes only the first struct_size bytes and leaves struct_size as it is.
+    pub struct_size: u32,
     /// Log sequence number: position in the whole log, strictly increasing.
     pub lsn: u64,
     /// Sequence number in its producer's stream, from 0 in each epoch.
@@ -133,6 +139,7 @@ impl From<&Record<'_>> for rtlog_record {
     /// The C view of a record; its payload pointer borrows from `rec`.
     fn from(rec: &Record<'_>) -> rtlog_record {
         rtlog_record {
+            struct_size: std::mem::size_of::<rtlog_record>() as u32,
             lsn: rec.lsn,
             seq: rec.seq,
             timestamp_ns: rec.timestamp_ns,
@@ -147,11 +154,36 @@ impl From<&Record<'_>> for rtlog_record {
     }
 }
 
+impl Versioned for rtlog_record {
+    const NAME: &'static str = "rtlog_record";
+    /// 0.2.0 (the first with struct_size).
+    const SIZES: &'static [usize] = &[version_size!(rtlog_record, kind: u8)];
+}
+
 impl rtlog_record {
+    /// An empty record (every field 0, payload NULL): what an input record's fields beyond a
+    /// caller's struct_size are taken as.
+    pub(crate) fn empty() -> rtlog_record {
+        rtlog_record {
+            struct_size: std::mem::size_of::<rtlog_record>() as u32,
+            lsn: 0,
+            seq: 0,
+            timestamp_ns: 0,
+            epoch: 0,
+            producer: 0,
+            r#type: 0,
+            stream: 0,
+            payload: std::ptr::null(),
+            len: 0,
+            kind: 0,
+        }
+    }
+
     /// The C view of a frame the dummy backend stored, its payload copied to `payload` (NULL
     /// when the caller gave no room); len is the full length.
     pub(crate) fn from_dummy(h: &FrameHeader, payload: *const u8) -> rtlog_record {
         rtlog_record {
+            struct_size: std::mem::size_of::<rtlog_record>() as u32,
             lsn: h.lsn,
             seq: h.seq,
             timestamp_ns: h.timestamp_ns,

@@ -2,6 +2,7 @@
 //! of a [`crate::schema::RecordType`]), and the storage that keeps the views a reader handed
 //! out alive until it closes.
 
+use super::versioned::{version_size, Versioned};
 use crate::schema::{RecordType, Scalar};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -64,10 +65,16 @@ impl From<Scalar> for rtlog_field_type {
 /// One field of a record type, as placed in the record (the C struct member it stands for).
 /// Read a value with memcpy from (const char *)record.payload + offset (little-endian).
 ///
+/// The library makes these (struct_size is its own sizeof(rtlog_field)); fields may be appended
+/// in later versions, so get the fields of a type with rtlog_type_info_field, not by indexing
+/// rtlog_type_info.fields with your header's sizeof.
+///
 /// Behind it: a `crate::schema::Field` of the type's layout.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_field {
+    /// sizeof(rtlog_field) of the library that made it (at least that of your header).
+    pub struct_size: u32,
     /// The field's name, NUL-terminated.
     pub name: *const c_char,
     /// The element type.
@@ -83,15 +90,22 @@ pub struct rtlog_field {
 /// A record type as a reader found it in the log (rtlog_reader_schema). Every pointer stays
 /// valid until rtlog_reader_close.
 ///
+/// The library makes it (struct_size is its own sizeof(rtlog_type_info)); fields may be
+/// appended in later versions, never reordered.
+///
 /// Behind it: a `crate::schema::RecordType`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_type_info {
+    /// sizeof(rtlog_type_info) of the library that made it (at least that of your header).
+    pub struct_size: u32,
     /// The type's name, NUL-terminated.
     pub name: *const c_char,
     /// Its layout string in canonical form ("u32 axis; f64[3] pos; char[16] mode").
     pub layout: *const c_char,
-    /// Its fields, in order: field_count entries.
+    /// Its fields, in order: field_count entries of fields[0].struct_size bytes each (the
+    /// library's sizeof(rtlog_field), which may be larger than your header's): read them with
+    /// rtlog_type_info_field(info, i), which is the same as fields + i only while the sizes agree.
     pub fields: *const rtlog_field,
     /// Number of fields.
     pub field_count: u32,
@@ -101,6 +115,18 @@ pub struct rtlog_type_info {
     pub align: u32,
     /// The record type number (rtlog_record.type).
     pub r#type: u16,
+}
+
+impl Versioned for rtlog_field {
+    const NAME: &'static str = "rtlog_field";
+    /// 0.2.0 (the first with struct_size).
+    const SIZES: &'static [usize] = &[version_size!(rtlog_field, array_len: u32)];
+}
+
+impl Versioned for rtlog_type_info {
+    const NAME: &'static str = "rtlog_type_info";
+    /// 0.2.0.
+    const SIZES: &'static [usize] = &[version_size!(rtlog_type_info, r#type: u16)];
 }
 
 /// The C view of one record type, with the storage its pointers point into.
@@ -125,6 +151,7 @@ impl CType {
             .iter()
             .zip(&field_names)
             .map(|(f, name)| rtlog_field {
+                struct_size: std::mem::size_of::<rtlog_field>() as u32,
                 name: name.as_ptr(),
                 r#type: f.scalar.into(),
                 offset: f.offset,
@@ -135,6 +162,7 @@ impl CType {
         let (name, layout) = (c(&t.name), c(t.layout.text()));
         Box::new(CType {
             info: rtlog_type_info {
+                struct_size: std::mem::size_of::<rtlog_type_info>() as u32,
                 name: name.as_ptr(),
                 layout: layout.as_ptr(),
                 fields: fields.as_ptr(),

@@ -2,6 +2,7 @@
 //! and rtlog_reader_stats fill, and their translation from the core's counters.
 
 use super::enums::rtlog_state;
+use super::versioned::{version_size, Versioned};
 use crate::dlt::DltStats;
 use crate::logger::Stats;
 use crate::reader::ReaderStats;
@@ -9,11 +10,20 @@ use crate::rt::producer::{Producer, Stream};
 use crate::state::State;
 
 /// A statistics snapshot, filled by rtlog_get_stats. Arrays are indexed by rtlog_stream.
+/// Initialise it with rtlog_stats_init.
+///
+/// struct_size lets the struct grow without breaking the ABI: fields are only ever added at the
+/// end, and the library writes only the first struct_size bytes (a caller built against an
+/// older header gets the fields it knows; against a newer one, this library's fields, the rest
+/// untouched).
 ///
 /// Behind it: `crate::Stats`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_stats {
+    /// sizeof(rtlog_stats) of the caller's header, set by rtlog_stats_init: the library
+    /// writes only the first struct_size bytes and leaves struct_size as it is.
+    pub struct_size: u32,
     /// Records accepted (RTLOG_OK) per stream.
     pub published: [u64; 2],
     /// Records refused with RTLOG_ERR_FULL per stream.
@@ -58,12 +68,16 @@ pub struct rtlog_stats {
 }
 
 /// Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
-/// rtlog_stream.
+/// rtlog_stream. Initialise it with rtlog_producer_stats_init; struct_size works as in
+/// rtlog_stats.
 ///
 /// Behind it: the counters of a `crate::Producer`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_producer_stats {
+    /// sizeof(rtlog_producer_stats) of the caller's header, set by rtlog_producer_stats_init: the
+    /// library writes only the first struct_size bytes and leaves struct_size as it is.
+    pub struct_size: u32,
     /// Records accepted per stream (the next record's seq).
     pub published: [u64; 2],
     /// Records refused (or overwritten) per stream.
@@ -77,11 +91,15 @@ pub struct rtlog_producer_stats {
 }
 
 /// What a reader has seen so far, filled by rtlog_reader_stats (the struct is named apart from the function, which C requires).
+/// Initialise it with rtlog_reader_counts_init; struct_size works as in rtlog_stats.
 ///
 /// Behind it: `crate::reader::ReaderStats`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_reader_counts {
+    /// sizeof(rtlog_reader_counts) of the caller's header, set by rtlog_reader_counts_init: the
+    /// library writes only the first struct_size bytes and leaves struct_size as it is.
+    pub struct_size: u32,
     /// Valid data records read (matching the filters or not).
     pub records: u64,
     /// Records returned by rtlog_reader_next (those matching the filters).
@@ -101,10 +119,14 @@ pub struct rtlog_reader_counts {
 }
 
 /// The DLT sink's counters, filled by rtlog_dlt_get_stats. Every record offered to the sink is
-/// counted once: offered = sent + queued + lost. Behind it is `crate::dlt::DltStats`.
+/// counted once: offered = sent + queued + lost. Initialise it with rtlog_dlt_stats_init;
+/// struct_size works as in rtlog_stats. Behind it is `crate::dlt::DltStats`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct rtlog_dlt_stats {
+    /// sizeof(rtlog_dlt_stats) of the caller's header, set by rtlog_dlt_stats_init: the
+    /// library writes only the first struct_size bytes and leaves struct_size as it is.
+    pub struct_size: u32,
     /// 1 when dlt_enable is set; otherwise 0 and every other field 0.
     pub enabled: u32,
     /// 1 while the daemon's FIFO is open and the daemon was there at the last check (every 20 ms at most while idle).
@@ -138,6 +160,7 @@ pub struct rtlog_dlt_stats {
 impl From<&Stats> for rtlog_stats {
     fn from(s: &Stats) -> rtlog_stats {
         rtlog_stats {
+            struct_size: std::mem::size_of::<rtlog_stats>() as u32,
             published: s.published,
             dropped: s.dropped,
             dispatched: s.dispatched,
@@ -168,6 +191,7 @@ impl From<&Producer> for rtlog_producer_stats {
     fn from(p: &Producer) -> rtlog_producer_stats {
         let per = |f: &dyn Fn(Stream) -> u64| [f(Stream::Critical), f(Stream::Normal)];
         rtlog_producer_stats {
+            struct_size: std::mem::size_of::<rtlog_producer_stats>() as u32,
             published: per(&|s| p.published(s)),
             dropped: per(&|s| p.dropped(s)),
             durable: per(&|s| p.durable_count(s)),
@@ -180,6 +204,7 @@ impl From<&Producer> for rtlog_producer_stats {
 impl From<ReaderStats> for rtlog_reader_counts {
     fn from(s: ReaderStats) -> rtlog_reader_counts {
         rtlog_reader_counts {
+            struct_size: std::mem::size_of::<rtlog_reader_counts>() as u32,
             records: s.records,
             matched: s.matched,
             segments: s.segments,
@@ -195,6 +220,7 @@ impl From<ReaderStats> for rtlog_reader_counts {
 impl From<DltStats> for rtlog_dlt_stats {
     fn from(s: DltStats) -> rtlog_dlt_stats {
         rtlog_dlt_stats {
+            struct_size: std::mem::size_of::<rtlog_dlt_stats>() as u32,
             enabled: u32::from(s.enabled),
             connected: u32::from(s.connected),
             offered: s.offered,
@@ -211,4 +237,28 @@ impl From<DltStats> for rtlog_dlt_stats {
             last_errno: s.last_errno,
         }
     }
+}
+
+impl Versioned for rtlog_stats {
+    const NAME: &'static str = "rtlog_stats";
+    /// 0.2.0 (the first with struct_size).
+    const SIZES: &'static [usize] = &[version_size!(rtlog_stats, oldest_pending_age_ns: u64)];
+}
+
+impl Versioned for rtlog_producer_stats {
+    const NAME: &'static str = "rtlog_producer_stats";
+    /// 0.2.0.
+    const SIZES: &'static [usize] = &[version_size!(rtlog_producer_stats, id: u16)];
+}
+
+impl Versioned for rtlog_reader_counts {
+    const NAME: &'static str = "rtlog_reader_counts";
+    /// 0.2.0.
+    const SIZES: &'static [usize] = &[version_size!(rtlog_reader_counts, crashed_epochs: u64)];
+}
+
+impl Versioned for rtlog_dlt_stats {
+    const NAME: &'static str = "rtlog_dlt_stats";
+    /// 0.2.0.
+    const SIZES: &'static [usize] = &[version_size!(rtlog_dlt_stats, last_errno: i32)];
 }
