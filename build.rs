@@ -59,6 +59,8 @@ fn main() {
     config.include_guard = Some("RTLOG_TESTING_H".into());
     // RTLOG_MUST_USE comes from rtlog.h, which this header includes.
     config.autogen_warning = None;
+    // The _init macros are rtlog.h's.
+    config.trailer = None;
     config.includes = vec!["rtlog.h".into()];
     config.export.item_types = vec![cbindgen::ItemType::Functions];
     let ffi = crate_dir.join("src").join("ffi");

@@ -983,13 +983,15 @@ const char *rtlog_version(void);
 
 /**
  * Prepares *out for rtlog_dlt_get_stats: every byte zero and out->struct_size = `size`, which
- * must be sizeof(rtlog_dlt_stats) as the caller sees it: rtlog_dlt_stats_init(&ds, sizeof ds).
+ * must be sizeof(rtlog_dlt_stats) as the caller sees it: rtlog_dlt_stats_init(&ds) (the header's macro
+ * passes sizeof ds).
  * Writes exactly `size` bytes.
  *
  * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
  * nothing.
  */
-void rtlog_dlt_stats_init(struct rtlog_dlt_stats *out, size_t size);
+void rtlog_dlt_stats_init(struct rtlog_dlt_stats *out,
+                          size_t size);
 
 /**
  * Fills *out with the DLT sink's counters (all zero, enabled = 0, when dlt_enable is not
@@ -1007,7 +1009,8 @@ enum rtlog_status rtlog_dlt_get_stats(const struct rtlog_logger *lg, struct rtlo
 
 /**
  * Sets every field of *cfg to its default and cfg->struct_size to `size`, which must be
- * sizeof(rtlog_config) as the caller sees it: call it as rtlog_config_init(&cfg, sizeof cfg).
+ * sizeof(rtlog_config) as the caller sees it: the header's macro passes it: rtlog_config_init(&cfg) is
+ * rtlog_config_init(&cfg, sizeof cfg).
  * The library writes exactly `size` bytes (a program built against an older, smaller
  * rtlog_config gets the defaults of the fields it knows; a newer, larger one gets zeros beyond
  * this library's fields). cfg->dir is set to NULL: the caller must set it.
@@ -1015,7 +1018,8 @@ enum rtlog_status rtlog_dlt_get_stats(const struct rtlog_logger *lg, struct rtlo
  * Phase: any. Thread: any. RT-safe: does not allocate. NULL cfg or a size below 4: does
  * nothing.
  */
-void rtlog_config_init(struct rtlog_config *cfg, size_t size);
+void rtlog_config_init(struct rtlog_config *cfg,
+                       size_t size);
 
 /**
  * Creates a logger (INIT phase): validates every field of *cfg, creates the directory (mode
@@ -1081,13 +1085,15 @@ enum rtlog_state rtlog_get_state(const struct rtlog_logger *lg);
 
 /**
  * Prepares *out for rtlog_get_stats: every byte of it zero and out->struct_size = `size`,
- * which must be sizeof(rtlog_stats) as the caller sees it: rtlog_stats_init(&st, sizeof st).
+ * which must be sizeof(rtlog_stats) as the caller sees it: rtlog_stats_init(&st) (the header's macro
+ * passes sizeof st).
  * Writes exactly `size` bytes.
  *
  * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
  * nothing.
  */
-void rtlog_stats_init(struct rtlog_stats *out, size_t size);
+void rtlog_stats_init(struct rtlog_stats *out,
+                      size_t size);
 
 /**
  * Fills *out with a statistics snapshot (counters read one by one; each is exact, the set is
@@ -1214,12 +1220,13 @@ uint64_t rtlog_producer_durable_count(const struct rtlog_producer *p, rtlog_stre
 /**
  * Prepares *out for rtlog_producer_get_stats: every byte zero and out->struct_size = `size`,
  * which must be sizeof(rtlog_producer_stats) as the caller sees it:
- * rtlog_producer_stats_init(&ps, sizeof ps). Writes exactly `size` bytes.
+ * rtlog_producer_stats_init(&ps) (the header's macro passes sizeof ps). Writes exactly `size` bytes.
  *
  * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
  * nothing.
  */
-void rtlog_producer_stats_init(struct rtlog_producer_stats *out, size_t size);
+void rtlog_producer_stats_init(struct rtlog_producer_stats *out,
+                               size_t size);
 
 /**
  * Fills *out with the producer's statistics (each counter read atomically; the set is not one
@@ -1248,7 +1255,8 @@ enum rtlog_status rtlog_reader_open(const char *dir, struct rtlog_reader **out);
 
 /**
  * Sets *opts to match every record and opts->struct_size to `size`, which must be
- * sizeof(rtlog_reader_options) as the caller sees it: rtlog_reader_options_init(&o, sizeof o).
+ * sizeof(rtlog_reader_options) as the caller sees it: rtlog_reader_options_init(&o) (the header's
+ * macro passes sizeof o).
  * Writes exactly `size` bytes.
  *
  * Phase: any. Thread: any. RT-safe: does not allocate. NULL opts or a size below 4: does
@@ -1274,7 +1282,7 @@ enum rtlog_status rtlog_reader_open_opts(const char *dir,
 /**
  * Prepares *out for rtlog_reader_stats: every byte zero and out->struct_size = `size`, which
  * must be sizeof(rtlog_reader_counts) as the caller sees it:
- * rtlog_reader_counts_init(&c, sizeof c). Writes exactly `size` bytes.
+ * rtlog_reader_counts_init(&c) (the header's macro passes sizeof c). Writes exactly `size` bytes.
  *
  * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
  * nothing.
@@ -1284,7 +1292,7 @@ void rtlog_reader_counts_init(struct rtlog_reader_counts *out, size_t size);
 /**
  * Prepares *out for rtlog_reader_next and rtlog_reader_next_frame (and for the frame copy of
  * rtlog_testing.h): every byte zero and out->struct_size = `size`, which must be
- * sizeof(rtlog_record) as the caller sees it: rtlog_record_init(&rec, sizeof rec). Writes exactly `size` bytes. Once is enough
+ * sizeof(rtlog_record) as the caller sees it: rtlog_record_init(&rec) (the header's macro passes sizeof rec). Writes exactly `size` bytes. Once is enough
  * for a record read into many times (the library leaves struct_size as it is).
  *
  * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
@@ -1440,3 +1448,18 @@ enum rtlog_status rtlog_reader_format(const struct rtlog_reader *r,
 #endif  // __cplusplus
 
 #endif  /* RTLOG_H */
+
+#ifndef RTLOG_SIZED_
+/* rtlog_x_init(p) is rtlog_x_init(p, sizeof *(p)); rtlog_x_init(p, size) is itself. */
+#define RTLOG_SIZED_1_(p) (p), sizeof *(p)
+#define RTLOG_SIZED_2_(p, size) (p), (size)
+#define RTLOG_SIZED_PICK_(a, b, pick, ...) pick
+#define RTLOG_SIZED_(...) RTLOG_SIZED_PICK_(__VA_ARGS__, RTLOG_SIZED_2_, RTLOG_SIZED_1_, -)(__VA_ARGS__)
+#define rtlog_config_init(...) rtlog_config_init(RTLOG_SIZED_(__VA_ARGS__))
+#define rtlog_reader_options_init(...) rtlog_reader_options_init(RTLOG_SIZED_(__VA_ARGS__))
+#define rtlog_stats_init(...) rtlog_stats_init(RTLOG_SIZED_(__VA_ARGS__))
+#define rtlog_producer_stats_init(...) rtlog_producer_stats_init(RTLOG_SIZED_(__VA_ARGS__))
+#define rtlog_dlt_stats_init(...) rtlog_dlt_stats_init(RTLOG_SIZED_(__VA_ARGS__))
+#define rtlog_reader_counts_init(...) rtlog_reader_counts_init(RTLOG_SIZED_(__VA_ARGS__))
+#define rtlog_record_init(...) rtlog_record_init(RTLOG_SIZED_(__VA_ARGS__))
+#endif /* RTLOG_SIZED_ */

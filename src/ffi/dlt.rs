@@ -7,7 +7,8 @@ use super::handle::try_ref;
 use super::types::*;
 
 /// Prepares *out for rtlog_dlt_get_stats: every byte zero and out->struct_size = `size`, which
-/// must be sizeof(rtlog_dlt_stats) as the caller sees it: rtlog_dlt_stats_init(&ds, sizeof ds).
+/// must be sizeof(rtlog_dlt_stats) as the caller sees it: rtlog_dlt_stats_init(&ds) (the header's macro
+/// passes sizeof ds).
 /// Writes exactly `size` bytes.
 ///
 /// Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does

@@ -16,7 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Sets every field of *cfg to its default and cfg->struct_size to `size`, which must be
-/// sizeof(rtlog_config) as the caller sees it: call it as rtlog_config_init(&cfg, sizeof cfg).
+/// sizeof(rtlog_config) as the caller sees it: the header's macro passes it: rtlog_config_init(&cfg) is
+/// rtlog_config_init(&cfg, sizeof cfg).
 /// The library writes exactly `size` bytes (a program built against an older, smaller
 /// rtlog_config gets the defaults of the fields it knows; a newer, larger one gets zeros beyond
 /// this library's fields). cfg->dir is set to NULL: the caller must set it.
@@ -145,7 +146,8 @@ pub unsafe extern "C" fn rtlog_get_state(lg: *const rtlog_logger) -> rtlog_state
 }
 
 /// Prepares *out for rtlog_get_stats: every byte of it zero and out->struct_size = `size`,
-/// which must be sizeof(rtlog_stats) as the caller sees it: rtlog_stats_init(&st, sizeof st).
+/// which must be sizeof(rtlog_stats) as the caller sees it: rtlog_stats_init(&st) (the header's macro
+/// passes sizeof st).
 /// Writes exactly `size` bytes.
 ///
 /// Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does

@@ -79,7 +79,7 @@ pub unsafe extern "C" fn rtlog_producer_durable_count(
 
 /// Prepares *out for rtlog_producer_get_stats: every byte zero and out->struct_size = `size`,
 /// which must be sizeof(rtlog_producer_stats) as the caller sees it:
-/// rtlog_producer_stats_init(&ps, sizeof ps). Writes exactly `size` bytes.
+/// rtlog_producer_stats_init(&ps) (the header's macro passes sizeof ps). Writes exactly `size` bytes.
 ///
 /// Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
 /// nothing.

@@ -36,7 +36,8 @@ pub unsafe extern "C" fn rtlog_reader_open(
 }
 
 /// Sets *opts to match every record and opts->struct_size to `size`, which must be
-/// sizeof(rtlog_reader_options) as the caller sees it: rtlog_reader_options_init(&o, sizeof o).
+/// sizeof(rtlog_reader_options) as the caller sees it: rtlog_reader_options_init(&o) (the header's
+/// macro passes sizeof o).
 /// Writes exactly `size` bytes.
 ///
 /// Phase: any. Thread: any. RT-safe: does not allocate. NULL opts or a size below 4: does
@@ -80,7 +81,7 @@ pub unsafe extern "C" fn rtlog_reader_open_opts(
 
 /// Prepares *out for rtlog_reader_stats: every byte zero and out->struct_size = `size`, which
 /// must be sizeof(rtlog_reader_counts) as the caller sees it:
-/// rtlog_reader_counts_init(&c, sizeof c). Writes exactly `size` bytes.
+/// rtlog_reader_counts_init(&c) (the header's macro passes sizeof c). Writes exactly `size` bytes.
 ///
 /// Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
 /// nothing.
@@ -94,7 +95,7 @@ pub unsafe extern "C" fn rtlog_reader_counts_init(out: *mut rtlog_reader_counts,
 
 /// Prepares *out for rtlog_reader_next and rtlog_reader_next_frame (and for the frame copy of
 /// rtlog_testing.h): every byte zero and out->struct_size = `size`, which must be
-/// sizeof(rtlog_record) as the caller sees it: rtlog_record_init(&rec, sizeof rec). Writes exactly `size` bytes. Once is enough
+/// sizeof(rtlog_record) as the caller sees it: rtlog_record_init(&rec) (the header's macro passes sizeof rec). Writes exactly `size` bytes. Once is enough
 /// for a record read into many times (the library leaves struct_size as it is).
 ///
 /// Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
