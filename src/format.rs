@@ -15,7 +15,7 @@ pub const SEGMENT_MAGIC: [u8; 8] = *b"RTLOGSEG";
 /// Major format version; a reader refuses a newer one.
 pub const FORMAT_MAJOR: u16 = 1;
 /// Minor format version; additions a reader may ignore. 1 added the type table.
-pub const FORMAT_MINOR: u16 = 1;
+pub const FORMAT_MINOR: u16 = 2;
 /// Bytes of the fixed part of a segment header (before the producer table).
 pub const SEGMENT_FIXED_BYTES: usize = 80;
 /// Bytes of a frame header.
@@ -30,6 +30,57 @@ pub const MAX_HEADER_BYTES: usize = 1 << 20;
 pub const NO_PRODUCER: u16 = u16::MAX;
 /// Stream value of boundary frames that belong to no stream.
 pub const NO_STREAM: u8 = u8::MAX;
+
+/// The first minor version whose frames carry a [`Level`] (byte 42 of the frame header); in
+/// older segments that byte is reserved (0), and their frames read as [`Level::Info`].
+pub const LEVEL_MINOR: u16 = 2;
+
+/// How much a frame matters, as `rtlog_level`: every frame of a segment of minor 2 or later
+/// carries one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Level {
+    /// Step-by-step detail.
+    Trace = 0,
+    /// Diagnostics for developers.
+    Debug = 1,
+    /// Normal operation (published records, epoch and segment boundaries).
+    Info = 2,
+    /// Something went wrong without losing correctness (lost records, a degraded logger).
+    Warn = 3,
+    /// Correct operation is at risk (a critical or safe logger).
+    Error = 4,
+    /// The program cannot go on.
+    Fatal = 5,
+}
+
+impl Level {
+    /// Every level, from the least to the most severe.
+    pub const ALL: [Level; 6] =
+        [Level::Trace, Level::Debug, Level::Info, Level::Warn, Level::Error, Level::Fatal];
+
+    /// The level for a stored byte, if it names one.
+    pub fn from_u8(v: u8) -> Option<Level> {
+        Level::ALL.get(usize::from(v)).copied()
+    }
+
+    /// The level's name in lower case, as the tools print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+            Level::Fatal => "fatal",
+        }
+    }
+
+    /// The level a name (any case) stands for.
+    pub fn parse(name: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.name().eq_ignore_ascii_case(name))
+    }
+}
 
 /// What a frame holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -387,6 +438,8 @@ pub struct FrameHeader {
     pub stream: u8,
     /// [`FrameKind`] as a byte.
     pub kind: u8,
+    /// [`Level`] as a byte (segments of minor [`LEVEL_MINOR`] and later; 0 before).
+    pub level: u8,
 }
 
 impl FrameHeader {
@@ -407,6 +460,7 @@ impl FrameHeader {
         h[38..40].copy_from_slice(&self.record_type.to_le_bytes());
         h[40] = self.stream;
         h[41] = self.kind;
+        h[42] = self.level;
         let start = out.len();
         out.reserve(frame_bytes(payload.len()));
         out.extend_from_slice(&h);
@@ -434,11 +488,21 @@ impl FrameHeader {
             record_type: u16_at(b, 38),
             stream: b[40],
             kind: b[41],
+            level: b[42],
         };
         if h.payload_len > max_payload.max(64) || h.payload_len > MAX_PAYLOAD {
             return Err(DecodeError::BadLength);
         }
         Ok(h)
+    }
+
+    /// Whether the header bytes that carry nothing are zero, as a valid frame's are, in a
+    /// segment of format minor `minor`: bytes 43..48, and byte 42 too before [`LEVEL_MINOR`]
+    /// (from then on it must name a [`Level`]). `b` holds the 48 header bytes.
+    pub fn reserved_ok(b: &[u8], minor: u16) -> bool {
+        let level_ok =
+            if minor >= LEVEL_MINOR { Level::from_u8(b[42]).is_some() } else { b[42] == 0 };
+        level_ok && b[43..FRAME_HEADER_BYTES].iter().all(|&x| x == 0)
     }
 
     /// Checks the stored CRC of a frame: `b` starts with the 48 header bytes, `payload` is the
@@ -775,6 +839,7 @@ mod tests {
             record_type: 42,
             stream: 0,
             kind: FrameKind::Data as u8,
+            level: Level::Warn as u8,
         };
         let mut out = Vec::new();
         f.encode_into(&FrameSalt::new(7), b"hello", &mut out);
@@ -799,6 +864,23 @@ mod tests {
         whole.extend_from_slice(&out[4..FRAME_HEADER_BYTES + 3]);
         assert_eq!(u32_at(&out, 0), crc32fast::hash(&whole), "the CRC FORMAT.md defines");
         assert!(out[FRAME_HEADER_BYTES + 3..].iter().all(|&b| b == 0), "zero padding");
+    }
+
+    #[test]
+    fn the_level_byte_is_reserved_before_minor_2() {
+        let mut b = [0u8; FRAME_HEADER_BYTES];
+        assert!(FrameHeader::reserved_ok(&b, 1) && FrameHeader::reserved_ok(&b, LEVEL_MINOR));
+        b[42] = Level::Fatal as u8;
+        assert!(!FrameHeader::reserved_ok(&b, 1), "byte 42 was reserved in 1.1");
+        assert!(FrameHeader::reserved_ok(&b, LEVEL_MINOR));
+        b[42] = Level::Fatal as u8 + 1;
+        assert!(!FrameHeader::reserved_ok(&b, LEVEL_MINOR), "no such level");
+        b[42] = 0;
+        b[47] = 1;
+        assert!(!FrameHeader::reserved_ok(&b, LEVEL_MINOR));
+        assert_eq!(Level::parse("WARN"), Some(Level::Warn));
+        assert!(Level::ALL.iter().all(|&l| Level::from_u8(l as u8) == Some(l)));
+        assert!(Level::ALL.windows(2).all(|w| w[0] < w[1]), "ordered by severity");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! counted, never returned as data.
 
 use crate::error::{Error, Result, Status};
-use crate::format::{self, DecodeError, FrameKind};
+use crate::format::{self, DecodeError, FrameKind, Level};
 use crate::logdir::scan::{OpenError, ScanItem, SegmentScan};
 use crate::logdir::{list_segments, lsn_bound, read_segment_header};
 use crate::schema::{Interner, RecordType, Schema};
@@ -28,6 +28,9 @@ pub struct Record<'a> {
     pub stream: u8,
     /// Frame kind.
     pub kind: FrameKind,
+    /// How much the record matters: data records are `Info`, loss markers `Warn`, state
+    /// changes by the state they enter (records of logs before format 1.2: `Info`).
+    pub level: Level,
     /// Payload bytes; valid until the next call on the reader.
     pub payload: &'a [u8],
 }
@@ -205,6 +208,7 @@ impl Reader {
             record_type: h.record_type,
             stream: h.stream,
             kind,
+            level: Level::from_u8(h.level).unwrap_or(Level::Info),
             payload: &self.payload,
         }
     }

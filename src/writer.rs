@@ -21,8 +21,8 @@ use crate::config::Durability;
 use crate::dlt::DltFeed;
 use crate::error::{Error, Status};
 use crate::format::{
-    self, CleanClose, EpochBegin, FrameHeader, FrameKind, FrameSalt, LossMarker, LossReason, Seal,
-    SegmentHeader, StateChange, NO_PRODUCER, NO_STREAM, SEAL_SUSPECT,
+    self, CleanClose, EpochBegin, FrameHeader, FrameKind, FrameSalt, Level, LossMarker, LossReason,
+    Seal, SegmentHeader, StateChange, NO_PRODUCER, NO_STREAM, SEAL_SUSPECT,
 };
 use crate::rt::clock::{self, Calibration};
 use crate::rt::producer::{ProducerShared, Stream};
@@ -275,7 +275,8 @@ impl Writer {
         let changes = std::mem::take(&mut *self.s.shared.state_changes.lock());
         for (from, to, cause) in changes {
             let payload = StateChange::encode(from as u8, to as u8, &cause);
-            self.push_frame(boundary(FrameKind::State), &payload);
+            let frame = FrameHeader { level: state_level(to) as u8, ..boundary(FrameKind::State) };
+            self.push_frame(frame, &payload);
         }
         let moved = self.take_input();
         if let Some(d) = &mut self.s.dlt {
@@ -314,6 +315,7 @@ impl Writer {
                 record_type: h.record_type,
                 stream: h.stream,
                 kind: h.kind,
+                level: Level::Info as u8,
             };
             if h.lost_before > 0 {
                 self.push_refused(h.producer, h.stream, u64::from(h.lost_before), h.seq);
@@ -739,13 +741,27 @@ impl Writer {
 }
 
 /// The header of a frame that belongs to no producer.
+/// Its level is `Warn` for loss markers and `Info` for the rest (a state frame's is set by the
+/// state it enters, see [`state_level`]).
 fn boundary(kind: FrameKind) -> FrameHeader {
+    let level = if kind == FrameKind::Loss { Level::Warn } else { Level::Info };
     FrameHeader {
         timestamp_ns: clock::monotonic_ns(),
         producer: NO_PRODUCER,
         stream: NO_STREAM,
         kind: kind as u8,
+        level: level as u8,
         ..FrameHeader::default()
+    }
+}
+
+/// The level of the frame that logs a move into `to`: trouble is `Warn` (DEGRADED) or `Error`
+/// (CRITICAL, SAFE), a recovery or a lifecycle step `Info`.
+fn state_level(to: State) -> Level {
+    match to {
+        State::Degraded => Level::Warn,
+        State::Critical | State::Safe => Level::Error,
+        State::Init | State::Normal | State::Stopped => Level::Info,
     }
 }
 

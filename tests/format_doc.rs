@@ -79,7 +79,7 @@ fn format_md_matches_the_bytes_written() {
         match field.as_str() {
             "magic" => assert_eq!(&bytes[*off..off + size], b"RTLOGSEG"),
             "format_major" => assert_eq!(v, 1),
-            "format_minor" => assert_eq!(v, 1),
+            "format_minor" => assert_eq!(v, u64::from(rtlog::format::FORMAT_MINOR)),
             "header_len" => assert_eq!(v, header_len as u64),
             "segment_index" => assert_eq!(v, 1),
             "first_lsn" => assert_eq!(v, 1),
@@ -164,12 +164,13 @@ fn format_md_matches_the_bytes_written() {
             "type" => assert_eq!(v, 7),
             "stream" => assert_eq!(v, 1),
             "kind" => assert_eq!(v, 1),
+            "level" => assert_eq!(v, rtlog::format::Level::Info as u64),
             "reserved" => assert_eq!(v, 0),
             other => panic!("FORMAT.md names a frame field the test does not know: {other}"),
         }
         checked += 1;
     }
-    assert_eq!(checked, 11);
+    assert_eq!(checked, 12);
     assert_eq!(&bytes[f + 48..f + 53], b"hello");
     assert_eq!(&bytes[f + 53..f + 56], &[0, 0, 0], "zero padding to a multiple of 8");
     // Then the clean close: kind 3, payload = 1 data record; and the file ends there.

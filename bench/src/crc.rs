@@ -71,6 +71,7 @@ pub fn measure(iters: usize) -> Result<Vec<CrcRow>, String> {
             record_type: 1,
             stream: 1,
             kind: 1,
+            level: 2,
         };
         let mut frame = Vec::new();
         header.encode_into(&FrameSalt::new(salt), &payload, &mut frame);

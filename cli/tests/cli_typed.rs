@@ -10,7 +10,7 @@
 
 mod common;
 use common::*;
-use rtlog::format::{self, SegmentHeader};
+use rtlog::format;
 use rtlog::{Logger, Status, Stream};
 use serde_json::Value;
 use std::path::Path;
@@ -256,19 +256,22 @@ fn types_follow_their_epoch() {
     assert_eq!(bodies(&["--type", "single"]), ["single{v=2}"]);
 }
 
-/// Rewrites every segment of `dir` with a format 1.0 header (no type table): same salt, same
-/// frames, so the frames still validate.
+/// Rewrites every segment of `dir` as format 1.0 wrote it: a header without a type table, the
+/// same salt, and the same frames with the level byte (reserved before 1.2) zero.
 fn downgrade_to_format_1_0(dir: &Path) {
     for (_, path) in rtlog::logdir::list_segments(dir).unwrap() {
-        let bytes = std::fs::read(&path).unwrap();
-        let len = SegmentHeader::peek_len(&bytes).unwrap();
-        let mut h = SegmentHeader::decode(&bytes).unwrap();
+        let mut scan = rtlog::scan::SegmentScan::open(&path).unwrap();
+        let mut h = scan.header.clone();
         assert_eq!((h.minor, h.types.len()), (format::FORMAT_MINOR, 3));
         h.minor = 0;
         h.types.clear();
         let mut old = h.encode();
         assert_eq!(u16::from_le_bytes([old[10], old[11]]), 0);
-        old.extend_from_slice(&bytes[len..]);
+        let salt = format::FrameSalt::new(h.salt);
+        while let rtlog::scan::ScanItem::Frame(mut frame, payload) = scan.next_item().unwrap() {
+            frame.level = 0;
+            frame.encode_into(&salt, payload, &mut old);
+        }
         std::fs::write(&path, old).unwrap();
     }
 }

@@ -6,7 +6,8 @@
 //! allocated for it.
 //!
 //! When a frame fails validation, the scanner looks for the next valid frame at each later
-//! 8-byte boundary. A candidate must pass cheap checks (known kind, zero reserved bytes, the
+//! 8-byte boundary. A candidate must pass cheap checks (known kind, zero reserved bytes, a known
+//! level from format 1.2 on, the
 //! segment's epoch, a length within the segment's limit, an LSN after the last valid frame's)
 //! before its CRC is computed, so garbage is skipped quickly.
 //!
@@ -18,7 +19,8 @@
 //! reported and skipped; if none does, they are a *torn tail* (an incomplete last write).
 
 use crate::format::{
-    self, DecodeError, FrameHeader, FrameKind, FrameSalt, SegmentHeader, FRAME_HEADER_BYTES,
+    self, DecodeError, FrameHeader, FrameKind, FrameSalt, Level, SegmentHeader, FRAME_HEADER_BYTES,
+    LEVEL_MINOR,
 };
 use std::fs::File;
 use std::io::{self, Read};
@@ -192,7 +194,11 @@ impl SegmentScan {
         self.valid_end = self.pos;
         let rel = (off - self.buf_start) as usize;
         let b = &self.buf[rel..rel + size];
-        let h = FrameHeader::decode(b, self.header.max_payload).expect("validated by frame_at");
+        let mut h = FrameHeader::decode(b, self.header.max_payload).expect("validated by frame_at");
+        if self.header.minor < LEVEL_MINOR {
+            // Before frames carried levels, everything was ordinary operation.
+            h.level = Level::Info as u8;
+        }
         self.min_lsn = h.lsn.checked_add(1);
         let payload = &b[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + h.payload_len as usize];
         ScanItem::Frame(h, payload)
@@ -202,6 +208,7 @@ impl SegmentScan {
     fn frame_at(&mut self, off: u64) -> io::Result<Option<usize>> {
         let (salt, epoch, max, min_lsn, below_lsn) =
             (self.salt, self.header.epoch, self.header.max_payload, self.min_lsn, self.below_lsn);
+        let minor = self.header.minor;
         let head = self.window(off, FRAME_HEADER_BYTES)?;
         if head.len() < FRAME_HEADER_BYTES {
             return Ok(None);
@@ -210,7 +217,7 @@ impl SegmentScan {
             return Ok(None);
         };
         let lsn_ok = min_lsn.is_some_and(|m| h.lsn >= m) && below_lsn.is_none_or(|b| h.lsn < b);
-        if !plausible(head, &h, epoch) || !lsn_ok {
+        if !plausible(head, &h, epoch, minor) || !lsn_ok {
             return Ok(None);
         }
         let size = format::frame_bytes(h.payload_len as usize);
@@ -239,7 +246,7 @@ impl SegmentScan {
 }
 
 /// Cheap structural checks that random bytes almost never pass.
-fn plausible(b: &[u8], h: &FrameHeader, epoch: u32) -> bool {
+fn plausible(b: &[u8], h: &FrameHeader, epoch: u32, minor: u16) -> bool {
     let Some(kind) = FrameKind::from_u8(h.kind) else {
         return false;
     };
@@ -247,7 +254,7 @@ fn plausible(b: &[u8], h: &FrameHeader, epoch: u32) -> bool {
         FrameKind::Data | FrameKind::Loss => h.stream <= 1,
         _ => true,
     };
-    stream_ok && h.epoch == epoch && b[42..48].iter().all(|&x| x == 0)
+    stream_ok && h.epoch == epoch && FrameHeader::reserved_ok(b, minor)
 }
 
 fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
