@@ -482,8 +482,8 @@ typedef struct rtlog_config {
      */
     uint32_t dispatch_budget;
     /**
-     * >0 (default 1000): an internal non-RT thread ticks at this period, in µs (..=1000000);
-     * 0: only the application's rtlog_tick calls move records (a loop that ticks itself).
+     * Period in µs of the internal non-RT ticker thread (default 1000; ..=1000000); 0: no
+     * ticker, only the application's rtlog_tick calls move records (a loop that ticks itself).
      */
     uint32_t dispatch_period_us;
     /**

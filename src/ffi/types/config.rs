@@ -37,8 +37,8 @@ pub struct rtlog_config {
     pub normal_depth: u32,
     /// Most records one rtlog_tick moves (default 256; 1..=1048576).
     pub dispatch_budget: u32,
-    /// >0 (default 1000): an internal non-RT thread ticks at this period, in µs (..=1000000);
-    /// 0: only the application's rtlog_tick calls move records (a loop that ticks itself).
+    /// Period in µs of the internal non-RT ticker thread (default 1000; ..=1000000); 0: no
+    /// ticker, only the application's rtlog_tick calls move records (a loop that ticks itself).
     pub dispatch_period_us: u32,
     /// Durability policy (default RTLOG_DURABILITY_FSYNC_BATCH).
     pub durability: RawDurability,
