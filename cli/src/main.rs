@@ -19,6 +19,7 @@ mod record;
 mod tail;
 mod time;
 mod verify;
+mod walk;
 
 use clap::{Parser, Subcommand};
 
