@@ -8,6 +8,7 @@
 
 mod dump;
 mod error;
+mod export;
 mod filter;
 mod inspect;
 mod interrupt;
@@ -42,6 +43,7 @@ enum Command {
     Verify(verify::Args),
     Dump(dump::Args),
     Tail(tail::Args),
+    Export(export::Args),
 }
 
 fn main() {
@@ -52,6 +54,7 @@ fn main() {
         Command::Verify(args) => verify::run(&args),
         Command::Dump(args) => dump::run(&args),
         Command::Tail(args) => tail::run(&args),
+        Command::Export(args) => export::run(&args),
     };
     let code = match result {
         Ok(code) => code,

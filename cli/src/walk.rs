@@ -6,12 +6,14 @@ use crate::error::CliError;
 use crate::filter::{FilterArgs, Matcher};
 use crate::record::{Line, Names};
 use rtlog::format::FrameKind;
-use rtlog::reader::Reader;
+use rtlog::reader::{Reader, ReaderStats};
 use std::collections::BTreeSet;
 use std::path::Path;
 
 /// What the pass saw besides the frames.
 pub struct Summary {
+    /// The reader's counters: damage skipped, records read.
+    pub stats: ReaderStats,
     /// Damaged places (bad headers, damaged regions, torn tails), listed or only counted.
     pub damaged_places: u64,
     /// The type numbers of all data records (filtered or not), for `check_type_id`.
@@ -76,5 +78,5 @@ pub fn walk(
     }
     let stats = reader.stats();
     let damaged_places = reader.damage().len() as u64 + stats.damage_not_listed;
-    Ok(Summary { damaged_places, types_seen })
+    Ok(Summary { stats, damaged_places, types_seen })
 }
