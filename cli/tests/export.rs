@@ -1,6 +1,6 @@
 //! `rtlog export` on logs written with the Rust API: each format read back and compared with
 //! `rtlog dump --json` (itself checked against the reader in `cli_typed.rs`): JSON Lines byte
-//! for byte, CSV value by value; the filters; a damaged log.
+//! for byte, CSV value by value, MCAP message by message; the filters; a damaged log.
 
 mod common;
 use common::*;
@@ -249,6 +249,106 @@ fn csv_has_every_value_of_every_record() {
     assert!(joint.contains(",1e300,\"a,\"\"b\"\"\",false,-100\r\n"), "{joint}");
 }
 
+// ---- MCAP ------------------------------------------------------------------------------------
+
+/// An MCAP file's messages as (topic, schema name, schema encoding, message encoding, log
+/// time, publish time, JSON).
+fn read_mcap(path: &Path) -> Vec<(String, String, String, String, u64, u64, Value)> {
+    let bytes = std::fs::read(path).unwrap();
+    let summary = mcap::Summary::read(&bytes).unwrap().expect("a summary section");
+    assert!(!summary.chunk_indexes.is_empty());
+    for chunk in &summary.chunk_indexes {
+        assert_eq!(chunk.compression, "zstd");
+    }
+    mcap::MessageStream::new(&bytes)
+        .unwrap()
+        .map(|m| {
+            let m = m.unwrap();
+            let schema = m.channel.schema.as_ref().expect("every channel has a schema");
+            let data: Value = serde_json::from_slice(&m.data).unwrap();
+            // The schema is JSON too.
+            let _: Value = serde_json::from_slice(&schema.data).unwrap();
+            (
+                m.channel.topic.clone(),
+                schema.name.clone(),
+                schema.encoding.clone(),
+                m.channel.message_encoding.clone(),
+                m.log_time,
+                m.publish_time,
+                data,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn mcap_has_a_channel_per_producer_and_type_and_the_markers() {
+    let dir = TempDir::new("export-mcap");
+    write_log(&dir);
+    let out = out_dir("export-mcap-out");
+    let file = out.0.join("run.mcap");
+    export(&dir.0, "mcap", &file, &[]);
+    let messages = read_mcap(&file);
+    let mut per_topic: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in &messages {
+        *per_topic.entry(&m.0).or_default() += 1;
+        assert_eq!((m.2.as_str(), m.3.as_str()), ("jsonschema", "json"));
+        assert_eq!(m.4, m.5, "publish time is the log time");
+    }
+    let leg = |t: &str| format!("/{LEG}/{t}");
+    let expected: BTreeMap<String, usize> = [
+        ("/arm/joint".to_string(), 6),
+        ("/arm/imu".to_string(), 6 + 4),
+        ("/arm/type-1".to_string(), 1),
+        ("/arm/loss".to_string(), 1),
+        (leg("joint"), 6),
+        (leg("imu"), 6),
+        (leg("type-9"), 1),
+        ("/rtlog/state".to_string(), 1),
+    ]
+    .into_iter()
+    .collect();
+    let per_topic: BTreeMap<String, usize> =
+        per_topic.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    assert_eq!(per_topic, expected);
+
+    // Data messages, in order, against dump --json.
+    let data: Vec<_> =
+        messages.iter().filter(|m| !m.0.ends_with("/loss") && m.0 != "/rtlog/state").collect();
+    let records = dump_json(&dir.0, &[]);
+    assert_eq!(data.len(), records.len());
+    for (m, r) in data.iter().zip(&records) {
+        assert_eq!(m.4, r["time_ns"].as_u64().unwrap());
+        match r.get("fields") {
+            Some(fields) => {
+                let name = r["type_name"].as_str().unwrap();
+                assert_eq!(m.0, format!("/{}/{name}", r["producer"].as_str().unwrap()));
+                assert_eq!(m.1, name);
+                assert_eq!(&m.6, fields);
+            }
+            None => {
+                assert_eq!(m.0, format!("/{}/type-{}", r["producer"].as_str().unwrap(), r["type"]));
+                assert_eq!(m.1, "rtlog.Untyped");
+                assert_eq!(m.6["payload_hex"], r["payload_hex"]);
+                assert_eq!(m.6["len"], r["len"]);
+            }
+        }
+    }
+    let loss = messages.iter().find(|m| m.0 == "/arm/loss").unwrap();
+    assert_eq!(loss.1, "rtlog.Loss");
+    assert_eq!((&loss.6["count"], &loss.6["reason"]), (&Value::from(2), &Value::from("refused")));
+    assert_eq!(loss.6["stream"], "critical");
+    assert_eq!(loss.6["first_seq"], 4);
+    let state = messages.iter().find(|m| m.0 == "/rtlog/state").unwrap();
+    assert_eq!(state.1, "rtlog.StateChange");
+    assert_eq!(
+        (&state.6["from"], &state.6["to"]),
+        (&Value::from("NORMAL"), &Value::from("CRITICAL"))
+    );
+    assert_eq!((&state.6["from_code"], &state.6["to_code"]), (&Value::from(1), &Value::from(3)));
+    assert!(state.6["cause"].as_str().unwrap().contains("critical"), "{}", state.6);
+}
+
 // ---- filters and damage ----------------------------------------------------------------------
 
 #[test]
@@ -259,14 +359,24 @@ fn the_filters_of_dump_apply_to_every_format() {
     for filters in [&["--producer", "arm"][..], &["--type", "imu"], &["--lsn", "10..30"]] {
         let records = dump_json(&dir.0, filters);
         assert!(!records.is_empty());
-        assert_eq!(check_csv(&dir.0, &out.0.join("csv"), filters), records.len());
+        check_csv(&dir.0, &out.0.join("csv"), filters);
+        let file = out.0.join("f.mcap");
+        export(&dir.0, "mcap", &file, filters);
+        let messages = read_mcap(&file);
+        let data = messages.iter().filter(|m| !m.0.ends_with("/loss") && m.0 != "/rtlog/state");
+        assert_eq!(data.count(), records.len(), "{filters:?}");
+        // Markers pass on producer (the loss is arm's) and are not dropped by --type.
+        let has = |topic: &str| messages.iter().any(|m| m.0 == topic);
+        if filters[0] != "--lsn" {
+            assert!(has("/arm/loss") && has("/rtlog/state"), "{filters:?}");
+        }
     }
-    let o = rtlog(&["export", "--format", "csv", "-o", "-"], &dir.0);
+    let out_file = out.0.join("x.mcap");
+    let o = rtlog(&["export", "--format", "mcap", "-o", "-"], &dir.0);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("only for --format jsonl"), "{}", stderr(&o));
-    let path = out.0.join("x");
-    let path = path.to_str().unwrap();
-    let o = rtlog(&["export", "--format", "csv", "-o", path, "--producer", "nobody"], &dir.0);
+    let path = out_file.to_str().unwrap();
+    let o = rtlog(&["export", "--format", "mcap", "-o", path, "--producer", "nobody"], &dir.0);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("has no producer \"nobody\""), "{}", stderr(&o));
 }
@@ -294,7 +404,7 @@ fn a_damaged_log_exports_what_is_readable_and_says_how_much_was_skipped() {
     let dumped = run_ok(&["dump", "--json"], &dir.0, 0);
     let n = dumped.lines().count();
     assert!(n > 50 && n < 110, "{n}");
-    for format in ["jsonl", "csv"] {
+    for format in ["jsonl", "csv", "mcap"] {
         let file = out.0.join(format);
         let warnings = export(&dir.0, format, &file, &[]);
         assert!(
@@ -307,7 +417,8 @@ fn a_damaged_log_exports_what_is_readable_and_says_how_much_was_skipped() {
                 assert_eq!(std::fs::read_to_string(&file).unwrap(), dumped);
                 n
             }
-            _ => read_csv_dir(&file).values().map(Vec::len).sum(),
+            "csv" => read_csv_dir(&file).values().map(Vec::len).sum(),
+            _ => read_mcap(&file).len(),
         };
         assert_eq!(exported, n, "{format}");
     }

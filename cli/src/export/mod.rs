@@ -1,5 +1,5 @@
 //! `rtlog export`: a log's records into files that other tools open — JSON Lines (what
-//! `dump --json` prints) or CSV (one file per record type).
+//! `dump --json` prints), CSV (one file per record type) or MCAP (Foxglove, PlotJuggler).
 //!
 //! The pass of `dump` ([`crate::walk`], with its filters) hands each data record, loss marker
 //! and state change to the format's [`Exporter`]; damage is skipped as the reader skips it and
@@ -7,6 +7,8 @@
 
 mod csv;
 mod jsonl;
+mod mcap;
+mod schema;
 mod value;
 
 use crate::error::CliError;
@@ -17,7 +19,7 @@ use crate::walk::{self, Summary};
 use rtlog::format::FrameKind;
 use std::path::{Path, PathBuf};
 
-/// Write a log's records to JSON Lines or CSV files.
+/// Write a log's records to JSON Lines, CSV or MCAP files.
 ///
 ///   jsonl  one JSON object per record, exactly as `rtlog dump --json` prints it (-o - for
 ///          standard output)
@@ -25,14 +27,19 @@ use std::path::{Path, PathBuf};
 ///          time_ns,lsn,epoch,producer,stream,seq then the type's fields, an array as one
 ///          column per element (pos[0],pos[1],...); records without a registered type (or
 ///          whose length is not their type's size) go to type-<N>.csv with the payload in hex
+///   mcap   one file for Foxglove or PlotJuggler: a channel /<producer>/<type name> per
+///          producer and type (JSON messages with a JSON Schema), loss markers on
+///          /<producer>/loss and supervisor state changes on /rtlog/state; zstd chunks
 ///
-/// The filters are those of `rtlog dump`.
+/// The filters are those of `rtlog dump`. Loss markers and state changes (MCAP only) pass
+/// on time and LSN, and loss markers on producer and stream too; --type does not drop them.
 ///
 /// Damaged places are skipped as `rtlog dump` skips them, and stderr says how much was
 /// skipped (damaged regions, torn bytes, bad segment headers): the exit code is still 0, since
 /// what was readable was exported. `rtlog verify` lists the damage.
 ///
 /// Examples:
+///   rtlog export /var/log/robot --format mcap -o run.mcap
 ///   rtlog export /var/log/robot --format csv -o run-csv --type axis_state
 ///   rtlog export /var/log/robot --format jsonl -o - --producer arm | jq .fields.position
 ///
@@ -45,7 +52,7 @@ pub struct Args {
     /// What to write.
     #[arg(long, value_enum)]
     format: Format,
-    /// Where: a file (jsonl; `-` is standard output) or a directory (csv).
+    /// Where: a file (jsonl, mcap; `-` is standard output for jsonl) or a directory (csv).
     #[arg(short = 'o', long, value_name = "PATH")]
     output: PathBuf,
     #[command(flatten)]
@@ -59,6 +66,8 @@ pub enum Format {
     Jsonl,
     /// One CSV file per record type, in a directory.
     Csv,
+    /// An MCAP file (Foxglove, PlotJuggler, Lichtblick).
+    Mcap,
 }
 
 /// One output format: gets every frame that passed the filters, in log order.
@@ -87,6 +96,7 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
     let mut exporter: Box<dyn Exporter> = match args.format {
         Format::Jsonl => Box::new(jsonl::Jsonl::create(&args.output)?),
         Format::Csv => Box::new(csv::Csv::create(&args.output)?),
+        Format::Mcap => Box::new(mcap::Mcap::create(&args.output)?),
     };
     let summary =
         walk::walk(&args.dir, &args.filters, &mut |kind, line| exporter.frame(kind, line))?;
