@@ -1,14 +1,13 @@
 //! `rtlog dump`: data records as text or JSON lines, filtered by time, LSN, producer, stream
-//! and type (the filters of [`crate::filter`], shared with `tail`); with `--follow`, then the
-//! records written afterwards, as `tail -f` prints them.
+//! and type (the filters of [`crate::filter`], shared with `tail`, in the pass of [`walk`],
+//! shared with `export`); with `--follow`, then the records written afterwards, as `tail -f`
+//! prints them.
 
 use crate::error::CliError;
-use crate::filter::{FilterArgs, LogNames, Matcher};
+use crate::filter::{FilterArgs, LogNames};
 use crate::output::Out;
-use crate::record::{Line, Names};
-use crate::{logdir, tail};
-use rtlog::reader::Reader;
-use std::collections::BTreeSet;
+use crate::{logdir, tail, walk};
+use rtlog::format::FrameKind;
 use std::path::PathBuf;
 
 /// Print data records, one per line.
@@ -56,45 +55,12 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
     logdir::open(&args.dir)?;
     let log_names = LogNames::read(&args.dir)?;
     log_names.check(&args.filters, &args.dir)?;
-    let mut matcher = Matcher::new(&args.filters);
-    let mut reader = Reader::open(&args.dir)?;
-    // The type numbers of all records, to tell a `--type N` that the log has from a typo.
-    let mut types_seen = BTreeSet::new();
     let mut out = Out::stdout();
-    let mut names = Names::default();
-    let mut payload = Vec::new();
     let mut text = String::new();
     let mut mismatched = 0u64;
-    while let Some(r) = reader.next_record()? {
-        // The record borrows the reader; copy it so that the segment header can be read too.
-        payload.clear();
-        payload.extend_from_slice(r.payload);
-        let (lsn, epoch, ts, producer_id, stream, record_type, seq) =
-            (r.lsn, r.epoch, r.timestamp_ns, r.producer, r.stream, r.record_type, r.seq);
-        types_seen.insert(record_type);
-        let wall_ns = match reader.segment_header() {
-            Some(h) => {
-                names.refresh(h);
-                matcher.segment(h, reader.schema());
-                h.wall_clock_ns(ts)
-            }
-            None => ts,
-        };
-        let typed = reader.record_type(record_type);
-        let line = Line {
-            lsn,
-            epoch,
-            wall_ns,
-            producer_id,
-            producer: names.get(producer_id),
-            stream,
-            record_type,
-            seq,
-            payload: &payload,
-            typed: typed.map(|t| &**t),
-        };
-        if !matcher.matches(&line) {
-            continue;
+    let summary = walk::walk(&args.dir, &args.filters, &mut |kind, line| {
+        if kind != FrameKind::Data {
+            return Ok(());
         }
         mismatched += u64::from(line.size_mismatch());
         text.clear();
@@ -103,8 +69,8 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
         } else {
             line.push_text(&mut text);
         }
-        out.write(&text)?;
-    }
+        out.write(&text)
+    })?;
     out.flush()?;
     if mismatched > 0 {
         crate::error::warn(&format!(
@@ -112,13 +78,13 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
              size; shown in hex with expected_len"
         ));
     }
-    let damaged = reader.damage().len() as u64 + reader.stats().damage_not_listed;
-    if damaged > 0 {
+    if summary.damaged_places > 0 {
         crate::error::warn(&format!(
-            "{damaged} damaged place(s) skipped; `rtlog verify {}` lists them",
+            "{} damaged place(s) skipped; `rtlog verify {}` lists them",
+            summary.damaged_places,
             args.dir.display()
         ));
     }
-    log_names.check_type_id(&args.filters, &types_seen, &args.dir)?;
+    log_names.check_type_id(&args.filters, &summary.types_seen, &args.dir)?;
     Ok(0)
 }

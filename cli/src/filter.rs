@@ -1,4 +1,4 @@
-//! The record filters of `dump` and `tail`: one set of options (flattened into both commands),
+//! The record filters of `dump`, `tail` and `export`: one set of options (flattened into each),
 //! one test of a record against them ([`Matcher`]), and the check that the names they give
 //! exist in the log ([`LogNames`]), so that a typo is an error rather than an empty output.
 //!
@@ -9,7 +9,7 @@
 use crate::error::CliError;
 use crate::record::Line;
 use crate::time;
-use rtlog::format::SegmentHeader;
+use rtlog::format::{SegmentHeader, NO_PRODUCER};
 use rtlog::scan::SegmentScan;
 use rtlog::schema::{Interner, Schema};
 use std::collections::{BTreeMap, BTreeSet};
@@ -141,15 +141,33 @@ impl<'a> Matcher<'a> {
 
     /// Whether the record passes every filter given (in the segment last resolved).
     pub fn matches(&self, line: &Line) -> bool {
+        self.in_range(line)
+            && self.of_source(line)
+            && (self.args.record_type.is_none() || self.type_id == Some(line.record_type))
+    }
+
+    /// Whether a loss marker (`line` is its frame) passes the filters that apply to it: time,
+    /// LSN, producer and stream. `--type` does not: a marker does not say which types were
+    /// lost. A frame of no producer (a state change) passes on time and LSN alone.
+    pub fn matches_marker(&self, line: &Line) -> bool {
+        self.in_range(line) && (line.producer_id == NO_PRODUCER || self.of_source(line))
+    }
+
+    /// The LSN and time filters.
+    fn in_range(&self, line: &Line) -> bool {
         let a = self.args;
         let (lsn_from, lsn_to) = a.lsn.unwrap_or_default();
         lsn_from.is_none_or(|v| line.lsn >= v)
             && lsn_to.is_none_or(|v| line.lsn <= v)
-            && a.stream.is_none_or(|s| line.stream == s as u8)
-            && (a.record_type.is_none() || self.type_id == Some(line.record_type))
-            && (a.producer.is_none() || self.producer_id == Some(line.producer_id))
             && a.from.is_none_or(|v| line.wall_ns >= v)
             && a.to.is_none_or(|v| line.wall_ns <= v)
+    }
+
+    /// The producer and stream filters.
+    fn of_source(&self, line: &Line) -> bool {
+        let a = self.args;
+        a.stream.is_none_or(|s| line.stream == s as u8)
+            && (a.producer.is_none() || self.producer_id == Some(line.producer_id))
     }
 }
 

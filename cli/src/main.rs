@@ -8,6 +8,7 @@
 
 mod dump;
 mod error;
+mod export;
 mod filter;
 mod inspect;
 mod interrupt;
@@ -19,6 +20,7 @@ mod record;
 mod tail;
 mod time;
 mod verify;
+mod walk;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +43,7 @@ enum Command {
     Verify(verify::Args),
     Dump(dump::Args),
     Tail(tail::Args),
+    Export(export::Args),
 }
 
 fn main() {
@@ -51,6 +54,7 @@ fn main() {
         Command::Verify(args) => verify::run(&args),
         Command::Dump(args) => dump::run(&args),
         Command::Tail(args) => tail::run(&args),
+        Command::Export(args) => export::run(&args),
     };
     let code = match result {
         Ok(code) => code,
