@@ -1,4 +1,4 @@
-//! `rtlog`: inspect, verify, dump and follow rtlog write-ahead logs (non-RT; a reading tool
+//! `rtlog`: inspect, verify, dump, follow and plot rtlog write-ahead logs (non-RT; a reading tool
 //! built on `rtlog::reader`, `rtlog::scan` and `rtlog::format`, never on the writer).
 //!
 //! Exit codes: 0 success, 1 damage found (`verify`), 2 usage or I/O errors. Each subcommand
@@ -14,6 +14,7 @@ mod interrupt;
 mod json;
 mod logdir;
 mod output;
+mod plot;
 mod progress;
 mod record;
 mod tail;
@@ -22,7 +23,7 @@ mod verify;
 
 use clap::{Parser, Subcommand};
 
-/// Inspect, verify, dump and follow rtlog logs.
+/// Inspect, verify, dump, follow and plot rtlog logs.
 ///
 /// A log is a directory of segment files (seg-NNNNNNNNNN.rtlog). Every subcommand only reads
 /// it, so it is safe to run on a log that a program is writing.
@@ -41,6 +42,7 @@ enum Command {
     Verify(verify::Args),
     Dump(dump::Args),
     Tail(tail::Args),
+    Plot(plot::Args),
 }
 
 fn main() {
@@ -51,6 +53,7 @@ fn main() {
         Command::Verify(args) => verify::run(&args),
         Command::Dump(args) => dump::run(&args),
         Command::Tail(args) => tail::run(&args),
+        Command::Plot(args) => plot::run(&args),
     };
     let code = match result {
         Ok(code) => code,
