@@ -52,6 +52,16 @@ struct Resolved {
     columns: Vec<Column>,
 }
 
+/// The pass's state: what is collected so far.
+struct Collector<'a> {
+    dir: &'a Path,
+    fields: &'a [FieldArg],
+    resolved: Resolved,
+    /// By producer name, then by column.
+    by_producer: BTreeMap<String, Vec<Option<Series>>>,
+    out: Collected,
+}
+
 /// Reads `dir` once. A matching record whose type has no registered layout, or a field the
 /// type lacks, is an error (exit 2) that says what the type has.
 pub fn collect(
@@ -62,9 +72,13 @@ pub fn collect(
     let mut reader = Reader::open(dir)?;
     let mut matcher = Matcher::new(filters);
     let mut names = Names::default();
-    let mut resolved = Resolved::default();
-    let mut by_key: BTreeMap<(String, usize), Series> = BTreeMap::new();
-    let mut out = Collected::default();
+    let mut c = Collector {
+        dir,
+        fields,
+        resolved: Resolved::default(),
+        by_producer: BTreeMap::new(),
+        out: Collected::default(),
+    };
     let mut payload = Vec::new();
     while let Some(r) = reader.next_frame()? {
         // The record borrows the reader; copy it so that the segment header can be read too.
@@ -77,30 +91,15 @@ pub fn collect(
         names.refresh(header);
         matcher.segment(header, reader.schema());
         let wall = header.wall_clock_ns(ts);
-        out.end_ns = out.end_ns.max(wall);
+        c.out.end_ns = c.out.end_ns.max(wall);
         let producer =
             names.get(producer_id).map_or_else(|| format!("#{producer_id}"), str::to_owned);
-        match kind {
-            FrameKind::Data => {
-                out.types_seen.insert(record_type);
-            }
-            FrameKind::State => {
-                if let Ok(change) = StateChange::decode(&payload) {
-                    out.states.push((wall, State::from_u8(change.to)));
-                }
-                continue;
-            }
-            FrameKind::EpochBegin => {
-                out.states.push((wall, State::Normal));
-                continue;
-            }
-            FrameKind::Loss => {
-                out.losses.push((wall, producer));
-                continue;
-            }
-            _ => continue,
+        if kind != FrameKind::Data {
+            c.boundary(kind, wall, producer, &payload);
+            continue;
         }
-        let typed = reader.record_type(record_type).cloned();
+        c.out.types_seen.insert(record_type);
+        let typed = reader.record_type(record_type);
         let line = Line {
             lsn,
             epoch,
@@ -111,41 +110,69 @@ pub fn collect(
             record_type,
             seq,
             payload: &payload,
-            typed: typed.as_deref(),
+            typed: typed.map(|t| &**t),
         };
-        if !matcher.matches(&line) {
-            continue;
+        if matcher.matches(&line) {
+            c.record(&line, typed)?;
         }
-        let Some(t) = &typed else {
+    }
+    c.out.damaged = reader.damage().len() as u64 + reader.stats().damage_not_listed;
+    c.out.series = c.by_producer.into_values().flatten().flatten().collect();
+    Ok(c.out)
+}
+
+impl Collector<'_> {
+    /// A frame that is not data: state changes (an epoch starts NORMAL) and loss markers.
+    fn boundary(&mut self, kind: FrameKind, wall: u64, producer: String, payload: &[u8]) {
+        match kind {
+            FrameKind::State => {
+                if let Ok(change) = StateChange::decode(payload) {
+                    self.out.states.push((wall, State::from_u8(change.to)));
+                }
+            }
+            FrameKind::EpochBegin => self.out.states.push((wall, State::Normal)),
+            FrameKind::Loss => self.out.losses.push((wall, producer)),
+            _ => {}
+        }
+    }
+
+    /// A data record that passed the filters, of the type `typed` in its segment.
+    fn record(&mut self, line: &Line, typed: Option<&Arc<RecordType>>) -> Result<(), CliError> {
+        let Some(t) = typed else {
             return Err(CliError::fatal(format!(
-                "{}: records of type {record_type} have no registered layout, so they have no \
-                 fields to plot (rtlog_type_register declares one)",
-                dir.display()
+                "{}: records of type {} have no registered layout, so they have no fields to \
+                 plot (rtlog_type_register declares one)",
+                self.dir.display(),
+                line.record_type
             )));
         };
         if line.size_mismatch() {
-            out.mismatched += 1;
-            continue;
+            self.out.mismatched += 1;
+            return Ok(());
         }
-        if !resolved.of.as_ref().is_some_and(|of| Arc::ptr_eq(of, t)) {
-            resolved.columns = columns(&t.layout, &t.name, fields)
-                .map_err(|e| CliError::fatal(format!("{}: {e}", dir.display())))?;
-            resolved.of = Some(t.clone());
+        if !self.resolved.of.as_ref().is_some_and(|of| Arc::ptr_eq(of, t)) {
+            self.resolved.columns = columns(&t.layout, &t.name, self.fields)
+                .map_err(|e| CliError::fatal(format!("{}: {e}", self.dir.display())))?;
+            self.resolved.of = Some(t.clone());
         }
-        for (i, c) in resolved.columns.iter().enumerate() {
-            let v = c.value(&payload);
+        let producer = line.producer.unwrap_or_default();
+        if !self.by_producer.contains_key(producer) {
+            self.by_producer.insert(producer.to_string(), Vec::new());
+        }
+        let lines = self.by_producer.get_mut(producer).expect("inserted above");
+        lines.resize_with(lines.len().max(self.resolved.columns.len()), || None);
+        for (c, series) in self.resolved.columns.iter().zip(lines.iter_mut()) {
+            let v = c.value(line.payload);
             if !v.is_finite() {
-                out.not_finite += 1;
+                self.out.not_finite += 1;
                 continue;
             }
-            let series = by_key.entry((producer.clone(), i)).or_insert_with(|| Series {
+            let series = series.get_or_insert_with(|| Series {
                 label: format!("{producer}/{}", c.label),
                 points: Vec::new(),
             });
-            series.points.push((wall, v));
+            series.points.push((line.wall_ns, v));
         }
+        Ok(())
     }
-    out.damaged = reader.damage().len() as u64 + reader.stats().damage_not_listed;
-    out.series = by_key.into_values().collect();
-    Ok(out)
 }
