@@ -62,6 +62,9 @@ impl Chart {
         let values = || c.series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
         let lo = values().fold(f64::INFINITY, f64::min);
         let hi = values().fold(f64::NEG_INFINITY, f64::max);
+        // Within ±f64::MAX/4, so that the span and its margin stay finite (plotters loops
+        // forever on an infinite range); a value beyond is drawn off the chart's edge.
+        let (lo, hi) = (lo.max(-f64::MAX / 4.0), hi.min(f64::MAX / 4.0));
         let margin = if hi > lo { (hi - lo) * 0.05 } else { lo.abs().max(1.0) * 0.05 };
         let title = format!("{title} (t = 0 at {})", crate::time::format_utc(t0));
         let fields: BTreeSet<&str> =

@@ -155,3 +155,30 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::collect::{Collected, Series};
+    use super::*;
+
+    #[test]
+    fn extreme_values_and_a_single_point_draw() {
+        let cases = [
+            vec![(1, f64::MAX), (2, -f64::MAX)],
+            vec![(1, 0.0), (2, 1e-300)],
+            vec![(1, 1e300), (2, 1e300)],
+            vec![(5, 0.0)],
+        ];
+        for points in cases {
+            let c = Collected {
+                series: vec![Series { label: "p/x".into(), points }],
+                ..Collected::default()
+            };
+            let chart = Chart::new(&c, "log").unwrap();
+            let (lo, hi) = chart.y_range;
+            assert!(lo.is_finite() && hi.is_finite() && lo < hi, "{lo} {hi}");
+            assert!(svg(&chart).unwrap().contains("<polyline"));
+            assert!(png(&chart).unwrap().starts_with(b"\x89PNG"));
+        }
+    }
+}
