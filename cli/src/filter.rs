@@ -104,6 +104,11 @@ impl FilterArgs {
         }
         Ok(())
     }
+
+    /// The `--type` given, if any (`plot` needs one to know the fields).
+    pub fn record_type(&self) -> Option<&TypeArg> {
+        self.record_type.as_ref()
+    }
 }
 
 /// The filters resolved for the segment being read: the producer and type names as the ids

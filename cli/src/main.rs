@@ -1,4 +1,4 @@
-//! `rtlog`: inspect, verify, dump and follow rtlog write-ahead logs (non-RT; a reading tool
+//! `rtlog`: inspect, verify, dump, follow and plot rtlog write-ahead logs (non-RT; a reading tool
 //! built on `rtlog::reader`, `rtlog::scan` and `rtlog::format`, never on the writer).
 //!
 //! Exit codes: 0 success, 1 damage found (`verify`), 2 usage or I/O errors. Each subcommand
@@ -15,6 +15,7 @@ mod interrupt;
 mod json;
 mod logdir;
 mod output;
+mod plot;
 mod progress;
 mod record;
 mod tail;
@@ -24,7 +25,7 @@ mod walk;
 
 use clap::{Parser, Subcommand};
 
-/// Inspect, verify, dump and follow rtlog logs.
+/// Inspect, verify, dump, follow and plot rtlog logs.
 ///
 /// A log is a directory of segment files (seg-NNNNNNNNNN.rtlog). Every subcommand only reads
 /// it, so it is safe to run on a log that a program is writing.
@@ -44,6 +45,7 @@ enum Command {
     Dump(dump::Args),
     Tail(tail::Args),
     Export(export::Args),
+    Plot(plot::Args),
 }
 
 fn main() {
@@ -55,6 +57,7 @@ fn main() {
         Command::Dump(args) => dump::run(&args),
         Command::Tail(args) => tail::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Plot(args) => plot::run(&args),
     };
     let code = match result {
         Ok(code) => code,
