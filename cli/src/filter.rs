@@ -9,6 +9,7 @@
 use crate::error::CliError;
 use crate::record::Line;
 use crate::time;
+use rtlog::format::Level;
 use rtlog::format::{SegmentHeader, NO_PRODUCER};
 use rtlog::scan::SegmentScan;
 use rtlog::schema::{Interner, Schema};
@@ -38,6 +39,19 @@ pub struct FilterArgs {
     /// registered type (matched in every epoch, whatever its number there).
     #[arg(long = "type", value_name = "N|NAME", value_parser = parse_type)]
     record_type: Option<TypeArg>,
+    /// Only records at this level or above: trace, debug, info, warn, error, fatal (`warn`
+    /// means warn, error and fatal). Published records are info; loss markers warn; state
+    /// changes warn (DEGRADED) or error (CRITICAL, SAFE).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    level: Option<Level>,
+}
+
+/// A level by name, in any case.
+fn parse_level(s: &str) -> Result<Level, String> {
+    Level::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Level::ALL.iter().map(|l| l.name()).collect();
+        format!("{s:?} is not a level (one of {})", names.join(", "))
+    })
 }
 
 /// The `--stream` values.
@@ -158,11 +172,12 @@ impl<'a> Matcher<'a> {
         self.in_range(line) && (line.producer_id == NO_PRODUCER || self.of_source(line))
     }
 
-    /// The LSN and time filters.
+    /// The LSN, time and level filters.
     fn in_range(&self, line: &Line) -> bool {
         let a = self.args;
         let (lsn_from, lsn_to) = a.lsn.unwrap_or_default();
-        lsn_from.is_none_or(|v| line.lsn >= v)
+        a.level.is_none_or(|l| line.level >= l)
+            && lsn_from.is_none_or(|v| line.lsn >= v)
             && lsn_to.is_none_or(|v| line.lsn <= v)
             && a.from.is_none_or(|v| line.wall_ns >= v)
             && a.to.is_none_or(|v| line.wall_ns <= v)

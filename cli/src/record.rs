@@ -9,6 +9,7 @@
 
 use crate::json;
 use crate::time::format_utc;
+use rtlog::format::Level;
 use rtlog::format::SegmentHeader;
 use rtlog::schema::{render, RecordType};
 use std::fmt::Write;
@@ -26,6 +27,8 @@ pub struct Line<'a> {
     pub stream: u8,
     pub record_type: u16,
     pub seq: u64,
+    /// How much the record matters (frames of logs before format 1.2 are info).
+    pub level: Level,
     pub payload: &'a [u8],
     /// The record's type, when its segment registered one under `record_type`.
     pub typed: Option<&'a RecordType>,
@@ -200,6 +203,7 @@ mod tests {
             stream: 1,
             record_type: 42,
             seq: 5,
+            level: Level::Info,
             payload: &[0x00, 0xab, 0xff],
             typed: None,
         }

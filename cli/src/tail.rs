@@ -21,6 +21,7 @@ use crate::logdir::{self, SegmentFile};
 use crate::output::Out;
 use crate::record::{Line, Names};
 use rtlog::format::FrameKind;
+use rtlog::format::Level;
 use rtlog::scan::{OpenError, ScanItem, SegmentScan};
 use rtlog::schema::{Interner, Schema};
 use std::collections::{BTreeSet, VecDeque};
@@ -297,6 +298,7 @@ fn scan_segment(
             stream: h.stream,
             record_type: h.record_type,
             seq: h.seq,
+            level: Level::from_u8(h.level).unwrap_or(Level::Info),
             payload,
             typed: schema.get(h.record_type).map(|t| &**t),
         };

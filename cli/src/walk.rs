@@ -42,6 +42,7 @@ pub fn walk(
         payload.extend_from_slice(r.payload);
         let (kind, lsn, epoch, ts, producer_id, stream, record_type, seq) =
             (r.kind, r.lsn, r.epoch, r.timestamp_ns, r.producer, r.stream, r.record_type, r.seq);
+        let level = r.level;
         let wall_ns = match reader.segment_header() {
             Some(h) => {
                 names.refresh(h);
@@ -59,6 +60,7 @@ pub fn walk(
             stream,
             record_type,
             seq,
+            level,
             payload: &payload,
             // Only data frames have a record type (the others have type 0).
             typed: match kind {

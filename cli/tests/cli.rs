@@ -314,6 +314,28 @@ fn dump_filters_by_producer_stream_type_lsn_and_time() {
     }
 }
 
+/// `--level L` keeps records at L or above. Published records are info, so `info` (or `trace`,
+/// in any case) keeps them all and `warn` none; a word that names no level is a usage error.
+#[test]
+fn dump_and_tail_filter_by_level() {
+    let dir = TempDir::new("cli-level");
+    two_producer_log(&dir, 5);
+    let all = dump(&dir.0, &[]);
+    assert_eq!(all.len(), 10);
+    assert_eq!(dump(&dir.0, &["--level", "info"]), all);
+    assert_eq!(dump(&dir.0, &["--level", "TRACE"]), all);
+    assert_eq!(dump(&dir.0, &["--level", "warn"]).len(), 0);
+    let tail = rtlog(&["tail", "-n", "3", "--level", "error"], &dir.0);
+    assert_eq!((tail.status.code(), stdout(&tail)), (Some(0), String::new()));
+    let out = rtlog(&["dump", "--level", "loud"], &dir.0);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is not a level (one of trace, debug, info, warn, error, fatal)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// Runs `rtlog ARGS DIR`, expects exit 2, no output and `message` on stderr.
 fn usage_error(args: &[&str], dir: &Path, message: &str) {
     let out = rtlog(args, dir);

@@ -84,7 +84,7 @@ pub fn collect(
         // The record borrows the reader; copy it so that the segment header can be read too.
         payload.clear();
         payload.extend_from_slice(r.payload);
-        let (kind, ts, producer_id) = (r.kind, r.timestamp_ns, r.producer);
+        let (kind, ts, producer_id, level) = (r.kind, r.timestamp_ns, r.producer, r.level);
         let (lsn, epoch, stream, record_type, seq) =
             (r.lsn, r.epoch, r.stream, r.record_type, r.seq);
         let Some(header) = reader.segment_header() else { continue };
@@ -109,6 +109,7 @@ pub fn collect(
             stream,
             record_type,
             seq,
+            level,
             payload: &payload,
             typed: typed.map(|t| &**t),
         };
