@@ -73,6 +73,15 @@ fn push_value(out: &mut String, f: &Field, payload: &[u8], json: bool) {
     out.push(']');
 }
 
+/// Appends element `index` of the numeric or bool field `f` (0 for a field that is no array) of
+/// the record `payload` as text, as [`push_text`] writes it: one CSV cell, or one value of a
+/// plot. The caller checks that `payload` is the type's size and `index` below the count.
+pub fn push_element(out: &mut String, f: &Field, index: usize, payload: &[u8]) {
+    let width = f.scalar.size() as usize;
+    let start = f.offset as usize + index * width;
+    push_scalar(out, f.scalar, &payload[start..start + width], false);
+}
+
 fn push_scalar(out: &mut String, s: Scalar, b: &[u8], json: bool) {
     fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
         b.try_into().expect("the caller slices by the scalar's size")

@@ -1,14 +1,13 @@
 //! A typed record's values one by one, for the CSV columns: an array field is one column per
 //! element, a `char[N]` field one string.
 //!
-//! Values are written as `rtlog::schema::render` writes them (which only renders whole
-//! records): integers exactly, floats in their shortest round-trip form (exponent notation
+//! Values are written by `rtlog::schema::render::push_element`, as `dump` writes them:
+//! integers exactly, floats in their shortest round-trip form (exponent notation
 //! outside `1e-5 ..< 1e16`), `bool` as `true`/`false`, `char[N]` cut at the first NUL; and,
 //! since CSV is not JSON, NaN and infinities as `NaN`, `inf`, `-inf`, which pandas and
 //! spreadsheets read as such.
 
 use rtlog::schema::{Field, Layout, Scalar};
-use std::fmt::Write;
 
 /// The column names of a layout's fields: `name`, or `name[0]`, `name[1]`, ... for arrays
 /// (but one `name` column for a `char[N]` string).
@@ -45,45 +44,7 @@ pub fn for_each_cell(layout: &Layout, payload: &[u8], mut each: impl FnMut(Cell)
     }
 }
 
-/// Appends element `index` of field `f` of the record `payload`.
-pub fn push_element(out: &mut String, f: &Field, index: usize, payload: &[u8]) {
-    let width = f.scalar.size() as usize;
-    let start = f.offset as usize + index * width;
-    let b = &payload[start..start + width];
-    fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
-        b.try_into().expect("sliced by the scalar's size")
-    }
-    // Writing to a String cannot fail.
-    let _ = match f.scalar {
-        Scalar::I8 => write!(out, "{}", b[0] as i8),
-        Scalar::I16 => write!(out, "{}", i16::from_le_bytes(arr(b))),
-        Scalar::I32 => write!(out, "{}", i32::from_le_bytes(arr(b))),
-        Scalar::I64 => write!(out, "{}", i64::from_le_bytes(arr(b))),
-        Scalar::U8 => write!(out, "{}", b[0]),
-        Scalar::U16 => write!(out, "{}", u16::from_le_bytes(arr(b))),
-        Scalar::U32 => write!(out, "{}", u32::from_le_bytes(arr(b))),
-        Scalar::U64 => write!(out, "{}", u64::from_le_bytes(arr(b))),
-        Scalar::F32 => push_float(out, f32::from_le_bytes(arr(b)), |v| f64::from(v).abs()),
-        Scalar::F64 => push_float(out, f64::from_le_bytes(arr(b)), f64::abs),
-        Scalar::Bool => write!(out, "{}", b[0] != 0),
-        Scalar::Char => unreachable!("char fields are strings"),
-    };
-}
-
-fn push_float<F>(out: &mut String, v: F, magnitude: impl Fn(F) -> f64) -> std::fmt::Result
-where
-    F: std::fmt::Display + std::fmt::LowerExp + Copy,
-{
-    let m = magnitude(v);
-    if m.is_nan() {
-        out.push_str("NaN");
-        Ok(())
-    } else if m == 0.0 || m.is_infinite() || (1e-5..1e16).contains(&m) {
-        write!(out, "{v}")
-    } else {
-        write!(out, "{v:e}")
-    }
-}
+pub use rtlog::schema::render::push_element;
 
 #[cfg(test)]
 mod tests {
