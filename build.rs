@@ -39,6 +39,11 @@ fn main() {
     let base = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
 
     let mut config = base.clone();
+    // The message macros are C and C++ written by hand, so they live in a file of their own.
+    let messages =
+        std::fs::read_to_string(crate_dir.join("src/ffi/messages.h")).expect("src/ffi/messages.h");
+    config.trailer =
+        Some(format!("{}\n{}", base.trailer.clone().unwrap_or_default(), messages.trim_end()));
     config.after_includes = Some(format!(
         "\n/** Version of this header; rtlog_version() gives the library's. */\n\
          #define RTLOG_VERSION_MAJOR {major}\n#define RTLOG_VERSION_MINOR {minor}\n\

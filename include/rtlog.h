@@ -303,6 +303,14 @@ typedef enum rtlog_frame_kind {
      * A supervisor state change: payload u8 from, u8 to, u16 0, u32 cause length, cause.
      */
     RTLOG_FRAME_STATE = 6,
+    /**
+     * A log message (RTLOG_INFO...): rtlog_reader_message and rtlog_reader_format read it.
+     */
+    RTLOG_FRAME_MESSAGE = 7,
+    /**
+     * A call site's format, file, line and argument types, before its messages.
+     */
+    RTLOG_FRAME_CALLSITE = 8,
 } rtlog_frame_kind;
 
 /**
@@ -340,6 +348,104 @@ typedef enum rtlog_dlt_level {
      */
     RTLOG_DLT_LEVEL_VERBOSE = 6,
 } rtlog_dlt_level;
+
+/**
+ * How much a record or message matters. Every frame of a log carries one: a message its call
+ * site's, a record its type's (RTLOG_LEVEL_INFO unless rtlog_type_set_level says otherwise).
+ *
+ * Behind it: `crate::format::Level`.
+ */
+typedef enum rtlog_level {
+    /**
+     * Step-by-step detail.
+     */
+    RTLOG_LEVEL_TRACE = 0,
+    /**
+     * Diagnostics for developers.
+     */
+    RTLOG_LEVEL_DEBUG = 1,
+    /**
+     * Normal operation (the default threshold: lower levels are filtered until
+     * rtlog_set_level lowers it).
+     */
+    RTLOG_LEVEL_INFO = 2,
+    /**
+     * Something went wrong without losing correctness.
+     */
+    RTLOG_LEVEL_WARN = 3,
+    /**
+     * Correct operation is at risk. ERROR and FATAL messages go on the critical stream.
+     */
+    RTLOG_LEVEL_ERROR = 4,
+    /**
+     * The program cannot go on.
+     */
+    RTLOG_LEVEL_FATAL = 5,
+} rtlog_level;
+
+/**
+ * The type of a message argument, as the macros record it in the call site.
+ *
+ * Behind it: `crate::format::message::ArgType`.
+ */
+typedef enum rtlog_arg_type {
+    /**
+     * int8_t, signed char.
+     */
+    RTLOG_ARG_I8 = 1,
+    /**
+     * uint8_t, unsigned char.
+     */
+    RTLOG_ARG_U8 = 2,
+    /**
+     * int16_t, short.
+     */
+    RTLOG_ARG_I16 = 3,
+    /**
+     * uint16_t, unsigned short.
+     */
+    RTLOG_ARG_U16 = 4,
+    /**
+     * int32_t, int.
+     */
+    RTLOG_ARG_I32 = 5,
+    /**
+     * uint32_t, unsigned int.
+     */
+    RTLOG_ARG_U32 = 6,
+    /**
+     * int64_t, long, long long.
+     */
+    RTLOG_ARG_I64 = 7,
+    /**
+     * uint64_t, unsigned long, unsigned long long.
+     */
+    RTLOG_ARG_U64 = 8,
+    /**
+     * float (value.f holds it as a double; 4 bytes are stored).
+     */
+    RTLOG_ARG_F32 = 9,
+    /**
+     * double.
+     */
+    RTLOG_ARG_F64 = 10,
+    /**
+     * char.
+     */
+    RTLOG_ARG_CHAR = 11,
+    /**
+     * bool.
+     */
+    RTLOG_ARG_BOOL = 12,
+    /**
+     * Any other pointer, for %p.
+     */
+    RTLOG_ARG_PTR = 13,
+    /**
+     * A string: const char * (length = RTLOG_ARG_NUL_TERMINATED) or a pointer and a length.
+     */
+    RTLOG_ARG_STR = 14,
+} rtlog_arg_type;
 
 /**
  * An opaque logger. Created by rtlog_init, freed by rtlog_destroy. Its functions may be called
@@ -690,7 +796,88 @@ typedef struct rtlog_stats {
      * Age in ns of the oldest record not yet persisted (those the writer holds, and those the last tick saw waiting in a ring); 0 when none.
      */
     uint64_t oldest_pending_age_ns;
+    /**
+     * Messages below their producer's level threshold: not published, not dropped (0.3.0).
+     */
+    uint64_t filtered;
 } rtlog_stats;
+
+/**
+ * A call site's static data, built at compile time by the RTLOG_LOGF macros (one `static`
+ * per call site). Its pointers must stay valid while any logger runs: string literals,
+ * __FILE__ and __func__ are. Write one by hand only to bind another language.
+ */
+typedef struct rtlog_callsite {
+    /**
+     * sizeof(rtlog_callsite) of the header that built it.
+     */
+    uint32_t struct_size;
+    /**
+     * __LINE__.
+     */
+    uint32_t line;
+    /**
+     * rtlog_level of its messages.
+     */
+    uint8_t level;
+    /**
+     * Arguments of each message (0..=16).
+     */
+    uint8_t arg_count;
+    /**
+     * Their rtlog_arg_type values, in order.
+     */
+    uint8_t arg_types[16];
+    /**
+     * The printf format (NUL-terminated).
+     */
+    const char *format;
+    /**
+     * __FILE__.
+     */
+    const char *file;
+    /**
+     * __func__.
+     */
+    const char *function;
+} rtlog_callsite;
+
+/**
+ * One argument's value; the call site's type for it says which member is set.
+ */
+typedef union rtlog_arg_value {
+    /**
+     * Signed integers, sign-extended to 64 bits.
+     */
+    int64_t i;
+    /**
+     * Unsigned integers, char and bool, zero-extended to 64 bits.
+     */
+    uint64_t u;
+    /**
+     * float and double.
+     */
+    double f;
+    /**
+     * Pointers, and strings.
+     */
+    const char *p;
+} rtlog_arg_value;
+
+/**
+ * One message argument, as the macros pass it to rtlog_publish_message.
+ */
+typedef struct rtlog_arg {
+    /**
+     * The value.
+     */
+    union rtlog_arg_value value;
+    /**
+     * RTLOG_ARG_STR: the string's length in bytes, or RTLOG_ARG_NUL_TERMINATED (UINT64_MAX)
+     * for a C string; ignored for other types.
+     */
+    uint64_t length;
+} rtlog_arg;
 
 /**
  * Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
@@ -725,6 +912,10 @@ typedef struct rtlog_producer_stats {
      * The producer's id.
      */
     uint16_t id;
+    /**
+     * Messages below the producer's level threshold: not published, not dropped (0.3.0).
+     */
+    uint64_t filtered;
 } rtlog_producer_stats;
 
 /**
@@ -865,10 +1056,15 @@ typedef struct rtlog_record {
      */
     uint32_t len;
     /**
-     * What the record is (an rtlog_frame_kind value): RTLOG_FRAME_DATA for published records;
-     * rtlog_reader_next_frame also returns the others.
+     * What the record is (an rtlog_frame_kind value): RTLOG_FRAME_DATA for published records,
+     * RTLOG_FRAME_MESSAGE for messages; rtlog_reader_next_frame also returns the others.
      */
     uint8_t kind;
+    /**
+     * Its rtlog_level: a message its call site's, a record its type's (RTLOG_LEVEL_INFO
+     * unless rtlog_type_set_level said otherwise), a loss marker WARN (0.3.0).
+     */
+    uint32_t level;
 } rtlog_record;
 
 /**
@@ -1076,6 +1272,18 @@ enum rtlog_status rtlog_start(struct rtlog_logger *lg);
 enum rtlog_status rtlog_tick(struct rtlog_logger *lg, uint32_t *dispatched);
 
 /**
+ * Sets the lowest level of message every producer publishes, and the one producers created
+ * later start with (the default is RTLOG_LEVEL_INFO). Messages below it are counted as
+ * filtered, not published. rtlog_producer_set_level then changes one producer's.
+ *
+ * Phase: any. Thread: any, RT included. RT-safe from rtlog_start on: one atomic store per
+ * producer, no lock (during INIT it takes the logger's lock). Returns
+ * RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or a value that is not an rtlog_level. Does not set
+ * rtlog_last_error.
+ */
+enum rtlog_status rtlog_set_level(const struct rtlog_logger *lg, rtlog_level level);
+
+/**
  * The logger's state: INIT before rtlog_start, NORMAL while running, CRITICAL after a write or
  * sync failure, STOPPED after rtlog_shutdown. NULL gives RTLOG_STATE_STOPPED.
  *
@@ -1199,6 +1407,44 @@ enum rtlog_status rtlog_publish(struct rtlog_producer *p,
                                 uint16_t type,
                                 const void *payload,
                                 uint32_t len);
+
+/**
+ * Publishes a log message: a reference to its call site and its arguments, packed into the
+ * producer's ring like any record. Called by the RTLOG_LOGF / RTLOG_INFO... macros, which
+ * build `site` at compile time and `args` on the caller's stack; call it directly only to
+ * bind another language. ERROR and FATAL messages go on the critical stream, the others on
+ * the normal stream. Nothing is formatted here: readers format the text.
+ *
+ * Strings are copied up to what fits in max_record_size once the other arguments have their
+ * room (and 16383 bytes at most); a cut string is marked and shown with a trailing "…".
+ *
+ * Phase: RUN. Thread: the producer's own thread. RT-safe, as rtlog_publish: wait-free, no
+ * allocation, no lock, no system call; a message below the producer's threshold (see
+ * rtlog_producer_set_level) costs one load and a compare, is counted in `filtered` and
+ * returns RTLOG_OK.
+ * Returns RTLOG_OK; RTLOG_ERR_FULL when the ring is full (counted in dropped);
+ * RTLOG_ERR_TOO_LARGE when the arguments without their strings' bytes exceed
+ * max_record_size; RTLOG_ERR_INVALID_ARGUMENT for a NULL p or site, NULL args with
+ * arguments, or a site whose level, arg_count (at most 16) or arg_types are not known;
+ * RTLOG_ERR_INVALID_STATE before rtlog_start or after rtlog_shutdown. `site` and the texts
+ * it points to must stay valid while the logger runs (the macros make them static). Does
+ * not set rtlog_last_error.
+ */
+RTLOG_MUST_USE
+enum rtlog_status rtlog_publish_message(struct rtlog_producer *p,
+                                        const struct rtlog_callsite *site,
+                                        const struct rtlog_arg *args);
+
+/**
+ * Sets the lowest level of message this producer publishes; messages below it are counted in
+ * rtlog_producer_stats.filtered and not published. Overrides rtlog_set_level for this
+ * producer until the next rtlog_set_level. Records (rtlog_publish) are never filtered.
+ *
+ * Phase: any. Thread: any, RT included. RT-safe: one atomic store.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL p or a value that is not an rtlog_level.
+ * Does not set rtlog_last_error.
+ */
+enum rtlog_status rtlog_producer_set_level(const struct rtlog_producer *p, rtlog_level level);
 
 /**
  * The producer's id, as stored in rtlog_record.producer (0, 1, 2... in creation order);
@@ -1374,6 +1620,17 @@ enum rtlog_status rtlog_type_register(struct rtlog_logger *lg,
                                       const char *layout);
 
 /**
+ * Gives every record of `type` (registered with rtlog_type_register or not) `level` in the
+ * log instead of RTLOG_LEVEL_INFO, so `rtlog dump --level warn` shows them. Records are never
+ * filtered by level; only messages are.
+ *
+ * Phase: INIT (before rtlog_start). Thread: any non-RT thread. Locks.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or a value that is not an rtlog_level;
+ * RTLOG_ERR_INVALID_STATE after rtlog_start.
+ */
+enum rtlog_status rtlog_type_set_level(struct rtlog_logger *lg, uint16_t type, rtlog_level level);
+
+/**
  * *size receives the record size of the type registered as `type` (the size of the C struct
  * its layout stands for).
  *
@@ -1429,11 +1686,19 @@ const struct rtlog_field *rtlog_type_info_field(const struct rtlog_type_info *in
  * without the NUL, also when it does not fit. Call it before the reader's next call: the
  * type comes from the reader's current segment.
  *
+ * A message (kind RTLOG_FRAME_MESSAGE) renders as its text, its format printed with its
+ * arguments as C's printf would (`joint 3 over torque limit 12.500`), or, with json = 1, as
+ * `{"callsite":N,"file":"loop.c","line":42,"function":"step","message":"...","args":[3,12.5]}`.
+ * When the log has lost the call site's frame, the text is `<call site N>` and the raw
+ * arguments, and file, line and function are null. An argument may hold a NUL byte: *len is
+ * the text's full length.
+ *
  * Phase: any. Thread: the reader's thread. Allocates.
  * Returns RTLOG_ERR_TOO_LARGE when the text and its NUL need more than cap bytes (buf then
  * holds "" if cap > 0; call again with *len + 1 bytes); RTLOG_ERR_INVALID_ARGUMENT for a NULL
  * r or rec, a rec->struct_size not set by rtlog_record_init, a NULL buf with cap > 0, json
- * other than 0 or 1, a record that is not a data record (rtlog_reader_next_frame), whose
+ * other than 0 or 1, a record that is neither a data record nor a message
+ * (rtlog_reader_next_frame), whose
  * type has no schema (rtlog_reader_schema gives NULL) or whose length is not its type's size (rtlog_last_error() says which).
  */
 enum rtlog_status rtlog_reader_format(const struct rtlog_reader *r,
@@ -1463,3 +1728,406 @@ enum rtlog_status rtlog_reader_format(const struct rtlog_reader *r,
 #define rtlog_reader_counts_init(...) rtlog_reader_counts_init(RTLOG_SIZED_(__VA_ARGS__))
 #define rtlog_record_init(...) rtlog_record_init(RTLOG_SIZED_(__VA_ARGS__))
 #endif /* RTLOG_SIZED_ */
+
+#ifndef RTLOG_MESSAGES_
+#define RTLOG_MESSAGES_
+/*
+ * Log messages (hand-written: src/ffi/messages.h, appended to rtlog.h by build.rs).
+ *
+ *   RTLOG_WARN(p, "joint %u over torque limit %.3f", joint, torque);
+ *   rtlog_status s = RTLOG_LOGF(p, RTLOG_LEVEL_ERROR, "bus %s lost", name);
+ *
+ * RTLOG_LOGF(producer, level, fmt, ...) and RTLOG_TRACE / _DEBUG / _INFO / _WARN / _ERROR /
+ * _FATAL(producer, fmt, ...) are expressions whose value is the rtlog_status of
+ * rtlog_publish_message. `level` and `fmt` must be compile-time constants (a string literal
+ * for fmt): each call site builds a static rtlog_callsite (format, file, line, function,
+ * level, argument types) at compile time; the call copies a reference to it and the packed
+ * arguments into the producer's ring. Nothing is formatted on the calling thread: whoever
+ * reads the log formats the text. RT-safe as rtlog_publish (phase RUN, the producer's thread).
+ *
+ * Arguments (at most 16): integers of every width, char, bool, float, double, pointers (%p)
+ * and C strings (%s; copied up to what fits in max_record_size, a cut string is marked).
+ * C++ also takes std::string_view and std::string (include rtlog.hpp) and enums.
+ * The format is checked at compile time: in C, as printf's under -Wformat (a wrong type is a
+ * warning at the call site); in C++, by a static_assert (an error). Anything else (a struct,
+ * long double) does not compile.
+ *
+ * Messages below the producer's threshold (rtlog_set_level, rtlog_producer_set_level; INFO by
+ * default) cost one load and a compare and are counted as filtered. ERROR and FATAL go on
+ * the critical stream, the others on the normal stream.
+ *
+ * Needs GCC or Clang (statement expressions, __VA_ARGS__ comma elision); C11 or C++17.
+ */
+
+/** rtlog_arg.length of a NUL-terminated string. */
+#define RTLOG_ARG_NUL_TERMINATED UINT64_MAX
+/** Most arguments of one message. */
+#define RTLOG_MAX_MESSAGE_ARGS 16
+
+#define RTLOG_TRACE(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_TRACE, __VA_ARGS__)
+#define RTLOG_DEBUG(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_DEBUG, __VA_ARGS__)
+#define RTLOG_INFO(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_INFO, __VA_ARGS__)
+#define RTLOG_WARN(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_WARN, __VA_ARGS__)
+#define RTLOG_ERROR(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_ERROR, __VA_ARGS__)
+#define RTLOG_FATAL(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_FATAL, __VA_ARGS__)
+
+/* The machinery below is not API: names ending in _ may change. */
+
+/* RTLOG_NARG_(...) counts its arguments, 1 to 17. The macros count the format with the
+ * arguments, so the list is never empty: in ISO modes (-std=c11, -std=c++17) GCC keeps the
+ * comma before an empty __VA_ARGS__, and an empty list would count as one. */
+#define RTLOG_NARG_(...)                                                                     \
+    RTLOG_NARG_I_(__VA_ARGS__, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define RTLOG_NARG_I_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16,  \
+                      _17, n, ...)                                                           \
+    n
+#define RTLOG_CAT_(a, b) RTLOG_CAT_I_(a, b)
+#define RTLOG_CAT_I_(a, b) a##b
+
+/* RTLOG_MAPF_(M, fmt, a, b, ...) is M(a), M(b), ... (the format skipped); with no arguments
+ * after the format, RTLOG_NO_ARGS_ (C: 0; C++: an object that is an empty rtlog_arg). */
+#define RTLOG_MAPF_(M, ...) RTLOG_CAT_(RTLOG_MAPF_, RTLOG_NARG_(__VA_ARGS__))(M, __VA_ARGS__)
+#define RTLOG_MAPF_1(M, f) RTLOG_NO_ARGS_
+#define RTLOG_MAPF_2(M, f, ...) RTLOG_MAP_1(M, __VA_ARGS__)
+#define RTLOG_MAPF_3(M, f, ...) RTLOG_MAP_2(M, __VA_ARGS__)
+#define RTLOG_MAPF_4(M, f, ...) RTLOG_MAP_3(M, __VA_ARGS__)
+#define RTLOG_MAPF_5(M, f, ...) RTLOG_MAP_4(M, __VA_ARGS__)
+#define RTLOG_MAPF_6(M, f, ...) RTLOG_MAP_5(M, __VA_ARGS__)
+#define RTLOG_MAPF_7(M, f, ...) RTLOG_MAP_6(M, __VA_ARGS__)
+#define RTLOG_MAPF_8(M, f, ...) RTLOG_MAP_7(M, __VA_ARGS__)
+#define RTLOG_MAPF_9(M, f, ...) RTLOG_MAP_8(M, __VA_ARGS__)
+#define RTLOG_MAPF_10(M, f, ...) RTLOG_MAP_9(M, __VA_ARGS__)
+#define RTLOG_MAPF_11(M, f, ...) RTLOG_MAP_10(M, __VA_ARGS__)
+#define RTLOG_MAPF_12(M, f, ...) RTLOG_MAP_11(M, __VA_ARGS__)
+#define RTLOG_MAPF_13(M, f, ...) RTLOG_MAP_12(M, __VA_ARGS__)
+#define RTLOG_MAPF_14(M, f, ...) RTLOG_MAP_13(M, __VA_ARGS__)
+#define RTLOG_MAPF_15(M, f, ...) RTLOG_MAP_14(M, __VA_ARGS__)
+#define RTLOG_MAPF_16(M, f, ...) RTLOG_MAP_15(M, __VA_ARGS__)
+#define RTLOG_MAPF_17(M, f, ...) RTLOG_MAP_16(M, __VA_ARGS__)
+#define RTLOG_MAP_1(M, a) M(a)
+#define RTLOG_MAP_2(M, a, ...) M(a), RTLOG_MAP_1(M, __VA_ARGS__)
+#define RTLOG_MAP_3(M, a, ...) M(a), RTLOG_MAP_2(M, __VA_ARGS__)
+#define RTLOG_MAP_4(M, a, ...) M(a), RTLOG_MAP_3(M, __VA_ARGS__)
+#define RTLOG_MAP_5(M, a, ...) M(a), RTLOG_MAP_4(M, __VA_ARGS__)
+#define RTLOG_MAP_6(M, a, ...) M(a), RTLOG_MAP_5(M, __VA_ARGS__)
+#define RTLOG_MAP_7(M, a, ...) M(a), RTLOG_MAP_6(M, __VA_ARGS__)
+#define RTLOG_MAP_8(M, a, ...) M(a), RTLOG_MAP_7(M, __VA_ARGS__)
+#define RTLOG_MAP_9(M, a, ...) M(a), RTLOG_MAP_8(M, __VA_ARGS__)
+#define RTLOG_MAP_10(M, a, ...) M(a), RTLOG_MAP_9(M, __VA_ARGS__)
+#define RTLOG_MAP_11(M, a, ...) M(a), RTLOG_MAP_10(M, __VA_ARGS__)
+#define RTLOG_MAP_12(M, a, ...) M(a), RTLOG_MAP_11(M, __VA_ARGS__)
+#define RTLOG_MAP_13(M, a, ...) M(a), RTLOG_MAP_12(M, __VA_ARGS__)
+#define RTLOG_MAP_14(M, a, ...) M(a), RTLOG_MAP_13(M, __VA_ARGS__)
+#define RTLOG_MAP_15(M, a, ...) M(a), RTLOG_MAP_14(M, __VA_ARGS__)
+#define RTLOG_MAP_16(M, a, ...) M(a), RTLOG_MAP_15(M, __VA_ARGS__)
+
+#ifndef __cplusplus
+
+#define RTLOG_NO_ARGS_ 0
+
+/* C: _Generic gives each argument's type code (a constant, for the static call site) and its
+ * rtlog_arg. The default branch takes pointers; anything else fails to convert. */
+static inline rtlog_arg rtlog_arg_i_(int64_t v) {
+    rtlog_arg a;
+    a.value.i = v;
+    a.length = 0;
+    return a;
+}
+static inline rtlog_arg rtlog_arg_u_(uint64_t v) {
+    rtlog_arg a;
+    a.value.u = v;
+    a.length = 0;
+    return a;
+}
+static inline rtlog_arg rtlog_arg_f_(double v) {
+    rtlog_arg a;
+    a.value.f = v;
+    a.length = 0;
+    return a;
+}
+static inline rtlog_arg rtlog_arg_s_(const char *s) {
+    rtlog_arg a;
+    a.value.p = s;
+    a.length = RTLOG_ARG_NUL_TERMINATED;
+    return a;
+}
+static inline rtlog_arg rtlog_arg_p_(const void *p) {
+    rtlog_arg a;
+    a.value.p = (const char *)p;
+    a.length = 0;
+    return a;
+}
+/* Never called: the compiler checks the format against the arguments as printf's. */
+static inline __attribute__((format(printf, 1, 2))) void rtlog_format_check_(const char *fmt,
+                                                                             ...) {
+    (void)fmt;
+}
+
+#define RTLOG_LONG_TYPE_(s, u) (sizeof(long) == 8 ? (u) : (s))
+#define RTLOG_TYPE_(x)                                                                       \
+    _Generic((x),                                                                            \
+        _Bool: RTLOG_ARG_BOOL,                                                               \
+        char: RTLOG_ARG_CHAR,                                                                \
+        signed char: RTLOG_ARG_I8,                                                           \
+        unsigned char: RTLOG_ARG_U8,                                                         \
+        short: RTLOG_ARG_I16,                                                                \
+        unsigned short: RTLOG_ARG_U16,                                                       \
+        int: RTLOG_ARG_I32,                                                                  \
+        unsigned int: RTLOG_ARG_U32,                                                         \
+        long: RTLOG_LONG_TYPE_(RTLOG_ARG_I32, RTLOG_ARG_I64),                                \
+        unsigned long: RTLOG_LONG_TYPE_(RTLOG_ARG_U32, RTLOG_ARG_U64),                       \
+        long long: RTLOG_ARG_I64,                                                            \
+        unsigned long long: RTLOG_ARG_U64,                                                   \
+        float: RTLOG_ARG_F32,                                                                \
+        double: RTLOG_ARG_F64,                                                               \
+        char *: RTLOG_ARG_STR,                                                               \
+        const char *: RTLOG_ARG_STR,                                                         \
+        default: RTLOG_ARG_PTR)
+#define RTLOG_VALUE_(x)                                                                      \
+    _Generic((x),                                                                            \
+        _Bool: rtlog_arg_u_,                                                                 \
+        char: rtlog_arg_u_,                                                                  \
+        signed char: rtlog_arg_i_,                                                           \
+        unsigned char: rtlog_arg_u_,                                                         \
+        short: rtlog_arg_i_,                                                                 \
+        unsigned short: rtlog_arg_u_,                                                        \
+        int: rtlog_arg_i_,                                                                   \
+        unsigned int: rtlog_arg_u_,                                                          \
+        long: rtlog_arg_i_,                                                                  \
+        unsigned long: rtlog_arg_u_,                                                         \
+        long long: rtlog_arg_i_,                                                             \
+        unsigned long long: rtlog_arg_u_,                                                    \
+        float: rtlog_arg_f_,                                                                 \
+        double: rtlog_arg_f_,                                                                \
+        char *: rtlog_arg_s_,                                                                \
+        const char *: rtlog_arg_s_,                                                          \
+        default: rtlog_arg_p_)(x)
+
+#define RTLOG_LOGF(p, level, fmt, ...)                                                       \
+    __extension__({                                                                          \
+        if (0)                                                                               \
+            rtlog_format_check_(fmt, ##__VA_ARGS__);                                         \
+        static const rtlog_callsite rtlog_site_ = {                                          \
+            sizeof(rtlog_callsite), __LINE__, (uint8_t)(level),                              \
+            (uint8_t)(RTLOG_NARG_(fmt, ##__VA_ARGS__) - 1),                                  \
+            {RTLOG_MAPF_(RTLOG_TYPE_, fmt, ##__VA_ARGS__)},                                  \
+            fmt, __FILE__, __func__};                                                        \
+        const rtlog_arg rtlog_args_[] = {RTLOG_MAPF_(RTLOG_VALUE_, fmt, ##__VA_ARGS__)};     \
+        rtlog_publish_message((p), &rtlog_site_, rtlog_args_);                               \
+    })
+
+#else /* __cplusplus */
+
+#if __cplusplus < 201703L
+#define RTLOG_LOGF(p, level, fmt, ...)                                                       \
+    static_assert(false, "rtlog's message macros need C++17")
+#else
+#include <cstddef>
+#include <type_traits>
+
+namespace rtlog_detail {
+
+/* What an argument type is for the log: its rtlog_arg_type and its rtlog_arg. A type without
+ * a specialisation is refused at compile time. rtlog.hpp adds std::string_view and
+ * std::string. */
+template <typename T, typename = void>
+struct arg_traits {
+    static_assert(sizeof(T) == 0,
+                  "rtlog: this argument type cannot be logged (integers, floating point, char, "
+                  "bool, pointers, C strings; std::string_view with rtlog.hpp)");
+};
+
+constexpr rtlog_arg make_i(long long v) { return rtlog_arg{{static_cast<int64_t>(v)}, 0}; }
+inline rtlog_arg make_u(unsigned long long v) {
+    rtlog_arg a{};
+    a.value.u = v;
+    return a;
+}
+inline rtlog_arg make_f(double v) {
+    rtlog_arg a{};
+    a.value.f = v;
+    return a;
+}
+inline rtlog_arg make_p(const void *p, uint64_t length) {
+    rtlog_arg a{};
+    a.value.p = static_cast<const char *>(p);
+    a.length = length;
+    return a;
+}
+
+template <typename T>
+struct integer_traits {
+    static constexpr uint8_t type =
+        std::is_same<T, bool>::value   ? RTLOG_ARG_BOOL
+        : std::is_same<T, char>::value ? RTLOG_ARG_CHAR
+        : std::is_signed<T>::value
+            ? (sizeof(T) == 1 ? RTLOG_ARG_I8
+               : sizeof(T) == 2 ? RTLOG_ARG_I16
+               : sizeof(T) == 4 ? RTLOG_ARG_I32
+                                : RTLOG_ARG_I64)
+            : (sizeof(T) == 1 ? RTLOG_ARG_U8
+               : sizeof(T) == 2 ? RTLOG_ARG_U16
+               : sizeof(T) == 4 ? RTLOG_ARG_U32
+                                : RTLOG_ARG_U64);
+    static rtlog_arg make(T v) {
+        return std::is_signed<T>::value ? make_i(static_cast<long long>(v))
+                                        : make_u(static_cast<unsigned long long>(v));
+    }
+};
+
+template <typename T>
+struct arg_traits<T, typename std::enable_if<std::is_integral<T>::value && sizeof(T) <= 8>::type>
+    : integer_traits<T> {};
+template <typename T>
+struct arg_traits<T, typename std::enable_if<std::is_enum<T>::value>::type> {
+    using U = typename std::underlying_type<T>::type;
+    static constexpr uint8_t type = integer_traits<U>::type;
+    static rtlog_arg make(T v) { return integer_traits<U>::make(static_cast<U>(v)); }
+};
+template <>
+struct arg_traits<float> {
+    static constexpr uint8_t type = RTLOG_ARG_F32;
+    static rtlog_arg make(float v) { return make_f(v); }
+};
+template <>
+struct arg_traits<double> {
+    static constexpr uint8_t type = RTLOG_ARG_F64;
+    static rtlog_arg make(double v) { return make_f(v); }
+};
+template <>
+struct arg_traits<const char *> {
+    static constexpr uint8_t type = RTLOG_ARG_STR;
+    static rtlog_arg make(const char *s) { return make_p(s, RTLOG_ARG_NUL_TERMINATED); }
+};
+template <>
+struct arg_traits<char *> : arg_traits<const char *> {};
+template <typename T>
+struct arg_traits<T *, typename std::enable_if<!std::is_same<typename std::remove_cv<T>::type,
+                                                             char>::value>::type> {
+    static constexpr uint8_t type = RTLOG_ARG_PTR;
+    static rtlog_arg make(const T *p) { return make_p(static_cast<const void *>(p), 0); }
+};
+template <>
+struct arg_traits<std::nullptr_t> {
+    static constexpr uint8_t type = RTLOG_ARG_PTR;
+    static rtlog_arg make(std::nullptr_t) { return make_p(nullptr, 0); }
+};
+
+template <typename T>
+using traits_of = arg_traits<typename std::decay<T>::type>;
+
+template <typename T>
+inline rtlog_arg to_arg(const T &v) {
+    return traits_of<T>::make(v);
+}
+
+/* printf's rules for one conversion: whether an argument of type t fits it. Integers narrower
+ * than int are promoted to int, as in a variadic call; signedness may differ, as -Wformat
+ * allows. */
+constexpr bool is_int_like(uint8_t t) {
+    return t == RTLOG_ARG_I8 || t == RTLOG_ARG_U8 || t == RTLOG_ARG_I16 || t == RTLOG_ARG_U16 ||
+           t == RTLOG_ARG_I32 || t == RTLOG_ARG_U32 || t == RTLOG_ARG_CHAR || t == RTLOG_ARG_BOOL;
+}
+constexpr bool is_wide(uint8_t t) { return t == RTLOG_ARG_I64 || t == RTLOG_ARG_U64; }
+constexpr bool integer_fits(char length, uint8_t t) {
+    return length == 0 || length == 'h' || length == 'H' ? is_int_like(t)
+           : length == 'l' && sizeof(long) == 4       ? is_int_like(t)
+                                                       : is_wide(t);
+}
+constexpr bool conversion_fits(char conv, char length, uint8_t t) {
+    return (conv == 'd' || conv == 'i' || conv == 'u' || conv == 'x' || conv == 'X' ||
+            conv == 'o')
+               ? integer_fits(length, t)
+           : conv == 'c' ? length == 0 && is_int_like(t)
+           : conv == 's' ? length == 0 && t == RTLOG_ARG_STR
+           : conv == 'p' ? length == 0 && (t == RTLOG_ARG_PTR || t == RTLOG_ARG_STR)
+           : (conv == 'f' || conv == 'F' || conv == 'e' || conv == 'E' || conv == 'g' ||
+              conv == 'G' || conv == 'a' || conv == 'A')
+               ? (length == 0 || length == 'l') && (t == RTLOG_ARG_F32 || t == RTLOG_ARG_F64)
+               : false;
+}
+constexpr bool is_flag(char c) {
+    return c == '-' || c == '+' || c == ' ' || c == '#' || c == '0' || c == '\'';
+}
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Whether `fmt` takes exactly the n arguments of types t, as printf would with them. */
+constexpr bool format_ok(const char *fmt, const uint8_t *t, unsigned n) {
+    unsigned used = 0;
+    for (const char *c = fmt; *c; ++c) {
+        if (*c != '%') continue;
+        ++c;
+        if (*c == '%') continue;
+        while (is_flag(*c)) ++c;
+        if (*c == '*') {
+            if (used >= n || !is_int_like(t[used])) return false;
+            ++used;
+            ++c;
+        }
+        while (is_digit(*c)) ++c;
+        if (*c == '.') {
+            ++c;
+            if (*c == '*') {
+                if (used >= n || !is_int_like(t[used])) return false;
+                ++used;
+                ++c;
+            }
+            while (is_digit(*c)) ++c;
+        }
+        char length = 0;
+        if (*c == 'h' && c[1] == 'h') length = 'H', c += 2;
+        else if (*c == 'l' && c[1] == 'l') length = 'L', c += 2;
+        else if (*c == 'h' || *c == 'l') length = *c++;
+        else if (*c == 'j' || *c == 'z' || *c == 't') length = 'L', ++c;
+        if (*c == 0 || used >= n || !conversion_fits(*c, length, t[used])) return false;
+        ++used;
+    }
+    return used == n;
+}
+
+/* The argument types of one call site, from the arguments' types. */
+template <typename... Ts>
+struct site_types {
+    static constexpr unsigned count = sizeof...(Ts);
+    static constexpr uint8_t types[count + 1] = {traits_of<Ts>::type..., 0};
+    static constexpr rtlog_callsite make(uint32_t line, int level, const char *fmt,
+                                         const char *file, const char *function) {
+        return rtlog_callsite{static_cast<uint32_t>(sizeof(rtlog_callsite)),
+                              line,
+                              static_cast<uint8_t>(level),
+                              static_cast<uint8_t>(count),
+                              {traits_of<Ts>::type...},
+                              fmt,
+                              file,
+                              function};
+    }
+};
+/* What the macros pass for "no arguments": no type, and an empty rtlog_arg. */
+struct no_args {
+    operator rtlog_arg() const { return rtlog_arg{}; }
+};
+
+template <typename... Ts>
+site_types<Ts...> types_of(const Ts &...);
+site_types<> types_of(no_args);
+
+} /* namespace rtlog_detail */
+
+#define RTLOG_NO_ARGS_ rtlog_detail::no_args()
+#define RTLOG_CPP_VALUE_(x) rtlog_detail::to_arg(x)
+#define RTLOG_SAME_(x) x
+#define RTLOG_LOGF(p, level, fmt, ...)                                                       \
+    __extension__({                                                                          \
+        using rtlog_types_ = decltype(rtlog_detail::types_of(RTLOG_MAPF_(RTLOG_SAME_, fmt, ##__VA_ARGS__))); \
+        static_assert(rtlog_types_::count <= RTLOG_MAX_MESSAGE_ARGS,                         \
+                      "rtlog: at most 16 arguments per message");                            \
+        static_assert(rtlog_detail::format_ok(fmt, rtlog_types_::types, rtlog_types_::count), \
+                      "rtlog: the format does not match the arguments' types or count");     \
+        static constexpr rtlog_callsite rtlog_site_ =                                        \
+            rtlog_types_::make(__LINE__, (level), fmt, __FILE__, __func__);                  \
+        const rtlog_arg rtlog_args_[] = {RTLOG_MAPF_(RTLOG_CPP_VALUE_, fmt, ##__VA_ARGS__)}; \
+        rtlog_publish_message((p), &rtlog_site_, rtlog_args_);                               \
+    })
+#endif /* C++17 */
+#endif /* __cplusplus */
+#endif /* RTLOG_MESSAGES_ */

@@ -13,6 +13,7 @@
 use crate::config::{Config, Overflow};
 use crate::dlt::{self, DltFeed, DltSender, DltShared, DltStats};
 use crate::error::{Error, Result, Status};
+use crate::format::Level;
 use crate::rt::clock;
 use crate::rt::dispatcher::Dispatcher;
 use crate::rt::producer::{Producer, ProducerHot, ProducerShared, Stream};
@@ -32,7 +33,7 @@ use crate::writer::{Writer, WriterSetup, WriterShared};
 use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -87,6 +88,8 @@ pub struct Stats {
     pub recovered_torn_bytes: u64,
     /// The epoch of this logger.
     pub epoch: u32,
+    /// Messages below their producer's threshold (not published, not dropped).
+    pub filtered: u64,
 }
 
 /// The logger. `Sync`: its methods may be called from several threads; see each method for
@@ -115,6 +118,10 @@ pub struct Logger {
     manual: Mutex<Manual>,
     /// The DLT sink's counters, when it is enabled.
     dlt: Option<Arc<DltShared>>,
+    /// The message threshold given to producers created from now on (`rtlog_set_level`).
+    level: AtomicU8,
+    /// Levels of record types registered with one other than `Info` (INIT only).
+    type_levels: Mutex<Vec<(u16, Level)>>,
 }
 
 #[derive(Default)]
@@ -198,6 +205,8 @@ impl Logger {
             dummy,
             manual: Mutex::new(Manual::default()),
             dlt: dlt_shared,
+            level: AtomicU8::new(DEFAULT_LEVEL as u8),
+            type_levels: Mutex::new(Vec::new()),
             config,
         })
     }
@@ -270,6 +279,8 @@ impl Logger {
                 dropped: [AtomicU64::new(0), AtomicU64::new(0)],
                 overwritten: AtomicU64::new(0),
                 normal_disabled: AtomicBool::new(false),
+                threshold: AtomicU8::new(self.level.load(Ordering::Relaxed)),
+                filtered: AtomicU64::new(0),
             }),
             durable: [DurableCount::new(), DurableCount::new()],
             pushed: [cc.counter(), nc.counter()],
@@ -303,6 +314,33 @@ impl Logger {
         }
         let mut types = self.types.lock();
         Ok(types.register(id, name, layout, self.config.max_record_size)?.layout.size())
+    }
+
+    /// Gives the records of type `id` (registered or not) `level` instead of `Info`, in every
+    /// frame the writer writes for them. INIT only.
+    pub fn set_type_level(&self, id: u16, level: Level) -> Result<()> {
+        let _life = self.lifecycle.lock();
+        if self.gate.phase() != PHASE_INIT {
+            return Err(Error::new(
+                Status::InvalidState,
+                "record type levels can only be set before rtlog_start",
+            ));
+        }
+        let mut levels = self.type_levels.lock();
+        levels.retain(|(t, _)| *t != id);
+        levels.push((id, level));
+        Ok(())
+    }
+
+    /// Sets the message threshold of every producer, and the one producers created later
+    /// start with. Any phase, any thread; from `start` on it takes no lock and makes one
+    /// atomic store per producer (before `start`, INIT's lock).
+    pub fn set_level(&self, level: Level) {
+        self.level.store(level as u8, Ordering::Relaxed);
+        match self.producers.get() {
+            Some(producers) => producers.iter().for_each(|p| p.set_threshold(level)),
+            None => self.lifecycle.lock().producers.iter().for_each(|p| p.set_threshold(level)),
+        }
     }
 
     /// The size of the record type registered under `id`, if there is one (any phase).
@@ -348,6 +386,7 @@ impl Logger {
             calibration: clock::calibration(),
             producers: producers.clone(),
             types: self.types.lock().entries(),
+            type_levels: type_levels(&self.type_levels.lock()),
             input: life.handoff.take().expect("handoff ring present in INIT"),
             shared: self.writer.clone(),
             backend: life.backend.take().expect("backend present in INIT"),
@@ -536,6 +575,7 @@ impl Logger {
             }
         }
         let overwritten: u64 = producers.iter().map(|p| p.overwritten()).sum();
+        s.filtered = producers.iter().map(|p| p.filtered()).sum();
         let accepted = s.published[0] + s.published[1];
         s.lag = accepted.saturating_sub(w.settled() + overwritten);
         if s.lag > 0 {
@@ -805,4 +845,17 @@ impl Logger {
         }
         drop(self);
     }
+}
+
+/// The message threshold of a new logger: `Info`, as in spdlog and Quill (`TRACE` and `DEBUG`
+/// messages are counted as filtered until `rtlog_set_level` lowers it).
+pub const DEFAULT_LEVEL: Level = Level::Info;
+
+/// Every record type's level, by type id.
+fn type_levels(set: &[(u16, Level)]) -> Box<[Level]> {
+    let mut levels = vec![Level::Info; usize::from(u16::MAX) + 1].into_boxed_slice();
+    for &(id, level) in set {
+        levels[usize::from(id)] = level;
+    }
+    levels
 }

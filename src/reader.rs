@@ -2,10 +2,13 @@
 //! counted, never returned as data.
 
 use crate::error::{Error, Result, Status};
+use crate::format::message::CallSite;
 use crate::format::{self, DecodeError, FrameKind, Level};
 use crate::logdir::scan::{OpenError, ScanItem, SegmentScan};
 use crate::logdir::{list_segments, lsn_bound, read_segment_header};
+use crate::message::Message;
 use crate::schema::{Interner, RecordType, Schema};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -28,8 +31,9 @@ pub struct Record<'a> {
     pub stream: u8,
     /// Frame kind.
     pub kind: FrameKind,
-    /// How much the record matters: data records are `Info`, loss markers `Warn`, state
-    /// changes by the state they enter (records of logs before format 1.2: `Info`).
+    /// How much the record matters: a message its call site's level, a data record its type's
+    /// (`Info` unless registered with another), loss markers `Warn`, state changes by the state
+    /// they enter (records of logs before format 1.2: `Info`).
     pub level: Level,
     /// Payload bytes; valid until the next call on the reader.
     pub payload: &'a [u8],
@@ -82,6 +86,10 @@ pub struct ReaderOptions {
     /// Only records of the registered type with this name (resolved per segment, since a
     /// name may have another id in another epoch).
     pub type_name: Option<String>,
+    /// Only records at or above this level.
+    pub min_level: Option<Level>,
+    /// Only messages (`true`) or only data records (`false`).
+    pub messages: Option<bool>,
 }
 
 /// Most damaged places remembered in detail; beyond that they are only counted, so memory
@@ -122,6 +130,9 @@ pub struct Reader {
     /// The record types of the current segment.
     schema: Schema,
     interner: Interner,
+    /// The call sites read in the current epoch, by id, and that epoch.
+    callsites: HashMap<u32, CallSite>,
+    callsite_epoch: u32,
 }
 
 impl Reader {
@@ -148,6 +159,8 @@ impl Reader {
             open_epoch: false,
             damage: Vec::new(),
             last_frame: (format::FrameHeader::default(), FrameKind::Data),
+            callsites: HashMap::new(),
+            callsite_epoch: 0,
         })
     }
 
@@ -161,13 +174,14 @@ impl Reader {
         &self.damage
     }
 
-    /// The next data record that matches the options, or `None` at the end of the log.
+    /// The next data record or message that matches the options, or `None` at the end of the
+    /// log.
     pub fn next_record(&mut self) -> Result<Option<Record<'_>>> {
         loop {
             let Some(kind) = self.advance()? else {
                 return Ok(None);
             };
-            if kind == FrameKind::Data && self.matches() {
+            if matches!(kind, FrameKind::Data | FrameKind::Message) && self.matches() {
                 self.stats.matched += 1;
                 break;
             }
@@ -176,8 +190,14 @@ impl Reader {
     }
 
     fn matches(&self) -> bool {
-        let (h, _) = &self.last_frame;
+        let (h, kind) = &self.last_frame;
         let o = &self.options;
+        let message = *kind == FrameKind::Message;
+        // A type filter asks for data records: no message has a record type.
+        let typed = o.record_type.is_some() || o.type_name.is_some();
+        if (message && typed) || o.messages.is_some_and(|m| m != message) {
+            return false;
+        }
         let wall =
             || self.segment_header().map_or(h.timestamp_ns, |s| s.wall_clock_ns(h.timestamp_ns));
         o.lsn_from.is_none_or(|v| h.lsn >= v)
@@ -188,6 +208,20 @@ impl Reader {
             && (o.type_name.is_none() || self.type_name_id == Some(h.record_type))
             && o.from_wall_ns.is_none_or(|v| wall() >= v)
             && o.to_wall_ns.is_none_or(|v| wall() <= v)
+            && o.min_level.is_none_or(|v| h.level >= v as u8)
+    }
+
+    /// Decodes a message (`rec.kind == FrameKind::Message`, returned by this reader) with its
+    /// call site, if a frame for it was read in this epoch. `Corrupt` when its payload is not a
+    /// message's (a frame whose CRC passed, so written so by a faulty writer).
+    pub fn message<'a>(&'a self, rec: &Record<'a>) -> Result<Message<'a>> {
+        Message::decode(rec.payload, |id| self.callsites.get(&id))
+            .map_err(|e| Error::new(Status::Corrupt, format!("message at LSN {}: {e}", rec.lsn)))
+    }
+
+    /// The call site `id` of the epoch being read, if its frame has been read.
+    pub fn callsite(&self, id: u32) -> Option<&CallSite> {
+        self.callsites.get(&id)
     }
 
     /// The next frame of any kind (boundary frames included), or `None` at the end.
@@ -253,6 +287,11 @@ impl Reader {
                     self.payload.extend_from_slice(payload);
                     self.last_frame = (h, kind);
                     self.last_lsn = h.lsn;
+                    if h.epoch != self.callsite_epoch {
+                        // Call-site ids are per epoch.
+                        self.callsites.clear();
+                        self.callsite_epoch = h.epoch;
+                    }
                     match kind {
                         FrameKind::EpochBegin => {
                             self.finish_epoch();
@@ -260,7 +299,8 @@ impl Reader {
                             self.open_epoch = true;
                         }
                         FrameKind::CleanClose => self.open_epoch = false,
-                        FrameKind::Data => self.stats.records += 1,
+                        FrameKind::Data | FrameKind::Message => self.stats.records += 1,
+                        FrameKind::CallSite => self.note_callsite(),
                         _ => {}
                     }
                     return Ok(Some(kind));
@@ -288,6 +328,32 @@ impl Reader {
                 }
             }
         }
+    }
+
+    /// Keeps the call site of the frame just read. One whose payload does not decode (its CRC
+    /// passed, so a faulty writer made it) is noted as damage; its messages still read, as
+    /// `<call site N>`.
+    fn note_callsite(&mut self) {
+        match CallSite::decode(&self.payload) {
+            Ok(site) => {
+                self.callsites.insert(site.id, site);
+            }
+            Err(e) => {
+                let (path, offset) = self.position();
+                let what = format!("call-site frame at LSN {} does not decode: {e}", self.last_lsn);
+                note_damage(
+                    &mut self.damage,
+                    &mut self.stats,
+                    Damage { path, offset, len: 0, what },
+                );
+            }
+        }
+    }
+
+    /// The segment being read, and the offset of the frame just read (0 when unknown).
+    fn position(&self) -> (PathBuf, u64) {
+        let path = self.segments.get(self.next_segment.wrapping_sub(1)).map(|s| s.1.clone());
+        (path.unwrap_or_default(), 0)
     }
 
     fn finish_epoch(&mut self) {

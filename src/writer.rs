@@ -20,11 +20,13 @@
 use crate::config::Durability;
 use crate::dlt::DltFeed;
 use crate::error::{Error, Status};
+use crate::format::message::{self as msg, CallSite};
 use crate::format::{
     self, CleanClose, EpochBegin, FrameHeader, FrameKind, FrameSalt, Level, LossMarker, LossReason,
     Seal, SegmentHeader, StateChange, NO_PRODUCER, NO_STREAM, SEAL_SUSPECT,
 };
 use crate::rt::clock::{self, Calibration};
+use crate::rt::message::CallSiteDesc;
 use crate::rt::producer::{ProducerShared, Stream};
 use crate::rt::ring::{RingConsumer, SlotHeader};
 use crate::rt::watermark::Watermark;
@@ -33,6 +35,8 @@ use crate::storage::retention::Limits;
 use crate::storage::segment;
 use crate::storage::Backend;
 use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::ffi::CStr;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -127,6 +131,8 @@ pub(crate) struct WriterSetup {
     pub(crate) producers: Vec<Arc<ProducerShared>>,
     /// The record types registered during INIT, for every segment header's type table.
     pub(crate) types: Vec<format::TypeEntry>,
+    /// The level of each record type's frames, by type id.
+    pub(crate) type_levels: Box<[Level]>,
     pub(crate) input: RingConsumer,
     pub(crate) shared: Arc<WriterShared>,
     pub(crate) backend: Box<dyn Backend>,
@@ -143,6 +149,58 @@ struct OpenSegment {
     size: u64,
     /// Data records in it.
     data_records: u64,
+    /// The call sites whose frame it holds, by id (index `id - 1`).
+    has_callsite: Vec<bool>,
+}
+
+/// The epoch's call sites: ids given in order of first appearance, from 1.
+#[derive(Default)]
+struct CallSites {
+    by_address: HashMap<u64, u32>,
+    /// Per id (index `id - 1`): the call-site frame's payload and its messages' level.
+    frames: Vec<(Vec<u8>, Level)>,
+}
+
+impl CallSites {
+    /// The id of the call site at `address`, registering it on first sight.
+    ///
+    /// # Safety
+    /// `address` is that of a live `CallSiteDesc` (a producer packed it; the publish contract
+    /// keeps call sites alive while the logger runs).
+    unsafe fn resolve(&mut self, address: u64) -> u32 {
+        if let Some(&id) = self.by_address.get(&address) {
+            return id;
+        }
+        let id = self.frames.len() as u32 + 1;
+        // SAFETY: the caller's contract.
+        let desc = unsafe { &*(address as usize as *const CallSiteDesc) };
+        let site = describe(id, desc);
+        self.frames.push((site.encode(), site.level));
+        self.by_address.insert(address, id);
+        id
+    }
+}
+
+/// A call site's frame content, read from its static description.
+fn describe(id: u32, d: &CallSiteDesc) -> CallSite {
+    let text = |p: *const u8| {
+        if p.is_null() {
+            return String::new();
+        }
+        // SAFETY: the call site's texts are NUL-terminated and live with it (its contract).
+        unsafe { CStr::from_ptr(p.cast()) }.to_string_lossy().into_owned()
+    };
+    let argc = usize::from(d.arg_count).min(msg::MAX_ARGS);
+    CallSite {
+        id,
+        line: d.line,
+        level: Level::from_u8(d.level).unwrap_or(Level::Info),
+        // The producer checked every type before it published.
+        arg_types: d.arg_types[..argc].iter().filter_map(|&t| msg::ArgType::from_u8(t)).collect(),
+        file: text(d.file),
+        function: text(d.function),
+        format: text(d.format),
+    }
 }
 
 /// Per producer and stream: a sequence number (meaning depends on the field).
@@ -177,6 +235,9 @@ pub(crate) struct Writer {
     /// One past the last seq seen per stream, and refusals reported by loss markers so far.
     next_seq: Marks,
     reported_refused: Marks,
+    callsites: CallSites,
+    /// A message frame's payload, rewritten from its slot's.
+    message: Vec<u8>,
 }
 
 impl Writer {
@@ -204,6 +265,8 @@ impl Writer {
             flush_seen: 0,
             next_seq: vec![[0; 2]; n],
             reported_refused: vec![[0; 2]; n],
+            callsites: CallSites::default(),
+            message: Vec::new(),
             s,
         };
         w.open_segment()?;
@@ -244,6 +307,7 @@ impl Writer {
             header,
             size: encoded.len() as u64,
             data_records: 0,
+            has_callsite: Vec::new(),
         });
         Ok(())
     }
@@ -315,7 +379,7 @@ impl Writer {
                 record_type: h.record_type,
                 stream: h.stream,
                 kind: h.kind,
-                level: Level::Info as u8,
+                level: self.s.type_levels[usize::from(h.record_type)] as u8,
             };
             if h.lost_before > 0 {
                 self.push_refused(h.producer, h.stream, u64::from(h.lost_before), h.seq);
@@ -330,10 +394,15 @@ impl Writer {
                     d.offer(&ns, payload);
                 }
             }
+            if h.kind == FrameKind::Message as u8 {
+                self.take_message(frame);
+                n += 1;
+                continue;
+            }
             // Making room may write or rotate, which needs `&mut self`: the payload borrow
             // ended above, so the record is peeked again (it cannot have moved: this thread
             // is the ring's only consumer).
-            self.reserve(frame.payload_len as usize);
+            self.reserve(format::frame_bytes(frame.payload_len as usize));
             if self.segment.is_none() {
                 // No segment could be opened: a frame needs a segment's salt, so the record is
                 // lost here, and a loss marker will say so once a segment opens again.
@@ -355,6 +424,47 @@ impl Writer {
         n
     }
 
+    /// Frames the message at the head of the input: its call site's frame first when the
+    /// segment does not hold it yet, then the message with the call site's id in place of its
+    /// address. Both go into the same segment.
+    fn take_message(&mut self, mut frame: FrameHeader) {
+        let Some((h, payload)) = self.s.input.peek() else { return };
+        let h: SlotHeader = *h;
+        let address = u64::from_le_bytes(payload[..msg::HEAD_BYTES].try_into().expect("8 bytes"));
+        // SAFETY: the producer packed the address of a call site it had just read, and call
+        // sites outlive the logger (the publish contract).
+        let id = unsafe { self.callsites.resolve(address) };
+        self.message.clear();
+        self.message.extend_from_slice(payload);
+        msg::put_message_head(&mut self.message, id);
+        let (site_frame, level) = &self.callsites.frames[id as usize - 1];
+        frame.level = *level as u8;
+        let need = format::frame_bytes(site_frame.len()) + format::frame_bytes(payload.len());
+        self.reserve(need);
+        let Some(seg) = &mut self.segment else {
+            self.s.input.pop();
+            self.lose_record(h.producer, h.stream, h.seq);
+            return;
+        };
+        let index = id as usize - 1;
+        if seg.has_callsite.len() <= index {
+            seg.has_callsite.resize(index + 1, false);
+        }
+        if !seg.has_callsite[index] {
+            seg.has_callsite[index] = true;
+            let site = FrameHeader { level: frame.level, ..boundary(FrameKind::CallSite) };
+            let site_frame = &self.callsites.frames[index].0;
+            encode(&mut self.batch, &mut self.next_lsn, &self.segment, site, site_frame);
+        }
+        self.batch_lsn =
+            encode(&mut self.batch, &mut self.next_lsn, &self.segment, frame, &self.message);
+        self.s.input.pop();
+        if self.unsynced == 0 {
+            self.s.shared.oldest_pending_raw.store(h.timestamp, Ordering::Relaxed);
+        }
+        self.note_data(h.producer, h.stream, h.seq);
+    }
+
     /// Bookkeeping for a data record just framed into the batch.
     fn note_data(&mut self, producer: u16, stream: u8, seq: u64) {
         let (p, s) = (usize::from(producer), usize::from(stream & 1));
@@ -373,9 +483,9 @@ impl Writer {
 
     /// Makes room for a frame: writes the batch when it is full, opens a segment when none is
     /// usable, rotates when the segment would exceed `segment_bytes`. Frames are encoded with
-    /// the open segment's salt, so this runs before each frame is encoded.
-    fn reserve(&mut self, payload_len: usize) {
-        let need = format::frame_bytes(payload_len);
+    /// the open segment's salt, so this runs before each frame is encoded. `need`: the bytes
+    /// of the frames about to be encoded together.
+    fn reserve(&mut self, need: usize) {
         if self.batch.len() + need > BATCH_BYTES {
             self.write_batch();
         }
@@ -394,7 +504,7 @@ impl Writer {
 
     /// Frames one non-data frame into the batch; false when no segment is open to take it.
     fn push_frame(&mut self, frame: FrameHeader, payload: &[u8]) -> bool {
-        self.reserve(payload.len());
+        self.reserve(format::frame_bytes(payload.len()));
         if self.segment.is_none() {
             return false;
         }

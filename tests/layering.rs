@@ -354,7 +354,11 @@ fn violations(tree: &Tree) -> Vec<String> {
             for (target, path) in &refs {
                 let ok = under(target, "rt")
                     || target == "error"
-                    || (target == "format" && path.starts_with("format::FrameKind"));
+                    || (target == "format"
+                        && ["format::FrameKind", "format::Level"]
+                            .iter()
+                            .any(|p| path.starts_with(p)))
+                    || under(target, "format::message");
                 if !ok {
                     v.push(format!("rule 1: {name} (RT) refers to {path}"));
                 }

@@ -130,6 +130,25 @@ pub unsafe extern "C" fn rtlog_tick(lg: *mut rtlog_logger, dispatched: *mut u32)
     })
 }
 
+/// Sets the lowest level of message every producer publishes, and the one producers created
+/// later start with (the default is RTLOG_LEVEL_INFO). Messages below it are counted as
+/// filtered, not published. rtlog_producer_set_level then changes one producer's.
+///
+/// Phase: any. Thread: any, RT included. RT-safe from rtlog_start on: one atomic store per
+/// producer, no lock (during INIT it takes the logger's lock). Returns
+/// RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or a value that is not an rtlog_level. Does not set
+/// rtlog_last_error.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_set_level(lg: *const rtlog_logger, level: RawLevel) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or live.
+        let lg = unsafe { try_ref(lg, "lg", false)? };
+        let level = level.level().ok_or(rtlog_status::RTLOG_ERR_INVALID_ARGUMENT)?;
+        lg.set_level(level);
+        Ok(rtlog_status::RTLOG_OK)
+    })
+}
+
 /// The logger's state: INIT before rtlog_start, NORMAL while running, CRITICAL after a write or
 /// sync failure, STOPPED after rtlog_shutdown. NULL gives RTLOG_STATE_STOPPED.
 ///

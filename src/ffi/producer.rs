@@ -1,8 +1,9 @@
 //! `rtlog_producer` (behind it: a [`crate::Producer`] owned by its logger, see
 //! `ffi/handle.rs`) and the RT publish path.
 
-use super::boundary::{guard, guard_value, guard_void, versioned_init, versioned_out};
+use super::boundary::{arg, guard, guard_value, guard_void, versioned_init, versioned_out};
 use super::handle::{try_mut, try_ref};
+use super::types::message;
 pub use super::types::rtlog_producer;
 use super::types::*;
 use crate::rt::producer::{Producer, Stream};
@@ -43,6 +44,70 @@ pub unsafe extern "C" fn rtlog_publish(
             unsafe { std::slice::from_raw_parts(payload.cast::<u8>(), len as usize) }
         };
         Ok(p.publish(stream, r#type, bytes).into())
+    })
+}
+
+/// Publishes a log message: a reference to its call site and its arguments, packed into the
+/// producer's ring like any record. Called by the RTLOG_LOGF / RTLOG_INFO... macros, which
+/// build `site` at compile time and `args` on the caller's stack; call it directly only to
+/// bind another language. ERROR and FATAL messages go on the critical stream, the others on
+/// the normal stream. Nothing is formatted here: readers format the text.
+///
+/// Strings are copied up to what fits in max_record_size once the other arguments have their
+/// room (and 16383 bytes at most); a cut string is marked and shown with a trailing "…".
+///
+/// Phase: RUN. Thread: the producer's own thread. RT-safe, as rtlog_publish: wait-free, no
+/// allocation, no lock, no system call; a message below the producer's threshold (see
+/// rtlog_producer_set_level) costs one load and a compare, is counted in `filtered` and
+/// returns RTLOG_OK.
+/// Returns RTLOG_OK; RTLOG_ERR_FULL when the ring is full (counted in dropped);
+/// RTLOG_ERR_TOO_LARGE when the arguments without their strings' bytes exceed
+/// max_record_size; RTLOG_ERR_INVALID_ARGUMENT for a NULL p or site, NULL args with
+/// arguments, or a site whose level, arg_count (at most 16) or arg_types are not known;
+/// RTLOG_ERR_INVALID_STATE before rtlog_start or after rtlog_shutdown. `site` and the texts
+/// it points to must stay valid while the logger runs (the macros make them static). Does
+/// not set rtlog_last_error.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_publish_message(
+    p: *mut rtlog_producer,
+    site: *const rtlog_callsite,
+    args: *const rtlog_arg,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: p is NULL or a live handle used by this thread only (the contract).
+        let p = unsafe { try_mut(p, "p", false)? };
+        // SAFETY: site is NULL or points to a call site that outlives the logger.
+        let site = unsafe { arg(site, "site", false)? }.as_core();
+        let n = usize::from(site.arg_count).min(16);
+        if n > 0 && args.is_null() {
+            return Err(rtlog_status::RTLOG_ERR_INVALID_ARGUMENT);
+        }
+        // SAFETY: args points to one argument per type of the call site (the contract).
+        let args = unsafe { message::core_args(args, n) };
+        // SAFETY: the site is static and the strings valid (the contract above).
+        Ok(unsafe { p.publish_message(site, args) }.into())
+    })
+}
+
+/// Sets the lowest level of message this producer publishes; messages below it are counted in
+/// rtlog_producer_stats.filtered and not published. Overrides rtlog_set_level for this
+/// producer until the next rtlog_set_level. Records (rtlog_publish) are never filtered.
+///
+/// Phase: any. Thread: any, RT included. RT-safe: one atomic store.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL p or a value that is not an rtlog_level.
+/// Does not set rtlog_last_error.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_producer_set_level(
+    p: *const rtlog_producer,
+    level: RawLevel,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: p is NULL or a live handle.
+        let p = unsafe { try_ref(p, "p", false)? };
+        let level = level.level().ok_or(rtlog_status::RTLOG_ERR_INVALID_ARGUMENT)?;
+        p.set_level(level);
+        Ok(rtlog_status::RTLOG_OK)
     })
 }
 

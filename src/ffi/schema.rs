@@ -7,6 +7,7 @@ use super::boundary::{arg_mut, c_str, fail, guard, guard_value, versioned_in};
 use super::handle::try_ref;
 use super::types::*;
 use crate::error::{Error, Status};
+use crate::reader::Reader;
 use crate::schema::{render, Layout};
 use std::os::raw::c_char;
 
@@ -59,6 +60,33 @@ pub unsafe extern "C" fn rtlog_type_register(
             (text(name, "name", Status::Config)?, text(layout, "layout", Status::Config)?)
         };
         lg.register_type(r#type, name, layout).map_err(fail)?;
+        Ok(rtlog_status::RTLOG_OK)
+    })
+}
+
+/// Gives every record of `type` (registered with rtlog_type_register or not) `level` in the
+/// log instead of RTLOG_LEVEL_INFO, so `rtlog dump --level warn` shows them. Records are never
+/// filtered by level; only messages are.
+///
+/// Phase: INIT (before rtlog_start). Thread: any non-RT thread. Locks.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL lg or a value that is not an rtlog_level;
+/// RTLOG_ERR_INVALID_STATE after rtlog_start.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_type_set_level(
+    lg: *mut rtlog_logger,
+    r#type: u16,
+    level: RawLevel,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or live (the caller's contract).
+        let lg = unsafe { try_ref(lg, "lg", true)? };
+        let Some(level) = level.level() else {
+            return Err(fail(Error::new(
+                Status::InvalidArgument,
+                format!("level = {} is not an rtlog_level (0..=5)", level.0),
+            )));
+        };
+        lg.set_type_level(r#type, level).map_err(fail)?;
         Ok(rtlog_status::RTLOG_OK)
     })
 }
@@ -163,11 +191,19 @@ pub unsafe extern "C" fn rtlog_type_info_field(
 /// without the NUL, also when it does not fit. Call it before the reader's next call: the
 /// type comes from the reader's current segment.
 ///
+/// A message (kind RTLOG_FRAME_MESSAGE) renders as its text, its format printed with its
+/// arguments as C's printf would (`joint 3 over torque limit 12.500`), or, with json = 1, as
+/// `{"callsite":N,"file":"loop.c","line":42,"function":"step","message":"...","args":[3,12.5]}`.
+/// When the log has lost the call site's frame, the text is `<call site N>` and the raw
+/// arguments, and file, line and function are null. An argument may hold a NUL byte: *len is
+/// the text's full length.
+///
 /// Phase: any. Thread: the reader's thread. Allocates.
 /// Returns RTLOG_ERR_TOO_LARGE when the text and its NUL need more than cap bytes (buf then
 /// holds "" if cap > 0; call again with *len + 1 bytes); RTLOG_ERR_INVALID_ARGUMENT for a NULL
 /// r or rec, a rec->struct_size not set by rtlog_record_init, a NULL buf with cap > 0, json
-/// other than 0 or 1, a record that is not a data record (rtlog_reader_next_frame), whose
+/// other than 0 or 1, a record that is neither a data record nor a message
+/// (rtlog_reader_next_frame), whose
 /// type has no schema (rtlog_reader_schema gives NULL) or whose length is not its type's size (rtlog_last_error() says which).
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_reader_format(
@@ -190,12 +226,6 @@ pub unsafe extern "C" fn rtlog_reader_format(
         if buf.is_null() && cap > 0 {
             return Err(bad("buf is NULL but cap is not 0".into()));
         }
-        if rec.kind != rtlog_frame_kind::RTLOG_FRAME_DATA as u8 {
-            return Err(bad(format!(
-                "the record is of kind {}: only data records have types",
-                rec.kind
-            )));
-        }
         let payload = if rec.payload.is_null() || rec.len == 0 {
             &[][..]
         } else {
@@ -203,24 +233,11 @@ pub unsafe extern "C" fn rtlog_reader_format(
             // reader's next call (the caller's contract).
             unsafe { std::slice::from_raw_parts(rec.payload, rec.len as usize) }
         };
-        let t = h.reader.record_type(rec.r#type).ok_or_else(|| {
-            bad(format!("record type {} has no schema in the reader's segment", rec.r#type))
-        })?;
-        let mut s = String::new();
-        let ok = if json == 1 {
-            render::push_json(&mut s, &t.layout, payload)
+        let s = if rec.kind == rtlog_frame_kind::RTLOG_FRAME_MESSAGE as u8 {
+            message_text(&h.reader, &rec, payload, json == 1)?
         } else {
-            render::push_text(&mut s, t, payload)
+            record_text(&h.reader, &rec, payload, json == 1)?
         };
-        if !ok {
-            return Err(bad(format!(
-                "the record is {} bytes, but type {} {:?} is {} bytes",
-                payload.len(),
-                t.id,
-                t.name,
-                t.layout.size()
-            )));
-        }
         // SAFETY: len is NULL or writable.
         if let Some(len) = unsafe { len.as_mut() } {
             *len = s.len();
@@ -232,12 +249,66 @@ pub unsafe extern "C" fn rtlog_reader_format(
             }
             return Err(rtlog_status::RTLOG_ERR_TOO_LARGE);
         }
-        // SAFETY: buf holds cap > s.len() writable bytes; the text has no NUL inside (names
-        // are identifiers, strings are cut at their NUL and escaped).
+        // SAFETY: buf holds cap > s.len() writable bytes. (A record's text has no NUL inside:
+        // names are identifiers, strings are cut at their NUL and escaped; a message's may,
+        // from its arguments, and *len tells its full length.)
         unsafe {
             std::ptr::copy_nonoverlapping(s.as_ptr(), buf.cast::<u8>(), s.len());
             *buf.add(s.len()) = 0;
         }
         Ok(rtlog_status::RTLOG_OK)
+    })
+}
+
+/// The text of a data record (see rtlog_reader_format).
+fn record_text(
+    reader: &Reader,
+    rec: &rtlog_record,
+    payload: &[u8],
+    json: bool,
+) -> Result<String, rtlog_status> {
+    let bad = |msg: String| fail(Error::new(Status::InvalidArgument, msg));
+    if rec.kind != rtlog_frame_kind::RTLOG_FRAME_DATA as u8 {
+        return Err(bad(format!(
+            "the record is of kind {}: only data records and messages have a text",
+            rec.kind
+        )));
+    }
+    let t = reader.record_type(rec.r#type).ok_or_else(|| {
+        bad(format!("record type {} has no schema in the reader's segment", rec.r#type))
+    })?;
+    let mut s = String::new();
+    let ok = if json {
+        render::push_json(&mut s, &t.layout, payload)
+    } else {
+        render::push_text(&mut s, t, payload)
+    };
+    if !ok {
+        return Err(bad(format!(
+            "the record is {} bytes, but type {} {:?} is {} bytes",
+            payload.len(),
+            t.id,
+            t.name,
+            t.layout.size()
+        )));
+    }
+    Ok(s)
+}
+
+/// The text of a message (see rtlog_reader_format): as printf would print it, or as JSON.
+fn message_text(
+    reader: &Reader,
+    rec: &rtlog_record,
+    payload: &[u8],
+    json: bool,
+) -> Result<String, rtlog_status> {
+    let record = rec.as_core(payload);
+    let message = reader.message(&record).map_err(fail)?;
+    Ok(if json {
+        let mut s = String::new();
+        message.push_json(&mut s);
+        s
+    } else {
+        message.text()
     })
 }

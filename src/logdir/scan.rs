@@ -252,6 +252,8 @@ fn plausible(b: &[u8], h: &FrameHeader, epoch: u32, minor: u16) -> bool {
     };
     let stream_ok = match kind {
         FrameKind::Data | FrameKind::Loss => h.stream <= 1,
+        FrameKind::Message => h.stream <= 1 && minor >= format::MESSAGE_MINOR,
+        FrameKind::CallSite => minor >= format::MESSAGE_MINOR,
         _ => true,
     };
     stream_ok && h.epoch == epoch && FrameHeader::reserved_ok(b, minor)

@@ -6,8 +6,14 @@
 //!   rules for what C leaves undefined (a missing argument, one of the wrong kind, a string the
 //!   producer cut).
 //!
-//! A leaf: it imports nothing of the crate.
+//! - [`decoded`]: a message frame decoded, with its call site, and its text.
+//! - [`json`]: JSON string literals, for every JSON the library writes.
+//!
+//! A leaf: it imports only `format`.
 
+pub mod decoded;
+pub mod json;
 pub mod printf;
 
+pub use decoded::Message;
 pub use printf::{render, render_bytes, Arg, Rendered};

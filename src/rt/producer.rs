@@ -5,13 +5,14 @@
 //! into the stream's ring, a counter update. No allocation, no lock, no syscall.
 
 use crate::error::Status;
-use crate::format::FrameKind;
+use crate::format::{FrameKind, Level};
 use crate::rt::clock;
+use crate::rt::message::{self, CallSiteDesc, RawArg};
 use crate::rt::quiesce::{self, Gate, PHASE_RUN};
 use crate::rt::ring::{PushCounter, RingProducer, SlotHeader};
 use crate::rt::watermark::DurableCount;
 use crossbeam_utils::CachePadded;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 
 /// The two streams of every producer.
@@ -96,6 +97,11 @@ pub(crate) struct ProducerHot {
     /// DISABLE policy: set by the producer when its normal ring overflowed, cleared by the
     /// supervisor once the ring has drained. Read and written `Relaxed`: a mode switch.
     pub(crate) normal_disabled: AtomicBool,
+    /// The lowest message level published (`rtlog_level`); below it a message is counted in
+    /// `filtered`. Set from any thread, read by the producer: `Relaxed`, a setting.
+    pub(crate) threshold: AtomicU8,
+    /// Messages below the threshold. Single writer, like `dropped`.
+    pub(crate) filtered: AtomicU64,
 }
 
 /// What the rest of the logger knows about a producer.
@@ -128,6 +134,15 @@ impl ProducerShared {
         self.hot.overwritten.load(Ordering::Relaxed)
     }
 
+    pub(crate) fn filtered(&self) -> u64 {
+        self.hot.filtered.load(Ordering::Relaxed)
+    }
+
+    /// Sets the lowest message level published. RT-safe: one atomic store.
+    pub(crate) fn set_threshold(&self, level: Level) {
+        self.hot.threshold.store(level as u8, Ordering::Relaxed);
+    }
+
     /// Records in the ring of `stream` right now (non-RT snapshot).
     pub(crate) fn in_ring(&self, stream: Stream) -> u64 {
         let c = &self.pushed[stream as usize];
@@ -149,6 +164,9 @@ pub struct Producer {
     sample_high_water: u64,
     sample_one_in: u32,
     sample_count: u32,
+    /// Where a message is packed before it is copied into its ring (`max_record_size` bytes,
+    /// allocated and touched at creation).
+    scratch: Box<[u8]>,
 }
 
 impl Producer {
@@ -171,6 +189,7 @@ impl Producer {
             sample_high_water: (depth * u64::from(params.sample_high_water_pct)).div_ceil(100),
             sample_one_in: params.sample_one_in.max(1),
             sample_count: 0,
+            scratch: vec![0; params.max_record_size as usize].into_boxed_slice(),
         }
     }
 
@@ -186,6 +205,60 @@ impl Producer {
         if payload.len() > self.max_payload as usize {
             return Status::TooLarge;
         }
+        self.publish_frame(stream, record_type, FrameKind::Data, payload)
+    }
+
+    /// Publishes a log message: its call site's address and its packed arguments, on the
+    /// critical stream for `Error` and `Fatal`, the normal stream otherwise. **RT-safe**, as
+    /// `publish`; below the producer's threshold it only counts the message as filtered (one
+    /// load, a compare and the counter) and returns `Ok`.
+    ///
+    /// Returns what `publish` returns, and `InvalidArgument` for a call site whose level,
+    /// argument count or argument types this library does not know (or fewer `args` than the
+    /// call site has arguments); `TooLarge` when the arguments without their strings do not
+    /// fit in `max_record_size` (strings are cut to fit, and marked).
+    ///
+    /// # Safety
+    /// `site` stays valid and unchanged while the logger runs (the C macros make it a
+    /// `static`); every string argument's pointer is NULL, valid for its `length`, or (with
+    /// `NUL_TERMINATED`) a NUL-terminated string.
+    #[inline]
+    pub unsafe fn publish_message(&mut self, site: &CallSiteDesc, args: &[RawArg]) -> Status {
+        if site.level < self.shared.hot.threshold.load(Ordering::Relaxed) {
+            let f = &self.shared.hot.filtered;
+            f.store(f.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            return Status::Ok;
+        }
+        let Some(level) = Level::from_u8(site.level) else {
+            return Status::InvalidArgument;
+        };
+        let checked = match message::check(site) {
+            Ok(c) if args.len() >= c.types.len() => c,
+            Ok(_) => return Status::InvalidArgument,
+            Err(status) => return status,
+        };
+        let mut scratch = std::mem::take(&mut self.scratch);
+        // SAFETY: the caller's contract on `site` and the string arguments.
+        let status = match unsafe { message::pack(site, &checked, args, &mut scratch) } {
+            Ok(len) => {
+                let stream = if level >= Level::Error { Stream::Critical } else { Stream::Normal };
+                self.publish_frame(stream, 0, FrameKind::Message, &scratch[..len])
+            }
+            Err(status) => status,
+        };
+        self.scratch = scratch;
+        status
+    }
+
+    /// `publish` of a checked payload, as a frame of `kind`.
+    #[inline]
+    fn publish_frame(
+        &mut self,
+        stream: Stream,
+        record_type: u16,
+        kind: FrameKind,
+        payload: &[u8],
+    ) -> Status {
         quiesce::enter(&self.shared.hot.active, self.gate.strong);
         if self.gate.phase() != PHASE_RUN {
             quiesce::leave(&self.shared.hot.active);
@@ -194,7 +267,7 @@ impl Producer {
         let status = if stream == Stream::Normal && !self.normal_admits() {
             self.refuse(stream)
         } else {
-            self.push(stream, record_type, payload)
+            self.push(stream, record_type, kind, payload)
         };
         quiesce::leave(&self.shared.hot.active);
         status
@@ -222,7 +295,13 @@ impl Producer {
     }
 
     #[inline]
-    fn push(&mut self, stream: Stream, record_type: u16, payload: &[u8]) -> Status {
+    fn push(
+        &mut self,
+        stream: Stream,
+        record_type: u16,
+        kind: FrameKind,
+        payload: &[u8],
+    ) -> Status {
         let s = stream as usize;
         let ring = &mut self.rings[s];
         let header = SlotHeader {
@@ -231,7 +310,7 @@ impl Producer {
             record_type,
             producer: self.shared.id,
             stream: stream as u8,
-            kind: FrameKind::Data as u8,
+            kind: kind as u8,
             lost_before: self.lost_since_accept[s],
             ..SlotHeader::default()
         };
@@ -303,5 +382,15 @@ impl Producer {
     /// Records of `stream` waiting in the ring.
     pub fn in_ring(&self, stream: Stream) -> u64 {
         self.shared.in_ring(stream)
+    }
+
+    /// Messages below the threshold so far.
+    pub fn filtered(&self) -> u64 {
+        self.shared.filtered()
+    }
+
+    /// Sets the lowest message level this producer publishes. RT-safe: one atomic store.
+    pub fn set_level(&self, level: Level) {
+        self.shared.set_threshold(level);
     }
 }

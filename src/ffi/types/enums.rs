@@ -207,6 +207,10 @@ pub enum rtlog_frame_kind {
     RTLOG_FRAME_LOSS = 5,
     /// A supervisor state change: payload u8 from, u8 to, u16 0, u32 cause length, cause.
     RTLOG_FRAME_STATE = 6,
+    /// A log message (RTLOG_INFO...): rtlog_reader_message and rtlog_reader_format read it.
+    RTLOG_FRAME_MESSAGE = 7,
+    /// A call site's format, file, line and argument types, before its messages.
+    RTLOG_FRAME_CALLSITE = 8,
 }
 
 /// DLT log levels (the values of libdlt's DltLogLevelType), for rtlog_config.dlt_level_*.

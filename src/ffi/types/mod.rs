@@ -3,6 +3,7 @@
 //! - [`objects`]: the opaque `rtlog_logger`, `rtlog_producer` and `rtlog_reader` (which Rust
 //!   object stands behind each is declared in `ffi/handle.rs`);
 //! - [`enums`]: `rtlog_status`, the other enums and their raw-integer twins;
+//! - [`message`]: `rtlog_level`, and the call sites and arguments of log messages;
 //! - [`config`]: `rtlog_config` and its translation to [`crate::Config`];
 //! - [`stats`]: the statistics structs, filled from the core's counters;
 //! - [`record`]: `rtlog_record` and the reader's filters;
@@ -14,6 +15,7 @@
 
 pub mod config;
 pub mod enums;
+pub mod message;
 pub mod objects;
 pub mod record;
 pub mod schema;
@@ -22,6 +24,9 @@ pub mod versioned;
 
 pub use config::rtlog_config;
 pub use enums::*;
+pub use message::{
+    rtlog_arg, rtlog_arg_type, rtlog_arg_value, rtlog_callsite, rtlog_level, RawLevel,
+};
 pub use objects::*;
 pub use record::{rtlog_reader_options, rtlog_record};
 pub use schema::{rtlog_field, rtlog_field_type, rtlog_type_info};

@@ -3,7 +3,7 @@
 
 use super::versioned::{version_size, Versioned};
 use crate::error::{Error, Status};
-use crate::format::FrameHeader;
+use crate::format::{FrameHeader, FrameKind, Level};
 use crate::reader::{ReaderOptions, Record};
 use std::ffi::CStr;
 use std::os::raw::c_char;
@@ -38,9 +38,12 @@ pub struct rtlog_record {
     pub payload: *const u8,
     /// Payload length.
     pub len: u32,
-    /// What the record is (an rtlog_frame_kind value): RTLOG_FRAME_DATA for published records;
-    /// rtlog_reader_next_frame also returns the others.
+    /// What the record is (an rtlog_frame_kind value): RTLOG_FRAME_DATA for published records,
+    /// RTLOG_FRAME_MESSAGE for messages; rtlog_reader_next_frame also returns the others.
     pub kind: u8,
+    /// Its rtlog_level: a message its call site's, a record its type's (RTLOG_LEVEL_INFO
+    /// unless rtlog_type_set_level said otherwise), a loss marker WARN (0.3.0).
+    pub level: u32,
 }
 
 /// Filters for rtlog_reader_open_opts. Fill it with rtlog_reader_options_init (which matches
@@ -132,6 +135,8 @@ pub(crate) unsafe fn read_options(
         stream,
         record_type,
         type_name: None,
+        min_level: None,
+        messages: None,
     })
 }
 
@@ -150,17 +155,35 @@ impl From<&Record<'_>> for rtlog_record {
             payload: if rec.payload.is_empty() { std::ptr::null() } else { rec.payload.as_ptr() },
             len: rec.payload.len() as u32,
             kind: rec.kind as u8,
+            level: rec.level as u32,
         }
     }
 }
 
 impl Versioned for rtlog_record {
     const NAME: &'static str = "rtlog_record";
-    /// 0.2.0 (the first with struct_size).
-    const SIZES: &'static [usize] = &[version_size!(rtlog_record, kind: u8)];
+    /// 0.2.0 (the first with struct_size), 0.3.0.
+    const SIZES: &'static [usize] =
+        &[version_size!(rtlog_record, kind: u8), version_size!(rtlog_record, level: u32)];
 }
 
 impl rtlog_record {
+    /// The core's view of a record read back, with `payload` its bytes.
+    pub(crate) fn as_core<'a>(&self, payload: &'a [u8]) -> Record<'a> {
+        Record {
+            lsn: self.lsn,
+            seq: self.seq,
+            timestamp_ns: self.timestamp_ns,
+            epoch: self.epoch,
+            producer: self.producer,
+            record_type: self.r#type,
+            stream: self.stream,
+            kind: FrameKind::from_u8(self.kind).unwrap_or(FrameKind::Data),
+            level: u8::try_from(self.level).ok().and_then(Level::from_u8).unwrap_or(Level::Info),
+            payload,
+        }
+    }
+
     /// An empty record (every field 0, payload NULL): what an input record's fields beyond a
     /// caller's struct_size are taken as.
     pub(crate) fn empty() -> rtlog_record {
@@ -176,6 +199,7 @@ impl rtlog_record {
             payload: std::ptr::null(),
             len: 0,
             kind: 0,
+            level: 0,
         }
     }
 
@@ -194,6 +218,7 @@ impl rtlog_record {
             payload,
             len: h.payload_len,
             kind: h.kind,
+            level: u32::from(h.level),
         }
     }
 }

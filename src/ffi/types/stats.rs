@@ -65,6 +65,8 @@ pub struct rtlog_stats {
     pub max_sync_ns: u64,
     /// Age in ns of the oldest record not yet persisted (those the writer holds, and those the last tick saw waiting in a ring); 0 when none.
     pub oldest_pending_age_ns: u64,
+    /// Messages below their producer's level threshold: not published, not dropped (0.3.0).
+    pub filtered: u64,
 }
 
 /// Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
@@ -88,6 +90,8 @@ pub struct rtlog_producer_stats {
     pub in_ring: [u64; 2],
     /// The producer's id.
     pub id: u16,
+    /// Messages below the producer's level threshold: not published, not dropped (0.3.0).
+    pub filtered: u64,
 }
 
 /// What a reader has seen so far, filled by rtlog_reader_stats (the struct is named apart from the function, which C requires).
@@ -182,6 +186,7 @@ impl From<&Stats> for rtlog_stats {
             lag: s.lag,
             max_sync_ns: s.max_sync_ns,
             oldest_pending_age_ns: s.oldest_pending_age_ns,
+            filtered: s.filtered,
         }
     }
 }
@@ -197,6 +202,7 @@ impl From<&Producer> for rtlog_producer_stats {
             durable: per(&|s| p.durable_count(s)),
             in_ring: per(&|s| p.in_ring(s)),
             id: p.id(),
+            filtered: p.filtered(),
         }
     }
 }
@@ -241,14 +247,20 @@ impl From<DltStats> for rtlog_dlt_stats {
 
 impl Versioned for rtlog_stats {
     const NAME: &'static str = "rtlog_stats";
-    /// 0.2.0 (the first with struct_size).
-    const SIZES: &'static [usize] = &[version_size!(rtlog_stats, oldest_pending_age_ns: u64)];
+    /// 0.2.0 (the first with struct_size), 0.3.0.
+    const SIZES: &'static [usize] = &[
+        version_size!(rtlog_stats, oldest_pending_age_ns: u64),
+        version_size!(rtlog_stats, filtered: u64),
+    ];
 }
 
 impl Versioned for rtlog_producer_stats {
     const NAME: &'static str = "rtlog_producer_stats";
-    /// 0.2.0.
-    const SIZES: &'static [usize] = &[version_size!(rtlog_producer_stats, id: u16)];
+    /// 0.2.0, 0.3.0.
+    const SIZES: &'static [usize] = &[
+        version_size!(rtlog_producer_stats, id: u16),
+        version_size!(rtlog_producer_stats, filtered: u64),
+    ];
 }
 
 impl Versioned for rtlog_reader_counts {

@@ -9,13 +9,18 @@
 //! covers its segment's random `salt`, so a frame left over from an earlier use of the same
 //! bytes (a reused or preallocated file, another epoch) never validates in this segment — the
 //! idea of SQLite's WAL salts and RocksDB's log numbers.
+//!
+//! - [`message`]: the payloads of log messages and their call sites.
+
+pub mod message;
 
 /// Magic bytes at the start of every segment file.
 pub const SEGMENT_MAGIC: [u8; 8] = *b"RTLOGSEG";
 /// Major format version; a reader refuses a newer one.
 pub const FORMAT_MAJOR: u16 = 1;
-/// Minor format version; additions a reader may ignore. 1 added the type table.
-pub const FORMAT_MINOR: u16 = 2;
+/// Minor format version; additions a reader may ignore. 1 added the type table, 2 the frame
+/// level, 3 messages and their call sites.
+pub const FORMAT_MINOR: u16 = 3;
 /// Bytes of the fixed part of a segment header (before the producer table).
 pub const SEGMENT_FIXED_BYTES: usize = 80;
 /// Bytes of a frame header.
@@ -34,6 +39,10 @@ pub const NO_STREAM: u8 = u8::MAX;
 /// The first minor version whose frames carry a [`Level`] (byte 42 of the frame header); in
 /// older segments that byte is reserved (0), and their frames read as [`Level::Info`].
 pub const LEVEL_MINOR: u16 = 2;
+
+/// The first minor version with message and call-site frames; an older segment that seems
+/// to hold one is damaged.
+pub const MESSAGE_MINOR: u16 = 3;
 
 /// How much a frame matters, as `rtlog_level`: every frame of a segment of minor 2 or later
 /// carries one.
@@ -92,12 +101,18 @@ pub enum FrameKind {
     EpochBegin = 2,
     /// Last frame of an epoch that was shut down cleanly.
     CleanClose = 3,
-    /// Last frame of a segment that was rotated; payload: data record count (u64).
+    /// Last frame of a segment that was rotated; payload: data record count (u64; messages
+    /// included).
     Seal = 4,
     /// Records of a producer's stream were lost; payload describes them.
     Loss = 5,
     /// A supervisor state change.
     State = 6,
+    /// A log message of a producer: a call-site id and packed arguments (format minor 3).
+    Message = 7,
+    /// A call site's static data (format, file, line...), before its first message in the
+    /// segment (format minor 3).
+    CallSite = 8,
 }
 
 impl FrameKind {
@@ -110,6 +125,8 @@ impl FrameKind {
             4 => FrameKind::Seal,
             5 => FrameKind::Loss,
             6 => FrameKind::State,
+            7 => FrameKind::Message,
+            8 => FrameKind::CallSite,
             _ => return None,
         })
     }

@@ -1,0 +1,403 @@
+
+#ifndef RTLOG_MESSAGES_
+#define RTLOG_MESSAGES_
+/*
+ * Log messages (hand-written: src/ffi/messages.h, appended to rtlog.h by build.rs).
+ *
+ *   RTLOG_WARN(p, "joint %u over torque limit %.3f", joint, torque);
+ *   rtlog_status s = RTLOG_LOGF(p, RTLOG_LEVEL_ERROR, "bus %s lost", name);
+ *
+ * RTLOG_LOGF(producer, level, fmt, ...) and RTLOG_TRACE / _DEBUG / _INFO / _WARN / _ERROR /
+ * _FATAL(producer, fmt, ...) are expressions whose value is the rtlog_status of
+ * rtlog_publish_message. `level` and `fmt` must be compile-time constants (a string literal
+ * for fmt): each call site builds a static rtlog_callsite (format, file, line, function,
+ * level, argument types) at compile time; the call copies a reference to it and the packed
+ * arguments into the producer's ring. Nothing is formatted on the calling thread: whoever
+ * reads the log formats the text. RT-safe as rtlog_publish (phase RUN, the producer's thread).
+ *
+ * Arguments (at most 16): integers of every width, char, bool, float, double, pointers (%p)
+ * and C strings (%s; copied up to what fits in max_record_size, a cut string is marked).
+ * C++ also takes std::string_view and std::string (include rtlog.hpp) and enums.
+ * The format is checked at compile time: in C, as printf's under -Wformat (a wrong type is a
+ * warning at the call site); in C++, by a static_assert (an error). Anything else (a struct,
+ * long double) does not compile.
+ *
+ * Messages below the producer's threshold (rtlog_set_level, rtlog_producer_set_level; INFO by
+ * default) cost one load and a compare and are counted as filtered. ERROR and FATAL go on
+ * the critical stream, the others on the normal stream.
+ *
+ * Needs GCC or Clang (statement expressions, __VA_ARGS__ comma elision); C11 or C++17.
+ */
+
+/** rtlog_arg.length of a NUL-terminated string. */
+#define RTLOG_ARG_NUL_TERMINATED UINT64_MAX
+/** Most arguments of one message. */
+#define RTLOG_MAX_MESSAGE_ARGS 16
+
+#define RTLOG_TRACE(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_TRACE, __VA_ARGS__)
+#define RTLOG_DEBUG(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_DEBUG, __VA_ARGS__)
+#define RTLOG_INFO(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_INFO, __VA_ARGS__)
+#define RTLOG_WARN(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_WARN, __VA_ARGS__)
+#define RTLOG_ERROR(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_ERROR, __VA_ARGS__)
+#define RTLOG_FATAL(p, ...) RTLOG_LOGF((p), RTLOG_LEVEL_FATAL, __VA_ARGS__)
+
+/* The machinery below is not API: names ending in _ may change. */
+
+/* RTLOG_NARG_(...) counts its arguments, 1 to 17. The macros count the format with the
+ * arguments, so the list is never empty: in ISO modes (-std=c11, -std=c++17) GCC keeps the
+ * comma before an empty __VA_ARGS__, and an empty list would count as one. */
+#define RTLOG_NARG_(...)                                                                     \
+    RTLOG_NARG_I_(__VA_ARGS__, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define RTLOG_NARG_I_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16,  \
+                      _17, n, ...)                                                           \
+    n
+#define RTLOG_CAT_(a, b) RTLOG_CAT_I_(a, b)
+#define RTLOG_CAT_I_(a, b) a##b
+
+/* RTLOG_MAPF_(M, fmt, a, b, ...) is M(a), M(b), ... (the format skipped); with no arguments
+ * after the format, RTLOG_NO_ARGS_ (C: 0; C++: an object that is an empty rtlog_arg). */
+#define RTLOG_MAPF_(M, ...) RTLOG_CAT_(RTLOG_MAPF_, RTLOG_NARG_(__VA_ARGS__))(M, __VA_ARGS__)
+#define RTLOG_MAPF_1(M, f) RTLOG_NO_ARGS_
+#define RTLOG_MAPF_2(M, f, ...) RTLOG_MAP_1(M, __VA_ARGS__)
+#define RTLOG_MAPF_3(M, f, ...) RTLOG_MAP_2(M, __VA_ARGS__)
+#define RTLOG_MAPF_4(M, f, ...) RTLOG_MAP_3(M, __VA_ARGS__)
+#define RTLOG_MAPF_5(M, f, ...) RTLOG_MAP_4(M, __VA_ARGS__)
+#define RTLOG_MAPF_6(M, f, ...) RTLOG_MAP_5(M, __VA_ARGS__)
+#define RTLOG_MAPF_7(M, f, ...) RTLOG_MAP_6(M, __VA_ARGS__)
+#define RTLOG_MAPF_8(M, f, ...) RTLOG_MAP_7(M, __VA_ARGS__)
+#define RTLOG_MAPF_9(M, f, ...) RTLOG_MAP_8(M, __VA_ARGS__)
+#define RTLOG_MAPF_10(M, f, ...) RTLOG_MAP_9(M, __VA_ARGS__)
+#define RTLOG_MAPF_11(M, f, ...) RTLOG_MAP_10(M, __VA_ARGS__)
+#define RTLOG_MAPF_12(M, f, ...) RTLOG_MAP_11(M, __VA_ARGS__)
+#define RTLOG_MAPF_13(M, f, ...) RTLOG_MAP_12(M, __VA_ARGS__)
+#define RTLOG_MAPF_14(M, f, ...) RTLOG_MAP_13(M, __VA_ARGS__)
+#define RTLOG_MAPF_15(M, f, ...) RTLOG_MAP_14(M, __VA_ARGS__)
+#define RTLOG_MAPF_16(M, f, ...) RTLOG_MAP_15(M, __VA_ARGS__)
+#define RTLOG_MAPF_17(M, f, ...) RTLOG_MAP_16(M, __VA_ARGS__)
+#define RTLOG_MAP_1(M, a) M(a)
+#define RTLOG_MAP_2(M, a, ...) M(a), RTLOG_MAP_1(M, __VA_ARGS__)
+#define RTLOG_MAP_3(M, a, ...) M(a), RTLOG_MAP_2(M, __VA_ARGS__)
+#define RTLOG_MAP_4(M, a, ...) M(a), RTLOG_MAP_3(M, __VA_ARGS__)
+#define RTLOG_MAP_5(M, a, ...) M(a), RTLOG_MAP_4(M, __VA_ARGS__)
+#define RTLOG_MAP_6(M, a, ...) M(a), RTLOG_MAP_5(M, __VA_ARGS__)
+#define RTLOG_MAP_7(M, a, ...) M(a), RTLOG_MAP_6(M, __VA_ARGS__)
+#define RTLOG_MAP_8(M, a, ...) M(a), RTLOG_MAP_7(M, __VA_ARGS__)
+#define RTLOG_MAP_9(M, a, ...) M(a), RTLOG_MAP_8(M, __VA_ARGS__)
+#define RTLOG_MAP_10(M, a, ...) M(a), RTLOG_MAP_9(M, __VA_ARGS__)
+#define RTLOG_MAP_11(M, a, ...) M(a), RTLOG_MAP_10(M, __VA_ARGS__)
+#define RTLOG_MAP_12(M, a, ...) M(a), RTLOG_MAP_11(M, __VA_ARGS__)
+#define RTLOG_MAP_13(M, a, ...) M(a), RTLOG_MAP_12(M, __VA_ARGS__)
+#define RTLOG_MAP_14(M, a, ...) M(a), RTLOG_MAP_13(M, __VA_ARGS__)
+#define RTLOG_MAP_15(M, a, ...) M(a), RTLOG_MAP_14(M, __VA_ARGS__)
+#define RTLOG_MAP_16(M, a, ...) M(a), RTLOG_MAP_15(M, __VA_ARGS__)
+
+#ifndef __cplusplus
+
+#define RTLOG_NO_ARGS_ 0
+
+/* C: _Generic gives each argument's type code (a constant, for the static call site) and its
+ * rtlog_arg. The default branch takes pointers; anything else fails to convert. */
+static inline rtlog_arg rtlog_arg_i_(int64_t v) {
+    rtlog_arg a;
+    a.value.i = v;
+    a.length = 0;
+    return a;
+}
+static inline rtlog_arg rtlog_arg_u_(uint64_t v) {
+    rtlog_arg a;
+    a.value.u = v;
+    a.length = 0;
+    return a;
+}
+static inline rtlog_arg rtlog_arg_f_(double v) {
+    rtlog_arg a;
+    a.value.f = v;
+    a.length = 0;
+    return a;
+}
+static inline rtlog_arg rtlog_arg_s_(const char *s) {
+    rtlog_arg a;
+    a.value.p = s;
+    a.length = RTLOG_ARG_NUL_TERMINATED;
+    return a;
+}
+static inline rtlog_arg rtlog_arg_p_(const void *p) {
+    rtlog_arg a;
+    a.value.p = (const char *)p;
+    a.length = 0;
+    return a;
+}
+/* Never called: the compiler checks the format against the arguments as printf's. */
+static inline __attribute__((format(printf, 1, 2))) void rtlog_format_check_(const char *fmt,
+                                                                             ...) {
+    (void)fmt;
+}
+
+#define RTLOG_LONG_TYPE_(s, u) (sizeof(long) == 8 ? (u) : (s))
+#define RTLOG_TYPE_(x)                                                                       \
+    _Generic((x),                                                                            \
+        _Bool: RTLOG_ARG_BOOL,                                                               \
+        char: RTLOG_ARG_CHAR,                                                                \
+        signed char: RTLOG_ARG_I8,                                                           \
+        unsigned char: RTLOG_ARG_U8,                                                         \
+        short: RTLOG_ARG_I16,                                                                \
+        unsigned short: RTLOG_ARG_U16,                                                       \
+        int: RTLOG_ARG_I32,                                                                  \
+        unsigned int: RTLOG_ARG_U32,                                                         \
+        long: RTLOG_LONG_TYPE_(RTLOG_ARG_I32, RTLOG_ARG_I64),                                \
+        unsigned long: RTLOG_LONG_TYPE_(RTLOG_ARG_U32, RTLOG_ARG_U64),                       \
+        long long: RTLOG_ARG_I64,                                                            \
+        unsigned long long: RTLOG_ARG_U64,                                                   \
+        float: RTLOG_ARG_F32,                                                                \
+        double: RTLOG_ARG_F64,                                                               \
+        char *: RTLOG_ARG_STR,                                                               \
+        const char *: RTLOG_ARG_STR,                                                         \
+        default: RTLOG_ARG_PTR)
+#define RTLOG_VALUE_(x)                                                                      \
+    _Generic((x),                                                                            \
+        _Bool: rtlog_arg_u_,                                                                 \
+        char: rtlog_arg_u_,                                                                  \
+        signed char: rtlog_arg_i_,                                                           \
+        unsigned char: rtlog_arg_u_,                                                         \
+        short: rtlog_arg_i_,                                                                 \
+        unsigned short: rtlog_arg_u_,                                                        \
+        int: rtlog_arg_i_,                                                                   \
+        unsigned int: rtlog_arg_u_,                                                          \
+        long: rtlog_arg_i_,                                                                  \
+        unsigned long: rtlog_arg_u_,                                                         \
+        long long: rtlog_arg_i_,                                                             \
+        unsigned long long: rtlog_arg_u_,                                                    \
+        float: rtlog_arg_f_,                                                                 \
+        double: rtlog_arg_f_,                                                                \
+        char *: rtlog_arg_s_,                                                                \
+        const char *: rtlog_arg_s_,                                                          \
+        default: rtlog_arg_p_)(x)
+
+#define RTLOG_LOGF(p, level, fmt, ...)                                                       \
+    __extension__({                                                                          \
+        if (0)                                                                               \
+            rtlog_format_check_(fmt, ##__VA_ARGS__);                                         \
+        static const rtlog_callsite rtlog_site_ = {                                          \
+            sizeof(rtlog_callsite), __LINE__, (uint8_t)(level),                              \
+            (uint8_t)(RTLOG_NARG_(fmt, ##__VA_ARGS__) - 1),                                  \
+            {RTLOG_MAPF_(RTLOG_TYPE_, fmt, ##__VA_ARGS__)},                                  \
+            fmt, __FILE__, __func__};                                                        \
+        const rtlog_arg rtlog_args_[] = {RTLOG_MAPF_(RTLOG_VALUE_, fmt, ##__VA_ARGS__)};     \
+        rtlog_publish_message((p), &rtlog_site_, rtlog_args_);                               \
+    })
+
+#else /* __cplusplus */
+
+#if __cplusplus < 201703L
+#define RTLOG_LOGF(p, level, fmt, ...)                                                       \
+    static_assert(false, "rtlog's message macros need C++17")
+#else
+#include <cstddef>
+#include <type_traits>
+
+namespace rtlog_detail {
+
+/* What an argument type is for the log: its rtlog_arg_type and its rtlog_arg. A type without
+ * a specialisation is refused at compile time. rtlog.hpp adds std::string_view and
+ * std::string. */
+template <typename T, typename = void>
+struct arg_traits {
+    static_assert(sizeof(T) == 0,
+                  "rtlog: this argument type cannot be logged (integers, floating point, char, "
+                  "bool, pointers, C strings; std::string_view with rtlog.hpp)");
+};
+
+constexpr rtlog_arg make_i(long long v) { return rtlog_arg{{static_cast<int64_t>(v)}, 0}; }
+inline rtlog_arg make_u(unsigned long long v) {
+    rtlog_arg a{};
+    a.value.u = v;
+    return a;
+}
+inline rtlog_arg make_f(double v) {
+    rtlog_arg a{};
+    a.value.f = v;
+    return a;
+}
+inline rtlog_arg make_p(const void *p, uint64_t length) {
+    rtlog_arg a{};
+    a.value.p = static_cast<const char *>(p);
+    a.length = length;
+    return a;
+}
+
+template <typename T>
+struct integer_traits {
+    static constexpr uint8_t type =
+        std::is_same<T, bool>::value   ? RTLOG_ARG_BOOL
+        : std::is_same<T, char>::value ? RTLOG_ARG_CHAR
+        : std::is_signed<T>::value
+            ? (sizeof(T) == 1 ? RTLOG_ARG_I8
+               : sizeof(T) == 2 ? RTLOG_ARG_I16
+               : sizeof(T) == 4 ? RTLOG_ARG_I32
+                                : RTLOG_ARG_I64)
+            : (sizeof(T) == 1 ? RTLOG_ARG_U8
+               : sizeof(T) == 2 ? RTLOG_ARG_U16
+               : sizeof(T) == 4 ? RTLOG_ARG_U32
+                                : RTLOG_ARG_U64);
+    static rtlog_arg make(T v) {
+        return std::is_signed<T>::value ? make_i(static_cast<long long>(v))
+                                        : make_u(static_cast<unsigned long long>(v));
+    }
+};
+
+template <typename T>
+struct arg_traits<T, typename std::enable_if<std::is_integral<T>::value && sizeof(T) <= 8>::type>
+    : integer_traits<T> {};
+template <typename T>
+struct arg_traits<T, typename std::enable_if<std::is_enum<T>::value>::type> {
+    using U = typename std::underlying_type<T>::type;
+    static constexpr uint8_t type = integer_traits<U>::type;
+    static rtlog_arg make(T v) { return integer_traits<U>::make(static_cast<U>(v)); }
+};
+template <>
+struct arg_traits<float> {
+    static constexpr uint8_t type = RTLOG_ARG_F32;
+    static rtlog_arg make(float v) { return make_f(v); }
+};
+template <>
+struct arg_traits<double> {
+    static constexpr uint8_t type = RTLOG_ARG_F64;
+    static rtlog_arg make(double v) { return make_f(v); }
+};
+template <>
+struct arg_traits<const char *> {
+    static constexpr uint8_t type = RTLOG_ARG_STR;
+    static rtlog_arg make(const char *s) { return make_p(s, RTLOG_ARG_NUL_TERMINATED); }
+};
+template <>
+struct arg_traits<char *> : arg_traits<const char *> {};
+template <typename T>
+struct arg_traits<T *, typename std::enable_if<!std::is_same<typename std::remove_cv<T>::type,
+                                                             char>::value>::type> {
+    static constexpr uint8_t type = RTLOG_ARG_PTR;
+    static rtlog_arg make(const T *p) { return make_p(static_cast<const void *>(p), 0); }
+};
+template <>
+struct arg_traits<std::nullptr_t> {
+    static constexpr uint8_t type = RTLOG_ARG_PTR;
+    static rtlog_arg make(std::nullptr_t) { return make_p(nullptr, 0); }
+};
+
+template <typename T>
+using traits_of = arg_traits<typename std::decay<T>::type>;
+
+template <typename T>
+inline rtlog_arg to_arg(const T &v) {
+    return traits_of<T>::make(v);
+}
+
+/* printf's rules for one conversion: whether an argument of type t fits it. Integers narrower
+ * than int are promoted to int, as in a variadic call; signedness may differ, as -Wformat
+ * allows. */
+constexpr bool is_int_like(uint8_t t) {
+    return t == RTLOG_ARG_I8 || t == RTLOG_ARG_U8 || t == RTLOG_ARG_I16 || t == RTLOG_ARG_U16 ||
+           t == RTLOG_ARG_I32 || t == RTLOG_ARG_U32 || t == RTLOG_ARG_CHAR || t == RTLOG_ARG_BOOL;
+}
+constexpr bool is_wide(uint8_t t) { return t == RTLOG_ARG_I64 || t == RTLOG_ARG_U64; }
+constexpr bool integer_fits(char length, uint8_t t) {
+    return length == 0 || length == 'h' || length == 'H' ? is_int_like(t)
+           : length == 'l' && sizeof(long) == 4       ? is_int_like(t)
+                                                       : is_wide(t);
+}
+constexpr bool conversion_fits(char conv, char length, uint8_t t) {
+    return (conv == 'd' || conv == 'i' || conv == 'u' || conv == 'x' || conv == 'X' ||
+            conv == 'o')
+               ? integer_fits(length, t)
+           : conv == 'c' ? length == 0 && is_int_like(t)
+           : conv == 's' ? length == 0 && t == RTLOG_ARG_STR
+           : conv == 'p' ? length == 0 && (t == RTLOG_ARG_PTR || t == RTLOG_ARG_STR)
+           : (conv == 'f' || conv == 'F' || conv == 'e' || conv == 'E' || conv == 'g' ||
+              conv == 'G' || conv == 'a' || conv == 'A')
+               ? (length == 0 || length == 'l') && (t == RTLOG_ARG_F32 || t == RTLOG_ARG_F64)
+               : false;
+}
+constexpr bool is_flag(char c) {
+    return c == '-' || c == '+' || c == ' ' || c == '#' || c == '0' || c == '\'';
+}
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Whether `fmt` takes exactly the n arguments of types t, as printf would with them. */
+constexpr bool format_ok(const char *fmt, const uint8_t *t, unsigned n) {
+    unsigned used = 0;
+    for (const char *c = fmt; *c; ++c) {
+        if (*c != '%') continue;
+        ++c;
+        if (*c == '%') continue;
+        while (is_flag(*c)) ++c;
+        if (*c == '*') {
+            if (used >= n || !is_int_like(t[used])) return false;
+            ++used;
+            ++c;
+        }
+        while (is_digit(*c)) ++c;
+        if (*c == '.') {
+            ++c;
+            if (*c == '*') {
+                if (used >= n || !is_int_like(t[used])) return false;
+                ++used;
+                ++c;
+            }
+            while (is_digit(*c)) ++c;
+        }
+        char length = 0;
+        if (*c == 'h' && c[1] == 'h') length = 'H', c += 2;
+        else if (*c == 'l' && c[1] == 'l') length = 'L', c += 2;
+        else if (*c == 'h' || *c == 'l') length = *c++;
+        else if (*c == 'j' || *c == 'z' || *c == 't') length = 'L', ++c;
+        if (*c == 0 || used >= n || !conversion_fits(*c, length, t[used])) return false;
+        ++used;
+    }
+    return used == n;
+}
+
+/* The argument types of one call site, from the arguments' types. */
+template <typename... Ts>
+struct site_types {
+    static constexpr unsigned count = sizeof...(Ts);
+    static constexpr uint8_t types[count + 1] = {traits_of<Ts>::type..., 0};
+    static constexpr rtlog_callsite make(uint32_t line, int level, const char *fmt,
+                                         const char *file, const char *function) {
+        return rtlog_callsite{static_cast<uint32_t>(sizeof(rtlog_callsite)),
+                              line,
+                              static_cast<uint8_t>(level),
+                              static_cast<uint8_t>(count),
+                              {traits_of<Ts>::type...},
+                              fmt,
+                              file,
+                              function};
+    }
+};
+/* What the macros pass for "no arguments": no type, and an empty rtlog_arg. */
+struct no_args {
+    operator rtlog_arg() const { return rtlog_arg{}; }
+};
+
+template <typename... Ts>
+site_types<Ts...> types_of(const Ts &...);
+site_types<> types_of(no_args);
+
+} /* namespace rtlog_detail */
+
+#define RTLOG_NO_ARGS_ rtlog_detail::no_args()
+#define RTLOG_CPP_VALUE_(x) rtlog_detail::to_arg(x)
+#define RTLOG_SAME_(x) x
+#define RTLOG_LOGF(p, level, fmt, ...)                                                       \
+    __extension__({                                                                          \
+        using rtlog_types_ = decltype(rtlog_detail::types_of(RTLOG_MAPF_(RTLOG_SAME_, fmt, ##__VA_ARGS__))); \
+        static_assert(rtlog_types_::count <= RTLOG_MAX_MESSAGE_ARGS,                         \
+                      "rtlog: at most 16 arguments per message");                            \
+        static_assert(rtlog_detail::format_ok(fmt, rtlog_types_::types, rtlog_types_::count), \
+                      "rtlog: the format does not match the arguments' types or count");     \
+        static constexpr rtlog_callsite rtlog_site_ =                                        \
+            rtlog_types_::make(__LINE__, (level), fmt, __FILE__, __func__);                  \
+        const rtlog_arg rtlog_args_[] = {RTLOG_MAPF_(RTLOG_CPP_VALUE_, fmt, ##__VA_ARGS__)}; \
+        rtlog_publish_message((p), &rtlog_site_, rtlog_args_);                               \
+    })
+#endif /* C++17 */
+#endif /* __cplusplus */
+#endif /* RTLOG_MESSAGES_ */

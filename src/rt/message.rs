@@ -1,0 +1,294 @@
+//! Packing a log message into a ring slot (issue 14). **RT module.**
+//!
+//! The C macros (`RTLOG_INFO(p, fmt, ...)`) build a static [`CallSiteDesc`] at compile time and
+//! an array of [`RawArg`] on the caller's stack, then call one library function. Here the
+//! arguments are copied into the slot's payload, tagged with their types, behind the call
+//! site's address: no formatting, no allocation, no lock, no system call, and every loop
+//! bounded (by [`MAX_ARGS`] and by the slot's size). The writer turns the address into a
+//! call-site id and writes the call site's text into the log (see `format::message`).
+
+use crate::error::Status;
+use crate::format::message::{
+    ArgType, HEAD_BYTES, MAX_ARGS, STR_LEN_MASK, STR_NULL, STR_TRUNCATED,
+};
+
+/// A call site's static data, laid out as `rtlog_callsite` (the C header's macros build one
+/// per call site; `ffi` checks the two layouts match). Its texts are NUL-terminated and, like
+/// the struct itself, live as long as the program's code (the macros make them `static`).
+#[repr(C)]
+#[derive(Debug)]
+pub struct CallSiteDesc {
+    /// `sizeof(rtlog_callsite)` of the header that built it.
+    pub struct_size: u32,
+    /// Source line.
+    pub line: u32,
+    /// `rtlog_level` of its messages.
+    pub level: u8,
+    /// Arguments each message passes (at most [`MAX_ARGS`]).
+    pub arg_count: u8,
+    /// Their types ([`ArgType`] values); the first `arg_count` are used.
+    pub arg_types: [u8; MAX_ARGS],
+    /// The printf format.
+    pub format: *const u8,
+    /// `__FILE__`.
+    pub file: *const u8,
+    /// `__func__`.
+    pub function: *const u8,
+}
+
+/// One argument's bits, laid out as `rtlog_arg`'s value union.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union ArgBits {
+    /// Signed integers, sign-extended.
+    pub i: i64,
+    /// Unsigned integers, `char` and `bool`, zero-extended.
+    pub u: u64,
+    /// `float` and `double`.
+    pub f: f64,
+    /// Pointers and strings.
+    pub p: *const u8,
+}
+
+/// One argument, laid out as `rtlog_arg`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RawArg {
+    /// The value; which member is set follows the call site's type for this argument.
+    pub value: ArgBits,
+    /// Strings: the length in bytes, or [`NUL_TERMINATED`].
+    pub length: u64,
+}
+
+/// `RawArg::length` of a C string: its length is found by looking for its NUL.
+pub const NUL_TERMINATED: u64 = u64::MAX;
+
+/// What a call site says before any argument is read: its level, and the types of its
+/// arguments, checked.
+pub(crate) struct Checked<'a> {
+    pub(crate) types: &'a [u8],
+    /// Bytes of the payload without the strings' bytes.
+    pub(crate) fixed: usize,
+}
+
+/// Checks a call site's argument count and types; `InvalidArgument` when either is not one
+/// this library knows.
+#[inline]
+pub(crate) fn check(site: &CallSiteDesc) -> Result<Checked<'_>, Status> {
+    let argc = usize::from(site.arg_count);
+    if argc > MAX_ARGS {
+        return Err(Status::InvalidArgument);
+    }
+    let types = &site.arg_types[..argc];
+    let mut fixed = HEAD_BYTES + 1 + argc;
+    for &t in types {
+        fixed += ArgType::from_u8(t).ok_or(Status::InvalidArgument)?.fixed_size();
+    }
+    Ok(Checked { types, fixed })
+}
+
+/// Packs the call site's address and `args` into `out`; returns the bytes used. Strings are
+/// cut to what fits in `out` once every later argument has its room (and to
+/// [`STR_LEN_MASK`] bytes), and marked as cut. `TooLarge` when even the arguments without
+/// their strings' bytes do not fit.
+///
+/// # Safety
+/// Every string argument's pointer is NULL, or valid for `length` bytes, or (with
+/// [`NUL_TERMINATED`]) points to a NUL-terminated string; `args` has one entry per type.
+#[inline]
+pub(crate) unsafe fn pack(
+    site: &CallSiteDesc,
+    checked: &Checked<'_>,
+    args: &[RawArg],
+    out: &mut [u8],
+) -> Result<usize, Status> {
+    if checked.fixed > out.len() {
+        return Err(Status::TooLarge);
+    }
+    out[..HEAD_BYTES].copy_from_slice(&(site as *const CallSiteDesc as u64).to_le_bytes());
+    let argc = checked.types.len();
+    out[HEAD_BYTES] = argc as u8;
+    out[HEAD_BYTES + 1..HEAD_BYTES + 1 + argc].copy_from_slice(checked.types);
+    let mut at = HEAD_BYTES + 1 + argc;
+    // Room left for strings' bytes: everything beyond the fixed part.
+    let mut spare = out.len() - checked.fixed;
+    for (&t, arg) in checked.types.iter().zip(args) {
+        let ty = ArgType::from_u8(t).unwrap_or(ArgType::U64);
+        if ty == ArgType::Str {
+            // SAFETY: the caller's contract on string arguments.
+            let n = unsafe { put_str(arg, &mut out[at..], spare) };
+            spare -= n - 2;
+            at += n;
+        } else {
+            let size = ty.fixed_size();
+            out[at..at + size].copy_from_slice(&scalar_bytes(ty, arg)[..size]);
+            at += size;
+        }
+    }
+    Ok(at)
+}
+
+/// A scalar argument's little-endian bytes (the first `fixed_size()` are its value).
+#[inline]
+fn scalar_bytes(ty: ArgType, arg: &RawArg) -> [u8; 8] {
+    // SAFETY: every member of the union is 8 plain bytes, so any bit pattern is a valid value
+    // of each; the type says which one the caller set.
+    let (u, f) = unsafe { (arg.value.u, arg.value.f) };
+    match ty {
+        ArgType::F32 => u64::from((f as f32).to_bits()).to_le_bytes(),
+        ArgType::F64 => f.to_bits().to_le_bytes(),
+        _ => u.to_le_bytes(),
+    }
+}
+
+/// Writes a string argument (its `u16` word and up to `spare` bytes) at the start of `out`;
+/// returns the bytes written.
+///
+/// # Safety
+/// As for [`pack`].
+#[inline]
+unsafe fn put_str(arg: &RawArg, out: &mut [u8], spare: usize) -> usize {
+    // SAFETY: as in `scalar_bytes`.
+    let p = unsafe { arg.value.p };
+    let limit = spare.min(usize::from(STR_LEN_MASK));
+    let (len, mut word) = if p.is_null() {
+        (0, STR_NULL)
+    } else if arg.length == NUL_TERMINATED {
+        // SAFETY: p points to a NUL-terminated string (the contract).
+        unsafe { c_string_len(p, limit) }
+    } else {
+        let whole = usize::try_from(arg.length).unwrap_or(usize::MAX);
+        (whole.min(limit), if whole > limit { STR_TRUNCATED } else { 0 })
+    };
+    word |= len as u16;
+    out[..2].copy_from_slice(&word.to_le_bytes());
+    if len > 0 {
+        // SAFETY: p is valid for `len` bytes: `len` is at most the string's length (the part
+        // before its NUL, or the caller's exact length).
+        let bytes = unsafe { std::slice::from_raw_parts(p, len) };
+        out[2..2 + len].copy_from_slice(bytes);
+    }
+    2 + len
+}
+
+/// The length of a NUL-terminated string, looking at no more than `limit + 1` bytes, and
+/// [`STR_TRUNCATED`] when it is longer than `limit`.
+///
+/// # Safety
+/// `p` points to a NUL-terminated string.
+#[inline]
+unsafe fn c_string_len(p: *const u8, limit: usize) -> (usize, u16) {
+    for i in 0..=limit {
+        // SAFETY: every byte up to and including the string's NUL is readable, and the loop
+        // stops at the NUL.
+        if unsafe { p.add(i).read() } == 0 {
+            return (i, 0);
+        }
+    }
+    (limit, STR_TRUNCATED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::message::{decode_args, ArgValue};
+
+    fn site(types: &[ArgType]) -> CallSiteDesc {
+        let mut arg_types = [0u8; MAX_ARGS];
+        for (d, t) in arg_types.iter_mut().zip(types) {
+            *d = *t as u8;
+        }
+        CallSiteDesc {
+            struct_size: std::mem::size_of::<CallSiteDesc>() as u32,
+            line: 1,
+            level: 2,
+            arg_count: types.len() as u8,
+            arg_types,
+            format: c"%s".as_ptr().cast(),
+            file: c"f.c".as_ptr().cast(),
+            function: c"main".as_ptr().cast(),
+        }
+    }
+
+    fn arg_u(u: u64) -> RawArg {
+        RawArg { value: ArgBits { u }, length: 0 }
+    }
+
+    fn arg_str(p: *const u8, length: u64) -> RawArg {
+        RawArg { value: ArgBits { p }, length }
+    }
+
+    fn packed(site: &CallSiteDesc, args: &[RawArg], room: usize) -> Result<Vec<u8>, Status> {
+        let checked = check(site)?;
+        let mut out = vec![0u8; room];
+        // SAFETY: the tests' strings are NUL-terminated C literals or exact slices.
+        let n = unsafe { pack(site, &checked, args, &mut out)? };
+        out.truncate(n);
+        Ok(out)
+    }
+
+    #[test]
+    fn scalars_and_strings_decode_back() {
+        let s = site(&[ArgType::I16, ArgType::F32, ArgType::Str, ArgType::Str, ArgType::Str]);
+        let view = b"view-not-terminated";
+        let args = [
+            RawArg { value: ArgBits { i: -3 }, length: 0 },
+            RawArg { value: ArgBits { f: 0.5 }, length: 0 },
+            arg_str(c"hello".as_ptr().cast(), NUL_TERMINATED),
+            arg_str(std::ptr::null(), NUL_TERMINATED),
+            arg_str(view.as_ptr(), 4),
+        ];
+        let out = packed(&s, &args, 256).unwrap();
+        assert_eq!(u64::from_le_bytes(out[..8].try_into().unwrap()), &s as *const _ as u64);
+        let values: Vec<_> = decode_args(&out[8..]).unwrap().into_iter().map(|a| a.value).collect();
+        assert_eq!(
+            values,
+            [
+                ArgValue::Int(-3),
+                ArgValue::Float(0.5),
+                ArgValue::Str { bytes: b"hello", null: false, truncated: false },
+                ArgValue::Str { bytes: b"", null: true, truncated: false },
+                ArgValue::Str { bytes: b"view", null: false, truncated: false },
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_are_cut_to_leave_room_for_later_arguments() {
+        let s = site(&[ArgType::Str, ArgType::U64]);
+        let long = [b'x'; 100];
+        let mut c_long = long.to_vec();
+        c_long.push(0);
+        for arg in [arg_str(c_long.as_ptr(), NUL_TERMINATED), arg_str(long.as_ptr(), 100)] {
+            // fixed part: 8 head + 1 argc + 2 types + 2 str word + 8 u64 = 21; 30 bytes of room.
+            let out = packed(&s, &[arg, arg_u(9)], 30).unwrap();
+            assert_eq!(out.len(), 30);
+            let a = decode_args(&out[8..]).unwrap();
+            assert_eq!(
+                a[0].value,
+                ArgValue::Str { bytes: &[b'x'; 9], null: false, truncated: true }
+            );
+            assert_eq!(a[1].value, ArgValue::Uint(9));
+        }
+        // Exactly fitting is not cut.
+        let out = packed(&s, &[arg_str(c"abc".as_ptr().cast(), NUL_TERMINATED), arg_u(1)], 24);
+        let out = out.unwrap();
+        assert_eq!(
+            decode_args(&out[8..]).unwrap()[0].value,
+            ArgValue::Str { bytes: b"abc", null: false, truncated: false }
+        );
+    }
+
+    #[test]
+    fn bad_call_sites_and_small_slots_are_refused() {
+        let mut s = site(&[ArgType::U64, ArgType::U64]);
+        assert_eq!(packed(&s, &[arg_u(1), arg_u(2)], 26).err(), Some(Status::TooLarge));
+        assert!(packed(&s, &[arg_u(1), arg_u(2)], 27).is_ok());
+        s.arg_types[1] = 0;
+        assert_eq!(check(&s).err(), Some(Status::InvalidArgument));
+        s.arg_types[1] = 15;
+        assert_eq!(check(&s).err(), Some(Status::InvalidArgument));
+        s.arg_count = 17;
+        assert_eq!(check(&s).err(), Some(Status::InvalidArgument));
+    }
+}
