@@ -44,7 +44,7 @@
 
 /** Version of this header; rtlog_version() gives the library's. */
 #define RTLOG_VERSION_MAJOR 0
-#define RTLOG_VERSION_MINOR 2
+#define RTLOG_VERSION_MINOR 3
 #define RTLOG_VERSION_PATCH 0
 
 
@@ -1825,6 +1825,11 @@ enum rtlog_status rtlog_reader_format(const struct rtlog_reader *r,
 
 #define RTLOG_NO_ARGS_ 0
 
+#if !defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L
+/* _Generic is C11: before it, using a message macro fails to compile with this name. */
+#define RTLOG_LOGF(p, level, fmt, ...) rtlog_message_macros_need_c11_or_later
+#else
+
 /* C: _Generic gives each argument's type code (a constant, for the static call site) and its
  * rtlog_arg. The default branch takes pointers; anything else fails to convert. */
 static inline rtlog_arg rtlog_arg_i_(int64_t v) {
@@ -1915,6 +1920,7 @@ static inline __attribute__((format(printf, 1, 2))) void rtlog_format_check_(con
         const rtlog_arg rtlog_args_[] = {RTLOG_MAPF_(RTLOG_VALUE_, fmt, ##__VA_ARGS__)};     \
         rtlog_publish_message((p), &rtlog_site_, rtlog_args_);                               \
     })
+#endif /* C11 */
 
 #else /* __cplusplus */
 

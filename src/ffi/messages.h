@@ -95,6 +95,11 @@
 
 #define RTLOG_NO_ARGS_ 0
 
+#if !defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L
+/* _Generic is C11: before it, using a message macro fails to compile with this name. */
+#define RTLOG_LOGF(p, level, fmt, ...) rtlog_message_macros_need_c11_or_later
+#else
+
 /* C: _Generic gives each argument's type code (a constant, for the static call site) and its
  * rtlog_arg. The default branch takes pointers; anything else fails to convert. */
 static inline rtlog_arg rtlog_arg_i_(int64_t v) {
@@ -185,6 +190,7 @@ static inline __attribute__((format(printf, 1, 2))) void rtlog_format_check_(con
         const rtlog_arg rtlog_args_[] = {RTLOG_MAPF_(RTLOG_VALUE_, fmt, ##__VA_ARGS__)};     \
         rtlog_publish_message((p), &rtlog_site_, rtlog_args_);                               \
     })
+#endif /* C11 */
 
 #else /* __cplusplus */
 
