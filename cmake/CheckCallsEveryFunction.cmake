@@ -5,7 +5,8 @@
 # headers separated by commas), so that a function added to the C API cannot
 # miss its misuse cases (NULL for each pointer, values out of range, wrong
 # phase). A declaration is a line that starts a prototype: a return type at
-# column 0, then `rtlog_name(`.
+# column 0, then `rtlog_name(`, unless the name ends in `_` (the static inline helpers
+# of the message macros).
 string(REPLACE "," ";" _headers "${HEADER}")
 set(_decls "")
 foreach(_header IN LISTS _headers)
@@ -20,6 +21,10 @@ foreach(_line IN LISTS _decls)
     continue()
   endif()
   string(REGEX MATCH "rtlog_[a-z0-9_]+\\(" _call "${_line}")
+  # Names ending in _ are the message macros' inline machinery, not API.
+  if(_call MATCHES "_\\($")
+    continue()
+  endif()
   math(EXPR _count "${_count} + 1")
   string(FIND "${_source}" "${_call}" _at)
   if(_at EQUAL -1)

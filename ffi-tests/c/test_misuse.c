@@ -106,6 +106,8 @@ static void null_logger_functions(void)
     CHECK_STATUS(rtlog_step_supervisor(NULL, 1000), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("lg");
     CHECK_STATUS(rtlog_enter_safe_mode(NULL, "why"), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_set_level(NULL, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_type_set_level(NULL, 1, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("lg");
     CHECK_STATUS(rtlog_enter_safe_mode(NULL, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_clear_fault(NULL), RTLOG_ERR_INVALID_ARGUMENT);
@@ -138,6 +140,43 @@ static void null_producer_functions(void)
     CHECK(rtlog_producer_durable_count(NULL, RTLOG_STREAM_CRITICAL) == 0, "durable_count(NULL) != 0");
     CHECK(rtlog_producer_durable_count(NULL, RTLOG_STREAM_NORMAL) == 0, "durable_count(NULL) != 0");
     CHECK_STATUS(rtlog_producer_get_stats(NULL, &ps), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message(NULL, NULL, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_producer_set_level(NULL, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
+}
+
+/* A hand-made call site (the macros make valid ones): `count` u32 arguments at `level`. */
+static rtlog_callsite bad_site(uint8_t level, uint8_t count, uint8_t type)
+{
+    rtlog_callsite s;
+    memset(&s, 0, sizeof s);
+    s.struct_size = sizeof s;
+    s.line = 1;
+    s.level = level;
+    s.arg_count = count;
+    for (unsigned i = 0; i < 16; i++)
+        s.arg_types[i] = type;
+    s.format = "%u";
+    s.file = "misuse.c";
+    s.function = "bad_site";
+    return s;
+}
+
+/* Messages with call sites or arguments the library cannot take are refused, never published. */
+static void bad_messages(rtlog_producer *p)
+{
+    static rtlog_callsite no_args, too_many, bad_type, bad_level;
+    rtlog_arg args[17];
+    memset(args, 0, sizeof args);
+    no_args = bad_site(RTLOG_LEVEL_WARN, 1, RTLOG_ARG_U32);
+    too_many = bad_site(RTLOG_LEVEL_WARN, 17, RTLOG_ARG_U32);
+    bad_type = bad_site(RTLOG_LEVEL_WARN, 1, 0);
+    bad_level = bad_site(6, 1, RTLOG_ARG_U32);
+    CHECK_STATUS(rtlog_publish_message(p, NULL, args), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message(p, &no_args, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message(p, &too_many, args), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message(p, &bad_type, args), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message(p, &bad_level, args), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_producer_set_level(p, (rtlog_level)6), RTLOG_ERR_INVALID_ARGUMENT);
 }
 
 static void null_reader_functions(void)
@@ -205,7 +244,12 @@ static void null_with_live_objects(void)
     CHECK_LAST_ERROR_NAMES("layout");
     CHECK_STATUS(rtlog_type_size(lg, 1, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_dlt_get_stats(lg, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_set_level(lg, (rtlog_level)6), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_type_set_level(lg, 1, (rtlog_level)-1), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("level");
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
+    CHECK_STATUS(rtlog_type_set_level(lg, 1, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_STATE);
+    bad_messages(p);
 
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_CRITICAL, 1, NULL, 1), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_CRITICAL, 1, NULL, 0), RTLOG_OK); /* seq 0, empty */

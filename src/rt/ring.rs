@@ -419,7 +419,7 @@ impl RingProducer {
     /// allocation-free, syscall-free.
     ///
     /// `payload.len()` must not exceed the ring's `max_payload` (asserted).
-    #[inline]
+    #[inline(always)]
     pub fn push_overwrite(&mut self, header: &SlotHeader, payload: &[u8]) -> Option<u64> {
         let shared = &*self.shared;
         let Slots::Atomic(words) = &shared.slots else {
