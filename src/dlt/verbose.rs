@@ -27,6 +27,8 @@ enum Show {
     Hex,
     /// `%c`: the integer's low byte as a one-character string.
     Char,
+    /// `%lc`, `%C`: the integer as a Unicode character (else U+FFFD), a UTF-8 string.
+    WideChar,
 }
 
 /// Most bytes one argument's DLT form adds to its packed form: a NULL string is 3 bytes packed
@@ -73,7 +75,8 @@ impl Site {
             Piece::Value(c) => {
                 let show = match c {
                     b'x' | b'X' | b'p' => Show::Hex,
-                    b'c' | b'C' => Show::Char,
+                    b'c' => Show::Char,
+                    b'C' => Show::WideChar,
                     _ => Show::Plain,
                 };
                 slots.push((trimmed(&text, from), show));
@@ -164,11 +167,20 @@ fn own_show(t: ArgType) -> Show {
 /// Appends one argument as a typed verbose argument.
 fn put_arg(out: &mut Vec<u8>, a: &Arg<'_>, show: Show) {
     let width = a.ty.fixed_size();
-    match (a.value, show) {
-        (ArgValue::Int(v), Show::Char) => protocol::arg_string(out, true, &[&[v as u8]]),
-        (ArgValue::Uint(v), Show::Char) if a.ty != ArgType::Bool => {
-            protocol::arg_string(out, true, &[&[v as u8]]);
+    let bits = match a.value {
+        ArgValue::Int(v) => Some(v as u64),
+        ArgValue::Uint(v) if a.ty != ArgType::Bool => Some(v),
+        _ => None,
+    };
+    match (bits, show) {
+        (Some(v), Show::Char) => return protocol::arg_string(out, true, &[&[v as u8]]),
+        (Some(v), Show::WideChar) => {
+            let c = char::from_u32(v as u32).unwrap_or(char::REPLACEMENT_CHARACTER);
+            return protocol::arg_string(out, true, &[c.encode_utf8(&mut [0; 4]).as_bytes()]);
         }
+        _ => {}
+    }
+    match (a.value, show) {
         (ArgValue::Int(v), Show::Hex) => protocol::arg_uint(out, width, v as u64, true),
         (ArgValue::Int(v), _) => protocol::arg_sint(out, width, v),
         (ArgValue::Uint(v), _) if a.ty == ArgType::Bool => protocol::arg_bool(out, v != 0),
@@ -331,6 +343,19 @@ mod tests {
         assert_eq!(args[5], text("cut…"), "a cut string ends in the renderer's mark");
         assert_eq!(args[6], text("(null)"));
         assert_eq!(args[7], text("é"));
+    }
+
+    #[test]
+    fn wide_characters_are_utf8_as_the_renderer_prints_them() {
+        use ArgType::*;
+        let s = site("%lc%C%lc", Level::Info, &[I32, U32, I64]);
+        let m = message(&[
+            (I32, &0x20ACi32.to_le_bytes()),
+            (U32, &0x41u32.to_le_bytes()),
+            (I64, &0xD800i64.to_le_bytes()), // a surrogate: no character
+        ]);
+        let (_, _, args) = encode(&s, &m);
+        assert_eq!(args, [text("€"), text("A"), text("\u{FFFD}")]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A printf format cut at its conversions, for sinks that carry a message's arguments as typed
 //! values instead of text (the DLT sink's verbose messages). Non-RT: once per call site.
 
-use super::{parse, Args, Rendered};
+use super::{parse, Args, Len, Rendered};
 
 /// One piece of a format, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -10,7 +10,8 @@ pub enum Piece<'f> {
     /// format that ends inside a conversion as that text, as [`super::render`] prints them).
     Text(&'f [u8]),
     /// A conversion that prints exactly the next argument, by its conversion character
-    /// (`d`, `u`, `x`, `c`, `s`, `p`, `f`, ...).
+    /// (`d`, `u`, `x`, `c`, `s`, `p`, `f`, ...). A wide `%lc` (any 64-bit length modifier on
+    /// `%c`, as glibc reads it) comes as `C`, which prints the same.
     Value(u8),
     /// A conversion that does not print just the next argument: a `*` width or precision
     /// (which takes an argument of its own), a positional `n$`, `%n`, or an unknown conversion.
@@ -38,6 +39,7 @@ pub fn pieces<'f>(fmt: &'f [u8], mut each: impl FnMut(Piece<'f>)) {
             b'%' => Piece::Text(b"%"),
             b'm' => Piece::Text(raw),
             _ if args.report.missing > 0 || spec.at.is_some() => Piece::Other,
+            b'c' if matches!(spec.len, Len::Long | Len::LongLong) => Piece::Value(b'C'),
             c if VALUE_CONVERSIONS.contains(&c) => Piece::Value(c),
             _ => Piece::Other,
         });
@@ -74,6 +76,7 @@ mod tests {
             ]
         );
         assert_eq!(split("%lld%hhx%s"), [Value(b'd'), Value(b'x'), Value(b's')]);
+        assert_eq!(split("%c%lc%zc%C"), [Value(b'c'), Value(b'C'), Value(b'C'), Value(b'C')]);
         assert_eq!(split("%m and 100%"), [Text(b"%m"), Text(b" and 100"), Text(b"%")]);
         assert_eq!(split(""), []);
     }
