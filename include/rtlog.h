@@ -320,7 +320,7 @@ typedef enum rtlog_frame_kind {
  */
 typedef enum rtlog_dlt_level {
     /**
-     * DLT_LOG_OFF: the stream's records are not forwarded to DLT at all (nor counted).
+     * DLT_LOG_OFF: the stream's records and log messages are not forwarded to DLT at all (nor counted).
      */
     RTLOG_DLT_LEVEL_OFF = 0,
     /**
@@ -489,11 +489,11 @@ typedef struct rtlog_dlt_stats {
      */
     uint32_t connected;
     /**
-     * Data records handed to the DLT sink by the writer.
+     * Data records and log messages (RTLOG_LOGF and the level macros) handed to the DLT sink by the writer.
      */
     uint64_t offered;
     /**
-     * Records written to the daemon as DLT log messages.
+     * Records written to the daemon as non-verbose DLT log messages, and log messages as verbose ones.
      */
     uint64_t sent;
     /**
@@ -509,7 +509,7 @@ typedef struct rtlog_dlt_stats {
      */
     uint64_t lost_queue_full;
     /**
-     * Payload too large for one atomic FIFO write (over 4058 bytes).
+     * Too large for one atomic FIFO write: a record's payload over 4058 bytes, a log message whose verbose form may exceed 4062 bytes.
      */
     uint64_t lost_too_large;
     /**
@@ -689,11 +689,11 @@ typedef struct rtlog_config {
      */
     uint32_t dlt_queue_records;
     /**
-     * DLT log level of critical-stream records (default RTLOG_DLT_LEVEL_ERROR).
+     * DLT log level of critical-stream records (default RTLOG_DLT_LEVEL_ERROR). Log messages (RTLOG_LOGF and the level macros) go as verbose DLT messages at their own level; RTLOG_DLT_LEVEL_OFF keeps the stream's records and messages out of DLT.
      */
     rtlog_dlt_level dlt_level_critical;
     /**
-     * DLT log level of normal-stream records (default RTLOG_DLT_LEVEL_INFO).
+     * DLT log level of normal-stream records (default RTLOG_DLT_LEVEL_INFO); log messages and OFF as for dlt_level_critical.
      */
     rtlog_dlt_level dlt_level_normal;
 } rtlog_config;

@@ -387,7 +387,8 @@ impl Writer {
             self.report_overwritten(h.producer, h.stream, h.seq);
             if let Some(d) = &mut self.s.dlt {
                 // Offered before the backend sees it: DLT gets the record even when the
-                // storage fails, and never waits for a batch write.
+                // storage fails, and never waits for a batch write. (Messages are offered by
+                // `take_message`, with their call site.)
                 let payload = self.s.input.peek().map_or(&[][..], |(_, p)| p);
                 if h.kind == FrameKind::Data as u8 {
                     let ns = SlotHeader { timestamp: frame.timestamp_ns, ..h };
@@ -439,6 +440,11 @@ impl Writer {
         msg::put_message_head(&mut self.message, id);
         let (site_frame, level) = &self.callsites.frames[id as usize - 1];
         frame.level = *level as u8;
+        if let Some(d) = &mut self.s.dlt {
+            // As for records: offered before the backend sees it.
+            let ns = SlotHeader { timestamp: frame.timestamp_ns, ..h };
+            d.offer_message(&ns, &self.message, site_frame);
+        }
         let need = format::frame_bytes(site_frame.len()) + format::frame_bytes(payload.len());
         self.reserve(need);
         let Some(seg) = &mut self.segment else {

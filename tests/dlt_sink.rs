@@ -8,6 +8,8 @@ use common::*;
 use rtlog::backend::BackendKind;
 use rtlog::dlt::protocol::Level;
 use rtlog::dlt::{DltConfig, DltStats};
+use rtlog::format::message::ArgType;
+use rtlog::rt::message::{ArgBits, CallSiteDesc, RawArg};
 use rtlog::{Config, Logger, Status, Stream};
 use std::ffi::CString;
 use std::io::Read;
@@ -90,6 +92,16 @@ fn mkfifo(path: &Path) {
 /// The daemon's end of the FIFO.
 fn open_reader(path: &Path) -> std::fs::File {
     std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).unwrap()
+}
+
+/// The daemon's FIFO in `dir`, its read end open, and a manual-mode configuration around it
+/// (the caller enables DLT).
+fn listening(dir: &TempDir) -> (std::fs::File, Config) {
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let fifo = dir.0.join("dlt");
+    mkfifo(&fifo);
+    let c = Config { backend: BackendKind::Dummy, manual: true, ..Config::default() };
+    (open_reader(&fifo), c)
 }
 
 fn read_all(r: &mut std::fs::File) -> Vec<u8> {
@@ -343,11 +355,7 @@ fn a_loss_no_later_record_reported_gets_its_marker_at_shutdown() {
 #[test]
 fn a_stream_at_level_off_is_not_forwarded() {
     let dir = TempDir::new("dlt-sink-off");
-    std::fs::create_dir_all(&dir.0).unwrap();
-    let fifo = dir.0.join("dlt");
-    mkfifo(&fifo);
-    let mut reader = open_reader(&fifo);
-    let mut c = Config { backend: BackendKind::Dummy, manual: true, ..Config::default() };
+    let (mut reader, mut c) = listening(&dir);
     c.dlt = DltConfig { enable: true, pipe_dir: dir.0.clone(), level_normal: Level::Off, ..c.dlt };
     let lg = Logger::init(c).unwrap();
     let p = producer(lg.create_producer("p").unwrap());
@@ -361,5 +369,108 @@ fn a_stream_at_level_off_is_not_forwarded() {
     let error = (Level::Error as u8) << 4;
     assert!(matches!(&msgs[2], Msg::Log { msin, payload, .. }
         if *msin == error && payload == &nonverbose(2, b"for dlt")));
+    lg.shutdown().unwrap();
+}
+
+/// A static call site (leaked: call sites outlive the logger).
+fn call_site(
+    level: rtlog::format::Level,
+    format: &str,
+    types: &[ArgType],
+) -> &'static CallSiteDesc {
+    let text = |s: &str| Box::leak(CString::new(s).unwrap().into_boxed_c_str()).as_ptr().cast();
+    let mut arg_types = [0u8; 16];
+    for (t, &a) in arg_types.iter_mut().zip(types) {
+        *t = a as u8;
+    }
+    Box::leak(Box::new(CallSiteDesc {
+        struct_size: std::mem::size_of::<CallSiteDesc>() as u32,
+        line: 42,
+        level: level as u8,
+        arg_count: types.len() as u8,
+        arg_types,
+        format: text(format),
+        file: text("sink.c"),
+        function: text("control"),
+    }))
+}
+
+fn log(lg: &Logger, p: &mut rtlog::Producer, site: &'static CallSiteDesc, args: &[RawArg]) {
+    // SAFETY: the call site is static and every string argument is valid for its length.
+    assert_eq!(unsafe { p.publish_message(site, args) }, Status::Ok);
+    lg.tick().unwrap();
+}
+
+fn u(v: u64) -> RawArg {
+    RawArg { value: ArgBits { u: v }, length: 0 }
+}
+
+fn s(text: &'static [u8]) -> RawArg {
+    RawArg { value: ArgBits { p: text.as_ptr() }, length: text.len() as u64 }
+}
+
+/// A verbose string argument's bytes (UTF-8 coding).
+fn dlt_str(text: &[u8]) -> Vec<u8> {
+    let mut p = 0x8200u32.to_le_bytes().to_vec();
+    p.extend_from_slice(&(text.len() as u16 + 1).to_le_bytes());
+    p.extend_from_slice(text);
+    p.push(0);
+    p
+}
+
+#[test]
+fn messages_go_verbose_at_their_own_level_and_an_off_stream_forwards_none() {
+    use rtlog::format::Level as L;
+    let dir = TempDir::new("dlt-sink-messages");
+    let (mut reader, mut c) = listening(&dir);
+    c.max_record_size = 8192;
+    // Records of the critical stream go at FATAL; messages keep their own level. The normal
+    // stream (messages below ERROR) is off: none of its messages reach DLT.
+    c.dlt = DltConfig {
+        enable: true,
+        pipe_dir: dir.0.clone(),
+        level_critical: Level::Fatal,
+        level_normal: Level::Off,
+        ..c.dlt
+    };
+    let lg = Logger::init(c).unwrap();
+    let p = producer(lg.create_producer("ctl").unwrap());
+    lg.start().unwrap();
+    lg.set_level(L::Trace);
+    let over = call_site(L::Error, "joint %u over %s", &[ArgType::U32, ArgType::Str]);
+    let warn = call_site(L::Warn, "joint %u warm", &[ArgType::U32]);
+    let long = call_site(L::Fatal, "a long message %s", &[ArgType::Str]);
+    log(&lg, p, over, &[u(3), s(b"limit")]);
+    log(&lg, p, warn, &[u(4)]); // normal stream: off
+    publish(&lg, p, Stream::Critical, 9, b"rec");
+    // Within max_record_size and the non-verbose limit, but its verbose form is not.
+    static BIG: [u8; 4040] = [b'x'; 4040];
+    log(&lg, p, long, &[s(&BIG)]);
+    log(&lg, p, over, &[u(5), s(b"again")]);
+    let st = step_until(&lg, "messages", |s| s.sent == 3 && s.lost_too_large == 1);
+    assert_eq!((st.offered, st.queued, st.loss_markers), (4, 0, 1), "{st:?}");
+    let msgs = decode(&read_all(&mut reader));
+    let logs: Vec<_> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            Msg::Log { msin, noar, payload, .. } => Some((*msin, *noar, payload.clone())),
+            _ => None,
+        })
+        .collect();
+    let error_verbose = ((Level::Error as u8) << 4) | 1;
+    let message = |j: u32, text: &[u8]| {
+        let mut p = dlt_str(b"joint");
+        p.extend_from_slice(&0x43u32.to_le_bytes());
+        p.extend_from_slice(&j.to_le_bytes());
+        p.extend_from_slice(&dlt_str(b"over"));
+        p.extend_from_slice(&dlt_str(text));
+        (error_verbose, 4, p)
+    };
+    assert_eq!(logs.len(), 4, "{logs:?}");
+    assert_eq!(logs[0], message(3, b"limit"));
+    assert_eq!(logs[1], ((Level::Fatal as u8) << 4, 0, nonverbose(9, b"rec")));
+    assert_eq!(logs[2].0, ((Level::Warn as u8) << 4) | 1, "the too-large message's marker");
+    assert!(logs[2].2.windows(17).any(|w| w == b"too large for dlt"));
+    assert_eq!(logs[3], message(5, b"again"));
     lg.shutdown().unwrap();
 }

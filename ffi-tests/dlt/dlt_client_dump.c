@@ -8,6 +8,9 @@
  * Line format (fields separated by one space; ids with NUL bytes print them as '_'):
  *   L ecu apid ctid msin noar seid tmsp payload-hex     a log message
  *   C ecu apid ctid msin service-id payload-hex         a control message
+ *   T text                                              after a verbose log message: its
+ *                                                       arguments as libdlt decodes and
+ *                                                       prints them (dlt_message_payload)
  * payload-hex is "-" when the payload is empty. */
 #define _POSIX_C_SOURCE 200809L
 #include <dlt/dlt_client.h>
@@ -19,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define DLT_CLIENT_TEXT_MAX 8192
 
 static FILE *out;
 static volatile sig_atomic_t stop;
@@ -66,6 +71,15 @@ static int on_message(DltMessage *m, void *data) {
     }
     put_hex(m->databuffer, m->datasize);
     fputc('\n', out);
+    if (DLT_GET_MSIN_MSTP(msin) != DLT_TYPE_CONTROL && DLT_IS_MSIN_VERB(msin)) {
+        /* libdlt decodes the verbose arguments itself, as dlt-receive -a shows them. */
+        static char text[DLT_CLIENT_TEXT_MAX];
+        if (dlt_message_payload(m, text, sizeof text, DLT_OUTPUT_ASCII, 1) != DLT_RETURN_OK)
+            snprintf(text, sizeof text, "<libdlt could not decode the payload>");
+        for (char *c = text; *c; c++)
+            if (*c == '\n') *c = ' ';
+        fprintf(out, "T %s\n", text);
+    }
     fflush(out);
     return stop ? -1 : 0;
 }

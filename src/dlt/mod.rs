@@ -19,8 +19,10 @@
 
 pub mod fifo;
 pub mod protocol;
+pub(crate) mod verbose;
 
 use crate::error::{Error, Result, Status};
+use crate::format::message::{self as msg, CallSite};
 use crate::format::{FrameKind, LossMarker, LossReason, LOSS_MARKER_BYTES};
 use crate::rt::ring::{self, RingConsumer, RingProducer, SlotHeader};
 use fifo::{Fifo, Sent, PIPE_BUF};
@@ -31,6 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
+use verbose::Site;
 
 /// First wait after a failed connection attempt; doubled after each failure up to
 /// [`RECONNECT_MAX`]. libdlt's housekeeper thread retries on a similar scale.
@@ -45,6 +48,9 @@ const IDLE_CHECK: Duration = Duration::from_millis(20);
 const STEP_BATCHES: usize = 64;
 /// Largest record payload that fits one atomic FIFO write as a non-verbose message.
 pub const MAX_DLT_PAYLOAD: usize = PIPE_BUF - protocol::LOG_OVERHEAD;
+/// Largest verbose payload (a log message's arguments) that fits one atomic FIFO write.
+pub const MAX_VERBOSE_PAYLOAD: usize =
+    PIPE_BUF - protocol::USER_HEADER_BYTES - protocol::DLT_HEADER_BYTES;
 /// Largest accepted `dlt_queue_records`.
 pub const MAX_QUEUE_RECORDS: u32 = 1 << 20;
 /// The application description sent at registration.
@@ -66,9 +72,10 @@ pub struct DltConfig {
     pub pipe_dir: PathBuf,
     /// Records the DLT queue holds (while the daemon is away, or slower than the writer).
     pub queue_records: u32,
-    /// Log level of critical-stream records.
+    /// Log level of critical-stream records (`Off`: nothing of that stream is forwarded, log
+    /// messages included; log messages otherwise go at their own level).
     pub level_critical: Level,
-    /// Log level of normal-stream records.
+    /// Log level of normal-stream records (`Off` as for `level_critical`).
     pub level_normal: Level,
 }
 
@@ -161,11 +168,17 @@ pub(crate) struct DltShared {
     lost_queue_full: AtomicU64,
     lost_too_large: AtomicU64,
     lost_at_shutdown: AtomicU64,
+    /// Of `lost_too_large`, those the DLT thread found too large (the writer's size bound
+    /// should leave none): they had been queued, so `queued` does not count them.
+    lost_after_queue: AtomicU64,
     markers: AtomicU64,
     connects: AtomicU64,
     disconnects: AtomicU64,
     connected: AtomicBool,
     last_errno: AtomicI32,
+    /// The call sites of log messages, by id (index `id - 1`): the writer adds each before it
+    /// queues the first of its messages; the DLT thread copies what it lacks.
+    sites: Mutex<Vec<Option<Arc<Site>>>>,
     /// Gaps the writer had not reported yet when it finished (trailing losses).
     trailing: Mutex<Vec<(u16, u8, Gap)>>,
     /// Set once the writer has finished: the DLT thread drains and ends.
@@ -181,9 +194,10 @@ pub struct DltStats {
     pub enabled: bool,
     /// The daemon's FIFO is open and the daemon was there at the last check.
     pub connected: bool,
-    /// Data records handed to the sink by the writer.
+    /// Data records and log messages handed to the sink by the writer.
     pub offered: u64,
-    /// Records written to the daemon as DLT log messages.
+    /// Records written to the daemon as DLT log messages (non-verbose), and log messages
+    /// written as verbose ones.
     pub sent: u64,
     /// Records waiting in the DLT queue (or in the batch being written) now.
     pub queued: u64,
@@ -191,7 +205,8 @@ pub struct DltStats {
     pub lost: u64,
     /// Refused because the DLT queue was full (the daemon away or slower than the writer).
     pub lost_queue_full: u64,
-    /// Too large for one atomic FIFO write (payload over [`MAX_DLT_PAYLOAD`] bytes).
+    /// Too large for one atomic FIFO write (a record's payload over [`MAX_DLT_PAYLOAD`] bytes,
+    /// a log message whose verbose form may exceed [`MAX_VERBOSE_PAYLOAD`]).
     pub lost_too_large: u64,
     /// Still queued when shutdown's drain ended (daemon away, or [`DRAIN_TIMEOUT`] passed).
     pub lost_at_shutdown: u64,
@@ -212,7 +227,7 @@ impl DltShared {
         let r = |a: &AtomicU64| a.load(Ordering::Relaxed);
         // Read the consumers' counts before the producer's, so `queued` never goes negative.
         let sent = r(&self.sent);
-        let lost_at_shutdown = r(&self.lost_at_shutdown);
+        let lost_at_shutdown = r(&self.lost_at_shutdown) + r(&self.lost_after_queue);
         let queued_in = r(&self.queued_in);
         let (full, large) = (r(&self.lost_queue_full), r(&self.lost_too_large));
         let connects = r(&self.connects);
@@ -222,10 +237,10 @@ impl DltShared {
             offered: r(&self.offered),
             sent,
             queued: queued_in.saturating_sub(sent + lost_at_shutdown),
-            lost: full + large + lost_at_shutdown,
+            lost: full + large + r(&self.lost_at_shutdown),
             lost_queue_full: full,
             lost_too_large: large,
-            lost_at_shutdown,
+            lost_at_shutdown: r(&self.lost_at_shutdown),
             loss_markers: r(&self.markers),
             connects,
             reconnects: connects.saturating_sub(1),
@@ -264,6 +279,7 @@ pub(crate) fn channel(
         queued_in: 0,
         gaps: vec![[None; 2]; max_producers as usize],
         pushed: false,
+        sites: Vec::new(),
     };
     let app = App { apid: protocol::id(&cfg.app_id), pid: std::process::id() as i32 };
     let sender = DltSender {
@@ -283,6 +299,7 @@ pub(crate) fn channel(
         batch_markers: 0,
         trailing: Vec::new(),
         scratch: Vec::with_capacity(PIPE_BUF),
+        sites: Vec::new(),
     };
     (feed, sender)
 }
@@ -306,6 +323,8 @@ pub(crate) struct DltFeed {
     gaps: Vec<[Option<Gap>; 2]>,
     /// Something was queued since the last `notify`.
     pushed: bool,
+    /// The call sites prepared so far (also in the shared table), by id.
+    sites: Vec<Option<Arc<Site>>>,
 }
 
 impl DltFeed {
@@ -317,12 +336,57 @@ impl DltFeed {
     /// Offers a data record (`h.timestamp` already in monotonic ns). Records of a stream whose
     /// level is `Off` are not taken (nor counted).
     pub(crate) fn offer(&mut self, h: &SlotHeader, payload: &[u8]) {
-        let (p, s) = (usize::from(h.producer), usize::from(h.stream & 1));
-        if !self.forward[s] || p >= self.gaps.len() {
+        if self.forwards(h) {
+            self.queue(h, payload, payload.len() > self.max_payload);
+        }
+    }
+
+    /// Offers a log message (`h.timestamp` in monotonic ns): `message` is its frame's payload
+    /// (call-site id, packed arguments), `site` the payload of that call site's frame. The
+    /// first message of a call site prepares it for the DLT thread (allocates, once per call
+    /// site); the others cost what a record costs, plus a size bound. Messages of a stream
+    /// whose level is `Off` are not taken (nor counted).
+    pub(crate) fn offer_message(&mut self, h: &SlotHeader, message: &[u8], site: &[u8]) {
+        if !self.forwards(h) {
             return;
         }
+        let Some(i) = msg::split_message(message).ok().and_then(|(id, _)| id.checked_sub(1)) else {
+            return; // the writer framed it: cannot happen
+        };
+        let i = i as usize;
+        if self.sites.get(i).is_none_or(Option::is_none) {
+            self.prepare(i, site);
+        }
+        let Some(Some(prepared)) = self.sites.get(i) else { return };
+        let too_large = message.len() > self.max_payload
+            || prepared.payload_bound(message.len()) > MAX_VERBOSE_PAYLOAD;
+        self.queue(h, message, too_large);
+    }
+
+    /// Prepares call site `i + 1` from its frame's payload and shares it with the DLT thread
+    /// (before any of its messages is queued: the queue's release/acquire orders the two).
+    fn prepare(&mut self, i: usize, site: &[u8]) {
+        let Ok(decoded) = CallSite::decode(site) else { return };
+        let prepared = Arc::new(Site::new(&decoded));
+        for table in [&mut self.sites, &mut *self.shared.sites.lock()] {
+            if table.len() <= i {
+                table.resize(i + 1, None);
+            }
+            table[i] = Some(prepared.clone());
+        }
+    }
+
+    /// Whether records of `h`'s stream are forwarded (its level is not `Off`).
+    fn forwards(&self, h: &SlotHeader) -> bool {
+        self.forward[usize::from(h.stream & 1)] && usize::from(h.producer) < self.gaps.len()
+    }
+
+    /// Queues a record or message of a forwarded stream, or counts it lost (`too_large`, or the
+    /// queue full) and widens its stream's gap.
+    fn queue(&mut self, h: &SlotHeader, payload: &[u8], too_large: bool) {
+        let (p, s) = (usize::from(h.producer), usize::from(h.stream & 1));
         self.shared.offered.fetch_add(1, Ordering::Relaxed);
-        if payload.len() > self.max_payload {
+        if too_large {
             self.shared.lost_too_large.fetch_add(1, Ordering::Relaxed);
             self.widen(p, s, h.seq, GAP_TOO_LARGE);
             return;
@@ -439,6 +503,8 @@ pub(crate) struct DltSender {
     /// Trailing gaps taken from the writer at the end.
     trailing: Vec<(u16, u8, Gap)>,
     scratch: Vec<u8>,
+    /// The call sites copied from the shared table so far, by id.
+    sites: Vec<Option<Arc<Site>>>,
 }
 
 impl DltSender {
@@ -575,20 +641,11 @@ impl DltSender {
         }
     }
 
-    /// Moves queued entries into the batch, as whole messages, up to `PIPE_BUF` bytes.
+    /// Moves queued entries into the batch, as whole messages, up to `PIPE_BUF` bytes: each is
+    /// encoded at the end of the batch, and taken back out when it overflows it.
     fn fill(&mut self) {
         while let Some((h, payload)) = self.input.peek() {
             let h = *h;
-            let is_marker = h.kind == FrameKind::Loss as u8;
-            let reason = reason_text(h.record_type);
-            let bytes = if is_marker {
-                protocol::loss_bytes(reason)
-            } else {
-                protocol::log_bytes(payload.len())
-            };
-            if self.batch.len() + bytes > PIPE_BUF {
-                break;
-            }
             let Some((ctid, _, mcnt)) = self.contexts.get_mut(usize::from(h.producer)) else {
                 // A producer we have no context for cannot happen (all exist before start);
                 // drop it rather than send it under a wrong id.
@@ -603,17 +660,42 @@ impl DltSender {
                 verbose: false,
                 noar: 0,
             };
-            *mcnt = mcnt.wrapping_add(1);
+            let mark = self.batch.len();
+            let is_marker = h.kind == FrameKind::Loss as u8;
+            let mut encoded = true;
             if is_marker {
+                let reason = reason_text(h.record_type);
                 let m = LossMarker::decode(payload).ok();
                 let (count, first, last) =
                     m.map_or((0, 0, 0), |m| (m.count, m.first_seq, m.last_seq));
                 let args = LossArgs { reason, count, first_seq: first, last_seq: last };
                 protocol::log_loss(&mut self.batch, &self.app, &header, &args);
-                self.batch_markers += 1;
+            } else if h.kind == FrameKind::Message as u8 {
+                match site_of(&mut self.sites, &self.shared, payload) {
+                    Some(site) => site.log(&mut self.batch, &self.app, &header, payload),
+                    None => encoded = false,
+                }
             } else {
                 let msgid = u32::from(h.record_type);
                 protocol::log_nonverbose(&mut self.batch, &self.app, &header, msgid, payload);
+            }
+            if !encoded || self.batch.len() > PIPE_BUF {
+                self.batch.truncate(mark);
+                if encoded && mark > 0 {
+                    break; // the next batch takes it
+                }
+                // Too large alone (the writer's size bound should have refused it), or a
+                // message whose call site is unknown (shared before it was queued): neither
+                // can happen. Counted as too large, not sent.
+                self.shared.lost_too_large.fetch_add(1, Ordering::Relaxed);
+                self.shared.lost_after_queue.fetch_add(1, Ordering::Relaxed);
+                self.input.pop();
+                continue;
+            }
+            *mcnt = mcnt.wrapping_add(1);
+            if is_marker {
+                self.batch_markers += 1;
+            } else {
                 self.batch_records += 1;
             }
             self.input.pop();
@@ -692,7 +774,22 @@ impl DltSender {
     }
 }
 
-/// Counts data records (not markers) left in the queue, consuming it (end of life only).
+/// The prepared call site of a queued message (its payload), copying what the shared table
+/// has that `sites` lacks (once per call site).
+fn site_of<'s>(
+    sites: &'s mut Vec<Option<Arc<Site>>>,
+    shared: &DltShared,
+    message: &[u8],
+) -> Option<&'s Site> {
+    let i = msg::split_message(message).ok()?.0.checked_sub(1)? as usize;
+    if sites.get(i).is_none_or(Option::is_none) {
+        sites.clone_from(&shared.sites.lock());
+    }
+    sites.get(i)?.as_deref()
+}
+
+/// Counts data records and log messages (not markers) left in the queue, consuming it (end
+/// of life only).
 trait LenData {
     fn len_data(&mut self) -> u64;
 }
@@ -701,7 +798,7 @@ impl LenData for RingConsumer {
     fn len_data(&mut self) -> u64 {
         let mut n = 0;
         while let Some((h, _)) = self.peek() {
-            if h.kind == FrameKind::Data as u8 {
+            if h.kind != FrameKind::Loss as u8 {
                 n += 1;
             }
             self.pop();

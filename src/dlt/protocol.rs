@@ -187,10 +187,97 @@ pub fn log_nonverbose(out: &mut Vec<u8>, app: &App, h: &LogHeader, msgid: u32, p
     out.extend_from_slice(payload);
 }
 
-/// Verbose argument type info: unsigned 64-bit integer (`DLT_TYPE_INFO_UINT | DLT_TYLE_64BIT`).
-const ARG_U64: u32 = 0x40 | 0x04;
-/// Verbose argument type info: ASCII string (`DLT_TYPE_INFO_STRG | DLT_SCOD_ASCII`).
-const ARG_STRING: u32 = 0x200;
+/// Verbose argument type info (`DLT_TYPE_INFO_*`, dlt_protocol.h): the kind bits.
+const TYPE_BOOL: u32 = 0x10;
+const TYPE_SINT: u32 = 0x20;
+const TYPE_UINT: u32 = 0x40;
+const TYPE_FLOA: u32 = 0x80;
+const TYPE_STRG: u32 = 0x200;
+/// `DLT_SCOD_UTF8`: a string's coding.
+const SCOD_UTF8: u32 = 0x8000;
+/// `DLT_SCOD_HEX`: an unsigned integer shown in hexadecimal (libdlt's
+/// `dlt_user_log_write_uint*_formatted(.., DLT_FORMAT_HEX*)` and `dlt_user_log_write_ptr`).
+const SCOD_HEX: u32 = 0x1_0000;
+
+/// `DLT_TYLE_*` for a value of `bytes` bytes (1, 2, 4 or 8).
+const fn tyle(bytes: usize) -> u32 {
+    match bytes {
+        1 => 1,
+        2 => 2,
+        4 => 3,
+        _ => 4,
+    }
+}
+
+/// Bytes of a verbose string argument of `len` bytes: type info, length, bytes, NUL.
+pub const fn string_arg_bytes(len: usize) -> usize {
+    4 + 2 + len + 1
+}
+
+/// Appends a verbose string argument, in UTF-8 coding (else ASCII): type info, `u16` length
+/// (NUL included), the bytes of `parts` one after the other, and a NUL. The caller keeps the
+/// total within one message (no `PIPE_BUF` message reaches the `u16` limit).
+pub fn arg_string(out: &mut Vec<u8>, utf8: bool, parts: &[&[u8]]) {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let coding = if utf8 { SCOD_UTF8 } else { 0 };
+    out.extend_from_slice(&(TYPE_STRG | coding).to_le_bytes());
+    out.extend_from_slice(&((len.min(usize::from(u16::MAX) - 1) + 1) as u16).to_le_bytes());
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out.push(0);
+}
+
+/// Appends a verbose unsigned integer argument of `bytes` bytes (1, 2, 4, 8; `value` is cut
+/// to them), in hexadecimal coding when `hex`.
+pub fn arg_uint(out: &mut Vec<u8>, bytes: usize, value: u64, hex: bool) {
+    let coding = if hex { SCOD_HEX } else { 0 };
+    scalar_arg(out, TYPE_UINT | coding | tyle(bytes), bytes, value);
+}
+
+/// Appends a verbose signed integer argument of `bytes` bytes (two's complement, cut).
+pub fn arg_sint(out: &mut Vec<u8>, bytes: usize, value: i64) {
+    scalar_arg(out, TYPE_SINT | tyle(bytes), bytes, value as u64);
+}
+
+/// Appends a verbose `float32` argument.
+pub fn arg_f32(out: &mut Vec<u8>, value: f32) {
+    scalar_arg(out, TYPE_FLOA | tyle(4), 4, u64::from(value.to_bits()));
+}
+
+/// Appends a verbose `float64` argument.
+pub fn arg_f64(out: &mut Vec<u8>, value: f64) {
+    scalar_arg(out, TYPE_FLOA | tyle(8), 8, value.to_bits());
+}
+
+/// Appends a verbose `bool` argument (one byte, 0 or 1).
+pub fn arg_bool(out: &mut Vec<u8>, value: bool) {
+    scalar_arg(out, TYPE_BOOL | tyle(1), 1, u64::from(value));
+}
+
+/// Type info, then the low `bytes` bytes of `bits`, little-endian (`MSBF` is clear).
+fn scalar_arg(out: &mut Vec<u8>, type_info: u32, bytes: usize, bits: u64) {
+    out.extend_from_slice(&type_info.to_le_bytes());
+    out.extend_from_slice(&bits.to_le_bytes()[..bytes]);
+}
+
+/// Appends the headers of a verbose `LOG` message whose payload is not known yet; returns
+/// where the message starts, for [`end_verbose`].
+pub fn begin_verbose(out: &mut Vec<u8>, app: &App, h: &LogHeader) -> usize {
+    let start = out.len();
+    log_headers(out, app, &LogHeader { verbose: true, ..*h }, 0);
+    start
+}
+
+/// Sets the length and the argument count `noar` of the verbose message that starts at
+/// `start` and ends at the end of `out` (its arguments appended since [`begin_verbose`]).
+pub fn end_verbose(out: &mut [u8], start: usize, noar: u8) {
+    let dlt = start + USER_HEADER_BYTES;
+    let len = (out.len() - dlt) as u16;
+    out[dlt + 2..dlt + 4].copy_from_slice(&len.to_be_bytes());
+    // Standard header 4, extra fields 12, then the extended header's msin and noar.
+    out[dlt + 17] = noar;
+}
 
 /// A verbose loss-marker message's arguments: the text, then count, first seq, last seq.
 pub struct LossArgs<'a> {
@@ -209,27 +296,21 @@ pub const LOSS_TEXT: &str = "rtlog records lost: ";
 
 /// Bytes of a verbose loss marker with reason `reason`, user header included.
 pub fn loss_bytes(reason: &str) -> usize {
-    USER_HEADER_BYTES + DLT_HEADER_BYTES + loss_payload_bytes(reason)
-}
-
-fn loss_payload_bytes(reason: &str) -> usize {
-    (4 + 2 + LOSS_TEXT.len() + reason.len() + 1) + 3 * (4 + 8)
+    USER_HEADER_BYTES
+        + DLT_HEADER_BYTES
+        + string_arg_bytes(LOSS_TEXT.len() + reason.len())
+        + 3 * (4 + 8)
 }
 
 /// Appends a verbose WARN message that says records of a context were lost: a string
 /// `"rtlog records lost: <reason>"`, then count, first seq and last seq as `u64`.
 pub fn log_loss(out: &mut Vec<u8>, app: &App, h: &LogHeader, a: &LossArgs<'_>) {
-    let header = LogHeader { verbose: true, noar: 4, level: Level::Warn, ..*h };
-    log_headers(out, app, &header, loss_payload_bytes(a.reason));
-    out.extend_from_slice(&ARG_STRING.to_le_bytes());
-    out.extend_from_slice(&((LOSS_TEXT.len() + a.reason.len() + 1) as u16).to_le_bytes());
-    out.extend_from_slice(LOSS_TEXT.as_bytes());
-    out.extend_from_slice(a.reason.as_bytes());
-    out.push(0);
+    let start = begin_verbose(out, app, &LogHeader { noar: 4, level: Level::Warn, ..*h });
+    arg_string(out, false, &[LOSS_TEXT.as_bytes(), a.reason.as_bytes()]);
     for v in [a.count, a.first_seq, a.last_seq] {
-        out.extend_from_slice(&ARG_U64.to_le_bytes());
-        out.extend_from_slice(&v.to_le_bytes());
+        arg_uint(out, 8, v, false);
     }
+    end_verbose(out, start, 4);
 }
 
 /// An id from text: its first 4 bytes, NUL-padded (`dlt_set_id`).
@@ -357,6 +438,61 @@ mod tests {
         assert_eq!(u32::from_le_bytes(rest[..4].try_into().unwrap()), 0x44);
         assert_eq!(u64::from_le_bytes(rest[4..12].try_into().unwrap()), 5);
         assert_eq!(u64::from_le_bytes(rest[28..36].try_into().unwrap()), 14);
+    }
+
+    #[test]
+    fn verbose_arguments_have_the_spec_layout() {
+        // AUTOSAR PRS_Dlt "Type Info": TYLE bits 0-3 (1 = 8 bit .. 4 = 64 bit), BOOL 4,
+        // SINT 5, UINT 6, FLOA 7, STRG 9, SCOD bits 15-17 (1 = UTF-8 for strings, 2 = hex for
+        // integers, libdlt's DLT_SCOD_HEX); values little-endian as MSBF is clear.
+        let one = |f: &dyn Fn(&mut Vec<u8>)| {
+            let mut b = Vec::new();
+            f(&mut b);
+            b
+        };
+        assert_eq!(one(&|b| arg_uint(b, 1, 0x1ff, false)), [0x41, 0, 0, 0, 0xff]);
+        assert_eq!(one(&|b| arg_uint(b, 2, 0x1234, true)), [0x42, 0, 1, 0, 0x34, 0x12]);
+        assert_eq!(one(&|b| arg_uint(b, 4, 7, false)), [0x43, 0, 0, 0, 7, 0, 0, 0]);
+        assert_eq!(
+            one(&|b| arg_uint(b, 8, 0x0102_0304_0506_0708, true)),
+            [0x44, 0, 1, 0, 8, 7, 6, 5, 4, 3, 2, 1]
+        );
+        assert_eq!(one(&|b| arg_sint(b, 1, -2)), [0x21, 0, 0, 0, 0xfe]);
+        assert_eq!(one(&|b| arg_sint(b, 2, -2)), [0x22, 0, 0, 0, 0xfe, 0xff]);
+        assert_eq!(one(&|b| arg_sint(b, 4, -2)), [0x23, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff]);
+        assert_eq!(one(&|b| arg_sint(b, 8, 1 << 40))[..4], [0x24, 0, 0, 0]);
+        assert_eq!(one(&|b| arg_f32(b, 1.0)), [0x83, 0, 0, 0, 0, 0, 0x80, 0x3f]);
+        assert_eq!(one(&|b| arg_f64(b, -2.0)), [0x84, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xc0]);
+        assert_eq!(one(&|b| arg_bool(b, true)), [0x11, 0, 0, 0, 1]);
+        assert_eq!(
+            one(&|b| arg_string(b, true, &[b"h\xc3", b"\xa9"])),
+            [0x00, 0x82, 0, 0, 4, 0, b'h', 0xc3, 0xa9, 0]
+        );
+        assert_eq!(one(&|b| arg_string(b, false, &[b"a"])), [0x00, 0x02, 0, 0, 2, 0, b'a', 0]);
+    }
+
+    #[test]
+    fn a_verbose_message_gets_its_length_and_argument_count_at_the_end() {
+        let mut b = vec![0xee; 3]; // something already in the batch
+        let h = LogHeader {
+            ctid: *b"CTX1",
+            mcnt: 1,
+            level: Level::Error,
+            timestamp_ns: 0,
+            verbose: false,
+            noar: 0,
+        };
+        let start = begin_verbose(&mut b, &APP, &h);
+        assert_eq!(start, 3);
+        arg_bool(&mut b, false);
+        arg_uint(&mut b, 1, 5, false);
+        end_verbose(&mut b, start, 2);
+        let dlt = &b[start + USER_HEADER_BYTES..];
+        assert_eq!(u16::from_be_bytes([dlt[2], dlt[3]]) as usize, DLT_HEADER_BYTES + 10);
+        assert_eq!(dlt.len(), DLT_HEADER_BYTES + 10);
+        assert_eq!(dlt[16], (2 << 4) | 1, "log, error, verbose");
+        assert_eq!(dlt[17], 2);
+        assert_eq!(&b[..3], &[0xee; 3]);
     }
 
     #[test]

@@ -152,6 +152,15 @@ pub struct Arg<'a> {
 /// Decodes packed arguments (`b` starts at the `argc` byte). Fails on an unknown type byte,
 /// more than [`MAX_ARGS`] arguments, a value running past the end, or bytes left over.
 pub fn decode_args(b: &[u8]) -> Result<Vec<Arg<'_>>, DecodeError> {
+    let mut args = Vec::with_capacity(b.first().map_or(0, |&n| usize::from(n)).min(MAX_ARGS));
+    for_each_arg(b, |a| args.push(a))?;
+    Ok(args)
+}
+
+/// Decodes packed arguments as [`decode_args`] does, without allocating: `each` gets every
+/// argument in order, as far as the bytes are valid (an error may follow arguments already
+/// given: check with a first pass that ignores them when that matters).
+pub fn for_each_arg<'a>(b: &'a [u8], mut each: impl FnMut(Arg<'a>)) -> Result<(), DecodeError> {
     let (&argc, rest) = b.split_first().ok_or(DecodeError::Truncated)?;
     let argc = usize::from(argc);
     if argc > MAX_ARGS {
@@ -161,7 +170,6 @@ pub fn decode_args(b: &[u8]) -> Result<Vec<Arg<'_>>, DecodeError> {
         return Err(DecodeError::Truncated);
     }
     let (types, mut values) = rest.split_at(argc);
-    let mut args = Vec::with_capacity(argc);
     for &t in types {
         let ty = ArgType::from_u8(t).ok_or(DecodeError::BadField("message argument type"))?;
         let size = ty.fixed_size();
@@ -187,12 +195,12 @@ pub fn decode_args(b: &[u8]) -> Result<Vec<Arg<'_>>, DecodeError> {
             }
             _ => scalar(ty, v),
         };
-        args.push(Arg { ty, value });
+        each(Arg { ty, value });
     }
     if !values.is_empty() {
         return Err(DecodeError::BadLength);
     }
-    Ok(args)
+    Ok(())
 }
 
 /// The value of a scalar argument from its `fixed_size()` bytes.

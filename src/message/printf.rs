@@ -65,6 +65,9 @@
 //!   [`render`]'s `String`; [`render_bytes`] gives the bytes as C would print them.
 
 mod float;
+mod pieces;
+
+pub use pieces::{pieces, Piece};
 
 use std::io::Write as _;
 

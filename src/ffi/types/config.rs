@@ -88,9 +88,9 @@ pub struct rtlog_config {
     pub dlt_pipe_dir: *const c_char,
     /// Records the DLT queue holds while the daemon is away or slower than the writer; more are counted lost and reported by a loss marker (default 4096; 1..=1048576).
     pub dlt_queue_records: u32,
-    /// DLT log level of critical-stream records (default RTLOG_DLT_LEVEL_ERROR).
+    /// DLT log level of critical-stream records (default RTLOG_DLT_LEVEL_ERROR). Log messages (RTLOG_LOGF and the level macros) go as verbose DLT messages at their own level; RTLOG_DLT_LEVEL_OFF keeps the stream's records and messages out of DLT.
     pub dlt_level_critical: RawDltLevel,
-    /// DLT log level of normal-stream records (default RTLOG_DLT_LEVEL_INFO).
+    /// DLT log level of normal-stream records (default RTLOG_DLT_LEVEL_INFO); log messages and OFF as for dlt_level_critical.
     pub dlt_level_normal: RawDltLevel,
 }
 

@@ -219,7 +219,7 @@ pub enum rtlog_frame_kind {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum rtlog_dlt_level {
-    /// DLT_LOG_OFF: the stream's records are not forwarded to DLT at all (nor counted).
+    /// DLT_LOG_OFF: the stream's records and log messages are not forwarded to DLT at all (nor counted).
     RTLOG_DLT_LEVEL_OFF = 0,
     /// DLT_LOG_FATAL: fatal system error.
     RTLOG_DLT_LEVEL_FATAL = 1,

@@ -135,9 +135,9 @@ pub struct rtlog_dlt_stats {
     pub enabled: u32,
     /// 1 while the daemon's FIFO is open and the daemon was there at the last check (every 20 ms at most while idle).
     pub connected: u32,
-    /// Data records handed to the DLT sink by the writer.
+    /// Data records and log messages (RTLOG_LOGF and the level macros) handed to the DLT sink by the writer.
     pub offered: u64,
-    /// Records written to the daemon as DLT log messages.
+    /// Records written to the daemon as non-verbose DLT log messages, and log messages as verbose ones.
     pub sent: u64,
     /// Records waiting in the DLT queue now.
     pub queued: u64,
@@ -145,7 +145,7 @@ pub struct rtlog_dlt_stats {
     pub lost: u64,
     /// Refused because the DLT queue (dlt_queue_records) was full: the daemon was away or slower than the writer.
     pub lost_queue_full: u64,
-    /// Payload too large for one atomic FIFO write (over 4058 bytes).
+    /// Too large for one atomic FIFO write: a record's payload over 4058 bytes, a log message whose verbose form may exceed 4062 bytes.
     pub lost_too_large: u64,
     /// Still queued when rtlog_shutdown's drain ended (daemon away, or 2 s passed).
     pub lost_at_shutdown: u64,
