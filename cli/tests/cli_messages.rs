@@ -158,6 +158,58 @@ fn colour_codes_only_when_asked_or_on_a_terminal() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
+/// `rtlog ARGS DIR` with its standard output on a pseudo-terminal (so `--color auto` sees a
+/// terminal), NO_COLOR set to `no_color` or unset; what it printed, with the terminal's CRLF
+/// turned back into LF.
+fn on_a_terminal(args: &[&str], dir: &Path, no_color: Option<&str>) -> String {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two new descriptors; the name, termios and size may be NULL.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: the two descriptors were just opened and are owned here alone.
+    let (mut master, slave) =
+        unsafe { (std::fs::File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rtlog"));
+    cmd.args(args).arg(dir).stdout(slave).env_remove("NO_COLOR");
+    if let Some(v) = no_color {
+        cmd.env("NO_COLOR", v);
+    }
+    let status = cmd.status().unwrap();
+    assert!(status.success(), "rtlog {args:?} on a terminal: {status}");
+    drop(cmd); // closes the parent's copy of the terminal's side, so reading ends
+    let mut out = Vec::new();
+    // Once the last writer is gone, Linux reports EIO on the master: the end of the output.
+    let _ = master.read_to_end(&mut out);
+    String::from_utf8(out).unwrap().replace("\r\n", "\n")
+}
+
+#[test]
+fn auto_colours_a_terminal_unless_no_color_is_set() {
+    let dir = TempDir::new("cli-msg-tty");
+    write_log(&dir);
+    let warn = " \x1b[33mWARN\x1b[0m loop.c:42 joint 3 over torque limit 12.500\n";
+    let coloured = on_a_terminal(&["dump"], &dir.0, None);
+    assert!(coloured.contains(warn), "{coloured:?}");
+    assert_eq!(coloured, run_ok(&["dump", "--color", "always"], &dir.0, 0));
+    let tailed = on_a_terminal(&["tail", "-n", "1"], &dir.0, Some(""));
+    assert!(tailed.contains(" \x1b[31mERROR\x1b[0m loop.c:57 "), "empty NO_COLOR: {tailed:?}");
+    let plain = on_a_terminal(&["dump"], &dir.0, Some("1"));
+    assert_eq!(plain, run_ok(&["dump"], &dir.0, 0), "NO_COLOR=1");
+    assert!(on_a_terminal(&["dump", "--color", "never"], &dir.0, None).find('\x1b').is_none());
+    let forced = on_a_terminal(&["dump", "--color", "always"], &dir.0, Some("1"));
+    assert!(forced.contains(warn), "--color always beats NO_COLOR: {forced:?}");
+}
+
 #[test]
 fn json_lines_carry_level_file_line_message_and_args() {
     let dir = TempDir::new("cli-msg-json");
@@ -225,6 +277,11 @@ fn a_message_whose_call_site_frame_is_damaged_still_prints() {
     assert_eq!(warn["message"], format!("<call site {id}> 3 12.5"));
     assert_eq!((&warn["file"], &warn["line"]), (&Value::Null, &Value::Null));
     assert_eq!(warn["args"], json!([3, 12.5]));
+    // verify reports the damaged call-site frame (exit 1); dump said it skipped damage.
+    let report = run_ok(&["verify"], &dir.0, 1);
+    assert!(report.contains("damaged frames skipped"), "{report}");
+    let out = rtlog(&["dump"], &dir.0);
+    assert!(stderr(&out).contains("1 damaged place(s) skipped"), "{}", stderr(&out));
 }
 
 #[test]
@@ -238,6 +295,8 @@ fn inspect_counts_messages_per_level() {
     );
     assert!(text.contains("\n  call-site frames: 4\n"), "{text}");
     assert!(text.contains("\nrecords: 1 (critical 0, normal 1)\n"), "{text}");
+    // Message and call-site frames are frames like the others: a clean log verifies.
+    run_ok(&["verify"], &dir.0, 0);
 }
 
 #[test]
