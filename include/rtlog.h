@@ -1648,9 +1648,10 @@ void rtlog_record_init(struct rtlog_record *out,
 enum rtlog_status rtlog_reader_stats(const struct rtlog_reader *r, struct rtlog_reader_counts *out);
 
 /**
- * Reads the next valid published record (kind RTLOG_FRAME_DATA) that matches the reader's
- * filters into *out (records come in LSN order; damaged bytes are skipped and never
- * returned). out->payload stays valid until the next call on this reader. Initialise *out
+ * Reads the next valid published record (kind RTLOG_FRAME_DATA) or log message (kind
+ * RTLOG_FRAME_MESSAGE: see rtlog_reader_message) that matches the reader's filters into *out
+ * (records come in LSN order; damaged bytes are skipped and never returned; a type filter
+ * leaves messages out, since they have no record type). out->payload stays valid until the next call on this reader. Initialise *out
  * with rtlog_record_init once: the library writes only its first out->struct_size bytes and
  * leaves struct_size as it is.
  *
@@ -1660,7 +1661,8 @@ enum rtlog_status rtlog_reader_stats(const struct rtlog_reader *r, struct rtlog_
  * two versions (no record is consumed then); RTLOG_ERR_IO for a read failure;
  * RTLOG_ERR_CORRUPT for a segment written by a newer, incompatible format version.
  */
-enum rtlog_status rtlog_reader_next(struct rtlog_reader *r, struct rtlog_record *out);
+enum rtlog_status rtlog_reader_next(struct rtlog_reader *r,
+                                    struct rtlog_record *out);
 
 /**
  * Like rtlog_reader_next, but returns every valid record of any kind (epoch begin, clean

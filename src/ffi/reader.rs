@@ -136,9 +136,10 @@ pub unsafe extern "C" fn rtlog_reader_stats(
     })
 }
 
-/// Reads the next valid published record (kind RTLOG_FRAME_DATA) that matches the reader's
-/// filters into *out (records come in LSN order; damaged bytes are skipped and never
-/// returned). out->payload stays valid until the next call on this reader. Initialise *out
+/// Reads the next valid published record (kind RTLOG_FRAME_DATA) or log message (kind
+/// RTLOG_FRAME_MESSAGE: see rtlog_reader_message) that matches the reader's filters into *out
+/// (records come in LSN order; damaged bytes are skipped and never returned; a type filter
+/// leaves messages out, since they have no record type). out->payload stays valid until the next call on this reader. Initialise *out
 /// with rtlog_record_init once: the library writes only its first out->struct_size bytes and
 /// leaves struct_size as it is.
 ///
