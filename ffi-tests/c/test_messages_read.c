@@ -3,13 +3,15 @@
  * C reader API: rtlog_reader_message (level, call site: file, line, function, format; the
  * argument count), rtlog_reader_message_arg (each argument's type and value, strings with
  * their length and NULL flag) and rtlog_reader_format (the text, and the JSON). Also: a data
- * record is not a message, an argument index past the last is refused, and the misuse of
- * rtlog_message_info's struct_size.
+ * record is not a message, an argument index past the last is refused, the misuse of
+ * rtlog_message_info's struct_size, and a message whose call-site frame was damaged: still
+ * returned, known = 0, its arguments intact, its text "<call site N> raw args".
  *
  * Usage: test_messages_read [base-scratch-dir]
  */
 #include "test_util.h"
 
+#include <dirent.h>
 #include <stdbool.h>
 
 /* Not const and not static: the compiler cannot see that it is NULL, so -Wformat does not
@@ -178,6 +180,69 @@ static void struct_sizes(const char *dir)
     rtlog_reader_close(r);
 }
 
+/* Flips a byte of the format string "joint %u" in the log's one segment: the call-site frame
+ * that holds it fails its CRC and is skipped as damage. */
+static void damage_call_site(const char *dir)
+{
+    DIR *d = opendir(dir);
+    CHECK(d != NULL, "opendir %s", dir);
+    struct dirent *e;
+    char path[4096] = "";
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, "seg-", 4) == 0)
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    closedir(d);
+    FILE *f = fopen(path, "r+b");
+    CHECK(f != NULL, "open the segment %s", path);
+    static unsigned char bytes[1 << 20];
+    size_t n = fread(bytes, 1, sizeof bytes, f);
+    const char *needle = "joint %u over";
+    size_t at = 0;
+    while (at + strlen(needle) <= n && memcmp(bytes + at, needle, strlen(needle)) != 0)
+        at++;
+    CHECK(at + strlen(needle) <= n, "the call site's format is in %s", path);
+    bytes[at] ^= 0x20;
+    CHECK(fseek(f, (long)at, SEEK_SET) == 0 && fwrite(bytes + at, 1, 1, f) == 1 && fclose(f) == 0, "rewrite %s",
+          path);
+}
+
+static void read_lost_call_site(const char *dir)
+{
+    rtlog_reader *r = NULL;
+    CHECK_STATUS(rtlog_reader_open(dir, &r), RTLOG_OK);
+    rtlog_record rec;
+    rtlog_record_init(&rec);
+    rtlog_message_info m;
+    rtlog_message_info_init(&m);
+    unsigned messages = 0, lost = 0;
+    while (rtlog_reader_next(r, &rec) == RTLOG_OK) {
+        if (rec.kind != RTLOG_FRAME_MESSAGE)
+            continue;
+        messages++;
+        CHECK_STATUS(rtlog_reader_message(r, &rec, &m), RTLOG_OK);
+        if (m.level != RTLOG_LEVEL_WARN) {
+            CHECK(m.known == 1, "the other call sites are intact");
+            continue;
+        }
+        lost++;
+        CHECK(m.known == 0 && m.line == 0 && m.file[0] == 0 && m.function[0] == 0 && m.format[0] == 0 &&
+                  m.callsite > 0 && m.arg_count == 2,
+              "lost call site: known %u line %u file \"%s\" callsite %u args %u", (unsigned)m.known,
+              (unsigned)m.line, m.file, (unsigned)m.callsite, (unsigned)m.arg_count);
+        CHECK(arg(r, &rec, 0, RTLOG_ARG_U32).value.u == 3, "joint");
+        CHECK(arg(r, &rec, 1, RTLOG_ARG_F64).value.f == 12.5, "torque");
+        char want[64];
+        snprintf(want, sizeof want, "<call site %u> 3 12.5", (unsigned)m.callsite);
+        check_text(r, &rec, want);
+    }
+    CHECK(messages == 3 && lost == 1, "messages %u, with the lost call site %u", messages, lost);
+    rtlog_reader_counts c;
+    rtlog_reader_counts_init(&c);
+    CHECK_STATUS(rtlog_reader_stats(r, &c), RTLOG_OK);
+    CHECK(c.corrupt_regions == 1, "the damaged call-site frame is counted: %llu", (unsigned long long)c.corrupt_regions);
+    rtlog_reader_close(r);
+}
+
 int main(int argc, char **argv)
 {
     tu_init(argc, argv);
@@ -185,6 +250,8 @@ int main(int argc, char **argv)
     write_log(dir);
     read_log(dir);
     struct_sizes(dir);
+    damage_call_site(dir);
+    read_lost_call_site(dir);
     tu_cleanup();
     printf("test_messages_read: OK\n");
     return 0;
