@@ -114,44 +114,74 @@ static void check_error(rtlog_reader *r, const rtlog_record *rec, const rtlog_me
     check_text(r, rec, "drive left fault -2 at 0x1234 [x] ok=1 i8=-7 u16=65535 i64=-9000000000 f=0.50 null=(null)");
 }
 
-static void read_log(const char *dir)
+/* What a pass over the log saw. */
+struct tally {
+    unsigned seen;     /* bits set by the callback */
+    unsigned records;  /* data records */
+    unsigned messages; /* messages */
+    uint64_t corrupt;  /* damaged regions the reader skipped */
+};
+
+typedef void (*message_fn)(rtlog_reader *r, const rtlog_record *rec, const rtlog_message_info *m, struct tally *t);
+
+/* Reads the log; each data record is checked not to be a message, each message is described
+ * and handed to fn. */
+static struct tally each_message(const char *dir, message_fn fn)
 {
+    struct tally t = {0, 0, 0, 0};
     rtlog_reader *r = NULL;
     CHECK_STATUS(rtlog_reader_open(dir, &r), RTLOG_OK);
     rtlog_record rec;
     rtlog_record_init(&rec);
     rtlog_message_info m;
     rtlog_message_info_init(&m);
-    unsigned seen = 0, records = 0;
     while (rtlog_reader_next(r, &rec) == RTLOG_OK) {
         if (rec.kind == RTLOG_FRAME_DATA) {
-            records++;
+            t.records++;
             CHECK_STATUS(rtlog_reader_message(r, &rec, &m), RTLOG_ERR_INVALID_ARGUMENT);
             continue;
         }
         CHECK(rec.kind == RTLOG_FRAME_MESSAGE, "kind %u", (unsigned)rec.kind);
         CHECK_STATUS(rtlog_reader_message(r, &rec, &m), RTLOG_OK);
         CHECK(m.level == rec.level, "info level %u, record level %u", (unsigned)m.level, (unsigned)rec.level);
-        switch (m.level) {
-        case RTLOG_LEVEL_INFO:
-            check_call_site(&m, RTLOG_LEVEL_INFO, info_line, "loop started", 0);
-            check_text(r, &rec, "loop started");
-            seen |= 1;
-            break;
-        case RTLOG_LEVEL_WARN:
-            check_warn(r, &rec, &m);
-            seen |= 2;
-            break;
-        case RTLOG_LEVEL_ERROR:
-            check_error(r, &rec, &m);
-            seen |= 4;
-            break;
-        default:
-            CHECK(0, "a message of level %u", (unsigned)m.level);
-        }
+        t.messages++;
+        fn(r, &rec, &m, &t);
     }
-    CHECK(seen == 7 && records == 1, "messages seen %#x, records %u", seen, records);
+    rtlog_reader_counts c;
+    rtlog_reader_counts_init(&c);
+    CHECK_STATUS(rtlog_reader_stats(r, &c), RTLOG_OK);
+    t.corrupt = c.corrupt_regions;
     rtlog_reader_close(r);
+    return t;
+}
+
+static void check_message(rtlog_reader *r, const rtlog_record *rec, const rtlog_message_info *m, struct tally *t)
+{
+    switch (m->level) {
+    case RTLOG_LEVEL_INFO:
+        check_call_site(m, RTLOG_LEVEL_INFO, info_line, "loop started", 0);
+        check_text(r, rec, "loop started");
+        t->seen |= 1;
+        break;
+    case RTLOG_LEVEL_WARN:
+        check_warn(r, rec, m);
+        t->seen |= 2;
+        break;
+    case RTLOG_LEVEL_ERROR:
+        check_error(r, rec, m);
+        t->seen |= 4;
+        break;
+    default:
+        CHECK(0, "a message of level %u", (unsigned)m->level);
+    }
+}
+
+static void read_log(const char *dir)
+{
+    struct tally t = each_message(dir, check_message);
+    CHECK(t.seen == 7 && t.messages == 3 && t.records == 1 && t.corrupt == 0,
+          "messages seen %#x (%u), records %u, damaged regions %llu", t.seen, t.messages, t.records,
+          (unsigned long long)t.corrupt);
 }
 
 /* A message described into a struct that was never initialised, or is too small, is refused
@@ -206,41 +236,31 @@ static void damage_call_site(const char *dir)
           path);
 }
 
+/* The WARN message, whose call-site frame is damaged: still there, with known = 0. */
+static void check_lost(rtlog_reader *r, const rtlog_record *rec, const rtlog_message_info *m, struct tally *t)
+{
+    if (m->level != RTLOG_LEVEL_WARN) {
+        CHECK(m->known == 1, "the other call sites are intact");
+        return;
+    }
+    t->seen++;
+    CHECK(m->known == 0 && m->line == 0 && m->file[0] == 0 && m->function[0] == 0 && m->format[0] == 0 &&
+              m->callsite > 0 && m->arg_count == 2,
+          "lost call site: known %u line %u file \"%s\" callsite %u args %u", (unsigned)m->known,
+          (unsigned)m->line, m->file, (unsigned)m->callsite, (unsigned)m->arg_count);
+    char want[64];
+    snprintf(want, sizeof want, "<call site %u> 3 12.5", (unsigned)m->callsite);
+    CHECK(arg(r, rec, 0, RTLOG_ARG_U32).value.u == 3, "joint");
+    CHECK(arg(r, rec, 1, RTLOG_ARG_F64).value.f == 12.5, "torque");
+    check_text(r, rec, want);
+}
+
 static void read_lost_call_site(const char *dir)
 {
-    rtlog_reader *r = NULL;
-    CHECK_STATUS(rtlog_reader_open(dir, &r), RTLOG_OK);
-    rtlog_record rec;
-    rtlog_record_init(&rec);
-    rtlog_message_info m;
-    rtlog_message_info_init(&m);
-    unsigned messages = 0, lost = 0;
-    while (rtlog_reader_next(r, &rec) == RTLOG_OK) {
-        if (rec.kind != RTLOG_FRAME_MESSAGE)
-            continue;
-        messages++;
-        CHECK_STATUS(rtlog_reader_message(r, &rec, &m), RTLOG_OK);
-        if (m.level != RTLOG_LEVEL_WARN) {
-            CHECK(m.known == 1, "the other call sites are intact");
-            continue;
-        }
-        lost++;
-        CHECK(m.known == 0 && m.line == 0 && m.file[0] == 0 && m.function[0] == 0 && m.format[0] == 0 &&
-                  m.callsite > 0 && m.arg_count == 2,
-              "lost call site: known %u line %u file \"%s\" callsite %u args %u", (unsigned)m.known,
-              (unsigned)m.line, m.file, (unsigned)m.callsite, (unsigned)m.arg_count);
-        CHECK(arg(r, &rec, 0, RTLOG_ARG_U32).value.u == 3, "joint");
-        CHECK(arg(r, &rec, 1, RTLOG_ARG_F64).value.f == 12.5, "torque");
-        char want[64];
-        snprintf(want, sizeof want, "<call site %u> 3 12.5", (unsigned)m.callsite);
-        check_text(r, &rec, want);
-    }
-    CHECK(messages == 3 && lost == 1, "messages %u, with the lost call site %u", messages, lost);
-    rtlog_reader_counts c;
-    rtlog_reader_counts_init(&c);
-    CHECK_STATUS(rtlog_reader_stats(r, &c), RTLOG_OK);
-    CHECK(c.corrupt_regions == 1, "the damaged call-site frame is counted: %llu", (unsigned long long)c.corrupt_regions);
-    rtlog_reader_close(r);
+    struct tally t = each_message(dir, check_lost);
+    CHECK(t.messages == 3 && t.seen == 1 && t.corrupt == 1,
+          "messages %u, with the lost call site %u, damaged regions %llu", t.messages, t.seen,
+          (unsigned long long)t.corrupt);
 }
 
 int main(int argc, char **argv)
