@@ -20,6 +20,11 @@ foreach(_line IN LISTS _decls)
     continue()
   endif()
   string(REGEX MATCH "rtlog_[a-z0-9_]+\\(" _call "${_line}")
+  # A name ending in `_` (rtlog_arg_i_) is a static inline helper of the header's macros,
+  # not an API function: the macros call it, a program does not.
+  if(_call MATCHES "_\\($")
+    continue()
+  endif()
   math(EXPR _count "${_count} + 1")
   string(FIND "${_source}" "${_call}" _at)
   if(_at EQUAL -1)

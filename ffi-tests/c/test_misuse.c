@@ -115,6 +115,9 @@ static void null_logger_functions(void)
     CHECK_STATUS(rtlog_type_size(NULL, 1, &n), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_layout_size(NULL, &n), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_layout_size("u32 a", NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_set_level(NULL, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_type_set_level(NULL, 1, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("lg");
     rtlog_dlt_stats ds;
     rtlog_dlt_stats_init(&ds, sizeof ds);
     CHECK_STATUS(rtlog_dlt_get_stats(NULL, &ds), RTLOG_ERR_INVALID_ARGUMENT);
@@ -138,6 +141,8 @@ static void null_producer_functions(void)
     CHECK(rtlog_producer_durable_count(NULL, RTLOG_STREAM_CRITICAL) == 0, "durable_count(NULL) != 0");
     CHECK(rtlog_producer_durable_count(NULL, RTLOG_STREAM_NORMAL) == 0, "durable_count(NULL) != 0");
     CHECK_STATUS(rtlog_producer_get_stats(NULL, &ps), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_producer_set_level(NULL, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message(NULL, NULL, NULL), RTLOG_ERR_INVALID_ARGUMENT);
 }
 
 static void null_reader_functions(void)
@@ -215,6 +220,10 @@ static void null_with_live_objects(void)
     CHECK_LAST_ERROR_NAMES("layout");
     CHECK_STATUS(rtlog_type_size(lg, 1, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_dlt_get_stats(lg, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    /* levels that are not rtlog_level values */
+    CHECK_STATUS(rtlog_set_level(lg, (rtlog_level)6), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_type_set_level(lg, 1, (rtlog_level)-1), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_producer_set_level(p, (rtlog_level)99), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
 
     CHECK_STATUS(rtlog_publish(p, RTLOG_STREAM_CRITICAL, 1, NULL, 1), RTLOG_ERR_INVALID_ARGUMENT);

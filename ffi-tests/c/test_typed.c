@@ -342,7 +342,7 @@ static void read_typed_log(const char *dir)
     CHECK(rec.kind == RTLOG_FRAME_EPOCH_BEGIN, "kind %u", rec.kind);
     CHECK_STATUS(rtlog_reader_format(frames, &rec, 0, buf, sizeof buf, &len),
                  RTLOG_ERR_INVALID_ARGUMENT);
-    CHECK(strstr(rtlog_last_error(), "only data records have types") != NULL, "%s",
+    CHECK(strstr(rtlog_last_error(), "only data records and messages have a text") != NULL, "%s",
           rtlog_last_error());
     rtlog_reader_close(frames);
 
