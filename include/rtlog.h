@@ -1068,6 +1068,94 @@ typedef struct rtlog_record {
 } rtlog_record;
 
 /**
+ * A message as rtlog_reader_message describes it: its call site (when the log still has the
+ * call site's frame) and how many arguments it has. The texts are NUL-terminated and stay
+ * valid until the next call on the reader that gave them. Initialise it with
+ * rtlog_message_info_init; struct_size works as in rtlog_record.
+ *
+ * Behind it: a `crate::message::Message` and its `crate::format::message::CallSite`.
+ */
+typedef struct rtlog_message_info {
+    /**
+     * sizeof(rtlog_message_info) of the caller's header, set by rtlog_message_info_init: the
+     * library writes only the first struct_size bytes and leaves struct_size as it is.
+     */
+    uint32_t struct_size;
+    /**
+     * The call site's id in the message's epoch (what a lost call site is shown by:
+     * `<call site N>`).
+     */
+    uint32_t callsite;
+    /**
+     * The message's rtlog_level (known even when the call site is lost: every frame has it).
+     */
+    uint32_t level;
+    /**
+     * __LINE__ of the call site; 0 when the call site is lost.
+     */
+    uint32_t line;
+    /**
+     * Arguments the message carries (0..=16): rtlog_reader_message_arg reads them.
+     */
+    uint32_t arg_count;
+    /**
+     * 1 when the reader has the call site's frame, 0 when the log lost it (file, function
+     * and format are then "").
+     */
+    uint32_t known;
+    /**
+     * __FILE__ of the call site, NUL-terminated.
+     */
+    const char *file;
+    /**
+     * __func__ of the call site, NUL-terminated.
+     */
+    const char *function;
+    /**
+     * The printf format, NUL-terminated.
+     */
+    const char *format;
+} rtlog_message_info;
+
+/**
+ * One argument of a message, as rtlog_reader_message_arg gives it. Initialise it with
+ * rtlog_message_arg_init; struct_size works as in rtlog_record.
+ *
+ * Behind it: a `crate::format::message::Arg`.
+ */
+typedef struct rtlog_message_arg {
+    /**
+     * sizeof(rtlog_message_arg) of the caller's header, set by rtlog_message_arg_init.
+     */
+    uint32_t struct_size;
+    /**
+     * Its rtlog_arg_type, which says which member of value is set: i for RTLOG_ARG_I8..I64
+     * (sign-extended), u for U8..U64, CHAR, BOOL (zero-extended) and PTR (the address in the
+     * writing process: not a pointer to follow), f for F32 and F64, p for STR.
+     */
+    uint32_t type;
+    /**
+     * The value.
+     */
+    union rtlog_arg_value value;
+    /**
+     * RTLOG_ARG_STR: bytes stored (value.p points to them, followed by a NUL that is not
+     * counted; the bytes may hold NULs of their own). 0 for the other types.
+     */
+    uint64_t length;
+    /**
+     * RTLOG_ARG_STR: 1 when the producer's string was longer and only its first length bytes
+     * were stored.
+     */
+    uint32_t truncated;
+    /**
+     * RTLOG_ARG_STR: 1 when the producer passed a NULL pointer (length is 0; printf shows
+     * "(null)").
+     */
+    uint32_t is_null;
+} rtlog_message_arg;
+
+/**
  * One field of a record type, as placed in the record (the C struct member it stands for).
  * Read a value with memcpy from (const char *)record.payload + offset (little-endian).
  *
@@ -1560,9 +1648,10 @@ void rtlog_record_init(struct rtlog_record *out,
 enum rtlog_status rtlog_reader_stats(const struct rtlog_reader *r, struct rtlog_reader_counts *out);
 
 /**
- * Reads the next valid published record (kind RTLOG_FRAME_DATA) that matches the reader's
- * filters into *out (records come in LSN order; damaged bytes are skipped and never
- * returned). out->payload stays valid until the next call on this reader. Initialise *out
+ * Reads the next valid published record (kind RTLOG_FRAME_DATA) or log message (kind
+ * RTLOG_FRAME_MESSAGE: see rtlog_reader_message) that matches the reader's filters into *out
+ * (records come in LSN order; damaged bytes are skipped and never returned; a type filter
+ * leaves messages out, since they have no record type). out->payload stays valid until the next call on this reader. Initialise *out
  * with rtlog_record_init once: the library writes only its first out->struct_size bytes and
  * leaves struct_size as it is.
  *
@@ -1572,7 +1661,8 @@ enum rtlog_status rtlog_reader_stats(const struct rtlog_reader *r, struct rtlog_
  * two versions (no record is consumed then); RTLOG_ERR_IO for a read failure;
  * RTLOG_ERR_CORRUPT for a segment written by a newer, incompatible format version.
  */
-enum rtlog_status rtlog_reader_next(struct rtlog_reader *r, struct rtlog_record *out);
+enum rtlog_status rtlog_reader_next(struct rtlog_reader *r,
+                                    struct rtlog_record *out);
 
 /**
  * Like rtlog_reader_next, but returns every valid record of any kind (epoch begin, clean
@@ -1581,6 +1671,61 @@ enum rtlog_status rtlog_reader_next(struct rtlog_reader *r, struct rtlog_record 
  * Phase: any. Thread: the reader's thread. Non-RT. Returns as rtlog_reader_next.
  */
 enum rtlog_status rtlog_reader_next_frame(struct rtlog_reader *r, struct rtlog_record *out);
+
+/**
+ * Prepares *out for rtlog_reader_message: every byte zero and out->struct_size = `size`,
+ * which must be sizeof(rtlog_message_info) as the caller sees it: rtlog_message_info_init(&m)
+ * (the header's macro passes sizeof m). Writes exactly `size` bytes.
+ *
+ * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
+ * nothing.
+ */
+void rtlog_message_info_init(struct rtlog_message_info *out, size_t size);
+
+/**
+ * Prepares *out for rtlog_reader_message_arg: every byte zero and out->struct_size = `size`,
+ * which must be sizeof(rtlog_message_arg) as the caller sees it: rtlog_message_arg_init(&a)
+ * (the header's macro passes sizeof a). Writes exactly `size` bytes.
+ *
+ * Phase: any. Thread: any. RT-safe: does not allocate. NULL out or a size below 4: does
+ * nothing.
+ */
+void rtlog_message_arg_init(struct rtlog_message_arg *out, size_t size);
+
+/**
+ * Describes *rec, a message (kind RTLOG_FRAME_MESSAGE) that the reader just returned: its
+ * level, its call site's id, file, line, function and format, and its number of arguments
+ * (read each with rtlog_reader_message_arg; rtlog_reader_format gives the text). When the log
+ * lost the call site's frame, out->known is 0, file, function and format are "" and line is
+ * 0; level, callsite and the arguments are still there. The texts are NUL-terminated and stay
+ * valid until the next call on this reader. Initialise *out with rtlog_message_info_init: the
+ * library writes only its first out->struct_size bytes.
+ *
+ * Phase: any. Thread: the reader's thread. Allocates.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL argument, a rec->struct_size not set by
+ * rtlog_record_init, an out->struct_size not set by rtlog_message_info_init, or a record that
+ * is not a message; RTLOG_ERR_CORRUPT when its payload is not a message's (a faulty writer:
+ * the frame's checksum passed). Call it before the reader's next call: the call site comes
+ * from the reader's current epoch.
+ */
+enum rtlog_status rtlog_reader_message(const struct rtlog_reader *r,
+                                       const struct rtlog_record *rec,
+                                       struct rtlog_message_info *out);
+
+/**
+ * Argument number `index` (0-based) of *rec, a message the reader just returned: its
+ * rtlog_arg_type and value, and for a string its bytes (NUL-terminated, valid until the next
+ * call on this reader), length and flags. Initialise *out with rtlog_message_arg_init.
+ *
+ * Phase: any. Thread: the reader's thread. Allocates (a string's copy).
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL argument, a struct_size not set by the _init
+ * function, a record that is not a message, or index >= its arg_count; RTLOG_ERR_CORRUPT as
+ * rtlog_reader_message.
+ */
+enum rtlog_status rtlog_reader_message_arg(const struct rtlog_reader *r,
+                                           const struct rtlog_record *rec,
+                                           uint32_t index,
+                                           struct rtlog_message_arg *out);
 
 /**
  * Closes a reader. NULL: no-op.
@@ -1727,6 +1872,8 @@ enum rtlog_status rtlog_reader_format(const struct rtlog_reader *r,
 #define rtlog_dlt_stats_init(...) rtlog_dlt_stats_init(RTLOG_SIZED_(__VA_ARGS__))
 #define rtlog_reader_counts_init(...) rtlog_reader_counts_init(RTLOG_SIZED_(__VA_ARGS__))
 #define rtlog_record_init(...) rtlog_record_init(RTLOG_SIZED_(__VA_ARGS__))
+#define rtlog_message_info_init(...) rtlog_message_info_init(RTLOG_SIZED_(__VA_ARGS__))
+#define rtlog_message_arg_init(...) rtlog_message_arg_init(RTLOG_SIZED_(__VA_ARGS__))
 #endif /* RTLOG_SIZED_ */
 
 #ifndef RTLOG_MESSAGES_

@@ -189,3 +189,72 @@ fn format_md_matches_the_bytes_written() {
     assert_eq!(text, "greeting{text=\"hello\"}");
     assert_eq!(r.record_type(300).unwrap().layout.fields()[1].offset, 8);
 }
+
+/// The frames of a segment file after its header: (kind, payload) of each, in order.
+fn frames(bytes: &[u8]) -> Vec<(u8, &[u8])> {
+    let mut at = le(&bytes[12..16]) as usize;
+    let mut out = Vec::new();
+    while at + 48 <= bytes.len() {
+        let len = le(&bytes[at + 4..at + 8]) as usize;
+        out.push((bytes[at + 41], &bytes[at + 48..at + 48 + len]));
+        at += 48 + len.next_multiple_of(8);
+    }
+    out
+}
+
+#[test]
+fn format_md_matches_the_bytes_of_messages() {
+    use rtlog::format::message::ArgType;
+    use rtlog::rt::message::{ArgBits, CallSiteDesc, RawArg, NUL_TERMINATED};
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).unwrap();
+    let dir = TempDir::new("format-doc-msg");
+    let (lg, ps) = start(config(&dir), &["arm"]);
+    let mut arg_types = [0u8; 16];
+    arg_types[..2].copy_from_slice(&[ArgType::U32 as u8, ArgType::Str as u8]);
+    let site = Box::leak(Box::new(CallSiteDesc {
+        struct_size: std::mem::size_of::<CallSiteDesc>() as u32,
+        line: 42,
+        level: rtlog::format::Level::Warn as u8,
+        arg_count: 2,
+        arg_types,
+        format: c"joint %u: %s".as_ptr().cast(),
+        file: c"loop.c".as_ptr().cast(),
+        function: c"step".as_ptr().cast(),
+    }));
+    let args = [
+        RawArg { value: ArgBits { u: 7 }, length: 0 },
+        RawArg { value: ArgBits { p: c"hot".as_ptr().cast() }, length: NUL_TERMINATED },
+    ];
+    // SAFETY: the call site is leaked, the string a C literal.
+    assert_eq!(unsafe { producer(ps[0]).publish_message(site, &args) }, Status::Ok);
+    lg.shutdown().unwrap();
+    let (_, path) = rtlog::logdir::list_segments(&dir.0).unwrap().remove(0);
+    let bytes = std::fs::read(path).unwrap();
+    let frames = frames(&bytes);
+    let kinds: Vec<u8> = frames.iter().map(|f| f.0).collect();
+    assert_eq!(kinds, [2, 8, 7, 3], "epoch begin, call site, message, clean close");
+
+    let site = frames[1].1;
+    let rows = values(&doc, "### Call-site frame", site, 0);
+    let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["id", "line", "level", "argc", "file_len", "function_len", "reserved", "format_len"]
+    );
+    let values_of: Vec<u64> = rows.iter().map(|(_, v)| *v).collect();
+    assert_eq!(values_of, [1, 42, 3, 2, 6, 4, 0, 12]);
+    assert_eq!(&site[20..22], &[ArgType::U32 as u8, ArgType::Str as u8], "types");
+    assert_eq!(&site[22..], b"loop.cstepjoint %u: %s", "file, function, format");
+
+    let message = frames[2].1;
+    let rows = values(&doc, "### Message frame", message, 0);
+    assert_eq!(rows, [("callsite".to_string(), 1), ("reserved".to_string(), 0)]);
+    let packed = &message[8..];
+    let rows = values(&doc, "### Packed arguments", packed, 0);
+    assert_eq!(rows, [("argc".to_string(), 2)]);
+    assert_eq!(&packed[1..3], &[6, 14], "types: u32, str (the type table's numbers)");
+    assert_eq!(&packed[3..7], &7u32.to_le_bytes());
+    assert_eq!(&packed[7..9], &3u16.to_le_bytes(), "the string's word: length 3, no flags");
+    assert_eq!(&packed[9..], b"hot");
+}

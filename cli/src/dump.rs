@@ -1,21 +1,30 @@
-//! `rtlog dump`: data records as text or JSON lines, filtered by time, LSN, producer, stream
+//! `rtlog dump`: data records and log messages as text or JSON lines, filtered by time, LSN, producer, stream
 //! and type (the filters of [`crate::filter`], shared with `tail`, in the pass of [`walk`],
 //! shared with `export`); with `--follow`, then the records written afterwards, as `tail -f`
 //! prints them.
 
 use crate::error::CliError;
 use crate::filter::{FilterArgs, LogNames};
-use crate::output::Out;
+use crate::output::{ColourArgs, Out};
+use crate::record::LineStyle;
 use crate::{logdir, tail, walk};
 use rtlog::format::FrameKind;
 use std::path::PathBuf;
 
-/// Print data records, one per line.
+/// Print data records and log messages, one per line.
 ///
 /// Each line shows: lsn, epoch, wall-clock time (ISO-8601 UTC with nanoseconds), producer
 /// name, stream, record type, per-stream sequence number, payload length and the payload in
 /// hex. Producer names with spaces or special characters are quoted. Damaged frames are
 /// skipped (a warning on stderr counts them; `rtlog verify` lists them).
+///
+/// A log message (RTLOG_WARN(p, "joint %u over torque limit %.3f", ...)) shows the same
+/// prefix up to seq, then its level, file:line and text, formatted as printf would:
+///   ... stream=normal seq=5 WARN loop.c:42 joint 3 over torque limit 12.500
+/// The level is coloured on a terminal (--color). A message whose call-site frame the log
+/// lost shows `<call site N>` and its raw arguments instead of file:line and text. With
+/// --json a message has "kind":"message", "level", "callsite", "file", "line", "function",
+/// "message" (the text) and "args" (the values) instead of type, len and payload_hex.
 ///
 /// Records of a type registered with rtlog_type_register show their fields instead of the hex:
 ///   ... type=1 seq=0 len=48 axis_state{axis=2 position=0.125 enabled=true mode="homing"}
@@ -24,6 +33,7 @@ use std::path::PathBuf;
 ///
 /// Examples:
 ///   rtlog dump /var/log/robot --producer arm --stream critical
+///   rtlog dump /var/log/robot --level warn --messages
 ///   rtlog dump /var/log/robot --type axis_state --json | jq .fields.position
 ///   rtlog dump /var/log/robot --from 2026-11-22T10:00:00Z --to 2026-11-22T10:05:00.5Z
 ///   rtlog dump /var/log/robot --lsn 1000.. --json | jq .payload_hex
@@ -45,12 +55,15 @@ pub struct Args {
     /// see); the directory need not exist yet.
     #[arg(short = 'f', long)]
     follow: bool,
+    #[command(flatten)]
+    colour: ColourArgs,
 }
 
 pub fn run(args: &Args) -> Result<i32, CliError> {
     args.filters.check()?;
+    let style = LineStyle { json: args.json, colour: args.colour.enabled() };
     if args.follow {
-        return tail::follow_all(&args.dir, &args.filters, args.json);
+        return tail::follow_all(&args.dir, &args.filters, style);
     }
     logdir::open(&args.dir)?;
     let log_names = LogNames::read(&args.dir)?;
@@ -59,16 +72,12 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
     let mut text = String::new();
     let mut mismatched = 0u64;
     let summary = walk::walk(&args.dir, &args.filters, &mut |kind, line| {
-        if kind != FrameKind::Data {
+        if !matches!(kind, FrameKind::Data | FrameKind::Message) {
             return Ok(());
         }
         mismatched += u64::from(line.size_mismatch());
         text.clear();
-        if args.json {
-            line.push_json(&mut text);
-        } else {
-            line.push_text(&mut text);
-        }
+        style.push(&mut text, line);
         out.write(&text)
     })?;
     out.flush()?;

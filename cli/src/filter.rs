@@ -36,14 +36,19 @@ pub struct FilterArgs {
     #[arg(long, value_enum)]
     stream: Option<StreamArg>,
     /// Only records of this record type: the number given to rtlog_publish, or the name of a
-    /// registered type (matched in every epoch, whatever its number there).
+    /// registered type (matched in every epoch, whatever its number there). Messages have no
+    /// record type: --type leaves them out.
     #[arg(long = "type", value_name = "N|NAME", value_parser = parse_type)]
     record_type: Option<TypeArg>,
     /// Only records at this level or above: trace, debug, info, warn, error, fatal (`warn`
-    /// means warn, error and fatal). Published records are info; loss markers warn; state
-    /// changes warn (DEGRADED) or error (CRITICAL, SAFE).
+    /// means warn, error and fatal). Messages have their call site's level; published records
+    /// are info (or their type's level); loss markers warn; state changes warn (DEGRADED) or
+    /// error (CRITICAL, SAFE).
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     level: Option<Level>,
+    /// Only log messages (RTLOG_INFO(...) and the like), no data records.
+    #[arg(long, conflicts_with = "record_type")]
+    messages: bool,
 }
 
 /// A level by name, in any case.
@@ -158,11 +163,18 @@ impl<'a> Matcher<'a> {
         };
     }
 
-    /// Whether the record passes every filter given (in the segment last resolved).
+    /// Whether the record or message passes every filter given (in the segment last
+    /// resolved). A message has no record type: `--type` leaves it out, `--messages` keeps
+    /// only messages.
     pub fn matches(&self, line: &Line) -> bool {
-        self.in_range(line)
-            && self.of_source(line)
-            && (self.args.record_type.is_none() || self.type_id == Some(line.record_type))
+        let of_kind = match line.message {
+            Some(_) => self.args.record_type.is_none(),
+            None => {
+                !self.args.messages
+                    && (self.args.record_type.is_none() || self.type_id == Some(line.record_type))
+            }
+        };
+        of_kind && self.in_range(line) && self.of_source(line)
     }
 
     /// Whether a loss marker (`line` is its frame) passes the filters that apply to it: time,

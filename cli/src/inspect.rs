@@ -10,7 +10,7 @@ use crate::logdir::{self, SegmentFile};
 use crate::output::Out;
 use crate::record::{stream_name, Names};
 use crate::time::format_utc;
-use rtlog::format::{FrameKind, LossMarker, LossReason};
+use rtlog::format::{FrameKind, Level, LossMarker, LossReason};
 use rtlog::scan::{OpenError, ScanItem, SegmentScan};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -22,7 +22,7 @@ use std::path::PathBuf;
 /// (clean, or crashed: no clean-close frame; the last epoch of a log that is being written
 /// shows as open/crashed); the producer names and record types of each epoch; record counts
 /// per stream and per
-/// producer; loss markers (records refused because a ring was full, or lost by a failed
+/// producer; log messages per level, and the call sites the log describes; loss markers (records refused because a ring was full, or lost by a failed
 /// write); the wall-clock time of the first and last record (UTC); and a damage summary
 /// (`rtlog verify` lists the damaged places).
 #[derive(clap::Args)]
@@ -61,6 +61,9 @@ struct Summary {
     per_stream: [u64; 2],
     /// Producer name → records per stream, over all epochs (ids change between epochs).
     per_producer: BTreeMap<String, [u64; 2]>,
+    /// Log messages per level (Level as index), and call-site frames.
+    messages: [u64; 6],
+    callsite_frames: u64,
     losses: Vec<String>,
     losses_total: u64,
     first_wall: Option<u64>,
@@ -125,6 +128,14 @@ impl Summary {
                         }
                         by_id[id][s] += 1;
                     }
+                    Some(FrameKind::Message) => {
+                        let wall = header.wall_clock_ns(h.timestamp_ns);
+                        self.first_wall.get_or_insert(wall);
+                        self.last_wall = Some(wall);
+                        let level = Level::from_u8(h.level).unwrap_or(Level::Info);
+                        self.messages[level as usize] += 1;
+                    }
+                    Some(FrameKind::CallSite) => self.callsite_frames += 1,
                     Some(FrameKind::CleanClose) => {
                         self.epochs.entry(h.epoch).or_default().clean = true;
                     }
@@ -257,6 +268,14 @@ impl Summary {
         for (name, [c, n]) in &self.per_producer {
             let _ = writeln!(s, "  producer {}: critical {c}, normal {n}", quoted(name));
         }
+
+        let total: u64 = self.messages.iter().sum();
+        let per_level: Vec<String> = Level::ALL
+            .iter()
+            .map(|l| format!("{} {}", l.name(), self.messages[*l as usize]))
+            .collect();
+        let _ = writeln!(s, "\nmessages: {total} ({})", per_level.join(", "));
+        let _ = writeln!(s, "  call-site frames: {}", self.callsite_frames);
 
         let _ = writeln!(s, "\nloss markers: {}", self.losses_total);
         for l in &self.losses {

@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 success, 1 damage found (`verify`), 2 usage or I/O errors. Each subcommand
 //! lives in its own module; the shared pieces are the directory checks ([`logdir`]), the
-//! record filters of `dump` and `tail` ([`filter`]), record lines ([`record`]), time
+//! record filters of `dump` and `tail` ([`filter`]), record lines ([`record`]) and the
+//! message part of a line ([`message`]), time
 //! ([`time`]) and JSON ([`json`]) text, and stdout handling ([`output`]).
 
 mod dump;
@@ -14,6 +15,7 @@ mod inspect;
 mod interrupt;
 mod json;
 mod logdir;
+mod message;
 mod output;
 mod plot;
 mod progress;

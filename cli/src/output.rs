@@ -1,4 +1,5 @@
-//! Buffered stdout that treats a closed pipe as the end of the job, not a failure.
+//! Buffered stdout that treats a closed pipe as the end of the job, not a failure; and whether
+//! to colour it (`--color`).
 
 use crate::error::CliError;
 use std::io::{self, BufWriter, StdoutLock, Write};
@@ -41,5 +42,41 @@ fn write_error(e: io::Error) -> CliError {
         CliError::closed_pipe()
     } else {
         CliError::fatal(format!("writing to standard output: {e}"))
+    }
+}
+
+/// When to colour the output (`--color`).
+#[derive(Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColourChoice {
+    /// When standard output is a terminal and the NO_COLOR environment variable is not set
+    /// (or is empty).
+    #[default]
+    Auto,
+    /// Always, even into a pipe or a file (and whatever NO_COLOR says).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The `--color` option, shared by `dump` and `tail`.
+#[derive(clap::Args, Clone, Copy, Default)]
+pub struct ColourArgs {
+    /// Colour the levels of messages: auto (on a terminal, unless NO_COLOR is set), always or
+    /// never.
+    #[arg(long = "color", value_enum, value_name = "WHEN", default_value_t = ColourChoice::Auto)]
+    colour: ColourChoice,
+}
+
+impl ColourArgs {
+    /// Whether to colour standard output.
+    pub fn enabled(self) -> bool {
+        match self.colour {
+            ColourChoice::Always => true,
+            ColourChoice::Never => false,
+            ColourChoice::Auto => {
+                let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                !no_colour && io::IsTerminal::is_terminal(&io::stdout())
+            }
+        }
     }
 }

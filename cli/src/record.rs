@@ -6,8 +6,14 @@
 //! (an object) added to the JSON keys, which stay those of untyped records. A typed record
 //! whose length is not its type's size is shown as bytes, with `type_name` and
 //! `expected_len` saying what was expected.
+//!
+//! A message (issue 14) keeps the record line's prefix up to the stream, then `seq=N` and the
+//! message part of [`crate::message`]: `... stream=normal seq=5 WARN loop.c:42 joint 3 over
+//! torque limit 12.500`; in JSON, the record keys without `type`, `len` and `payload_hex`, and
+//! the message keys.
 
 use crate::json;
+use crate::message::{self, Decoded};
 use crate::time::format_utc;
 use rtlog::format::Level;
 use rtlog::format::SegmentHeader;
@@ -32,6 +38,28 @@ pub struct Line<'a> {
     pub payload: &'a [u8],
     /// The record's type, when its segment registered one under `record_type`.
     pub typed: Option<&'a RecordType>,
+    /// A message frame: the message decoded (`None` for every other kind of frame).
+    pub message: Option<&'a Decoded<'a>>,
+}
+
+/// How `dump` and `tail` print a line.
+#[derive(Clone, Copy, Default)]
+pub struct LineStyle {
+    /// JSON Lines instead of text.
+    pub json: bool,
+    /// Colour the level of messages (text only).
+    pub colour: bool,
+}
+
+impl LineStyle {
+    /// Appends `line` as text or JSON.
+    pub fn push(self, out: &mut String, line: &Line) {
+        if self.json {
+            line.push_json(out);
+        } else {
+            line.push_text(out, self.colour);
+        }
+    }
 }
 
 /// `critical`, `normal`, or the number for a value the format does not define.
@@ -44,8 +72,10 @@ pub fn stream_name(stream: u8) -> String {
 }
 
 impl Line<'_> {
-    /// Appends `lsn=… epoch=… time=… producer=… stream=… type=… seq=… len=… payload=…\n`.
-    pub fn push_text(&self, out: &mut String) {
+    /// Appends `lsn=… epoch=… time=… producer=… stream=… type=… seq=… len=… payload=…\n`, or
+    /// for a message `lsn=… epoch=… time=… producer=… stream=… seq=… LEVEL file:line text\n`,
+    /// its level coloured when `colour` is true.
+    pub fn push_text(&self, out: &mut String, colour: bool) {
         // Writing to a String cannot fail.
         let _ = write!(
             out,
@@ -61,6 +91,12 @@ impl Line<'_> {
             None => {
                 let _ = write!(out, "#{}", self.producer_id);
             }
+        }
+        if let Some(decoded) = self.message {
+            let _ = write!(out, " stream={} seq={} ", stream_name(self.stream), self.seq);
+            message::push_text(out, self.level, decoded, self.payload, colour);
+            out.push('\n');
+            return;
         }
         let _ = write!(
             out,
@@ -103,6 +139,18 @@ impl Line<'_> {
         match self.producer {
             Some(name) => json::push_str(out, name),
             None => out.push_str("null"),
+        }
+        if let Some(decoded) = self.message {
+            let _ = write!(
+                out,
+                ",\"producer_id\":{},\"stream\":\"{}\",\"seq\":{},",
+                self.producer_id,
+                stream_name(self.stream),
+                self.seq
+            );
+            message::push_json(out, self.level, decoded, self.payload);
+            out.push('\n');
+            return;
         }
         let _ = write!(
             out,
@@ -206,23 +254,24 @@ mod tests {
             level: Level::Info,
             payload: &[0x00, 0xab, 0xff],
             typed: None,
+            message: None,
         }
     }
 
     #[test]
     fn text_lines_show_every_field() {
         let mut s = String::new();
-        line(Some("arm")).push_text(&mut s);
+        line(Some("arm")).push_text(&mut s, false);
         assert_eq!(
             s,
             "lsn=7 epoch=2 time=2026-11-22T10:00:00.000000001Z producer=arm stream=normal \
              type=42 seq=5 len=3 payload=00abff\n"
         );
         s.clear();
-        line(Some("left arm")).push_text(&mut s);
+        line(Some("left arm")).push_text(&mut s, false);
         assert!(s.contains(" producer=\"left arm\" "), "{s}");
         s.clear();
-        line(None).push_text(&mut s);
+        line(None).push_text(&mut s, false);
         assert!(s.contains(" producer=#3 "), "{s}");
     }
 
@@ -232,7 +281,7 @@ mod tests {
         let t = RecordType { id: 42, name: "pair".into(), layout };
         let mut s = String::new();
         let typed = Line { payload: &[7, b'h', b'i'], typed: Some(&t), ..line(Some("arm")) };
-        typed.push_text(&mut s);
+        typed.push_text(&mut s, false);
         assert!(s.ends_with(" type=42 seq=5 len=3 pair{a=7 b=\"hi\"}\n"), "{s}");
         s.clear();
         typed.push_json(&mut s);
@@ -246,7 +295,7 @@ mod tests {
         let short = Line { payload: &[7], ..typed };
         assert!(short.size_mismatch() && !typed.size_mismatch());
         s.clear();
-        short.push_text(&mut s);
+        short.push_text(&mut s, false);
         assert!(s.ends_with(" len=1 type_name=pair expected_len=3 payload=07\n"), "{s}");
         s.clear();
         short.push_json(&mut s);

@@ -18,8 +18,9 @@ use crate::error::{self, CliError};
 use crate::filter::{FilterArgs, LogNames, Matcher};
 use crate::interrupt;
 use crate::logdir::{self, SegmentFile};
-use crate::output::Out;
-use crate::record::{Line, Names};
+use crate::message::CallSites;
+use crate::output::{ColourArgs, Out};
+use crate::record::{Line, LineStyle, Names};
 use rtlog::format::FrameKind;
 use rtlog::format::Level;
 use rtlog::scan::{OpenError, ScanItem, SegmentScan};
@@ -31,7 +32,8 @@ use std::time::Duration;
 
 /// Print the last records of a log; with -f, keep printing new records as they are written.
 ///
-/// Lines look like those of `rtlog dump`. With -f (--follow), polls the log every 100 ms and
+/// Lines look like those of `rtlog dump`, messages included (`... seq=5 WARN loop.c:42 joint 3
+/// over torque limit 12.500`, the level coloured on a terminal: see --color). With -f (--follow), polls the log every 100 ms and
 /// prints new records, including those in new segments (rotation) and new epochs (a restart
 /// of the writing program), until interrupted with Ctrl-C or until whatever reads its output
 /// goes away, as `head` does (exit 0 in both cases). A directory that does not exist yet, or
@@ -61,6 +63,8 @@ pub struct Args {
     json: bool,
     #[command(flatten)]
     filters: FilterArgs,
+    #[command(flatten)]
+    colour: ColourArgs,
 }
 
 /// How often `-f` looks for new records.
@@ -85,23 +89,24 @@ enum Scanned {
     BadHeader,
 }
 
-/// What a scan prints: the records that pass the filters, as text or JSON.
+/// What a scan prints: the records and messages that pass the filters, as text or JSON.
 struct Printer<'a> {
     matcher: Matcher<'a>,
-    json: bool,
+    style: LineStyle,
     /// The type numbers of every data record scanned, printed or not.
     types_seen: BTreeSet<u16>,
 }
 
 impl Printer<'_> {
-    fn new(filters: &FilterArgs, json: bool) -> Printer<'_> {
-        Printer { matcher: Matcher::new(filters), json, types_seen: BTreeSet::new() }
+    fn new(filters: &FilterArgs, style: LineStyle) -> Printer<'_> {
+        Printer { matcher: Matcher::new(filters), style, types_seen: BTreeSet::new() }
     }
 }
 
 pub fn run(args: &Args) -> Result<i32, CliError> {
     args.filters.check()?;
-    let mut printer = Printer::new(&args.filters, args.json);
+    let style = LineStyle { json: args.json, colour: args.colour.enabled() };
+    let mut printer = Printer::new(&args.filters, style);
     if args.follow {
         return follow(&args.dir, &args.filters, &mut printer, Some(args.lines));
     }
@@ -123,8 +128,8 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
 }
 
 /// `rtlog dump --follow`: every record that passes the filters, then those written later.
-pub fn follow_all(dir: &Path, filters: &FilterArgs, json: bool) -> Result<i32, CliError> {
-    let mut printer = Printer::new(filters, json);
+pub fn follow_all(dir: &Path, filters: &FilterArgs, style: LineStyle) -> Result<i32, CliError> {
+    let mut printer = Printer::new(filters, style);
     follow(dir, filters, &mut printer, None)
 }
 
@@ -253,8 +258,10 @@ fn current_size(path: &Path) -> Result<Option<u64>, CliError> {
     }
 }
 
-/// Scans one segment, calling `emit` with the line of each data record whose LSN is above
-/// `after` and that passes the filters.
+/// Scans one segment, calling `emit` with the line of each data record and message whose LSN
+/// is above `after` and that passes the filters. The scan starts at the segment's start, so it
+/// reads the call-site frames of the segment's messages (which precede them) even when it
+/// prints only the frames after `after`.
 fn scan_segment(
     path: &Path,
     after: u64,
@@ -274,6 +281,7 @@ fn scan_segment(
     printer.matcher.segment(&header, &schema);
     let mut max_lsn = after;
     let mut text = String::new();
+    let mut sites = CallSites::default();
     loop {
         let item = scan.next_item().map_err(|e| logdir::io_error(path, &e))?;
         let (h, payload) = match item {
@@ -281,14 +289,22 @@ fn scan_segment(
             ScanItem::Damage { .. } => continue,
             ScanItem::End { .. } => break,
         };
+        let kind = FrameKind::from_u8(h.kind);
+        if kind == Some(FrameKind::CallSite) {
+            sites.note(h.epoch, payload);
+        }
         if h.lsn <= after {
             continue;
         }
         max_lsn = max_lsn.max(h.lsn);
-        if h.kind != FrameKind::Data as u8 {
-            continue;
-        }
-        printer.types_seen.insert(h.record_type);
+        let message = match kind {
+            Some(FrameKind::Data) => {
+                printer.types_seen.insert(h.record_type);
+                None
+            }
+            Some(FrameKind::Message) => Some(sites.decode(h.epoch, payload)),
+            _ => continue,
+        };
         let line = Line {
             lsn: h.lsn,
             epoch: h.epoch,
@@ -300,17 +316,17 @@ fn scan_segment(
             seq: h.seq,
             level: Level::from_u8(h.level).unwrap_or(Level::Info),
             payload,
-            typed: schema.get(h.record_type).map(|t| &**t),
+            typed: match message {
+                None => schema.get(h.record_type).map(|t| &**t),
+                Some(_) => None,
+            },
+            message: message.as_ref(),
         };
         if !printer.matcher.matches(&line) {
             continue;
         }
         text.clear();
-        if printer.json {
-            line.push_json(&mut text);
-        } else {
-            line.push_text(&mut text);
-        }
+        printer.style.push(&mut text, &line);
         emit(&text)?;
     }
     Ok(Scanned::Done { max_lsn })

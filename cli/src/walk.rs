@@ -1,11 +1,13 @@
-//! One pass over a log for `dump` and `export`: each data record, loss marker and state
-//! change that passes the filters ([`Matcher`]), as a [`Line`] (producer name, wall-clock
-//! time, record type), in LSN order; damage is skipped and counted as the reader does.
+//! One pass over a log for `dump` and `export`: each data record, message, loss marker and
+//! state change that passes the filters ([`Matcher`]), as a [`Line`] (producer name,
+//! wall-clock time, record type; a message decoded with its call site), in LSN order; damage
+//! is skipped and counted as the reader does.
 
 use crate::error::CliError;
 use crate::filter::{FilterArgs, Matcher};
 use crate::record::{Line, Names};
 use rtlog::format::FrameKind;
+use rtlog::message::Message;
 use rtlog::reader::{Reader, ReaderStats};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -20,8 +22,8 @@ pub struct Summary {
     pub types_seen: BTreeSet<u16>,
 }
 
-/// Reads `dir` and calls `visit` with each frame of kind data, loss or state that passes
-/// `filters` (a marker passes on time, LSN, producer and stream: see
+/// Reads `dir` and calls `visit` with each frame of kind data, message, loss or state that
+/// passes `filters` (a marker passes on time, LSN, producer and stream: see
 /// [`Matcher::matches_marker`]).
 pub fn walk(
     dir: &Path,
@@ -34,7 +36,10 @@ pub fn walk(
     let mut names = Names::default();
     let mut payload = Vec::new();
     while let Some(r) = reader.next_frame()? {
-        if !matches!(r.kind, FrameKind::Data | FrameKind::Loss | FrameKind::State) {
+        if !matches!(
+            r.kind,
+            FrameKind::Data | FrameKind::Message | FrameKind::Loss | FrameKind::State
+        ) {
             continue;
         }
         // The record borrows the reader; copy it so that the segment header can be read too.
@@ -51,6 +56,9 @@ pub fn walk(
             }
             None => ts,
         };
+        // The reader knows the call sites of the epoch read so far.
+        let message = (kind == FrameKind::Message)
+            .then(|| Message::decode(&payload, |id| reader.callsite(id)));
         let line = Line {
             lsn,
             epoch,
@@ -67,12 +75,15 @@ pub fn walk(
                 FrameKind::Data => reader.record_type(record_type).map(|t| &**t),
                 _ => None,
             },
+            message: message.as_ref(),
         };
-        let wanted = if kind == FrameKind::Data {
-            types_seen.insert(record_type);
-            matcher.matches(&line)
-        } else {
-            matcher.matches_marker(&line)
+        let wanted = match kind {
+            FrameKind::Data => {
+                types_seen.insert(record_type);
+                matcher.matches(&line)
+            }
+            FrameKind::Message => matcher.matches(&line),
+            _ => matcher.matches_marker(&line),
         };
         if wanted {
             visit(kind, &line)?;

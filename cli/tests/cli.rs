@@ -4,15 +4,12 @@
 mod common;
 use common::*;
 use rtlog::{Config, Logger, Producer, Reader, Status, Stream};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::ptr::NonNull;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-/// Generous, for a loaded machine; the tests normally finish far sooner.
-const PATIENCE: Duration = Duration::from_secs(20);
 
 fn segments(dir: &Path) -> Vec<PathBuf> {
     rtlog::logdir::list_segments(dir).unwrap().into_iter().map(|(_, p)| p).collect()
@@ -449,77 +446,6 @@ fn tail_takes_the_filters_of_dump() {
     }
 }
 
-/// Lines of a child's stdout, read on a thread so that the test can wait with a timeout.
-fn line_channel(child: &mut Child) -> mpsc::Receiver<String> {
-    lines_of(child.stdout.take().unwrap())
-}
-
-/// Lines of a pipe, read on a thread; the channel closes at the pipe's end.
-fn lines_of(out: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn next_lines(rx: &mpsc::Receiver<String>, n: usize) -> Vec<String> {
-    let deadline = Instant::now() + PATIENCE;
-    let mut lines = Vec::new();
-    while lines.len() < n {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) => lines.push(line),
-            Err(e) => panic!("only {} of {n} lines ({e}): {lines:?}", lines.len()),
-        }
-    }
-    lines
-}
-
-/// A running `rtlog`, killed if the test fails before it exits.
-struct Reap(Child);
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `rtlog ARGS DIR` with stdout and stderr piped.
-fn spawn(args: &[&str], dir: &Path) -> Reap {
-    let child = Command::new(env!("CARGO_BIN_EXE_rtlog"))
-        .args(args)
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the rtlog binary starts");
-    Reap(child)
-}
-
-/// Waits (within [`PATIENCE`]) for the child to exit; its exit code and stderr.
-fn wait_exit(child: &mut Reap, what: &str) -> (Option<i32>, String) {
-    let deadline = Instant::now() + PATIENCE;
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "{what}: still running");
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let mut errors = String::new();
-    if let Some(mut e) = child.0.stderr.take() {
-        e.read_to_string(&mut errors).unwrap();
-    }
-    (status.code(), errors)
-}
-
 /// Publishes, ticking while the ring is full, so that nothing is refused.
 fn publish_all(lg: &Logger, p: NonNull<Producer>, record_type: u16, payload: &[u8]) {
     while producer(p).publish(Stream::Normal, record_type, payload) == Status::Full {
@@ -581,15 +507,6 @@ fn tail_follow_sees_records_and_segments_written_after_it_started() {
     let exit = wait_exit(&mut child, "tail -f after SIGINT");
     assert_eq!(exit, (Some(0), String::new()));
     lg.shutdown().unwrap();
-}
-
-/// Stops a following child with SIGINT and expects exit 0; its stderr.
-fn interrupt(child: &mut Reap, what: &str) -> String {
-    // SAFETY: kill(2) on the pid of a child this test owns and has not reaped.
-    assert_eq!(unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) }, 0);
-    let (code, errors) = wait_exit(child, what);
-    assert_eq!(code, Some(0), "{what}: {errors}");
-    errors
 }
 
 /// `tail -f` started before the log exists waits for it, then prints its records from the

@@ -117,6 +117,9 @@ static void null_logger_functions(void)
     CHECK_STATUS(rtlog_type_size(NULL, 1, &n), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_layout_size(NULL, &n), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_layout_size("u32 a", NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_set_level(NULL, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_type_set_level(NULL, 1, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("lg");
     rtlog_dlt_stats ds;
     rtlog_dlt_stats_init(&ds, sizeof ds);
     CHECK_STATUS(rtlog_dlt_get_stats(NULL, &ds), RTLOG_ERR_INVALID_ARGUMENT);
@@ -211,6 +214,16 @@ static void null_reader_functions(void)
     size_t len = 0;
     CHECK_STATUS(rtlog_reader_schema(NULL, 1, &info), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_reader_format(NULL, &rec, 0, text, sizeof text, &len), RTLOG_ERR_INVALID_ARGUMENT);
+    rtlog_message_info mi;
+    rtlog_message_arg ma;
+    rtlog_message_info_init(NULL, sizeof mi);
+    rtlog_message_arg_init(NULL, sizeof ma);
+    rtlog_message_info_init(&mi, sizeof mi);
+    rtlog_message_arg_init(&ma, sizeof ma);
+    CHECK_STATUS(rtlog_reader_message(NULL, &rec, &mi), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("r");
+    CHECK_STATUS(rtlog_reader_message_arg(NULL, &rec, 0, &ma), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("r");
 }
 
 /* The NULL arguments that need a live object beside them. */
@@ -247,6 +260,7 @@ static void null_with_live_objects(void)
     CHECK_STATUS(rtlog_set_level(lg, (rtlog_level)6), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_type_set_level(lg, 1, (rtlog_level)-1), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("level");
+    CHECK_STATUS(rtlog_producer_set_level(p, (rtlog_level)99), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
     CHECK_STATUS(rtlog_type_set_level(lg, 1, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_STATE);
     bad_messages(p);
@@ -272,8 +286,21 @@ static void null_with_live_objects(void)
     CHECK_STATUS(rtlog_reader_stats(r, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_reader_schema(r, 1, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_reader_format(r, NULL, 0, (char *)buf, sizeof buf, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    rtlog_message_info mi;
+    rtlog_message_arg ma;
+    rtlog_message_info_init(&mi, sizeof mi);
+    rtlog_message_arg_init(&ma, sizeof ma);
+    CHECK_STATUS(rtlog_reader_message(r, NULL, &mi), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("rec");
+    CHECK_STATUS(rtlog_reader_message(r, &rec, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_NAMES("out");
+    CHECK_STATUS(rtlog_reader_message_arg(r, NULL, 0, &ma), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_reader_message_arg(r, &rec, 0, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     /* the failed calls consumed nothing: the one record is still next */
     CHECK_STATUS(rtlog_reader_next(r, &rec), RTLOG_OK);
+    /* a data record is not a message */
+    CHECK_STATUS(rtlog_reader_message(r, &rec, &mi), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_reader_message_arg(r, &rec, 0, &ma), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK(rec.seq == 0 && rec.len == 0 && rec.payload == NULL, "record: seq %llu len %u payload %p",
           (unsigned long long)rec.seq, (unsigned)rec.len, (const void *)rec.payload);
     CHECK_STATUS(rtlog_reader_next(r, &rec), RTLOG_END);

@@ -2,8 +2,8 @@
  * test_struct_size.c - the struct_size rule of the structs the library writes into the
  * caller's memory, checked byte by byte with canaries.
  *
- * Each of rtlog_stats, rtlog_producer_stats, rtlog_dlt_stats, rtlog_reader_counts and
- * rtlog_record is placed in one buffer between canary bytes (0xA5 before and after, and
+ * Each of rtlog_stats, rtlog_producer_stats, rtlog_dlt_stats, rtlog_reader_counts,
+ * rtlog_record, rtlog_message_info and rtlog_message_arg is placed in one buffer between canary bytes (0xA5 before and after, and
  * everywhere the library must not write), then filled by the library with a struct_size of:
  *   - the first version's size (FIRST_* below, frozen: the sizeof of the 0.2.0 header): the
  *     library writes exactly those bytes, its values are there, and nothing past them;
@@ -25,6 +25,9 @@ enum {
     FIRST_DLT_STATS = 112,
     FIRST_READER_COUNTS = 72,
     FIRST_RECORD = 64,
+    /* First published in 0.3.0. */
+    FIRST_MESSAGE_INFO = 48,
+    FIRST_MESSAGE_ARG = 32,
 };
 
 enum { PAD = 64, ROOM = 512, CANARY = 0xA5 };
@@ -63,11 +66,26 @@ static rtlog_status fill_record(void *out)
     return rtlog_reader_next(record_reader, (rtlog_record *)out);
 }
 
+/* The log's one message (the WARN of main), read by its own reader, which stays on it. */
+static rtlog_reader *message_reader;
+static rtlog_record message_rec;
+static unsigned message_line;
+static rtlog_status fill_message_info(void *out)
+{
+    return rtlog_reader_message(message_reader, &message_rec, (rtlog_message_info *)out);
+}
+static rtlog_status fill_message_arg(void *out)
+{
+    return rtlog_reader_message_arg(message_reader, &message_rec, 1, (rtlog_message_arg *)out);
+}
+
 static void init_stats(void *out, size_t size) { rtlog_stats_init((rtlog_stats *)out, size); }
 static void init_producer_stats(void *out, size_t size) { rtlog_producer_stats_init((rtlog_producer_stats *)out, size); }
 static void init_dlt_stats(void *out, size_t size) { rtlog_dlt_stats_init((rtlog_dlt_stats *)out, size); }
 static void init_reader_counts(void *out, size_t size) { rtlog_reader_counts_init((rtlog_reader_counts *)out, size); }
 static void init_record(void *out, size_t size) { rtlog_record_init((rtlog_record *)out, size); }
+static void init_message_info(void *out, size_t size) { rtlog_message_info_init((rtlog_message_info *)out, size); }
+static void init_message_arg(void *out, size_t size) { rtlog_message_arg_init((rtlog_message_arg *)out, size); }
 
 /* The values, read from the struct as far as it was written (fields past `written` are not). */
 #define WRITTEN(type, field) (offsetof(type, field) + sizeof(((type *)0)->field) <= written)
@@ -102,7 +120,7 @@ static void check_reader_counts(const void *out, size_t written)
 {
     rtlog_reader_counts c;
     memcpy(&c, out, sizeof c);
-    CHECK(WRITTEN(rtlog_reader_counts, crashed_epochs) && c.records == 1 && c.epochs == 1 &&
+    CHECK(WRITTEN(rtlog_reader_counts, crashed_epochs) && c.records == 2 && c.epochs == 1 &&
               c.crashed_epochs == 1, /* still being written */
           "rtlog_reader_counts: records %llu epochs %llu crashed %llu", (unsigned long long)c.records,
           (unsigned long long)c.epochs, (unsigned long long)c.crashed_epochs);
@@ -116,6 +134,26 @@ static void check_record(const void *out, size_t written)
               rec.type == 9 && rec.payload != NULL && memcmp(rec.payload, "abcd", 4) == 0,
           "rtlog_record: kind %u seq %llu len %u type %u", (unsigned)rec.kind, (unsigned long long)rec.seq,
           (unsigned)rec.len, (unsigned)rec.type);
+}
+
+static void check_message_info(const void *out, size_t written)
+{
+    rtlog_message_info m;
+    memcpy(&m, out, sizeof m);
+    CHECK(WRITTEN(rtlog_message_info, format) && m.callsite == 1 && m.level == RTLOG_LEVEL_WARN &&
+              m.line == message_line && m.arg_count == 2 && m.known == 1 && strcmp(m.file, __FILE__) == 0 &&
+              strcmp(m.function, "main") == 0 && strcmp(m.format, "canary %u %s") == 0,
+          "rtlog_message_info: callsite %u level %u line %u args %u known %u", (unsigned)m.callsite,
+          (unsigned)m.level, (unsigned)m.line, (unsigned)m.arg_count, (unsigned)m.known);
+}
+
+static void check_message_arg(const void *out, size_t written)
+{
+    rtlog_message_arg a;
+    memcpy(&a, out, sizeof a);
+    CHECK(WRITTEN(rtlog_message_arg, is_null) && a.type == RTLOG_ARG_STR && a.length == 2 &&
+              strcmp(a.value.p, "hi") == 0 && a.truncated == 0 && a.is_null == 0,
+          "rtlog_message_arg: type %u length %llu", (unsigned)a.type, (unsigned long long)a.length);
 }
 
 /* Every byte of buf outside [PAD + from, PAD + to) is still the canary. */
@@ -196,12 +234,21 @@ int main(int argc, char **argv)
     CHECK_STATUS(rtlog_start(lg), RTLOG_OK);
     CHECK_STATUS(rtlog_publish(prod, RTLOG_STREAM_CRITICAL, 9, "abcd", 4), RTLOG_OK);
     CHECK_STATUS(rtlog_tick(lg, NULL), RTLOG_OK);
+    message_line = __LINE__; CHECK_STATUS(RTLOG_WARN(prod, "canary %u %s", 7u, "hi"), RTLOG_OK);
+    CHECK_STATUS(rtlog_tick(lg, NULL), RTLOG_OK);
     CHECK_STATUS(rtlog_step_writer(lg, NULL), RTLOG_OK);
     CHECK_STATUS(rtlog_reader_open(dir, &reader), RTLOG_OK);
     rtlog_record rec;
     rtlog_record_init(&rec, sizeof rec);
     CHECK_STATUS(rtlog_reader_next(reader, &rec), RTLOG_OK);
+    CHECK_STATUS(rtlog_reader_next(reader, &rec), RTLOG_OK);
     CHECK_STATUS(rtlog_reader_next(reader, &rec), RTLOG_END);
+    CHECK_STATUS(rtlog_reader_open(dir, &message_reader), RTLOG_OK);
+    rtlog_record_init(&message_rec);
+    CHECK_STATUS(rtlog_reader_next(message_reader, &message_rec), RTLOG_OK);
+    CHECK_STATUS(rtlog_reader_next(message_reader, &message_rec), RTLOG_OK);
+    CHECK(message_rec.kind == RTLOG_FRAME_MESSAGE, "the second record is the message: kind %u",
+          (unsigned)message_rec.kind);
 
     const struct versioned all[] = {
         {"rtlog_stats", sizeof(rtlog_stats), FIRST_STATS, fill_stats, check_stats, init_stats},
@@ -212,12 +259,17 @@ int main(int argc, char **argv)
         {"rtlog_reader_counts", sizeof(rtlog_reader_counts), FIRST_READER_COUNTS, fill_reader_counts,
          check_reader_counts, init_reader_counts},
         {"rtlog_record", sizeof(rtlog_record), FIRST_RECORD, fill_record, check_record, init_record},
+        {"rtlog_message_info", sizeof(rtlog_message_info), FIRST_MESSAGE_INFO, fill_message_info,
+         check_message_info, init_message_info},
+        {"rtlog_message_arg", sizeof(rtlog_message_arg), FIRST_MESSAGE_ARG, fill_message_arg,
+         check_message_arg, init_message_arg},
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         check_struct(&all[i]);
 
     rtlog_reader_close(reader);
     rtlog_reader_close(record_reader);
+    rtlog_reader_close(message_reader);
     CHECK_STATUS(rtlog_shutdown(lg), RTLOG_OK);
     rtlog_destroy(lg);
     tu_cleanup();

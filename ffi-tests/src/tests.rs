@@ -154,6 +154,24 @@ fn schema_structs_layout_agrees() {
 }
 
 #[test]
+fn message_reader_structs_layout_agree() {
+    same_layout!(rtlog_message_info {
+        struct_size,
+        callsite,
+        level,
+        line,
+        arg_count,
+        known,
+        file,
+        function,
+        format,
+    });
+    same_layout!(rtlog_message_arg {
+        struct_size, r#type as type_, value, length, truncated, is_null,
+    });
+}
+
+#[test]
 fn enums_have_the_contract_values() {
     use c::{rtlog_durability as d, rtlog_state as st, rtlog_status as s, rtlog_stream as sm};
     assert_eq!(size_of::<c::rtlog_status>(), size_of::<rs::rtlog_status>());
@@ -293,6 +311,20 @@ fn header_functions_link_to_the_library() {
                 0,
                 std::ptr::null_mut()
             ),
+            c::rtlog_status::RTLOG_ERR_INVALID_ARGUMENT
+        );
+        let mut m: c::rtlog_message_info = std::mem::zeroed();
+        c::rtlog_message_info_init(&mut m, size_of::<c::rtlog_message_info>());
+        assert_eq!(m.struct_size as usize, size_of::<c::rtlog_message_info>());
+        let mut a: c::rtlog_message_arg = std::mem::zeroed();
+        c::rtlog_message_arg_init(&mut a, size_of::<c::rtlog_message_arg>());
+        assert_eq!(a.struct_size as usize, size_of::<c::rtlog_message_arg>());
+        assert_eq!(
+            c::rtlog_reader_message(null.cast(), null.cast(), &mut m),
+            c::rtlog_status::RTLOG_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            c::rtlog_reader_message_arg(null.cast(), null.cast(), 0, &mut a),
             c::rtlog_status::RTLOG_ERR_INVALID_ARGUMENT
         );
     }

@@ -17,6 +17,7 @@
 //! stops being one. No other code in `ffi/` casts an object pointer.
 
 use super::boundary::{arg, arg_mut};
+use super::types::message_info::CMessage;
 use super::types::schema::CTypes;
 use super::types::{rtlog_logger, rtlog_producer, rtlog_reader, rtlog_status};
 use crate::logger::Logger;
@@ -80,18 +81,21 @@ impl Castable for rtlog_reader {
     type RustType = ReaderHandle;
 }
 
-/// The Rust object behind an `rtlog_reader *`: the reader, and the C views of the record
-/// types handed out by rtlog_reader_schema (kept until the reader is closed).
+/// The Rust object behind an `rtlog_reader *`: the reader, the C views of the record types
+/// handed out by rtlog_reader_schema (kept until the reader is closed), and the texts of the
+/// message last described by rtlog_reader_message(_arg) (kept until the next such call).
 pub struct ReaderHandle {
     /// The reader.
     pub reader: Reader,
     /// The C views of record types handed out so far.
     pub c_types: CTypes,
+    /// The texts behind the last rtlog_message_info and rtlog_message_arg handed out.
+    pub c_message: CMessage,
 }
 
 impl From<Reader> for ReaderHandle {
     fn from(reader: Reader) -> ReaderHandle {
-        ReaderHandle { reader, c_types: CTypes::default() }
+        ReaderHandle { reader, c_types: CTypes::default(), c_message: CMessage::default() }
     }
 }
 

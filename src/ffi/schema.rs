@@ -226,13 +226,9 @@ pub unsafe extern "C" fn rtlog_reader_format(
         if buf.is_null() && cap > 0 {
             return Err(bad("buf is NULL but cap is not 0".into()));
         }
-        let payload = if rec.payload.is_null() || rec.len == 0 {
-            &[][..]
-        } else {
-            // SAFETY: a record returned by this reader points to len readable bytes until the
-            // reader's next call (the caller's contract).
-            unsafe { std::slice::from_raw_parts(rec.payload, rec.len as usize) }
-        };
+        // SAFETY: a record returned by this reader points to len readable bytes until the
+        // reader's next call (the caller's contract).
+        let payload = unsafe { rec.payload_bytes() };
         let s = if rec.kind == rtlog_frame_kind::RTLOG_FRAME_MESSAGE as u8 {
             message_text(&h.reader, &rec, payload, json == 1)?
         } else {

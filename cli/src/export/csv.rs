@@ -4,11 +4,16 @@
 //! type's fields ([`value::columns`]). A type whose layout changes between epochs starts
 //! `<type name>-2.csv` (type names never contain `-`). Records of no registered type, and
 //! typed records whose length is not their type's size, go to `type-<N>.csv` with
-//! `len,payload_hex` in place of the fields.
+//! `len,payload_hex` in place of the fields. Log messages go to `messages.csv`, with
+//! `level,file,line,function,message` after the common columns (file, line and function empty
+//! when the log lost the call site; message is the text, or `<call site N>` and the raw
+//! arguments). A record type named `messages` goes to `messages-type.csv` instead, so the two
+//! never share a file (type names never contain `-`).
 
 use super::value::{self, Cell};
 use super::{create_file, producer_label, write_error, Exporter};
 use crate::error::CliError;
+use crate::message::Decoded;
 use crate::record::{push_hex, stream_name, Line};
 use rtlog::format::FrameKind;
 use std::collections::HashMap;
@@ -33,6 +38,8 @@ enum Key {
     Typed(String, String),
     /// Records written as bytes, by type number.
     Untyped(u16),
+    /// Log messages.
+    Messages,
 }
 
 /// The CSV exporter.
@@ -62,11 +69,16 @@ impl Csv {
     fn table(&mut self, key: Key, line: &Line) -> Result<&mut Table, CliError> {
         if !self.tables.contains_key(&key) {
             let (name, header) = match (&key, line.typed) {
+                (Key::Messages, _) => (
+                    "messages.csv".to_string(),
+                    format!("{COMMON},level,file,line,function,message\r\n"),
+                ),
                 (Key::Typed(name, _), Some(t)) => {
                     let n = self.layouts.entry(name.clone()).or_default();
                     *n += 1;
+                    let base = if name == "messages" { "messages-type" } else { name };
                     let file =
-                        if *n == 1 { format!("{name}.csv") } else { format!("{name}-{n}.csv") };
+                        if *n == 1 { format!("{base}.csv") } else { format!("{base}-{n}.csv") };
                     let columns = value::columns(&t.layout);
                     (file, format!("{COMMON},{}\r\n", columns.join(",")))
                 }
@@ -85,9 +97,9 @@ impl Csv {
 }
 
 impl Exporter for Csv {
-    /// Data records only.
+    /// Data records and messages.
     fn frame(&mut self, kind: FrameKind, line: &Line) -> Result<(), CliError> {
-        if kind != FrameKind::Data {
+        if !matches!(kind, FrameKind::Data | FrameKind::Message) {
             return Ok(());
         }
         let mut row = std::mem::take(&mut self.row);
@@ -95,8 +107,12 @@ impl Exporter for Csv {
         let _ = write!(row, "{},{},{},", line.wall_ns, line.lsn, line.epoch);
         push_cell(&mut row, &producer_label(line), false);
         let _ = write!(row, ",{},{}", stream_name(line.stream), line.seq);
-        let key = match line.typed {
-            Some(t) if !line.size_mismatch() => {
+        let key = match (line.message, line.typed) {
+            (Some(decoded), _) => {
+                push_message(&mut row, line, decoded);
+                Key::Messages
+            }
+            (None, Some(t)) if !line.size_mismatch() => {
                 value::for_each_cell(&t.layout, line.payload, |cell| {
                     row.push(',');
                     match cell {
@@ -106,7 +122,7 @@ impl Exporter for Csv {
                 });
                 Key::Typed(t.name.clone(), t.layout.text().to_string())
             }
-            typed => {
+            (None, typed) => {
                 self.mismatched += u64::from(typed.is_some());
                 let _ = write!(row, ",{},", line.payload.len());
                 push_hex(&mut row, line.payload);
@@ -135,6 +151,24 @@ impl Exporter for Csv {
                 self.mismatched
             )
         })
+    }
+}
+
+/// Appends a message's cells: `,level,file,line,function,message`.
+fn push_message(row: &mut String, line: &Line, decoded: &Decoded) {
+    let _ = write!(row, ",{},", line.level.name());
+    let site = decoded.as_ref().ok().and_then(|m| m.site);
+    if let Some(site) = site {
+        push_cell(row, &site.file, false);
+        let _ = write!(row, ",{},", site.line);
+        push_cell(row, &site.function, false);
+    } else {
+        row.push_str(",,");
+    }
+    row.push(',');
+    match decoded {
+        Ok(m) => push_cell(row, &m.text(), true),
+        Err(e) => push_cell(row, &format!("<undecodable message: {e}>"), true),
     }
 }
 

@@ -37,9 +37,9 @@ impl Jsonl {
 }
 
 impl Exporter for Jsonl {
-    /// Data records only, as `dump --json` prints them.
+    /// Data records and messages, as `dump --json` prints them.
     fn frame(&mut self, kind: FrameKind, line: &Line) -> Result<(), CliError> {
-        if kind != FrameKind::Data {
+        if !matches!(kind, FrameKind::Data | FrameKind::Message) {
             return Ok(());
         }
         self.mismatched += u64::from(line.size_mismatch());

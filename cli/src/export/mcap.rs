@@ -2,16 +2,23 @@
 //!
 //! Channels: `/<producer>/<type name>` for each producer and record type (messages: the
 //! record's fields as `rtlog dump --json` gives them), `/<producer>/type-<N>` for records
-//! written as bytes, `/<producer>/loss` for loss markers and `/rtlog/state` for supervisor
-//! state changes. Log time and publish time are the record's wall-clock time; a message's
-//! sequence is the record's per-stream seq (its low 32 bits), 0 for markers.
+//! written as bytes, `/<producer>/log` for log messages (Foxglove's `foxglove.Log`: timestamp,
+//! level, message, name = the producer, file, line), `/<producer>/loss` for loss markers and
+//! `/rtlog/state` for supervisor state changes. Log time and publish time are the record's
+//! wall-clock time; an MCAP message's sequence is the record's per-stream seq (its low 32
+//! bits), 0 for markers.
+//!
+//! Levels map to `foxglove.LogLevel`: TRACE and DEBUG → DEBUG (1), INFO → INFO (2), WARN →
+//! WARNING (3), ERROR → ERROR (4), FATAL → FATAL (5). A message whose call site the log lost
+//! has the text `<call site N> args`, file "" and line 0.
 
 use super::{create_file, producer_label, schema, Exporter};
 use crate::error::CliError;
+use crate::message::Decoded;
 use crate::record::{push_hex, stream_name, Line};
 use mcap::records::MessageHeader;
 use mcap::{Compression, WriteOptions, Writer};
-use rtlog::format::{FrameKind, LossMarker, LossReason, StateChange};
+use rtlog::format::{FrameKind, Level, LossMarker, LossReason, StateChange};
 use rtlog::schema::render;
 use rtlog::State;
 use std::collections::{BTreeMap, HashMap};
@@ -27,6 +34,7 @@ enum Topic {
     Typed(String, String),
     /// Records written as bytes, by type number.
     Untyped(u16),
+    Log,
     Loss,
     State,
 }
@@ -74,6 +82,7 @@ impl Mcap {
                 metadata.insert("rtlog.layout".to_string(), layout.clone());
                 (name, schema::of_type(t), name.clone())
             }
+            (Topic::Log, _) => (schema::LOG.0, schema::LOG.1.into(), "log".into()),
             (Topic::Loss, _) => (schema::LOSS.0, schema::LOSS.1.into(), "loss".into()),
             (Topic::State, _) => (schema::STATE.0, schema::STATE.1.into(), "state".into()),
             _ => {
@@ -113,6 +122,27 @@ impl Mcap {
         push_hex(m, line.payload);
         m.push_str("\"}");
         Topic::Untyped(line.record_type)
+    }
+
+    /// Puts a log message's `foxglove.Log` in `self.message`.
+    fn log(&mut self, line: &Line, decoded: &Decoded) {
+        let m = &mut self.message;
+        let (sec, nsec) = (line.wall_ns / 1_000_000_000, line.wall_ns % 1_000_000_000);
+        let _ = write!(
+            m,
+            "{{\"timestamp\":{{\"sec\":{sec},\"nsec\":{nsec}}},\"level\":{},\"message\":",
+            foxglove_level(line.level)
+        );
+        match decoded {
+            Ok(msg) => render::push_json_str(m, &msg.text()),
+            Err(e) => render::push_json_str(m, &format!("<undecodable message: {e}>")),
+        }
+        m.push_str(",\"name\":");
+        render::push_json_str(m, &producer_label(line));
+        let site = decoded.as_ref().ok().and_then(|msg| msg.site);
+        m.push_str(",\"file\":");
+        render::push_json_str(m, site.map_or("", |s| &s.file));
+        let _ = write!(m, ",\"line\":{}}}", site.map_or(0, |s| s.line));
     }
 
     /// Puts a loss marker's message in `self.message`; `false` if it does not decode.
@@ -155,6 +185,13 @@ impl Exporter for Mcap {
         self.message.clear();
         let (producer, topic) = match kind {
             FrameKind::Data => (producer_label(line), self.data(line)),
+            FrameKind::Message => match line.message {
+                Some(decoded) => {
+                    self.log(line, decoded);
+                    (producer_label(line), Topic::Log)
+                }
+                None => return Ok(()),
+            },
             FrameKind::Loss if self.loss(line) => (producer_label(line), Topic::Loss),
             FrameKind::State if self.state(line) => ("rtlog".to_string(), Topic::State),
             _ => {
@@ -163,7 +200,8 @@ impl Exporter for Mcap {
             }
         };
         let channel_id = self.channel(producer, topic, line)?;
-        let sequence = if kind == FrameKind::Data { line.seq as u32 } else { 0 };
+        let with_seq = matches!(kind, FrameKind::Data | FrameKind::Message);
+        let sequence = if with_seq { line.seq as u32 } else { 0 };
         let header = MessageHeader {
             channel_id,
             sequence,
@@ -197,6 +235,17 @@ impl Exporter for Mcap {
             ));
         }
         (!notes.is_empty()).then(|| notes.join("; "))
+    }
+}
+
+/// The `foxglove.LogLevel` of a level (Foxglove has no TRACE: it is DEBUG there).
+fn foxglove_level(level: Level) -> u8 {
+    match level {
+        Level::Trace | Level::Debug => 1,
+        Level::Info => 2,
+        Level::Warn => 3,
+        Level::Error => 4,
+        Level::Fatal => 5,
     }
 }
 

@@ -1,4 +1,4 @@
-//! `rtlog export`: a log's records into files that other tools open — JSON Lines (what
+//! `rtlog export`: a log's records and messages into files that other tools open — JSON Lines (what
 //! `dump --json` prints), CSV (one file per record type) or MCAP (Foxglove, PlotJuggler).
 //!
 //! The pass of `dump` ([`crate::walk`], with its filters) hands each data record, loss marker
@@ -19,16 +19,20 @@ use crate::walk::{self, Summary};
 use rtlog::format::FrameKind;
 use std::path::{Path, PathBuf};
 
-/// Write a log's records to JSON Lines, CSV or MCAP files.
+/// Write a log's records and messages to JSON Lines, CSV or MCAP files.
 ///
-///   jsonl  one JSON object per record, exactly as `rtlog dump --json` prints it (-o - for
-///          standard output)
+///   jsonl  one JSON object per record or message, exactly as `rtlog dump --json` prints it
+///          (-o - for standard output)
 ///   csv    a directory (created if missing) with one file per record type, <type name>.csv:
 ///          time_ns,lsn,epoch,producer,stream,seq then the type's fields, an array as one
 ///          column per element (pos[0],pos[1],...); records without a registered type (or
-///          whose length is not their type's size) go to type-<N>.csv with the payload in hex
+///          whose length is not their type's size) go to type-<N>.csv with the payload in hex;
+///          log messages go to messages.csv: the same first columns, then
+///          level,file,line,function,message (a type named "messages" goes to
+///          messages-type.csv)
 ///   mcap   one file for Foxglove or PlotJuggler: a channel /<producer>/<type name> per
-///          producer and type (JSON messages with a JSON Schema), loss markers on
+///          producer and type (JSON messages with a JSON Schema), log messages on
+///          /<producer>/log (foxglove.Log: Foxglove's Log panel shows them), loss markers on
 ///          /<producer>/loss and supervisor state changes on /rtlog/state; zstd chunks
 ///
 /// The filters are those of `rtlog dump`. Loss markers and state changes (MCAP only) pass
@@ -72,8 +76,8 @@ pub enum Format {
 
 /// One output format: gets every frame that passed the filters, in log order.
 pub trait Exporter {
-    /// A data record (`FrameKind::Data`), a loss marker or a state change; `line` is the
-    /// frame with its producer name and wall-clock time.
+    /// A data record (`FrameKind::Data`), a message, a loss marker or a state change; `line`
+    /// is the frame with its producer name and wall-clock time (and a message decoded).
     fn frame(&mut self, kind: FrameKind, line: &Line) -> Result<(), CliError>;
     /// Writes what is buffered and closes the output.
     fn finish(&mut self) -> Result<(), CliError>;

@@ -1,6 +1,6 @@
 //! The JSON Schemas of the MCAP channels (schema encoding `jsonschema`, message encoding
-//! `json`): one per record type, made from its layout, and fixed ones for loss markers, state
-//! changes and records written as bytes.
+//! `json`): one per record type, made from its layout, and fixed ones for log messages
+//! (Foxglove's `foxglove.Log`), loss markers, state changes and records written as bytes.
 //!
 //! Integers are `integer`, floats `number`, `bool` `boolean`, `char[N]` a `string`, and an
 //! array field an `array` of N such items: numeric leaves that Foxglove and PlotJuggler plot.
@@ -72,4 +72,11 @@ pub const STATE: (&str, &str) = (
 pub const UNTYPED: (&str, &str) = (
     "rtlog.Untyped",
     r#"{"title":"rtlog.Untyped","description":"A record of no registered type, or of another length than its type's size (then with type_name and expected_len)","type":"object","properties":{"type":{"type":"integer"},"len":{"type":"integer"},"type_name":{"type":"string"},"expected_len":{"type":"integer"},"payload_hex":{"type":"string"}},"required":["type","len","payload_hex"]}"#,
+);
+
+/// Schema name and schema of log messages: Foxglove's `foxglove.Log` (its JSON Schema, as
+/// published in foxglove/schemas), so Foxglove's Log panel shows them.
+pub const LOG: (&str, &str) = (
+    "foxglove.Log",
+    r#"{"title":"foxglove.Log","description":"A log message","type":"object","properties":{"timestamp":{"type":"object","title":"time","properties":{"sec":{"type":"integer","minimum":0},"nsec":{"type":"integer","minimum":0,"maximum":999999999}},"description":"Timestamp of log message"},"level":{"title":"foxglove.LogLevel","description":"Log level","oneOf":[{"title":"UNKNOWN","const":0},{"title":"DEBUG","const":1},{"title":"INFO","const":2},{"title":"WARNING","const":3},{"title":"ERROR","const":4},{"title":"FATAL","const":5}]},"message":{"type":"string","description":"Log message"},"name":{"type":"string","description":"Process or node name"},"file":{"type":"string","description":"Filename"},"line":{"type":"integer","minimum":0,"description":"Line number in the file"}}}"#,
 );

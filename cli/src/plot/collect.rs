@@ -112,6 +112,7 @@ pub fn collect(
             level,
             payload: &payload,
             typed: typed.map(|t| &**t),
+            message: None,
         };
         if matcher.matches(&line) {
             c.record(&line, typed)?;

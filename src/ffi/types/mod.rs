@@ -4,6 +4,7 @@
 //!   object stands behind each is declared in `ffi/handle.rs`);
 //! - [`enums`]: `rtlog_status`, the other enums and their raw-integer twins;
 //! - [`message`]: `rtlog_level`, and the call sites and arguments of log messages;
+//! - [`message_info`]: `rtlog_message_info` and `rtlog_message_arg`, a message read back;
 //! - [`config`]: `rtlog_config` and its translation to [`crate::Config`];
 //! - [`stats`]: the statistics structs, filled from the core's counters;
 //! - [`record`]: `rtlog_record` and the reader's filters;
@@ -16,6 +17,7 @@
 pub mod config;
 pub mod enums;
 pub mod message;
+pub mod message_info;
 pub mod objects;
 pub mod record;
 pub mod schema;
@@ -27,6 +29,7 @@ pub use enums::*;
 pub use message::{
     rtlog_arg, rtlog_arg_type, rtlog_arg_value, rtlog_callsite, rtlog_level, RawLevel,
 };
+pub use message_info::{rtlog_message_arg, rtlog_message_info};
 pub use objects::*;
 pub use record::{rtlog_reader_options, rtlog_record};
 pub use schema::{rtlog_field, rtlog_field_type, rtlog_type_info};

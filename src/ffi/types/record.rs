@@ -184,6 +184,19 @@ impl rtlog_record {
         }
     }
 
+    /// The payload bytes (empty for a NULL payload or a length of 0).
+    ///
+    /// # Safety
+    /// A non-NULL `payload` points to `len` readable bytes for `'a` (a record returned by a
+    /// reader: until that reader's next call).
+    pub(crate) unsafe fn payload_bytes<'a>(&self) -> &'a [u8] {
+        if self.payload.is_null() || self.len == 0 {
+            return &[];
+        }
+        // SAFETY: the caller's contract.
+        unsafe { std::slice::from_raw_parts(self.payload, self.len as usize) }
+    }
+
     /// An empty record (every field 0, payload NULL): what an input record's fields beyond a
     /// caller's struct_size are taken as.
     pub(crate) fn empty() -> rtlog_record {

@@ -74,5 +74,7 @@ mod tests {
         check::<rtlog_record>(offset_of!(rtlog_record, struct_size));
         check::<rtlog_field>(offset_of!(rtlog_field, struct_size));
         check::<rtlog_type_info>(offset_of!(rtlog_type_info, struct_size));
+        check::<rtlog_message_info>(offset_of!(rtlog_message_info, struct_size));
+        check::<rtlog_message_arg>(offset_of!(rtlog_message_arg, struct_size));
     }
 }
