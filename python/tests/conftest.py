@@ -100,3 +100,38 @@ def same_value(ours, theirs, scalar: str) -> bool:
     if scalar == "f64":  # -1.0 is printed -1, which JSON reads as an int
         return isinstance(ours, float) and ours == float(theirs)
     return type(ours) is type(theirs) and ours == theirs
+
+
+def fix_crcs(b: bytearray) -> None:
+    """Recomputes a segment's header CRC and every frame's CRC under its salt (docs/FORMAT.md),
+    walking the frames by their length fields; stops where one does not fit. The Python twin of
+    fuzz/src/checks/files.rs `fix_crcs`, so that edited segments stay valid."""
+    import zlib
+
+    if len(b) < 16 or b[:8] != b"RTLOGSEG":
+        return
+    hlen = int.from_bytes(b[12:16], "little")
+    if not (88 <= hlen <= 1 << 20) or hlen % 8 or len(b) < hlen:
+        return
+    b[hlen - 8 : hlen - 4] = zlib.crc32(b[: hlen - 8]).to_bytes(4, "little")
+    salt = bytes(b[32:40])
+    off = hlen
+    while off + 48 <= len(b):
+        n = int.from_bytes(b[off + 4 : off + 8], "little")
+        size = 48 + (n + 7) // 8 * 8
+        if n > 1 << 20 or off + size > len(b):
+            return
+        crc = zlib.crc32(bytes(b[off + 4 : off + 48 + n]), zlib.crc32(salt))
+        b[off : off + 4] = crc.to_bytes(4, "little")
+        off += size
+
+
+def frames(b: bytes):
+    """(offset, payload_len, lsn) of each frame of a valid segment, in order."""
+    hlen = int.from_bytes(b[12:16], "little")
+    off, out = hlen, []
+    while off + 48 <= len(b):
+        n = int.from_bytes(b[off + 4 : off + 8], "little")
+        out.append((off, n, int.from_bytes(b[off + 8 : off + 16], "little")))
+        off += 48 + (n + 7) // 8 * 8
+    return out
