@@ -3,9 +3,11 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use rtlog::error::Status;
+use rtlog::format::{DecodeError, SegmentHeader, FORMAT_MAJOR};
 use rtlog::logdir::{list_segments, read_segment_header};
 use rtlog::schema::{Interner, RecordType, Schema};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The producers (names, in first-seen order) and record types (each distinct name, id and
@@ -22,14 +24,11 @@ pub fn headers<'py>(
 }
 
 /// Reads every header of `dir`.
-fn scan(dir: &std::path::Path) -> rtlog::error::Result<(Vec<String>, Vec<Arc<RecordType>>)> {
+fn scan(dir: &Path) -> rtlog::error::Result<(Vec<String>, Vec<Arc<RecordType>>)> {
     let mut producers: Vec<String> = Vec::new();
     let mut types: Vec<Arc<RecordType>> = Vec::new();
     let mut interner = Interner::default();
-    for (_, path) in list_segments(dir)? {
-        let Ok(Ok(header)) = read_segment_header(&path) else {
-            continue;
-        };
+    for header in readable_headers(dir)? {
         for (_, name) in &header.producers {
             if !producers.contains(name) {
                 producers.push(name.clone());
@@ -42,6 +41,31 @@ fn scan(dir: &std::path::Path) -> rtlog::error::Result<(Vec<String>, Vec<Arc<Rec
         }
     }
     Ok((producers, types))
+}
+
+/// The headers of `dir` that validate, in segment order. A header of a newer format version
+/// is an error, as the reader makes it; others that do not validate, or files that vanished
+/// or cannot be read, are left out (the reader reports them when it gets there).
+pub fn readable_headers(dir: &Path) -> rtlog::error::Result<Vec<SegmentHeader>> {
+    let mut headers = Vec::new();
+    for (_, path) in list_segments(dir)? {
+        match read_segment_header(&path) {
+            Ok(Ok(header)) => headers.push(header),
+            Ok(Err(DecodeError::NewerVersion(v))) => {
+                return Err(rtlog::Error::new(
+                    Status::Corrupt,
+                    format!(
+                        "{}: format version {v} is newer than this reader supports ({}); use \
+                         a newer rtlog",
+                        path.display(),
+                        FORMAT_MAJOR
+                    ),
+                ))
+            }
+            Ok(Err(_)) | Err(_) => {}
+        }
+    }
+    Ok(headers)
 }
 
 /// `{name, id, size, align, layout, fields: [(name, scalar, array_len, offset)]}`.

@@ -21,12 +21,11 @@
 
 use crate::error::{strict_check, Stop};
 use crate::filters::Filters;
-use crate::headers::type_dict;
+use crate::headers::{readable_headers, type_dict};
 use crate::records::{damage_list, producer_name, stats_dict};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyDict};
 use rtlog::format::SegmentHeader;
-use rtlog::logdir::{list_segments, read_segment_header};
 use rtlog::reader::{Damage, Reader, ReaderStats};
 use rtlog::schema::{Interner, RecordType, Scalar, Schema};
 use std::path::{Path, PathBuf};
@@ -174,12 +173,9 @@ fn build(dir: &Path, filters: &Filters, strict: bool) -> Result<Built, Failure> 
 
 /// The first type the headers of `dir` declare under `name` (or, without a name, number `id`).
 fn find_type(dir: &Path, name: Option<&str>, id: Option<u16>) -> Result<Arc<RecordType>, Failure> {
-    let segments = list_segments(dir).map_err(|e| Failure::Stop(Stop::Reader(e)))?;
+    let headers = readable_headers(dir).map_err(|e| Failure::Stop(Stop::Reader(e)))?;
     let mut interner = Interner::default();
-    for (_, path) in segments {
-        let Ok(Ok(header)) = read_segment_header(&path) else {
-            continue;
-        };
+    for header in headers {
         let schema = Schema::of(&header.types, &mut interner);
         let found = match (name, id) {
             (Some(n), _) => schema.by_name(n),
