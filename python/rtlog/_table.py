@@ -31,7 +31,7 @@ def _need(module: str, method: str):
 class Table:
     """The records of one type. ``array`` is the numpy structured array: ``time_ns``
     (wall-clock ns since the Unix epoch), ``lsn``, ``epoch``, ``producer`` (an index into
-    ``producers``), ``seq``, then the type's fields — an array field as a sub-array column,
+    ``producers``, the log's producer names in the order its headers list them), ``seq``, then the type's fields — an array field as a sub-array column,
     ``char[N]`` as ``S<N>`` bytes; a field named like a leading column is ``fields.<name>``.
 
     ``skipped`` counts the records of the selection left out (``other_layout``: the type's

@@ -103,14 +103,14 @@ struct Built {
 
 fn build(dir: &Path, filters: &Filters, strict: bool) -> Result<Built, Failure> {
     let o = &filters.options;
-    let t = find_type(dir, o.type_name.as_deref(), o.record_type)?;
+    let (t, names) = find_type(dir, o.type_name.as_deref(), o.record_type)?;
     let size = t.layout.size() as usize;
     let itemsize = (ROW_HEADER + size).next_multiple_of(8);
     let fixups = Fixups::of(&t);
     let mut reader =
         Reader::open_with(dir, o.clone()).map_err(|e| Failure::Stop(Stop::Reader(e)))?;
     let (mut rows, mut producers, mut skipped) =
-        (Vec::new(), Producers::default(), Skipped::default());
+        (Vec::new(), Producers { names, ..Producers::default() }, Skipped::default());
     let mut seen = 0;
     loop {
         let r = reader.next_record().map_err(|e| Failure::Stop(Stop::Reader(e)))?;
@@ -171,29 +171,42 @@ fn build(dir: &Path, filters: &Filters, strict: bool) -> Result<Built, Failure> 
     })
 }
 
-/// The first type the headers of `dir` declare under `name` (or, without a name, number `id`).
-fn find_type(dir: &Path, name: Option<&str>, id: Option<u16>) -> Result<Arc<RecordType>, Failure> {
+/// The first type the headers of `dir` declare under `name` (or, without a name, number `id`),
+/// and the producer names of all the headers, in segment and id order.
+fn find_type(
+    dir: &Path,
+    name: Option<&str>,
+    id: Option<u16>,
+) -> Result<(Arc<RecordType>, Vec<String>), Failure> {
     let headers = readable_headers(dir).map_err(|e| Failure::Stop(Stop::Reader(e)))?;
     let mut interner = Interner::default();
+    let (mut found, mut producers) = (None, Vec::<String>::new());
     for header in headers {
+        for (_, n) in &header.producers {
+            if !producers.contains(n) {
+                producers.push(n.clone());
+            }
+        }
+        if found.is_some() {
+            continue;
+        }
         let schema = Schema::of(&header.types, &mut interner);
-        let found = match (name, id) {
-            (Some(n), _) => schema.by_name(n),
-            (None, Some(id)) => schema.get(id),
+        found = match (name, id) {
+            (Some(n), _) => schema.by_name(n).cloned(),
+            (None, Some(id)) => schema.get(id).cloned(),
             (None, None) => None,
         };
-        if let Some(t) = found {
-            return Ok(t.clone());
-        }
     }
-    Err(Failure::NoType(match (name, id) {
+    let what = match (name, id) {
         (Some(n), _) => format!("named {n:?}"),
         (None, Some(id)) => format!("number {id}"),
         (None, None) => "given".to_string(),
-    }))
+    };
+    found.map(|t| (t, producers)).ok_or(Failure::NoType(what))
 }
 
-/// Producer names in the order first met, and the code of each id in the current segment.
+/// Producer names — the log's, in the order its headers list them, then any `#id` met — and
+/// the code (index in `names`) of each id in the current segment.
 #[derive(Default)]
 struct Producers {
     names: Vec<String>,
