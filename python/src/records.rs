@@ -129,16 +129,18 @@ impl Records {
             .map_or(Ok(None), |r| r.map(Some))
     }
 
-    /// The reader's counters so far (see `rtlog.Stats`).
+    /// The reader's counters so far, as an `rtlog.Stats`.
     #[getter]
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        stats_dict(py, &self.reader.stats())
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let d = stats_dict(py, &self.reader.stats())?;
+        py.import("rtlog._log")?.getattr("Stats")?.call((), Some(&d))
     }
 
-    /// The damaged places found so far: `(path, offset, len, what)` tuples.
+    /// The damaged places found so far, as `rtlog.Damage` objects.
     #[getter]
-    fn damage(&self) -> Vec<DamageRow> {
-        damage_list(self.reader.damage())
+    fn damage<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let damage = py.import("rtlog._log")?.getattr("Damage")?;
+        damage_list(self.reader.damage()).into_iter().map(|d| damage.call1(d)).collect()
     }
 }
 

@@ -34,8 +34,8 @@ def read_python(log, **kw):
     records = rtlog.open(log, **kw).records()
     out = list(records)
     s = records.stats
-    counts = (s["corrupt_regions"], s["torn_bytes"], s["bad_segments"], s["vanished_segments"])
-    return out, counts, records.damage
+    counts = (s.corrupt_regions, s.torn_bytes, s.bad_segments, s.vanished_segments)
+    return out, counts, [(d.path, d.offset, d.len, d.what) for d in records.damage]
 
 
 def verify_damage(cli, log):

@@ -136,7 +136,7 @@ def test_stats_mirror_the_reader(typed_log):
     assert not s.damaged and rtlog.open(typed_log).damage() == []
     records = rtlog.open(typed_log).records(type="imu")
     assert len(list(records)) == 5
-    assert records.stats["matched"] == 5 and records.stats["records"] == 17
+    assert (records.stats.matched, records.stats.records) == (5, 17)
 
 
 def test_messages_are_an_empty_list_until_the_format_has_them(typed_log):
