@@ -12,7 +12,7 @@ a log that cannot be read raises ``LogError``. See python/README.md.
 """
 
 from ._rtlog import VERSION, LogError, Record, Records
-from ._log import Damage, Field, Log, RecordType, Stats, open
+from ._log import Damage, Field, Log, Message, RecordType, Stats, open
 from ._table import Table
 
 __version__ = VERSION
@@ -21,6 +21,7 @@ __all__ = [
     "Field",
     "Log",
     "LogError",
+    "Message",
     "Record",
     "RecordType",
     "Records",

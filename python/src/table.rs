@@ -26,7 +26,7 @@ use crate::records::{damage_list, producer_name, stats_dict};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyDict};
 use rtlog::format::SegmentHeader;
-use rtlog::reader::{Damage, Reader, ReaderStats};
+use rtlog::reader::{Damage, Reader, ReaderStats, Record};
 use rtlog::schema::{Interner, RecordType, Scalar, Schema};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -58,17 +58,18 @@ pub fn table<'py>(
             )))
         }
     };
+    let rows = &t.rows;
     let d = PyDict::new(py);
-    d.set_item("buffer", PyByteArray::new(py, &t.rows))?;
-    d.set_item("rows", t.rows.len() / t.itemsize)?;
-    d.set_item("itemsize", t.itemsize)?;
+    d.set_item("buffer", PyByteArray::new(py, &rows.bytes))?;
+    d.set_item("rows", rows.bytes.len() / rows.itemsize)?;
+    d.set_item("itemsize", rows.itemsize)?;
     d.set_item("header_bytes", ROW_HEADER)?;
-    d.set_item("type", type_dict(py, &t.record_type)?)?;
-    d.set_item("producers", t.producers.names)?;
+    d.set_item("type", type_dict(py, &rows.record_type)?)?;
+    d.set_item("producers", &rows.producers.names)?;
     let skipped = PyDict::new(py);
-    skipped.set_item("other_layout", t.skipped.other_layout)?;
-    skipped.set_item("wrong_length", t.skipped.wrong_length)?;
-    skipped.set_item("untyped", t.skipped.untyped)?;
+    skipped.set_item("other_layout", rows.skipped.other_layout)?;
+    skipped.set_item("wrong_length", rows.skipped.wrong_length)?;
+    skipped.set_item("untyped", rows.skipped.untyped)?;
     d.set_item("skipped", skipped)?;
     d.set_item("stats", stats_dict(py, &t.stats)?)?;
     d.set_item("damage", damage_list(&t.damage))?;
@@ -92,11 +93,7 @@ struct Skipped {
 
 /// A table built without the GIL.
 struct Built {
-    record_type: Arc<RecordType>,
-    rows: Vec<u8>,
-    itemsize: usize,
-    producers: Producers,
-    skipped: Skipped,
+    rows: Rows,
     stats: ReaderStats,
     damage: Vec<Damage>,
 }
@@ -104,71 +101,112 @@ struct Built {
 fn build(dir: &Path, filters: &Filters, strict: bool) -> Result<Built, Failure> {
     let o = &filters.options;
     let (t, names) = find_type(dir, o.type_name.as_deref(), o.record_type)?;
-    let size = t.layout.size() as usize;
-    let itemsize = (ROW_HEADER + size).next_multiple_of(8);
-    let fixups = Fixups::of(&t);
-    let mut reader =
-        Reader::open_with(dir, o.clone()).map_err(|e| Failure::Stop(Stop::Reader(e)))?;
-    let (mut rows, mut producers, mut skipped) =
-        (Vec::new(), Producers { names, ..Producers::default() }, Skipped::default());
+    let mut rows = Rows::new(t, names);
+    let stop = |e| Failure::Stop(Stop::Reader(e));
+    let mut reader = Reader::open_with(dir, o.clone()).map_err(stop)?;
     let mut seen = 0;
-    loop {
-        let r = reader.next_record().map_err(|e| Failure::Stop(Stop::Reader(e)))?;
-        let Some(r) = r else { break };
+    while let Some(r) = reader.next_record().map_err(stop)? {
         if !filters.keeps(&r) {
             continue;
         }
-        let row = [r.timestamp_ns, r.lsn, r.seq];
-        let (epoch, producer_id, record_type) = (r.epoch, r.producer, r.record_type);
-        // The payload is copied into the row before the reader is asked anything else (the
-        // record borrows it); the row is dropped again if the record does not belong.
-        let start = rows.len();
-        rows.resize(start + itemsize, 0);
-        let out = &mut rows[start..];
-        let fits = r.payload.len() == size;
-        if fits {
-            out[ROW_HEADER..ROW_HEADER + size].copy_from_slice(r.payload);
-        }
+        let pending = rows.begin(&r);
         if strict {
             strict_check(&reader, &mut seen).map_err(Failure::Stop)?;
         }
-        let keep = match reader.record_type(record_type) {
-            None => Err(&mut skipped.untyped),
-            Some(_) if !fits => Err(&mut skipped.wrong_length),
-            Some(rt) if rt.layout != t.layout => Err(&mut skipped.other_layout),
-            Some(_) => Ok(()),
-        };
-        if let Err(count) = keep {
-            *count += 1;
-            rows.truncate(start);
-            continue;
-        }
-        // A record always comes with its segment's header; without one, the raw time.
-        let header = reader.segment_header();
-        let out = &mut rows[start..];
-        for (i, v) in row.into_iter().enumerate() {
-            let v = match header {
-                Some(h) if i == 0 => h.wall_clock_ns(v),
-                _ => v,
-            };
-            out[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
-        }
-        out[24..28].copy_from_slice(&epoch.to_le_bytes());
-        out[28..30].copy_from_slice(&producers.code(header, producer_id).to_le_bytes());
-        fixups.apply(&mut out[ROW_HEADER..ROW_HEADER + size]);
+        rows.finish(pending, &reader);
     }
     if strict {
         strict_check(&reader, &mut seen).map_err(Failure::Stop)?;
     }
-    Ok(Built {
-        record_type: t,
-        rows,
-        itemsize,
-        producers,
-        skipped,
-        stats: reader.stats(),
-        damage: reader.damage().to_vec(),
-    })
+    Ok(Built { rows, stats: reader.stats(), damage: reader.damage().to_vec() })
+}
+
+/// The rows of a table being built.
+struct Rows {
+    record_type: Arc<RecordType>,
+    /// The type's size: bytes of payload in a row.
+    size: usize,
+    /// Bytes of a row.
+    itemsize: usize,
+    fixups: Fixups,
+    bytes: Vec<u8>,
+    producers: Producers,
+    skipped: Skipped,
+}
+
+/// A row begun for a record, with what its columns need once the record's borrow of the
+/// reader has ended.
+struct Pending {
+    start: usize,
+    fits: bool,
+    /// time (monotonic until finished), lsn, seq.
+    words: [u64; 3],
+    epoch: u32,
+    producer: u16,
+    record_type: u16,
+}
+
+impl Rows {
+    fn new(record_type: Arc<RecordType>, producer_names: Vec<String>) -> Rows {
+        let size = record_type.layout.size() as usize;
+        Rows {
+            size,
+            itemsize: (ROW_HEADER + size).next_multiple_of(8),
+            fixups: Fixups::of(&record_type),
+            record_type,
+            bytes: Vec::new(),
+            producers: Producers { names: producer_names, ..Producers::default() },
+            skipped: Skipped::default(),
+        }
+    }
+
+    /// Adds a row with `r`'s payload (if it has the type's size): the record borrows the
+    /// reader, so the payload is copied before anything else is asked of it.
+    fn begin(&mut self, r: &Record<'_>) -> Pending {
+        let start = self.bytes.len();
+        self.bytes.resize(start + self.itemsize, 0);
+        let fits = r.payload.len() == self.size;
+        if fits {
+            self.bytes[start + ROW_HEADER..start + ROW_HEADER + self.size]
+                .copy_from_slice(r.payload);
+        }
+        Pending {
+            start,
+            fits,
+            words: [r.timestamp_ns, r.lsn, r.seq],
+            epoch: r.epoch,
+            producer: r.producer,
+            record_type: r.record_type,
+        }
+    }
+
+    /// Fills the row's record columns, or drops the row (counted) when the record is not of
+    /// the table's type and size; `reader` is at the record's segment.
+    fn finish(&mut self, p: Pending, reader: &Reader) {
+        let skipped = match reader.record_type(p.record_type) {
+            None => Some(&mut self.skipped.untyped),
+            Some(_) if !p.fits => Some(&mut self.skipped.wrong_length),
+            Some(t) if t.layout != self.record_type.layout => Some(&mut self.skipped.other_layout),
+            Some(_) => None,
+        };
+        if let Some(count) = skipped {
+            *count += 1;
+            self.bytes.truncate(p.start);
+            return;
+        }
+        // A record always comes with its segment's header; without one, the raw time.
+        let header = reader.segment_header();
+        let mut words = p.words;
+        words[0] = header.map_or(words[0], |h| h.wall_clock_ns(words[0]));
+        let code = self.producers.code(header, p.producer);
+        let out = &mut self.bytes[p.start..p.start + self.itemsize];
+        for (i, v) in words.into_iter().enumerate() {
+            out[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+        }
+        out[24..28].copy_from_slice(&p.epoch.to_le_bytes());
+        out[28..30].copy_from_slice(&code.to_le_bytes());
+        self.fixups.apply(&mut out[ROW_HEADER..ROW_HEADER + self.size]);
+    }
 }
 
 /// The first type the headers of `dir` declare under `name` (or, without a name, number `id`),
