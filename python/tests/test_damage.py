@@ -3,6 +3,7 @@
 rtlog.LogError — never a crash — for what it cannot read. Over hand-made damage and over the
 reader fuzzer's corpus of hostile files."""
 
+import csv
 import json
 import os
 import re
@@ -10,7 +11,8 @@ import zlib
 
 import pytest
 import rtlog
-from conftest import copy_log, dump_json, fix_crcs, frames, run_cli, segments
+from conftest import copy_log, fix_crcs, frames, run_cli, segments
+from test_export import mcap_messages
 
 EXPORT_DAMAGE = re.compile(
     r"(\d+) damaged region\(s\), (\d+) torn byte\(s\), (\d+) bad segment header\(s\), "
@@ -19,15 +21,19 @@ EXPORT_DAMAGE = re.compile(
 VERIFY_LINE = re.compile(r"^(.*): offset (\d+), length (\d+): (.*)$")
 
 
+def damage_said(p) -> tuple:
+    """The counts on an export's stderr line, all 0 when it has none."""
+    m = EXPORT_DAMAGE.search(p.stderr)
+    return tuple(map(int, m.groups())) if m else (0, 0, 0, 0)
+
+
 def export_jsonl(cli, log):
     """(records, damage counts) from `rtlog export --format jsonl`, or None on exit 2."""
     p = run_cli(cli, "export", log, "--format", "jsonl", "-o", "-", check=False)
     if p.returncode == 2:
         return None
     assert p.returncode == 0, p.stderr
-    m = EXPORT_DAMAGE.search(p.stderr)
-    counts = tuple(map(int, m.groups())) if m else (0, 0, 0, 0)
-    return [json.loads(line) for line in p.stdout.splitlines()], counts
+    return [json.loads(line) for line in p.stdout.splitlines()], damage_said(p)
 
 
 def read_python(log, **kw):
@@ -176,7 +182,7 @@ def unpack(data: bytes, into):
 
 def test_the_hostile_corpus_reads_as_the_tool_reads_it(hostile_corpus, cli, tmp_path):
     """Every input of the reader fuzzer's corpus: the Python reader returns the records the
-    tool exports (jsonl and mcap), counts the same damage, and fails only where the tool fails,
+    tool exports (jsonl, mcap, csv), counts the same damage, and fails only where the tool fails,
     with LogError. Any other exception (a Rust panic would be pyo3's PanicException) fails."""
     inputs = sorted(hostile_corpus.iterdir())
     assert len(inputs) > 100
@@ -217,16 +223,20 @@ def test_the_hostile_corpus_reads_as_the_tool_reads_it(hostile_corpus, cli, tmp_
                 r.lsn for r in records
             ], ctx
         totals["records"] += len(records)
-        # The MCAP exporter: one data message per record, the same damage said.
+        # The MCAP and CSV exporters: one data message, one row per record, the same damage
+        # said on stderr.
         out = tmp_path / f"in-{i}.mcap"
-        p = run_cli(cli, "export", log, "--format", "mcap", "-o", out)
-        m = EXPORT_DAMAGE.search(p.stderr)
-        assert (tuple(map(int, m.groups())) if m else (0, 0, 0, 0)) == counts, ctx
-        from test_export import mcap_messages
-
+        assert damage_said(run_cli(cli, "export", log, "--format", "mcap", "-o", out)) == counts
         _, messages = mcap_messages(out)
         data = [x for x in messages if not x[1].topic.endswith(("/loss", "/state"))]
         assert len(data) == len(records), ctx
+        out = tmp_path / f"in-{i}-csv"
+        assert damage_said(run_cli(cli, "export", log, "--format", "csv", "-o", out)) == counts
+        rows = 0
+        for table in out.glob("*.csv"):
+            with open(table, newline="") as f:
+                rows += len(list(csv.DictReader(f)))
+        assert rows == len(records), ctx
     print(f"hostile corpus: {totals}")
     # The corpus exercises the damage paths, not only clean logs.
     assert totals["damaged"] > 50 and totals["records"] > 0
