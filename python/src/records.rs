@@ -82,9 +82,10 @@ impl Record {
 pub type DamageRow = (String, u64, u64, String);
 
 /// The name of producer `id` in `header`'s table, if it has one (a short list: a linear
-/// search costs less than the Python object made per record).
+/// search costs less than the Python object made per record). A table that lists an id twice
+/// (only a forged header can) names it by its last entry, as `rtlog dump` does.
 pub fn producer_name(header: &SegmentHeader, id: u16) -> Option<String> {
-    header.producers.iter().find(|(pid, _)| *pid == id).map(|(_, n)| n.clone())
+    header.producers.iter().rfind(|(pid, _)| *pid == id).map(|(_, n)| n.clone())
 }
 
 /// `critical`, `normal`, or the number.

@@ -180,9 +180,21 @@ def unpack(data: bytes, into):
         (into / name).write_bytes(bytes(contents))
 
 
+def meta(r):
+    """What a record says besides its field values, as the JSON of dump names it."""
+    return (r.lsn, r.epoch, r.time_ns, r.producer, r.producer_id, r.stream, r.type, r.seq,
+            r.payload.hex(), r.type_name, r.expected_len, r.fields is not None)  # fmt: skip
+
+
+def meta_json(j):
+    return (j["lsn"], j["epoch"], j["time_ns"], j["producer"], j["producer_id"], j["stream"],
+            j["type"], j["seq"], j["payload_hex"], j.get("type_name"), j.get("expected_len"),
+            "fields" in j)  # fmt: skip
+
+
 def test_the_hostile_corpus_reads_as_the_tool_reads_it(hostile_corpus, cli, tmp_path):
     """Every input of the reader fuzzer's corpus: the Python reader returns the records the
-    tool exports (jsonl, mcap, csv), counts the same damage, and fails only where the tool fails,
+    tool exports (jsonl: every attribute but the field values; mcap, csv: as many), counts the same damage, and fails only where the tool fails,
     with LogError. Any other exception (a Rust panic would be pyo3's PanicException) fails."""
     inputs = sorted(hostile_corpus.iterdir())
     assert len(inputs) > 100
@@ -209,8 +221,7 @@ def test_the_hostile_corpus_reads_as_the_tool_reads_it(hostile_corpus, cli, tmp_
             assert records == [] and counts == (0, 0, 0, 0), ctx
             continue
         their_records, their_counts = theirs
-        assert [r.lsn for r in records] == [j["lsn"] for j in their_records], ctx
-        assert [r.payload.hex() for r in records] == [j["payload_hex"] for j in their_records]
+        assert [meta(r) for r in records] == [meta_json(j) for j in their_records], ctx
         assert counts == their_counts, ctx
         totals["damaged"] += any(counts)
         # strict=True: an exception at the first damaged place, or the same records.
