@@ -144,3 +144,19 @@ def test_messages_are_an_empty_list_until_the_format_has_them(typed_log):
     assert rtlog.open(typed_log).messages() == []
     with pytest.raises(ValueError, match="no producer"):
         rtlog.open(typed_log).messages(producer="nobody")
+
+
+def test_numpy_and_pandas_times_keep_their_nanoseconds(demo_log):
+    import numpy as np
+
+    pd = pytest.importorskip("pandas")
+    times = sorted(r.time_ns for r in rtlog.open(demo_log).records())
+    lo = times[len(times) // 3] + 1  # not a whole microsecond: a datetime would lose it
+    expected = [r.lsn for r in rtlog.open(demo_log).records(start=lo)]
+    assert 0 < len(expected) < len(times)
+    for start in (np.datetime64(lo, "ns"), pd.Timestamp(lo, unit="ns")):
+        assert [r.lsn for r in rtlog.open(demo_log).records(start=start)] == expected
+    with pytest.raises(TypeError, match="as a time"):
+        rtlog.open(demo_log).records(start=1.5)
+    with pytest.raises(ValueError, match="not an ISO-8601 time"):
+        rtlog.open(demo_log).records(end="yesterday")

@@ -123,3 +123,9 @@ def test_missing_pandas_or_polars_is_a_clear_import_error(typed_log, monkeypatch
         monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
         with pytest.raises(ImportError, match=f"needs {module}.*pip install {module}"):
             method()
+
+
+def test_an_empty_selection_is_an_empty_table_of_the_type(typed_log):
+    t = rtlog.open(typed_log).table("imu", lsn=(1000, None))
+    assert len(t) == 0 and t["accel"].shape == (0, 3)
+    assert list(t.to_pandas(index="time").columns)[5:8] == ["accel[0]", "accel[1]", "accel[2]"]
