@@ -160,3 +160,16 @@ def test_numpy_and_pandas_times_keep_their_nanoseconds(demo_log):
         rtlog.open(demo_log).records(start=1.5)
     with pytest.raises(ValueError, match="not an ISO-8601 time"):
         rtlog.open(demo_log).records(end="yesterday")
+
+
+def test_a_record_as_a_dict_and_as_text(typed_log):
+    r = next(iter(rtlog.open(typed_log).records(type="event")))
+    d = r.as_dict()
+    assert list(d) == [
+        "lsn", "seq", "time_ns", "mono_ns", "epoch", "producer", "producer_id", "stream",
+        "type", "type_name", "level", "fields", "expected_len", "payload",
+    ]
+    assert all(d[k] == getattr(r, k) for k in d)
+    assert (d["type"], d["type_name"], d["fields"]["tag"]) == (300, "event", "ABCDE")
+    assert repr(r).startswith(f"<rtlog.Record lsn={r.lsn} time_ns={r.time_ns} producer=ctl ")
+    assert "event {'code': 200," in repr(r)
