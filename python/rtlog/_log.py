@@ -160,13 +160,13 @@ class Log:
         return Table._of(_rtlog.table(str(self.path), f, self.strict))
 
     def messages(self, **filters) -> List[Message]:
-        """Log messages (level, time, producer, file, line, text) that pass the filters.
-
-        Log messages are not in the log format yet (they come with issue 14: a message frame
-        kind); until then the reader returns none, and this is an empty list. The filters are
-        checked as for ``records()``."""
-        self._filters(filters)
-        return []
+        """Log messages (level, time, producer, file, line, text) that pass the filters, in
+        log order; the text is rendered as C's printf would (``rtlog dump`` shows the same).
+        A message whose call-site frame the log lost reads as ``<call site N>`` and its raw
+        arguments, with ``file`` and ``line`` None. Filters as in ``records()`` (``type``
+        matches no message)."""
+        rows = _rtlog.messages(str(self.path), self._filters(filters), self.strict)
+        return [Message(*row) for row in rows]
 
     def stats(self) -> Stats:
         """The reader's counters after one pass over the whole log: records, segments, and

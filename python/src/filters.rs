@@ -52,6 +52,8 @@ impl Filters {
             stream,
             record_type: type_id,
             type_name,
+            // Records and messages alike; `Log.records()` asks for data records only.
+            ..ReaderOptions::default()
         };
         Ok(Filters { options, min_level })
     }

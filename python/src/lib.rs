@@ -8,6 +8,7 @@
 //! - [`filters`]: the record filters (`ReaderOptions` plus a minimum level);
 //! - [`records`]: iterating records as Python objects, and a pass that only counts;
 //! - [`table`]: one record type decoded into a contiguous buffer for numpy;
+//! - [`messages`]: the log's messages, rendered by the library;
 //! - [`headers`]: the producers and record types that the segment headers declare;
 //! - [`values`]: a typed field's value as a Python object.
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
@@ -15,6 +16,7 @@
 mod error;
 mod filters;
 mod headers;
+mod messages;
 mod records;
 mod table;
 mod values;
@@ -32,5 +34,6 @@ fn _rtlog(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(records::scan, m)?)?;
     m.add_function(wrap_pyfunction!(headers::headers, m)?)?;
     m.add_function(wrap_pyfunction!(table::table, m)?)?;
+    m.add_function(wrap_pyfunction!(messages::messages, m)?)?;
     Ok(())
 }

@@ -114,7 +114,10 @@ impl Records {
     #[new]
     #[pyo3(signature = (path, filters, strict = false))]
     fn new(py: Python<'_>, path: PathBuf, filters: Filters, strict: bool) -> PyResult<Records> {
-        let reader = Reader::open_with(&path, filters.options.clone())
+        // Data records: messages have their own call, `Log.messages()`.
+        let options =
+            rtlog::reader::ReaderOptions { messages: Some(false), ..filters.options.clone() };
+        let reader = Reader::open_with(&path, options)
             .map_err(|e| crate::error::from_rtlog(py, &e, &path))?;
         Ok(Records { dir: path, reader, filters, strict, damage_seen: 0, payload: Vec::new() })
     }

@@ -139,11 +139,25 @@ def test_stats_mirror_the_reader(typed_log):
     assert (records.stats.matched, records.stats.records) == (5, 17)
 
 
-def test_messages_are_an_empty_list_until_the_format_has_them(typed_log):
-    # Log messages come with issue 14 (a message frame kind); no frame of the format is one.
-    assert rtlog.open(typed_log).messages() == []
+def test_messages_match_the_rust_reader(demo_log, cli):
+    # The demo's RT threads log messages at several levels (examples-c/control_loop.cpp).
+    ours = rtlog.open(demo_log).messages()
+    theirs = [r for r in dump_json(cli, demo_log) if r.get("kind") == "message"]
+    assert len(ours) == len(theirs) > 0
+    for m, j in zip(ours, theirs):
+        assert (m.level, m.file, m.line, m.text) == (j["level"], j["file"], j["line"], j["message"])
+        assert m.producer == j["producer"]
+    warn = rtlog.open(demo_log).messages(level="warn")
+    assert warn == [m for m in ours if m.level in ("warn", "error", "fatal")]
+    # Records stay data records; a type filter matches no message.
+    assert all(r.type_name is not None or r.type is not None for r in rtlog.open(demo_log).records())
+    assert rtlog.open(demo_log).messages(type="joint_state") == []
     with pytest.raises(ValueError, match="no producer"):
-        rtlog.open(typed_log).messages(producer="nobody")
+        rtlog.open(demo_log).messages(producer="nobody")
+
+
+def test_the_typed_log_has_no_messages(typed_log):
+    assert rtlog.open(typed_log).messages() == []
 
 
 def test_numpy_and_pandas_times_keep_their_nanoseconds(demo_log):
