@@ -696,6 +696,14 @@ typedef struct rtlog_config {
      * DLT log level of normal-stream records (default RTLOG_DLT_LEVEL_INFO).
      */
     rtlog_dlt_level dlt_level_normal;
+    /**
+     * RTLOG_DURABILITY_NONE and _FLUSH: no accepted record waits in the writer's batch longer than this many µs before write() (default 100000; 0: only the batch size decides; at most 60000000). Bounds what a crash of the process loses (see docs/OPERATIONS.md) (0.3.0).
+     */
+    uint32_t max_write_delay_us;
+    /**
+     * Seal the active segment once it is this many seconds old, so that retention_age_s reaches the data of a log that rotates rarely (default 0: never; at most one year) (0.3.0).
+     */
+    uint64_t segment_max_age_s;
 } rtlog_config;
 
 /**

@@ -372,6 +372,8 @@ impl Logger {
             durability: c.durability,
             batch_records: c.batch_records,
             batch_interval: Duration::from_micros(c.batch_interval_us.into()),
+            max_write_delay: Duration::from_micros(c.max_write_delay_us.into()),
+            segment_max_age: Duration::from_secs(c.segment_max_age_s),
             segment_bytes: c.segment_bytes,
             preallocate: c.preallocate,
             retention: crate::storage::retention::Limits {

@@ -41,6 +41,9 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// How often the writer applies retention when it does not rotate: an expired segment is gone
+/// within this period (plus a round), even in a log that is idle or rotates rarely.
+const RETENTION_PERIOD: Duration = Duration::from_secs(1);
 /// Bytes buffered before a write in `NONE` mode; also the batch buffer's initial capacity.
 const BATCH_BYTES: usize = 1 << 20;
 /// Most input records framed before the durability policy is looked at again.
@@ -120,6 +123,10 @@ pub(crate) struct WriterSetup {
     pub(crate) durability: Durability,
     pub(crate) batch_records: u32,
     pub(crate) batch_interval: Duration,
+    /// `None`/`Flush`: the longest an accepted record waits in the batch (zero: no limit).
+    pub(crate) max_write_delay: Duration,
+    /// Seal the active segment once it is this old (zero: never).
+    pub(crate) segment_max_age: Duration,
     pub(crate) segment_bytes: u64,
     pub(crate) preallocate: bool,
     pub(crate) retention: Limits,
@@ -149,6 +156,8 @@ struct OpenSegment {
     size: u64,
     /// Data records in it.
     data_records: u64,
+    /// When it was created (for `segment_max_age`).
+    opened: Instant,
     /// The call sites whose frame it holds, by id (index `id - 1`).
     has_callsite: Vec<bool>,
 }
@@ -238,6 +247,10 @@ pub(crate) struct Writer {
     callsites: CallSites,
     /// A message frame's payload, rewritten from its slot's.
     message: Vec<u8>,
+    /// When the oldest frame of `batch` was framed (`None`: the batch is empty).
+    batch_since: Option<Instant>,
+    /// When retention last ran.
+    retention_at: Instant,
 }
 
 impl Writer {
@@ -267,6 +280,8 @@ impl Writer {
             reported_refused: vec![[0; 2]; n],
             callsites: CallSites::default(),
             message: Vec::new(),
+            batch_since: None,
+            retention_at: Instant::now(),
             s,
         };
         w.open_segment()?;
@@ -307,6 +322,7 @@ impl Writer {
             header,
             size: encoded.len() as u64,
             data_records: 0,
+            opened: Instant::now(),
             has_callsite: Vec::new(),
         });
         Ok(())
@@ -346,10 +362,32 @@ impl Writer {
         if let Some(d) = &mut self.s.dlt {
             d.notify();
         }
+        if !self.batch.is_empty() {
+            self.batch_since.get_or_insert_with(Instant::now);
+        }
         let urgent = stop || flush != self.flush_seen;
         self.apply_policy(urgent);
         self.flush_seen = flush;
+        self.housekeeping();
         moved
+    }
+
+    /// What the clock asks for, busy or idle: sealing a segment older than
+    /// `segment_max_age`, and retention every [`RETENTION_PERIOD`].
+    fn housekeeping(&mut self) {
+        let age = self.s.segment_max_age;
+        let old = self.segment.as_ref().is_some_and(|seg| {
+            !age.is_zero()
+                && seg.opened.elapsed() >= age
+                && seg.size > seg.header.encoded_len() as u64
+        });
+        if old {
+            self.rotate(); // applies retention too
+            self.retention_at = Instant::now();
+        } else if self.s.retention.age_s > 0 && self.retention_at.elapsed() >= RETENTION_PERIOD {
+            self.retention_at = Instant::now();
+            self.apply_retention();
+        }
     }
 
     fn idle_wait(&self) -> Duration {
@@ -359,6 +397,12 @@ impl Writer {
             }
             _ => IDLE_POLL,
         }
+    }
+
+    /// `None`/`Flush`: whether the oldest frame of the batch has waited `max_write_delay`.
+    fn batch_too_old(&self) -> bool {
+        let delay = self.s.max_write_delay;
+        !delay.is_zero() && self.batch_since.is_some_and(|t| t.elapsed() >= delay)
     }
 
     /// Frames up to `ROUND_RECORDS` input records into the batch.
@@ -695,6 +739,7 @@ impl Writer {
                 merge(&mut self.written_marks, &mut self.batch_marks);
                 self.written_lsn = self.batch_lsn;
                 self.batch.clear();
+                self.batch_since = None;
                 self.batch_records = 0;
                 if !self.s.durability.syncs() {
                     self.covered();
@@ -783,6 +828,7 @@ impl Writer {
             *marks = [0; 2];
         }
         self.batch.clear();
+        self.batch_since = None;
         self.batch_records = 0;
         self.batch_stream_records = [0; 2];
         self.unsynced = 0;
@@ -807,7 +853,9 @@ impl Writer {
     /// Writes and syncs as the durability mode asks. `urgent`: a flush or stop is waiting.
     fn apply_policy(&mut self, urgent: bool) {
         let write_now = match self.s.durability {
-            Durability::None => urgent || self.batch.len() >= BATCH_BYTES / 2,
+            Durability::None => {
+                urgent || self.batch.len() >= BATCH_BYTES / 2 || self.batch_too_old()
+            }
             _ => true,
         };
         if write_now {
