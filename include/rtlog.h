@@ -808,6 +808,18 @@ typedef struct rtlog_stats {
      * Messages below their producer's level threshold: not published, not dropped (0.3.0).
      */
     uint64_t filtered;
+    /**
+     * Faults signalled with rtlog_signal_fault that the supervisor took (0.3.0).
+     */
+    uint64_t faults_signalled;
+    /**
+     * The code of the last of them (0 before any) (0.3.0).
+     */
+    uint32_t last_fault_code;
+    /**
+     * The id of the producer that signalled it, or UINT32_MAX before any (0.3.0).
+     */
+    uint32_t last_fault_producer;
 } rtlog_stats;
 
 /**
@@ -1453,6 +1465,21 @@ enum rtlog_status rtlog_publish_message(struct rtlog_producer *p,
  * Does not set rtlog_last_error.
  */
 enum rtlog_status rtlog_producer_set_level(const struct rtlog_producer *p, rtlog_level level);
+
+/**
+ * Signals a fault of the component that owns this producer (a sensor out of range, a watchdog,
+ * a failed plausibility check): the supervisor takes it on its next step (within
+ * supervisor_period_us) and enters SAFE, unless it is already there. The cause of that
+ * transition, in the log's state frame and in the state callback, is "fault <code> signalled by
+ * producer <name> (id <id>)"; rtlog_stats counts it (faults_signalled, last_fault_code,
+ * last_fault_producer). rtlog_clear_fault leaves SAFE as usual. A second signal before the
+ * supervisor's step replaces the first's code.
+ *
+ * Phase: RUN (a fault signalled before rtlog_start is taken at the first step). Thread: any,
+ * RT included. RT-safe: one atomic store, no allocation, lock or system call.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL p. Does not set rtlog_last_error.
+ */
+enum rtlog_status rtlog_signal_fault(const struct rtlog_producer *p, uint32_t code);
 
 /**
  * The producer's id, as stored in rtlog_record.producer (0, 1, 2... in creation order);

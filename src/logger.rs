@@ -90,6 +90,10 @@ pub struct Stats {
     pub epoch: u32,
     /// Messages below their producer's threshold (not published, not dropped).
     pub filtered: u64,
+    /// Faults signalled by producers (`rtlog_signal_fault`) that the supervisor took.
+    pub faults_signalled: u64,
+    /// The last of them: its code and the id of the producer that signalled it.
+    pub last_fault: Option<(u32, u16)>,
 }
 
 /// The logger. `Sync`: its methods may be called from several threads; see each method for
@@ -281,6 +285,7 @@ impl Logger {
                 normal_disabled: AtomicBool::new(false),
                 threshold: AtomicU8::new(self.level.load(Ordering::Relaxed)),
                 filtered: AtomicU64::new(0),
+                fault: AtomicU64::new(0),
             }),
             durable: [DurableCount::new(), DurableCount::new()],
             pushed: [cc.counter(), nc.counter()],
@@ -563,6 +568,8 @@ impl Logger {
             segments_deleted: w.segments_deleted.load(Ordering::Relaxed),
             last_errno: w.last_errno.load(Ordering::Relaxed),
             transitions: self.supervision.transitions.load(Ordering::Relaxed),
+            faults_signalled: self.supervision.faults.load(Ordering::Relaxed),
+            last_fault: self.supervision.last_fault(),
             state: Some(self.state()),
             ..Stats::default()
         };

@@ -10,7 +10,7 @@
 //! | NORMAL, DEGRADED | CRITICAL | a critical record was refused, or a write or sync failed (disk full included) |
 //! | DEGRADED | NORMAL | no normal loss and no lag for the quiet period |
 //! | CRITICAL | SAFE | the `safe_on_critical` policy |
-//! | any running state | SAFE | `rtlog_enter_safe_mode` |
+//! | any running state | SAFE | `rtlog_enter_safe_mode`, or a fault an RT component signalled (`rtlog_signal_fault`) |
 //! | CRITICAL, SAFE | NORMAL | `rtlog_clear_fault` (only) |
 //!
 //! Each transition is published with one atomic store (so `rtlog_get_state` is one load),
@@ -20,7 +20,7 @@
 //! Time is passed in by the caller of [`Supervisor::step`]: the supervisor thread passes the
 //! real elapsed time, a manual-mode test passes whatever it wants, so tests are deterministic.
 
-use crate::rt::producer::{ProducerShared, Stream};
+use crate::rt::producer::{ProducerShared, Stream, FAULT_PENDING};
 use crate::state::{State, StateCallback};
 use crate::writer::WriterShared;
 use parking_lot::Mutex;
@@ -41,6 +41,10 @@ pub(crate) struct SupervisorShared {
     pub(crate) clear_request: AtomicBool,
     /// True in SAFE: the normal stream refuses records.
     pub(crate) normal_blocked: Arc<AtomicBool>,
+    /// Faults taken from producers (`rtlog_signal_fault`).
+    pub(crate) faults: AtomicU64,
+    /// The last one: `(producer id + 1) << 32 | code`, 0 before any.
+    last_fault: AtomicU64,
 }
 
 impl SupervisorShared {
@@ -51,7 +55,15 @@ impl SupervisorShared {
             safe_request: Mutex::new(None),
             clear_request: AtomicBool::new(false),
             normal_blocked,
+            faults: AtomicU64::new(0),
+            last_fault: AtomicU64::new(0),
         }
+    }
+
+    /// The last fault a producer signalled: its code and the producer's id.
+    pub(crate) fn last_fault(&self) -> Option<(u32, u16)> {
+        let v = self.last_fault.load(Ordering::Relaxed);
+        (v != 0).then(|| (v as u32, ((v >> 32) - 1) as u16))
     }
 
     /// The current state (one atomic load; RT-safe).
@@ -159,6 +171,7 @@ impl Supervisor {
         {
             made += self.transition(State::Normal, "fault cleared by rtlog_clear_fault".into());
         }
+        made += self.take_faults();
         let safe_request = self.shared.safe_request.lock().take();
         if let Some(reason) = safe_request {
             if self.state() != State::Safe {
@@ -216,6 +229,27 @@ impl Supervisor {
         }
         if self.state() == State::Critical && self.policy.safe_on_critical {
             made += self.transition(State::Safe, "policy safe_on_critical".into());
+        }
+        made
+    }
+
+    /// Faults the producers signalled since the last step: each is counted and kept in the
+    /// stats, and the first moves the state to SAFE with the code and the producer as cause.
+    fn take_faults(&mut self) -> usize {
+        let mut made = 0;
+        for i in 0..self.producers.len() {
+            let raw = self.producers[i].hot.fault.swap(0, Ordering::Acquire);
+            if raw & FAULT_PENDING == 0 {
+                continue;
+            }
+            let (code, p) = (raw as u32, &self.producers[i]);
+            self.shared.faults.fetch_add(1, Ordering::Relaxed);
+            let last = (u64::from(p.id) + 1) << 32 | u64::from(code);
+            self.shared.last_fault.store(last, Ordering::Relaxed);
+            let cause = format!("fault {code} signalled by producer {} (id {})", p.name, p.id);
+            if matches!(self.state(), State::Normal | State::Degraded | State::Critical) {
+                made += self.transition(State::Safe, cause);
+            }
         }
         made
     }
