@@ -704,6 +704,10 @@ typedef struct rtlog_config {
      * Seal the active segment once it is this many seconds old, so that retention_age_s reaches the data of a log that rotates rarely (default 0: never; at most one year) (0.3.0).
      */
     uint64_t segment_max_age_s;
+    /**
+     * The writer or the internal ticker without progress this many ms while records wait for it counts as stalled: the state goes CRITICAL with the reason in the callback and the log, and rtlog_stats.stalled says which (default 5000; 0: not watched; at most 3600000; not in manual mode) (0.3.0).
+     */
+    uint32_t stall_timeout_ms;
 } rtlog_config;
 
 /**
@@ -820,6 +824,10 @@ typedef struct rtlog_stats {
      * The id of the producer that signalled it, or UINT32_MAX before any (0.3.0).
      */
     uint32_t last_fault_producer;
+    /**
+     * The threads the supervisor sees stalled now: 1 the writer (no progress for stall_timeout_ms with records pending, or its thread died), 2 the internal ticker; 0 none (0.3.0).
+     */
+    uint32_t stalled;
 } rtlog_stats;
 
 /**
@@ -1353,11 +1361,32 @@ enum rtlog_status rtlog_flush(struct rtlog_logger *lg, uint32_t timeout_ms);
  * synced, and the threads are joined. A clean shutdown loses nothing. Called before
  * rtlog_start, it just stops the logger.
  *
- * Phase: INIT or RUN, once. Thread: any non-RT thread. Blocks until the writer is done.
- * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already shut
- * down; RTLOG_ERR_IO when a write or sync failed during the run (the log is closed anyway).
+ * rtlog_shutdown_timeout with a timeout of 30 s: long enough for the slowest fdatasync of an
+ * SD card, short enough that a hung mount does not hang the program.
+ *
+ * Phase: INIT or RUN, once. Thread: any non-RT thread. Blocks until the writer is done, 30 s
+ * at most. Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already
+ * shut down; RTLOG_ERR_IO when a write or sync failed during the run (the log is closed
+ * anyway); RTLOG_ERR_TIMEOUT as rtlog_shutdown_timeout; RTLOG_ERR_INTERNAL when the writer
+ * thread had died (a bug: please report it).
  */
 enum rtlog_status rtlog_shutdown(struct rtlog_logger *lg);
+
+/**
+ * Shuts the logger down as rtlog_shutdown does, waiting for the writer `timeout_ms` at most.
+ * When the writer cannot finish in time (a write() that never returns on a hung mount or a
+ * stuck device), it returns RTLOG_ERR_TIMEOUT and the logger is stopped all the same, safe to
+ * rtlog_destroy (which does not wait either): the writer thread is left behind, writes
+ * nothing more if it ever wakes up, and keeps the directory locked until it ends, so no other
+ * logger writes the directory meanwhile. Records it had not written are lost; the next
+ * rtlog_init on the directory recovers it as after a crash. In manual mode the caller's
+ * thread writes, and a write that never returns blocks it.
+ *
+ * Phase: INIT or RUN, once. Thread: any non-RT thread. Blocks `timeout_ms` at most (plus the
+ * DLT sink's bounded drain). Returns what rtlog_shutdown returns, and RTLOG_ERR_TIMEOUT as
+ * above (rtlog_last_error() says how many records were not written).
+ */
+enum rtlog_status rtlog_shutdown_timeout(struct rtlog_logger *lg, uint32_t timeout_ms);
 
 /**
  * Frees the logger and all its producers (shutting it down first if needed). NULL: no-op.

@@ -133,6 +133,9 @@ pub struct Config {
     /// Seal the active segment once it is this old, so that age-based retention reaches the
     /// data of a log that rotates rarely (0: never; default 0).
     pub segment_max_age_s: u64,
+    /// The writer or the ticker without progress this long while work waits for it counts
+    /// as stalled: CRITICAL (default 5000 ms; 0: not watched).
+    pub stall_timeout_ms: u32,
 }
 
 impl Default for Config {
@@ -167,6 +170,7 @@ impl Default for Config {
             dlt: DltConfig::default(),
             max_write_delay_us: DEFAULT_MAX_WRITE_DELAY_US,
             segment_max_age_s: 0,
+            stall_timeout_ms: 5000,
         }
     }
 }
@@ -233,6 +237,7 @@ impl Config {
         check_range("degraded_quiet_ms", self.degraded_quiet_ms.into(), 0, 86_400_000)?;
         check_range("max_write_delay_us", self.max_write_delay_us.into(), 0, 60_000_000)?;
         check_range("segment_max_age_s", self.segment_max_age_s, 0, 365 * 86_400)?;
+        check_range("stall_timeout_ms", self.stall_timeout_ms.into(), 0, 3_600_000)?;
         if self.retention_segments == 1 {
             return Err(Error::new(
                 Status::Config,

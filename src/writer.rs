@@ -96,6 +96,29 @@ pub(crate) struct WriterShared {
     /// Raw timestamp of the oldest record taken but not yet persisted under the durability
     /// mode (0: none).
     pub(crate) oldest_pending_raw: AtomicU64,
+    /// Rounds of the writer's loop begun: the heartbeat the supervisor watches. A writer
+    /// blocked in a `write()` or an `fdatasync` does not move it.
+    pub(crate) heartbeat: AtomicU64,
+    /// Set when the writer thread ends, also by a panic (a guard sets it while unwinding).
+    pub(crate) exited: AtomicBool,
+    /// Set by a shutdown that gave up waiting: a writer that wakes up later writes nothing
+    /// more (the directory may belong to another logger by then).
+    pub(crate) abandoned: AtomicBool,
+    /// A shutdown that gave up waiting leaves the directory's lock here: the writer thread
+    /// releases it when it ends, so no other logger writes the directory while a write of this
+    /// one may still land.
+    pub(crate) dir_lock: Mutex<Option<crate::storage::dir::DirLock>>,
+}
+
+/// Ends the writer thread's life on every path, panics included: marks it exited and releases
+/// the directory's lock if a shutdown left it here.
+struct ExitGuard(Arc<WriterShared>);
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        self.0.exited.store(true, Ordering::Release);
+        self.0.dir_lock.lock().take();
+    }
 }
 
 impl WriterShared {
@@ -330,7 +353,12 @@ impl Writer {
 
     /// The writer thread's loop; returns after `stop` once everything is written.
     pub(crate) fn run(mut self) {
+        let _exit = ExitGuard(self.s.shared.clone());
         loop {
+            self.s.shared.heartbeat.fetch_add(1, Ordering::Relaxed);
+            if self.s.shared.abandoned.load(Ordering::Acquire) {
+                return;
+            }
             let moved = self.step();
             if self.stopped() {
                 break;
@@ -716,7 +744,7 @@ impl Writer {
     /// Writes the batch (if any) and, for `NONE`/`FLUSH`, publishes the watermarks. Without a
     /// usable segment the batch is lost (its frames carry the salt of a segment that failed).
     fn write_batch(&mut self) {
-        if self.batch.is_empty() {
+        if self.batch.is_empty() || self.s.shared.abandoned.load(Ordering::Acquire) {
             return;
         }
         let result = match &mut self.segment {
@@ -755,7 +783,7 @@ impl Writer {
 
     /// `fdatasync` of the current segment, then publication of what it covered.
     fn sync(&mut self) {
-        if self.segment.is_none() {
+        if self.segment.is_none() || self.s.shared.abandoned.load(Ordering::Acquire) {
             return;
         }
         let started = Instant::now();
@@ -881,6 +909,9 @@ impl Writer {
     /// Clean close: trailing loss markers, the clean-close frame, then a final write and sync
     /// in every mode.
     pub(crate) fn finish(mut self) {
+        if self.s.shared.abandoned.load(Ordering::Acquire) {
+            return;
+        }
         self.report_trailing_refusals();
         let close = CleanClose { records: self.epoch_records };
         self.push_frame(boundary(FrameKind::CleanClose), &close.encode());

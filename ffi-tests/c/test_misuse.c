@@ -106,6 +106,7 @@ static void null_logger_functions(void)
     CHECK_STATUS(rtlog_step_supervisor(NULL, 1000), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("lg");
     CHECK_STATUS(rtlog_enter_safe_mode(NULL, "why"), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_shutdown_timeout(NULL, 1000), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_set_level(NULL, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_type_set_level(NULL, 1, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("lg");

@@ -73,6 +73,8 @@ pub struct rtlog_stats {
     pub last_fault_code: u32,
     /// The id of the producer that signalled it, or UINT32_MAX before any (0.3.0).
     pub last_fault_producer: u32,
+    /// The threads the supervisor sees stalled now: 1 the writer (no progress for stall_timeout_ms with records pending, or its thread died), 2 the internal ticker; 0 none (0.3.0).
+    pub stalled: u32,
 }
 
 /// Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
@@ -196,6 +198,7 @@ impl From<&Stats> for rtlog_stats {
             faults_signalled: s.faults_signalled,
             last_fault_code: s.last_fault.map_or(0, |f| f.0),
             last_fault_producer: s.last_fault.map_or(u32::MAX, |f| u32::from(f.1)),
+            stalled: s.stalled,
         }
     }
 }
@@ -259,7 +262,7 @@ impl Versioned for rtlog_stats {
     /// 0.2.0 (the first with struct_size), 0.3.0.
     const SIZES: &'static [usize] = &[
         version_size!(rtlog_stats, oldest_pending_age_ns: u64),
-        version_size!(rtlog_stats, last_fault_producer: u32),
+        version_size!(rtlog_stats, stalled: u32),
     ];
 }
 
