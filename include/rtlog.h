@@ -696,6 +696,18 @@ typedef struct rtlog_config {
      * DLT log level of normal-stream records (default RTLOG_DLT_LEVEL_INFO); log messages and OFF as for dlt_level_critical.
      */
     rtlog_dlt_level dlt_level_normal;
+    /**
+     * RTLOG_DURABILITY_NONE and _FLUSH: no accepted record waits in the writer's batch longer than this many µs before write() (default 100000; 0: only the batch size decides; at most 60000000). Bounds what a crash of the process loses (see docs/OPERATIONS.md) (0.3.0).
+     */
+    uint32_t max_write_delay_us;
+    /**
+     * Seal the active segment once it is this many seconds old, so that retention_age_s reaches the data of a log that rotates rarely (default 0: never; at most one year) (0.3.0).
+     */
+    uint64_t segment_max_age_s;
+    /**
+     * The writer or the internal ticker without progress this many ms while records wait for it counts as stalled: the state goes CRITICAL with the reason in the callback and the log, and rtlog_stats.stalled says which (default 5000; 0: not watched; at most 3600000; not in manual mode) (0.3.0).
+     */
+    uint32_t stall_timeout_ms;
 } rtlog_config;
 
 /**
@@ -800,6 +812,22 @@ typedef struct rtlog_stats {
      * Messages below their producer's level threshold: not published, not dropped (0.3.0).
      */
     uint64_t filtered;
+    /**
+     * Faults signalled with rtlog_signal_fault that the supervisor took (0.3.0).
+     */
+    uint64_t faults_signalled;
+    /**
+     * The code of the last of them (0 before any) (0.3.0).
+     */
+    uint32_t last_fault_code;
+    /**
+     * The id of the producer that signalled it, or UINT32_MAX before any (0.3.0).
+     */
+    uint32_t last_fault_producer;
+    /**
+     * The threads the supervisor sees stalled now: 1 the writer (no progress for stall_timeout_ms with records pending, or its thread died), 2 the internal ticker; 0 none (0.3.0).
+     */
+    uint32_t stalled;
 } rtlog_stats;
 
 /**
@@ -1421,11 +1449,32 @@ enum rtlog_status rtlog_flush(struct rtlog_logger *lg, uint32_t timeout_ms);
  * synced, and the threads are joined. A clean shutdown loses nothing. Called before
  * rtlog_start, it just stops the logger.
  *
- * Phase: INIT or RUN, once. Thread: any non-RT thread. Blocks until the writer is done.
- * Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already shut
- * down; RTLOG_ERR_IO when a write or sync failed during the run (the log is closed anyway).
+ * rtlog_shutdown_timeout with a timeout of 30 s: long enough for the slowest fdatasync of an
+ * SD card, short enough that a hung mount does not hang the program.
+ *
+ * Phase: INIT or RUN, once. Thread: any non-RT thread. Blocks until the writer is done, 30 s
+ * at most. Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already
+ * shut down; RTLOG_ERR_IO when a write or sync failed during the run (the log is closed
+ * anyway); RTLOG_ERR_TIMEOUT as rtlog_shutdown_timeout; RTLOG_ERR_INTERNAL when the writer
+ * thread had died (a bug: please report it).
  */
 enum rtlog_status rtlog_shutdown(struct rtlog_logger *lg);
+
+/**
+ * Shuts the logger down as rtlog_shutdown does, waiting for the writer `timeout_ms` at most.
+ * When the writer cannot finish in time (a write() that never returns on a hung mount or a
+ * stuck device), it returns RTLOG_ERR_TIMEOUT and the logger is stopped all the same, safe to
+ * rtlog_destroy (which does not wait either): the writer thread is left behind, writes
+ * nothing more if it ever wakes up, and keeps the directory locked until it ends, so no other
+ * logger writes the directory meanwhile. Records it had not written are lost; the next
+ * rtlog_init on the directory recovers it as after a crash. In manual mode the caller's
+ * thread writes, and a write that never returns blocks it.
+ *
+ * Phase: INIT or RUN, once. Thread: any non-RT thread. Blocks `timeout_ms` at most (plus the
+ * DLT sink's bounded drain). Returns what rtlog_shutdown returns, and RTLOG_ERR_TIMEOUT as
+ * above (rtlog_last_error() says how many records were not written).
+ */
+enum rtlog_status rtlog_shutdown_timeout(struct rtlog_logger *lg, uint32_t timeout_ms);
 
 /**
  * Frees the logger and all its producers (shutting it down first if needed). NULL: no-op.
@@ -1533,6 +1582,21 @@ enum rtlog_status rtlog_publish_message(struct rtlog_producer *p,
  * Does not set rtlog_last_error.
  */
 enum rtlog_status rtlog_producer_set_level(const struct rtlog_producer *p, rtlog_level level);
+
+/**
+ * Signals a fault of the component that owns this producer (a sensor out of range, a watchdog,
+ * a failed plausibility check): the supervisor takes it on its next step (within
+ * supervisor_period_us) and enters SAFE, unless it is already there. The cause of that
+ * transition, in the log's state frame and in the state callback, is "fault <code> signalled by
+ * producer <name> (id <id>)"; rtlog_stats counts it (faults_signalled, last_fault_code,
+ * last_fault_producer). rtlog_clear_fault leaves SAFE as usual. A second signal before the
+ * supervisor's step replaces the first's code.
+ *
+ * Phase: RUN (a fault signalled before rtlog_start is taken at the first step). Thread: any,
+ * RT included. RT-safe: one atomic store, no allocation, lock or system call.
+ * Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL p. Does not set rtlog_last_error.
+ */
+enum rtlog_status rtlog_signal_fault(const struct rtlog_producer *p, uint32_t code);
 
 /**
  * The producer's id, as stored in rtlog_record.producer (0, 1, 2... in creation order);

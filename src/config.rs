@@ -62,6 +62,10 @@ pub const MAX_SEGMENT_BYTES: u64 = 1 << 40;
 /// loop: 1024 persisted); a control loop that ticks itself sets 0.
 pub const DEFAULT_DISPATCH_PERIOD_US: u32 = 1000;
 
+/// Default of [`Config::max_write_delay_us`]: 100 ms. `None` batches up to 512 KiB per
+/// `write()`; at a low record rate that took minutes, and a crash lost all of it.
+pub const DEFAULT_MAX_WRITE_DELAY_US: u32 = 100_000;
+
 /// The logger's configuration (the Rust twin of `rtlog_config`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -123,6 +127,15 @@ pub struct Config {
     pub direct_io: bool,
     /// The DLT sink: forward records to a COVESA DLT daemon too (see docs/DLT.md).
     pub dlt: DltConfig,
+    /// `None` and `Flush`: no accepted record waits in the writer's batch longer than this
+    /// before `write()` (default 100 ms; 0: only the batch size decides, as before 0.3.0).
+    pub max_write_delay_us: u32,
+    /// Seal the active segment once it is this old, so that age-based retention reaches the
+    /// data of a log that rotates rarely (0: never; default 0).
+    pub segment_max_age_s: u64,
+    /// The writer or the ticker without progress this long while work waits for it counts
+    /// as stalled: CRITICAL (default 5000 ms; 0: not watched).
+    pub stall_timeout_ms: u32,
 }
 
 impl Default for Config {
@@ -155,6 +168,9 @@ impl Default for Config {
             on_state_change: None,
             direct_io: false,
             dlt: DltConfig::default(),
+            max_write_delay_us: DEFAULT_MAX_WRITE_DELAY_US,
+            segment_max_age_s: 0,
+            stall_timeout_ms: 5000,
         }
     }
 }
@@ -219,6 +235,9 @@ impl Config {
         }
         check_range("supervisor_period_us", self.supervisor_period_us.into(), 100, 10_000_000)?;
         check_range("degraded_quiet_ms", self.degraded_quiet_ms.into(), 0, 86_400_000)?;
+        check_range("max_write_delay_us", self.max_write_delay_us.into(), 0, 60_000_000)?;
+        check_range("segment_max_age_s", self.segment_max_age_s, 0, 365 * 86_400)?;
+        check_range("stall_timeout_ms", self.stall_timeout_ms.into(), 0, 3_600_000)?;
         if self.retention_segments == 1 {
             return Err(Error::new(
                 Status::Config,
@@ -296,6 +315,8 @@ mod tests {
             ),
             ("supervisor_period_us", Box::new(|c| c.supervisor_period_us = 10)),
             ("retention_bytes", Box::new(|c| c.retention_bytes = c.segment_bytes)),
+            ("max_write_delay_us", Box::new(|c| c.max_write_delay_us = 60_000_001)),
+            ("segment_max_age_s", Box::new(|c| c.segment_max_age_s = 365 * 86_400 + 1)),
             (
                 "normal_depth",
                 Box::new(|c| {

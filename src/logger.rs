@@ -90,6 +90,12 @@ pub struct Stats {
     pub epoch: u32,
     /// Messages below their producer's threshold (not published, not dropped).
     pub filtered: u64,
+    /// Faults signalled by producers (`rtlog_signal_fault`) that the supervisor took.
+    pub faults_signalled: u64,
+    /// The last of them: its code and the id of the producer that signalled it.
+    pub last_fault: Option<(u32, u16)>,
+    /// The threads the supervisor sees stalled now (`supervisor::STALLED_*` bits).
+    pub stalled: u32,
 }
 
 /// The logger. `Sync`: its methods may be called from several threads; see each method for
@@ -281,6 +287,7 @@ impl Logger {
                 normal_disabled: AtomicBool::new(false),
                 threshold: AtomicU8::new(self.level.load(Ordering::Relaxed)),
                 filtered: AtomicU64::new(0),
+                fault: AtomicU64::new(0),
             }),
             durable: [DurableCount::new(), DurableCount::new()],
             pushed: [cc.counter(), nc.counter()],
@@ -372,6 +379,8 @@ impl Logger {
             durability: c.durability,
             batch_records: c.batch_records,
             batch_interval: Duration::from_micros(c.batch_interval_us.into()),
+            max_write_delay: Duration::from_micros(c.max_write_delay_us.into()),
+            segment_max_age: Duration::from_secs(c.segment_max_age_s),
             segment_bytes: c.segment_bytes,
             preallocate: c.preallocate,
             retention: crate::storage::retention::Limits {
@@ -404,6 +413,12 @@ impl Logger {
             safe_on_critical: c.safe_on_critical,
             callback: c.on_state_change.clone(),
             normal_depth: c.normal_depth.into(),
+            stall_timeout: if c.manual {
+                Duration::ZERO
+            } else {
+                Duration::from_millis(c.stall_timeout_ms.into())
+            },
+            watch_ticker: !c.manual && c.dispatch_period_us > 0,
         };
         let supervisor = Supervisor::new(
             self.supervision.clone(),
@@ -434,6 +449,47 @@ impl Logger {
         let _ = self.producers.set(producers);
         assert!(self.gate.open(), "the gate is opened only here, under the lifecycle lock");
         Ok(())
+    }
+
+    /// Waits until the writer thread has ended, or `deadline`; whether it ended.
+    fn wait_for_writer(&self, t: &JoinHandle<()>, deadline: Instant) -> bool {
+        loop {
+            t.thread().unpark();
+            if self.writer.exited.load(Ordering::Acquire) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            std::thread::sleep((deadline - now).min(Duration::from_millis(1)));
+        }
+    }
+
+    /// Gives up on a writer thread that did not end in time: it is told to write nothing more
+    /// and given the directory's lock, which it releases when (if ever) it ends; its handle is
+    /// dropped, so nothing waits for it. The logger is stopped.
+    fn abandon_writer(&self, t: JoinHandle<()>, timeout: Duration) -> Error {
+        self.writer.abandoned.store(true, Ordering::Release);
+        *self.writer.dir_lock.lock() = self.lock.lock().take();
+        if self.writer.exited.load(Ordering::Acquire) {
+            // It ended meanwhile, before it could take the lock: release it here.
+            self.writer.dir_lock.lock().take();
+        }
+        drop(t);
+        if let Some(shared) = &self.dlt {
+            shared.stop.store(true, Ordering::Release);
+        }
+        self.supervision.state.store(State::Stopped as u8, Ordering::Release);
+        let pending = self.stats().lag;
+        Error::new(
+            Status::Timeout,
+            format!(
+                "the writer did not finish within {} ms ({pending} record(s) not written): the \
+                 logger is stopped, its writer left behind holding the directory's lock",
+                timeout.as_millis()
+            ),
+        )
     }
 
     /// Starts the internal ticker thread (`dispatch_period_us > 0`, not in manual mode).
@@ -561,6 +617,9 @@ impl Logger {
             segments_deleted: w.segments_deleted.load(Ordering::Relaxed),
             last_errno: w.last_errno.load(Ordering::Relaxed),
             transitions: self.supervision.transitions.load(Ordering::Relaxed),
+            faults_signalled: self.supervision.faults.load(Ordering::Relaxed),
+            last_fault: self.supervision.last_fault(),
+            stalled: self.supervision.stalled.load(Ordering::Relaxed),
             state: Some(self.state()),
             ..Stats::default()
         };
@@ -647,6 +706,12 @@ impl Logger {
                 let msg = self.writer.last_error.lock().clone().unwrap_or_default();
                 return Err(Error::new(Status::Io, format!("flush failed: {msg}")));
             }
+            if self.writer.exited.load(Ordering::Acquire) && !self.config.manual {
+                return Err(Error::new(
+                    Status::Io,
+                    "the writer thread died (a bug: please report it): nothing more is written",
+                ));
+            }
             if Instant::now() >= deadline {
                 return Err(Error::new(
                     Status::Timeout,
@@ -665,10 +730,24 @@ impl Logger {
         }
     }
 
+    /// [`shutdown_timeout`](Self::shutdown_timeout) with [`DEFAULT_SHUTDOWN_TIMEOUT`].
+    pub fn shutdown(&self) -> Result<()> {
+        self.shutdown_timeout(DEFAULT_SHUTDOWN_TIMEOUT)
+    }
+
     /// Stops publishing, dispatches and writes everything accepted, writes the clean-close
     /// frame and joins the threads (non-RT). A second call is `InvalidState`; a call before
     /// `start` just stops the logger.
-    pub fn shutdown(&self) -> Result<()> {
+    ///
+    /// `Timeout` when the writer has not finished within `timeout` (a `write()` that never
+    /// returns, a hung mount): the logger is stopped all the same and safe to drop; the writer
+    /// thread is left behind, writes nothing more if it ever wakes up, and keeps the
+    /// directory locked until it ends, so another logger cannot write the directory under it.
+    /// Records it had not written are lost (the next `rtlog_init` recovers the log as after a
+    /// crash). In manual mode the caller's thread writes, and a write that never returns
+    /// blocks it.
+    pub fn shutdown_timeout(&self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
         let mut life = self.lifecycle.lock();
         let active = life.producers.iter().map(|p| &p.hot.active);
         match self.gate.close(active) {
@@ -694,6 +773,9 @@ impl Logger {
             if !moved.output_full && self.dispatcher.pending() == Some(0) {
                 break;
             }
+            if Instant::now() >= deadline {
+                break; // the writer takes nothing: waiting for it below times out
+            }
             match (&mut manual.writer, &life.writer_thread) {
                 (Some(w), _) => {
                     sigxfsz::blocked(|| w.step());
@@ -717,7 +799,9 @@ impl Logger {
         }
         manual.supervisor = None;
         if let Some(t) = life.writer_thread.take() {
-            t.thread().unpark();
+            if !self.wait_for_writer(&t, deadline) {
+                return Err(self.abandon_writer(t, timeout));
+            }
             joined = t.join().is_ok();
         }
         // After the writer: everything it will ever offer is queued; the DLT end drains it
@@ -796,6 +880,7 @@ fn ticker_loop(
     let mut next = Instant::now();
     while !stop.load(Ordering::Acquire) {
         let Some(lg) = lg.upgrade() else { return };
+        lg.supervision.ticker_beats.fetch_add(1, Ordering::Relaxed);
         // Keep ticking while a tick fills its whole budget; then wait for the next period.
         let budget = lg.config.dispatch_budget;
         let mut moved = 0;
@@ -846,6 +931,10 @@ impl Logger {
         drop(self);
     }
 }
+
+/// How long `shutdown` waits for the writer: long enough for the slowest `fdatasync` of an SD
+/// card or a busy disk, short enough that a hung mount does not hang the program.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The message threshold of a new logger: `Info`, as in spdlog and Quill (`TRACE` and `DEBUG`
 /// messages are counted as filtered until `rtlog_set_level` lowers it).

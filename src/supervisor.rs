@@ -7,10 +7,10 @@
 //! | from | to | when |
 //! |---|---|---|
 //! | NORMAL | DEGRADED | a normal-stream record was lost, or the writer lags more than the threshold |
-//! | NORMAL, DEGRADED | CRITICAL | a critical record was refused, or a write or sync failed (disk full included) |
+//! | NORMAL, DEGRADED | CRITICAL | a critical record was refused, or a write or sync failed (disk full included), or the writer or the ticker made no progress for `stall_timeout_ms` while work was pending, or the writer thread died |
 //! | DEGRADED | NORMAL | no normal loss and no lag for the quiet period |
 //! | CRITICAL | SAFE | the `safe_on_critical` policy |
-//! | any running state | SAFE | `rtlog_enter_safe_mode` |
+//! | any running state | SAFE | `rtlog_enter_safe_mode`, or a fault an RT component signalled (`rtlog_signal_fault`) |
 //! | CRITICAL, SAFE | NORMAL | `rtlog_clear_fault` (only) |
 //!
 //! Each transition is published with one atomic store (so `rtlog_get_state` is one load),
@@ -20,11 +20,11 @@
 //! Time is passed in by the caller of [`Supervisor::step`]: the supervisor thread passes the
 //! real elapsed time, a manual-mode test passes whatever it wants, so tests are deterministic.
 
-use crate::rt::producer::{ProducerShared, Stream};
+use crate::rt::producer::{ProducerShared, Stream, FAULT_PENDING};
 use crate::state::{State, StateCallback};
 use crate::writer::WriterShared;
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,7 +41,21 @@ pub(crate) struct SupervisorShared {
     pub(crate) clear_request: AtomicBool,
     /// True in SAFE: the normal stream refuses records.
     pub(crate) normal_blocked: Arc<AtomicBool>,
+    /// Faults taken from producers (`rtlog_signal_fault`).
+    pub(crate) faults: AtomicU64,
+    /// The last one: `(producer id + 1) << 32 | code`, 0 before any.
+    last_fault: AtomicU64,
+    /// Rounds of the internal ticker: its heartbeat.
+    pub(crate) ticker_beats: AtomicU64,
+    /// The threads seen stalled ([`STALLED_WRITER`], [`STALLED_TICKER`]); a bit is cleared
+    /// when its thread makes progress again.
+    pub(crate) stalled: AtomicU32,
 }
+
+/// [`SupervisorShared::stalled`]: the writer made no progress (or its thread died).
+pub const STALLED_WRITER: u32 = 1;
+/// [`SupervisorShared::stalled`]: the internal ticker made no progress.
+pub const STALLED_TICKER: u32 = 2;
 
 impl SupervisorShared {
     pub(crate) fn new(normal_blocked: Arc<AtomicBool>) -> SupervisorShared {
@@ -51,7 +65,17 @@ impl SupervisorShared {
             safe_request: Mutex::new(None),
             clear_request: AtomicBool::new(false),
             normal_blocked,
+            faults: AtomicU64::new(0),
+            last_fault: AtomicU64::new(0),
+            ticker_beats: AtomicU64::new(0),
+            stalled: AtomicU32::new(0),
         }
+    }
+
+    /// The last fault a producer signalled: its code and the producer's id.
+    pub(crate) fn last_fault(&self) -> Option<(u32, u16)> {
+        let v = self.last_fault.load(Ordering::Relaxed);
+        (v != 0).then(|| (v as u32, ((v >> 32) - 1) as u16))
     }
 
     /// The current state (one atomic load; RT-safe).
@@ -73,6 +97,28 @@ pub(crate) struct Policy {
     pub(crate) callback: Option<StateCallback>,
     /// Records per normal ring (for re-enabling a disabled normal stream at half).
     pub(crate) normal_depth: u64,
+    /// A thread without progress this long while work waits for it is stalled (zero: not
+    /// watched, as in manual mode, where the caller steps the writer).
+    pub(crate) stall_timeout: Duration,
+    /// Whether an internal ticker runs (and is watched).
+    pub(crate) watch_ticker: bool,
+}
+
+/// A heartbeat as last seen: its value and the (virtual) time it last moved.
+#[derive(Clone, Copy, Default)]
+struct Beat {
+    value: u64,
+    since: Duration,
+}
+
+impl Beat {
+    /// Notes the heartbeat's value now; returns how long it has not moved.
+    fn still_for(&mut self, value: u64, now: Duration) -> Duration {
+        if value != self.value {
+            *self = Beat { value, since: now };
+        }
+        now - self.since
+    }
 }
 
 #[derive(Clone, Copy, Default)]
@@ -91,6 +137,8 @@ pub(crate) struct Supervisor {
     /// Virtual time: the sum of the steps' `elapsed`.
     now: Duration,
     last_trouble: Duration,
+    writer_beat: Beat,
+    ticker_beat: Beat,
 }
 
 impl Supervisor {
@@ -108,6 +156,8 @@ impl Supervisor {
             seen: Seen::default(),
             now: Duration::ZERO,
             last_trouble: Duration::ZERO,
+            writer_beat: Beat::default(),
+            ticker_beat: Beat::default(),
         }
     }
 
@@ -159,6 +209,7 @@ impl Supervisor {
         {
             made += self.transition(State::Normal, "fault cleared by rtlog_clear_fault".into());
         }
+        made += self.take_faults();
         let safe_request = self.shared.safe_request.lock().take();
         if let Some(reason) = safe_request {
             if self.state() != State::Safe {
@@ -174,10 +225,11 @@ impl Supervisor {
         } else {
             None
         };
+        let stall = self.stalls(lag);
         let escalation = if critical_loss > 0 {
             Some(format!("{critical_loss} critical record(s) refused: ring full"))
         } else {
-            persistence
+            persistence.or(stall)
         };
         if normal_loss > 0 || lagging {
             self.last_trouble = self.now;
@@ -216,6 +268,74 @@ impl Supervisor {
         }
         if self.state() == State::Critical && self.policy.safe_on_critical {
             made += self.transition(State::Safe, "policy safe_on_critical".into());
+        }
+        made
+    }
+
+    /// The liveness check: the writer thread died, or the writer (with records pending) or
+    /// the ticker (with records in the producers' rings) has not moved for `stall_timeout`.
+    /// Keeps [`SupervisorShared::stalled`] up to date; returns the cause of a new stall.
+    fn stalls(&mut self, lag: u64) -> Option<String> {
+        let timeout = self.policy.stall_timeout;
+        if timeout.is_zero() {
+            return None;
+        }
+        let now = self.now;
+        let writer_still =
+            self.writer_beat.still_for(self.writer.heartbeat.load(Ordering::Relaxed), now);
+        let writer = if self.writer.exited.load(Ordering::Acquire)
+            && !self.writer.stop.load(Ordering::Acquire)
+        {
+            Some("the writer thread died (a panic): nothing more will be written".to_owned())
+        } else if lag > 0 && writer_still >= timeout {
+            Some(format!(
+                "writer stalled: no progress for {} ms with {lag} record(s) pending",
+                writer_still.as_millis()
+            ))
+        } else {
+            None
+        };
+        let in_rings: u64 = self
+            .producers
+            .iter()
+            .map(|p| p.in_ring(Stream::Critical) + p.in_ring(Stream::Normal))
+            .sum();
+        let ticker_still =
+            self.ticker_beat.still_for(self.shared.ticker_beats.load(Ordering::Relaxed), now);
+        let ticker =
+            (self.policy.watch_ticker && in_rings > 0 && ticker_still >= timeout).then(|| {
+                format!(
+                    "ticker stalled: no tick for {} ms with {in_rings} record(s) in the rings",
+                    ticker_still.as_millis()
+                )
+            });
+        let bits = (u32::from(writer.is_some()) * STALLED_WRITER)
+            | (u32::from(ticker.is_some()) * STALLED_TICKER);
+        let before = self.shared.stalled.swap(bits, Ordering::Relaxed);
+        // Only a stall not reported yet escalates (the state may have been cleared meanwhile).
+        if bits & !before == 0 {
+            return None;
+        }
+        writer.or(ticker)
+    }
+
+    /// Faults the producers signalled since the last step: each is counted and kept in the
+    /// stats, and the first moves the state to SAFE with the code and the producer as cause.
+    fn take_faults(&mut self) -> usize {
+        let mut made = 0;
+        for i in 0..self.producers.len() {
+            let raw = self.producers[i].hot.fault.swap(0, Ordering::Acquire);
+            if raw & FAULT_PENDING == 0 {
+                continue;
+            }
+            let (code, p) = (raw as u32, &self.producers[i]);
+            self.shared.faults.fetch_add(1, Ordering::Relaxed);
+            let last = (u64::from(p.id) + 1) << 32 | u64::from(code);
+            self.shared.last_fault.store(last, Ordering::Relaxed);
+            let cause = format!("fault {code} signalled by producer {} (id {})", p.name, p.id);
+            if matches!(self.state(), State::Normal | State::Degraded | State::Critical) {
+                made += self.transition(State::Safe, cause);
+            }
         }
         made
     }

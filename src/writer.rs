@@ -41,6 +41,9 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// How often the writer applies retention when it does not rotate: an expired segment is gone
+/// within this period (plus a round), even in a log that is idle or rotates rarely.
+const RETENTION_PERIOD: Duration = Duration::from_secs(1);
 /// Bytes buffered before a write in `NONE` mode; also the batch buffer's initial capacity.
 const BATCH_BYTES: usize = 1 << 20;
 /// Most input records framed before the durability policy is looked at again.
@@ -93,6 +96,29 @@ pub(crate) struct WriterShared {
     /// Raw timestamp of the oldest record taken but not yet persisted under the durability
     /// mode (0: none).
     pub(crate) oldest_pending_raw: AtomicU64,
+    /// Rounds of the writer's loop begun: the heartbeat the supervisor watches. A writer
+    /// blocked in a `write()` or an `fdatasync` does not move it.
+    pub(crate) heartbeat: AtomicU64,
+    /// Set when the writer thread ends, also by a panic (a guard sets it while unwinding).
+    pub(crate) exited: AtomicBool,
+    /// Set by a shutdown that gave up waiting: a writer that wakes up later writes nothing
+    /// more (the directory may belong to another logger by then).
+    pub(crate) abandoned: AtomicBool,
+    /// A shutdown that gave up waiting leaves the directory's lock here: the writer thread
+    /// releases it when it ends, so no other logger writes the directory while a write of this
+    /// one may still land.
+    pub(crate) dir_lock: Mutex<Option<crate::storage::dir::DirLock>>,
+}
+
+/// Ends the writer thread's life on every path, panics included: marks it exited and releases
+/// the directory's lock if a shutdown left it here.
+struct ExitGuard(Arc<WriterShared>);
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        self.0.exited.store(true, Ordering::Release);
+        self.0.dir_lock.lock().take();
+    }
 }
 
 impl WriterShared {
@@ -120,6 +146,10 @@ pub(crate) struct WriterSetup {
     pub(crate) durability: Durability,
     pub(crate) batch_records: u32,
     pub(crate) batch_interval: Duration,
+    /// `None`/`Flush`: the longest an accepted record waits in the batch (zero: no limit).
+    pub(crate) max_write_delay: Duration,
+    /// Seal the active segment once it is this old (zero: never).
+    pub(crate) segment_max_age: Duration,
     pub(crate) segment_bytes: u64,
     pub(crate) preallocate: bool,
     pub(crate) retention: Limits,
@@ -149,6 +179,8 @@ struct OpenSegment {
     size: u64,
     /// Data records in it.
     data_records: u64,
+    /// When it was created (for `segment_max_age`).
+    opened: Instant,
     /// The call sites whose frame it holds, by id (index `id - 1`).
     has_callsite: Vec<bool>,
 }
@@ -238,6 +270,10 @@ pub(crate) struct Writer {
     callsites: CallSites,
     /// A message frame's payload, rewritten from its slot's.
     message: Vec<u8>,
+    /// When the oldest frame of `batch` was framed (`None`: the batch is empty).
+    batch_since: Option<Instant>,
+    /// When retention last ran.
+    retention_at: Instant,
 }
 
 impl Writer {
@@ -267,6 +303,8 @@ impl Writer {
             reported_refused: vec![[0; 2]; n],
             callsites: CallSites::default(),
             message: Vec::new(),
+            batch_since: None,
+            retention_at: Instant::now(),
             s,
         };
         w.open_segment()?;
@@ -307,6 +345,7 @@ impl Writer {
             header,
             size: encoded.len() as u64,
             data_records: 0,
+            opened: Instant::now(),
             has_callsite: Vec::new(),
         });
         Ok(())
@@ -314,7 +353,12 @@ impl Writer {
 
     /// The writer thread's loop; returns after `stop` once everything is written.
     pub(crate) fn run(mut self) {
+        let _exit = ExitGuard(self.s.shared.clone());
         loop {
+            self.s.shared.heartbeat.fetch_add(1, Ordering::Relaxed);
+            if self.s.shared.abandoned.load(Ordering::Acquire) {
+                return;
+            }
             let moved = self.step();
             if self.stopped() {
                 break;
@@ -346,10 +390,32 @@ impl Writer {
         if let Some(d) = &mut self.s.dlt {
             d.notify();
         }
+        if !self.batch.is_empty() {
+            self.batch_since.get_or_insert_with(Instant::now);
+        }
         let urgent = stop || flush != self.flush_seen;
         self.apply_policy(urgent);
         self.flush_seen = flush;
+        self.housekeeping();
         moved
+    }
+
+    /// What the clock asks for, busy or idle: sealing a segment older than
+    /// `segment_max_age`, and retention every [`RETENTION_PERIOD`].
+    fn housekeeping(&mut self) {
+        let age = self.s.segment_max_age;
+        let old = self.segment.as_ref().is_some_and(|seg| {
+            !age.is_zero()
+                && seg.opened.elapsed() >= age
+                && seg.size > seg.header.encoded_len() as u64
+        });
+        if old {
+            self.rotate(); // applies retention too
+            self.retention_at = Instant::now();
+        } else if self.s.retention.age_s > 0 && self.retention_at.elapsed() >= RETENTION_PERIOD {
+            self.retention_at = Instant::now();
+            self.apply_retention();
+        }
     }
 
     fn idle_wait(&self) -> Duration {
@@ -359,6 +425,12 @@ impl Writer {
             }
             _ => IDLE_POLL,
         }
+    }
+
+    /// `None`/`Flush`: whether the oldest frame of the batch has waited `max_write_delay`.
+    fn batch_too_old(&self) -> bool {
+        let delay = self.s.max_write_delay;
+        !delay.is_zero() && self.batch_since.is_some_and(|t| t.elapsed() >= delay)
     }
 
     /// Frames up to `ROUND_RECORDS` input records into the batch.
@@ -678,7 +750,7 @@ impl Writer {
     /// Writes the batch (if any) and, for `NONE`/`FLUSH`, publishes the watermarks. Without a
     /// usable segment the batch is lost (its frames carry the salt of a segment that failed).
     fn write_batch(&mut self) {
-        if self.batch.is_empty() {
+        if self.batch.is_empty() || self.s.shared.abandoned.load(Ordering::Acquire) {
             return;
         }
         let result = match &mut self.segment {
@@ -701,6 +773,7 @@ impl Writer {
                 merge(&mut self.written_marks, &mut self.batch_marks);
                 self.written_lsn = self.batch_lsn;
                 self.batch.clear();
+                self.batch_since = None;
                 self.batch_records = 0;
                 if !self.s.durability.syncs() {
                     self.covered();
@@ -716,7 +789,7 @@ impl Writer {
 
     /// `fdatasync` of the current segment, then publication of what it covered.
     fn sync(&mut self) {
-        if self.segment.is_none() {
+        if self.segment.is_none() || self.s.shared.abandoned.load(Ordering::Acquire) {
             return;
         }
         let started = Instant::now();
@@ -789,6 +862,7 @@ impl Writer {
             *marks = [0; 2];
         }
         self.batch.clear();
+        self.batch_since = None;
         self.batch_records = 0;
         self.batch_stream_records = [0; 2];
         self.unsynced = 0;
@@ -813,7 +887,9 @@ impl Writer {
     /// Writes and syncs as the durability mode asks. `urgent`: a flush or stop is waiting.
     fn apply_policy(&mut self, urgent: bool) {
         let write_now = match self.s.durability {
-            Durability::None => urgent || self.batch.len() >= BATCH_BYTES / 2,
+            Durability::None => {
+                urgent || self.batch.len() >= BATCH_BYTES / 2 || self.batch_too_old()
+            }
             _ => true,
         };
         if write_now {
@@ -839,6 +915,9 @@ impl Writer {
     /// Clean close: trailing loss markers, the clean-close frame, then a final write and sync
     /// in every mode.
     pub(crate) fn finish(mut self) {
+        if self.s.shared.abandoned.load(Ordering::Acquire) {
+            return;
+        }
         self.report_trailing_refusals();
         let close = CleanClose { records: self.epoch_records };
         self.push_frame(boundary(FrameKind::CleanClose), &close.encode());

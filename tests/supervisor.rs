@@ -344,3 +344,33 @@ fn the_age_of_the_oldest_pending_record_grows_until_it_is_persisted() {
     let s = lg.stats();
     assert_eq!((s.lag, s.oldest_pending_age_ns), (0, 0));
 }
+
+/// An RT component signals a fault (`rtlog_signal_fault`): the next supervisor step enters
+/// SAFE, and the code and the producer are in the callback's cause, in the log's state frame
+/// and in the stats.
+#[test]
+fn a_signalled_fault_enters_safe_with_its_code_and_producer() {
+    let (lg, ps, seen) = manual(|_| {});
+    let stats = lg.stats();
+    assert_eq!((stats.faults_signalled, stats.last_fault), (0, None));
+    ps[0].signal_fault(0xBEEF);
+    assert_eq!(lg.state(), State::Normal, "the RT side never changes the state itself");
+    lg.step_supervisor(MS).unwrap();
+    assert_eq!(lg.state(), State::Safe);
+    let cause = seen.lock()[0].2.clone();
+    assert_eq!(cause, "fault 48879 signalled by producer p (id 0)");
+    lg.step_writer().unwrap();
+    let d = lg.dummy().unwrap();
+    let frame = d.frames().into_iter().find(|f| f.header.kind == FrameKind::State as u8).unwrap();
+    let change = rtlog::format::StateChange::decode(&frame.payload).unwrap();
+    assert_eq!((change.from, change.to), (State::Normal as u8, State::Safe as u8));
+    assert_eq!(String::from_utf8(change.cause).unwrap(), cause);
+    let stats = lg.stats();
+    assert_eq!((stats.faults_signalled, stats.last_fault), (1, Some((0xBEEF, 0))));
+    // Taken once: the next step changes nothing; rtlog_clear_fault leaves SAFE as usual.
+    lg.step_supervisor(MS).unwrap();
+    assert_eq!(seen.lock().len(), 1);
+    lg.clear_fault().unwrap();
+    lg.step_supervisor(MS).unwrap();
+    assert_eq!(lg.state(), State::Normal);
+}

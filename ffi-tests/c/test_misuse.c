@@ -106,6 +106,7 @@ static void null_logger_functions(void)
     CHECK_STATUS(rtlog_step_supervisor(NULL, 1000), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("lg");
     CHECK_STATUS(rtlog_enter_safe_mode(NULL, "why"), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_shutdown_timeout(NULL, 1000), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_set_level(NULL, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_type_set_level(NULL, 1, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_NAMES("lg");
@@ -139,6 +140,7 @@ static void null_producer_functions(void)
     rtlog_producer_stats_init(&ps, sizeof ps);
     CHECK_STATUS(rtlog_publish(NULL, RTLOG_STREAM_CRITICAL, 1, "a", 1), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_publish(NULL, RTLOG_STREAM_NORMAL, 1, NULL, 0), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_signal_fault(NULL, 1), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK(rtlog_producer_id(NULL) == 0xFFFF, "rtlog_producer_id(NULL) = %u", (unsigned)rtlog_producer_id(NULL));
     CHECK(rtlog_producer_durable_count(NULL, RTLOG_STREAM_CRITICAL) == 0, "durable_count(NULL) != 0");
     CHECK(rtlog_producer_durable_count(NULL, RTLOG_STREAM_NORMAL) == 0, "durable_count(NULL) != 0");

@@ -224,15 +224,44 @@ pub unsafe extern "C" fn rtlog_flush(lg: *mut rtlog_logger, timeout_ms: u32) -> 
 /// synced, and the threads are joined. A clean shutdown loses nothing. Called before
 /// rtlog_start, it just stops the logger.
 ///
-/// Phase: INIT or RUN, once. Thread: any non-RT thread. Blocks until the writer is done.
-/// Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already shut
-/// down; RTLOG_ERR_IO when a write or sync failed during the run (the log is closed anyway).
+/// rtlog_shutdown_timeout with a timeout of 30 s: long enough for the slowest fdatasync of an
+/// SD card, short enough that a hung mount does not hang the program.
+///
+/// Phase: INIT or RUN, once. Thread: any non-RT thread. Blocks until the writer is done, 30 s
+/// at most. Returns RTLOG_ERR_INVALID_ARGUMENT for NULL; RTLOG_ERR_INVALID_STATE when already
+/// shut down; RTLOG_ERR_IO when a write or sync failed during the run (the log is closed
+/// anyway); RTLOG_ERR_TIMEOUT as rtlog_shutdown_timeout; RTLOG_ERR_INTERNAL when the writer
+/// thread had died (a bug: please report it).
 #[no_mangle]
 pub unsafe extern "C" fn rtlog_shutdown(lg: *mut rtlog_logger) -> rtlog_status {
     guard(|| {
         // SAFETY: lg is NULL or live.
         let lg = unsafe { try_ref(lg, "lg", true)? };
         Ok(status_of(lg.shutdown()))
+    })
+}
+
+/// Shuts the logger down as rtlog_shutdown does, waiting for the writer `timeout_ms` at most.
+/// When the writer cannot finish in time (a write() that never returns on a hung mount or a
+/// stuck device), it returns RTLOG_ERR_TIMEOUT and the logger is stopped all the same, safe to
+/// rtlog_destroy (which does not wait either): the writer thread is left behind, writes
+/// nothing more if it ever wakes up, and keeps the directory locked until it ends, so no other
+/// logger writes the directory meanwhile. Records it had not written are lost; the next
+/// rtlog_init on the directory recovers it as after a crash. In manual mode the caller's
+/// thread writes, and a write that never returns blocks it.
+///
+/// Phase: INIT or RUN, once. Thread: any non-RT thread. Blocks `timeout_ms` at most (plus the
+/// DLT sink's bounded drain). Returns what rtlog_shutdown returns, and RTLOG_ERR_TIMEOUT as
+/// above (rtlog_last_error() says how many records were not written).
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_shutdown_timeout(
+    lg: *mut rtlog_logger,
+    timeout_ms: u32,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: lg is NULL or live.
+        let lg = unsafe { try_ref(lg, "lg", true)? };
+        Ok(status_of(lg.shutdown_timeout(Duration::from_millis(timeout_ms.into()))))
     })
 }
 

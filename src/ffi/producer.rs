@@ -111,6 +111,27 @@ pub unsafe extern "C" fn rtlog_producer_set_level(
     })
 }
 
+/// Signals a fault of the component that owns this producer (a sensor out of range, a watchdog,
+/// a failed plausibility check): the supervisor takes it on its next step (within
+/// supervisor_period_us) and enters SAFE, unless it is already there. The cause of that
+/// transition, in the log's state frame and in the state callback, is "fault <code> signalled by
+/// producer <name> (id <id>)"; rtlog_stats counts it (faults_signalled, last_fault_code,
+/// last_fault_producer). rtlog_clear_fault leaves SAFE as usual. A second signal before the
+/// supervisor's step replaces the first's code.
+///
+/// Phase: RUN (a fault signalled before rtlog_start is taken at the first step). Thread: any,
+/// RT included. RT-safe: one atomic store, no allocation, lock or system call.
+/// Returns RTLOG_ERR_INVALID_ARGUMENT for a NULL p. Does not set rtlog_last_error.
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_signal_fault(p: *const rtlog_producer, code: u32) -> rtlog_status {
+    guard(|| {
+        // SAFETY: p is NULL or a live handle.
+        let p = unsafe { try_ref(p, "p", false)? };
+        p.signal_fault(code);
+        Ok(rtlog_status::RTLOG_OK)
+    })
+}
+
 /// The producer's id, as stored in rtlog_record.producer (0, 1, 2... in creation order);
 /// 0xFFFF for NULL.
 ///

@@ -102,7 +102,13 @@ pub(crate) struct ProducerHot {
     pub(crate) threshold: AtomicU8,
     /// Messages below the threshold. Single writer, like `dropped`.
     pub(crate) filtered: AtomicU64,
+    /// A fault the producer's component signalled and the supervisor has not taken yet:
+    /// `FAULT_PENDING | code`, or 0. Stored by `signal_fault`, swapped to 0 by the supervisor.
+    pub(crate) fault: AtomicU64,
 }
+
+/// The flag of a pending fault in [`ProducerHot::fault`] (the code is the low 32 bits).
+pub(crate) const FAULT_PENDING: u64 = 1 << 32;
 
 /// What the rest of the logger knows about a producer.
 pub(crate) struct ProducerShared {
@@ -393,5 +399,13 @@ impl Producer {
     /// Sets the lowest message level this producer publishes. RT-safe: one atomic store.
     pub fn set_level(&self, level: Level) {
         self.shared.set_threshold(level);
+    }
+
+    /// Signals a fault of the component that owns this producer: the supervisor takes it on
+    /// its next step and enters SAFE, naming `code` and the producer. **RT-safe**: one atomic
+    /// store (a second signal before that step replaces the first's code).
+    #[inline]
+    pub fn signal_fault(&self, code: u32) {
+        self.shared.hot.fault.store(FAULT_PENDING | u64::from(code), Ordering::Release);
     }
 }

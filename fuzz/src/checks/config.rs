@@ -147,6 +147,9 @@ fn decode(data: &[u8]) -> Input {
     c.dlt_queue_records = pick(&mut cur, c.dlt_queue_records);
     c.dlt_level_critical.0 = pick(&mut cur, c.dlt_level_critical.0);
     c.dlt_level_normal.0 = pick(&mut cur, c.dlt_level_normal.0);
+    c.max_write_delay_us = pick(&mut cur, c.max_write_delay_us);
+    c.segment_max_age_s = u64::from(pick(&mut cur, c.segment_max_age_s as u32));
+    c.stall_timeout_ms = pick(&mut cur, c.stall_timeout_ms);
     let dlt_app_id = match cur.u8() % 8 {
         0 => None,
         1 => Some(b"".to_vec()),
@@ -283,6 +286,9 @@ fn check_rust(input: &Input, dir: &Option<PathBuf>, pipe_dir: &Option<PathBuf>) 
         on_state_change: input.callback.then(|| StateCallback(Arc::new(|_, _, _| {}))),
         direct_io: r.direct_io & 1 == 1,
         dlt,
+        max_write_delay_us: r.max_write_delay_us,
+        segment_max_age_s: r.segment_max_age_s,
+        stall_timeout_ms: r.stall_timeout_ms,
     };
     let validated = config.validate();
     match &validated {

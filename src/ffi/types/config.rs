@@ -92,6 +92,12 @@ pub struct rtlog_config {
     pub dlt_level_critical: RawDltLevel,
     /// DLT log level of normal-stream records (default RTLOG_DLT_LEVEL_INFO); log messages and OFF as for dlt_level_critical.
     pub dlt_level_normal: RawDltLevel,
+    /// RTLOG_DURABILITY_NONE and _FLUSH: no accepted record waits in the writer's batch longer than this many µs before write() (default 100000; 0: only the batch size decides; at most 60000000). Bounds what a crash of the process loses (see docs/OPERATIONS.md) (0.3.0).
+    pub max_write_delay_us: u32,
+    /// Seal the active segment once it is this many seconds old, so that retention_age_s reaches the data of a log that rotates rarely (default 0: never; at most one year) (0.3.0).
+    pub segment_max_age_s: u64,
+    /// The writer or the internal ticker without progress this many ms while records wait for it counts as stalled: the state goes CRITICAL with the reason in the callback and the log, and rtlog_stats.stalled says which (default 5000; 0: not watched; at most 3600000; not in manual mode) (0.3.0).
+    pub stall_timeout_ms: u32,
 }
 
 /// The defaults of every field (rtlog_config_init), from [`Config::default`]; dir NULL.
@@ -132,6 +138,9 @@ pub(crate) fn default_config() -> rtlog_config {
         dlt_queue_records: d.dlt.queue_records,
         dlt_level_critical: RawDltLevel(d.dlt.level_critical as u32),
         dlt_level_normal: RawDltLevel(d.dlt.level_normal as u32),
+        max_write_delay_us: d.max_write_delay_us,
+        segment_max_age_s: d.segment_max_age_s,
+        stall_timeout_ms: d.stall_timeout_ms,
     }
 }
 
@@ -152,7 +161,7 @@ macro_rules! field_end {
 /// copied half from the caller and half from the default: for on_state_change, a function
 /// pointer that was never one (found by `fuzz/`'s config target).
 /// Append the end of each new field.
-const CONFIG_SIZES: [usize; 23] = [
+const CONFIG_SIZES: [usize; 26] = [
     CONFIG_V1_SIZE,
     field_end!(retention_segments: u32),
     field_end!(retention_bytes: u64),
@@ -176,6 +185,9 @@ const CONFIG_SIZES: [usize; 23] = [
     field_end!(dlt_queue_records: u32),
     field_end!(dlt_level_critical: RawDltLevel),
     field_end!(dlt_level_normal: RawDltLevel),
+    field_end!(max_write_delay_us: u32),
+    field_end!(segment_max_age_s: u64),
+    field_end!(stall_timeout_ms: u32),
 ];
 
 /// Whether `size` is the size of a version of `rtlog_config`: where one of its fields ends, or
@@ -274,6 +286,9 @@ pub(crate) unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Err
         direct_io: flag("direct_io", c.direct_io)?,
         // SAFETY: the dlt_* strings are NULL or NUL-terminated, per the documented contract.
         dlt: unsafe { read_dlt_config(&c) }?,
+        max_write_delay_us: c.max_write_delay_us,
+        segment_max_age_s: c.segment_max_age_s,
+        stall_timeout_ms: c.stall_timeout_ms,
     })
 }
 

@@ -67,6 +67,14 @@ pub struct rtlog_stats {
     pub oldest_pending_age_ns: u64,
     /// Messages below their producer's level threshold: not published, not dropped (0.3.0).
     pub filtered: u64,
+    /// Faults signalled with rtlog_signal_fault that the supervisor took (0.3.0).
+    pub faults_signalled: u64,
+    /// The code of the last of them (0 before any) (0.3.0).
+    pub last_fault_code: u32,
+    /// The id of the producer that signalled it, or UINT32_MAX before any (0.3.0).
+    pub last_fault_producer: u32,
+    /// The threads the supervisor sees stalled now: 1 the writer (no progress for stall_timeout_ms with records pending, or its thread died), 2 the internal ticker; 0 none (0.3.0).
+    pub stalled: u32,
 }
 
 /// Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
@@ -187,6 +195,10 @@ impl From<&Stats> for rtlog_stats {
             max_sync_ns: s.max_sync_ns,
             oldest_pending_age_ns: s.oldest_pending_age_ns,
             filtered: s.filtered,
+            faults_signalled: s.faults_signalled,
+            last_fault_code: s.last_fault.map_or(0, |f| f.0),
+            last_fault_producer: s.last_fault.map_or(u32::MAX, |f| u32::from(f.1)),
+            stalled: s.stalled,
         }
     }
 }
@@ -250,7 +262,7 @@ impl Versioned for rtlog_stats {
     /// 0.2.0 (the first with struct_size), 0.3.0.
     const SIZES: &'static [usize] = &[
         version_size!(rtlog_stats, oldest_pending_age_ns: u64),
-        version_size!(rtlog_stats, filtered: u64),
+        version_size!(rtlog_stats, stalled: u32),
     ];
 }
 

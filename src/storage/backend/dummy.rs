@@ -39,6 +39,9 @@ pub struct DummyScript {
     pub stall_next_write: Option<Duration>,
     /// Appends that would bring the bytes stored past this fail with ENOSPC.
     pub disk_full_at: Option<u64>,
+    /// The next append panics (a bug in the writer's thread, for the liveness tests; not in
+    /// the C API).
+    pub panic_next_write: bool,
 }
 
 /// What the dummy backend received, and its script; shared with the test.
@@ -130,6 +133,10 @@ impl Backend for DummyBackend {
     fn append(&mut self, bytes: &[u8]) -> Result<()> {
         let (latency, stall, fail, full) = {
             let mut script = self.shared.script.lock();
+            if std::mem::take(&mut script.panic_next_write) {
+                drop(script);
+                panic!("dummy backend: panic_next_write");
+            }
             let n = self.shared.state.lock().writes + 1;
             let fail = script.fail_writes.iter().find(|(k, _)| *k == n).map(|(_, e)| *e);
             (script.write_latency, script.stall_next_write.take(), fail, script.disk_full_at)

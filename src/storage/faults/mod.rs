@@ -45,6 +45,8 @@ pub enum Fault {
     ShortWrite,
     /// The call fails with `EINTR` (the caller must retry).
     Interrupted,
+    /// The call blocks this long first (a hung mount, a stuck device), then goes ahead.
+    Hang(std::time::Duration),
 }
 
 /// A successful operation, for the sync journal.
@@ -63,6 +65,10 @@ pub(crate) fn check(faults: Option<&FaultInjector>, op: IoOp) -> io::Result<Opti
     match faults.and_then(|f| f.check(op)) {
         Some(Fault::Errno(e)) => Err(io::Error::from_raw_os_error(e)),
         Some(Fault::Interrupted) => Err(io::Error::from(io::ErrorKind::Interrupted)),
+        Some(Fault::Hang(d)) => {
+            std::thread::sleep(d);
+            Ok(None)
+        }
         other => Ok(other),
     }
 }
