@@ -284,7 +284,7 @@ fn run(
     }
     println!("\n{}", targets_text(&r.res));
     println!(
-        "done in {:.0} s: {} (plots: latency-cdf.svg, latency-cdf-burst.svg; children's stderr: children.log)",
+        "done in {:.0} s: {} (plots: latency-cdf.svg, latency-cdf-burst.svg, messages-cdf-paced.svg, messages-cdf-burst.svg; children's stderr: children.log)",
         t0.elapsed().as_secs_f64(),
         out.join("report.md").display()
     );

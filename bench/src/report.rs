@@ -480,7 +480,9 @@ pub fn markdown(res: &Results, m: &Machine, plan: &Plan) -> String {
             "One log message, `\"joint %u pos %.3f vel %.3f cycle %lu\"` with a `u32`, two `double`s and a `u64`: \
              rtlog's `RTLOG_INFO` (C and C++ macros, NULL backend), Quill's `LOG_INFO` with `\"joint {{}} pos {{:.3f}} vel {{:.3f}} cycle {{}}\"` \
              (null sink, bounded dropping queue) and spdlog's async logger (`info`, same format; it formats on the calling thread). \
-             Timed like the records above; `drops` = calls refused, plus messages Quill dropped or spdlog overwrote.\n"
+             Timed like the records above; `drops` = calls refused, plus messages Quill dropped or spdlog overwrote: \
+             those two count the warm-up's calls too ({} per run), so they can exceed the timed calls.\n",
+            plan.warmup
         );
         let _ = writeln!(s, "![message latency CDF, paced](messages-cdf-paced.svg)\n");
         latency_tables(
