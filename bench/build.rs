@@ -10,8 +10,9 @@
 //! crate builds without them).
 //!
 //! rtlog's own message shims (bench/peers/rtlog_msg_shim.c and .cpp: `RTLOG_INFO` from
-//! include/rtlog.h, in C and in C++) are always compiled; they call `rtlog_publish_message`,
-//! which the rtlog crate linked into the benchmark exports.
+//! include/rtlog.h, in C and in C++) are always compiled, the C++ one where a C++ compiler is
+//! found (→ `cfg(have_rtlog_msg_cpp)`); they call `rtlog_publish_message`, which the rtlog
+//! crate linked into the benchmark exports.
 
 use std::env;
 
@@ -19,6 +20,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(have_spdlog)");
     println!("cargo::rustc-check-cfg=cfg(have_dlt)");
     println!("cargo::rustc-check-cfg=cfg(have_quill)");
+    println!("cargo::rustc-check-cfg=cfg(have_rtlog_msg_cpp)");
     println!("cargo:rerun-if-env-changed=QUILL_ROOT");
     println!("cargo:rerun-if-env-changed=RTLOG_BENCH_NO_PEERS");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
@@ -92,15 +94,23 @@ fn rtlog_message_shims() {
         .flag("-Werror")
         .file("peers/rtlog_msg_shim.c")
         .compile("rtlog_bench_msg_c");
-    cc::Build::new()
+    // The C++ row needs a C++ compiler, which building Rust does not: without one it is
+    // skipped (cfg have_rtlog_msg_cpp unset), like a peer that is not installed.
+    let cpp = cc::Build::new()
         .cpp(true)
         .std("c++17")
         .opt_level(2)
         .include("../include")
         .flag("-Werror")
         .file("peers/rtlog_msg_shim.cpp")
-        .compile("rtlog_bench_msg_cpp");
-    println!("cargo:rustc-link-lib=stdc++");
+        .try_compile("rtlog_bench_msg_cpp");
+    match cpp {
+        Ok(()) => {
+            println!("cargo:rustc-link-lib=stdc++");
+            println!("cargo:rustc-cfg=have_rtlog_msg_cpp");
+        }
+        Err(e) => println!("cargo:warning=rtlog's C++ message shim not compiled: {e}"),
+    }
 }
 
 /// Quill from `QUILL_ROOT` (its `include/` directory), when set and present: its version goes

@@ -22,6 +22,7 @@ mod ffi {
     extern "C" {
         pub fn bench_rtlog_msg_c(p: *mut c_void, joint: u32, pos: f64, vel: f64, cycle: u64)
             -> i32;
+        #[cfg(have_rtlog_msg_cpp)]
         pub fn bench_rtlog_msg_cpp(
             p: *mut c_void,
             joint: u32,
@@ -39,6 +40,9 @@ mod ffi {
         pub fn bench_quill_shutdown() -> u64;
     }
 }
+
+/// Whether rtlog's C++ message shim was compiled in (bench/build.rs: a C++ compiler).
+pub const CPP_AVAILABLE: bool = cfg!(have_rtlog_msg_cpp);
 
 /// Whether the Quill peer was compiled in.
 pub const QUILL_AVAILABLE: bool = cfg!(have_quill);
@@ -97,7 +101,10 @@ impl crate::harness::Publisher for RtlogMsgPub {
         let status = unsafe {
             match self.lang {
                 Lang::C => ffi::bench_rtlog_msg_c(p, joint, pos, vel, cycle),
+                #[cfg(have_rtlog_msg_cpp)]
                 Lang::Cpp => ffi::bench_rtlog_msg_cpp(p, joint, pos, vel, cycle),
+                #[cfg(not(have_rtlog_msg_cpp))]
+                Lang::Cpp => -1,
             }
         };
         status == 0

@@ -124,6 +124,9 @@ impl Peer {
                 "spdlog not installed at build time (apt-get install libspdlog-dev, then rebuild)",
             ),
             Peer::Quill if !messages::QUILL_AVAILABLE => Err(messages::QUILL_MISSING),
+            Peer::RtlogMsgCpp if !messages::CPP_AVAILABLE => {
+                Err("no C++ compiler at build time (apt-get install g++, then rebuild)")
+            }
             Peer::Dlt | Peer::DltDaemon if !dlt::AVAILABLE => {
                 Err("DLT not installed at build time (apt-get install libdlt-dev, then rebuild)")
             }
