@@ -2,21 +2,36 @@
 //!
 //! - spdlog (Debian `libspdlog-dev`, pkg-config `spdlog`) → `cfg(have_spdlog)`
 //! - COVESA DLT (Debian `libdlt-dev`, pkg-config `automotive-dlt`) → `cfg(have_dlt)`
+//! - Quill (header-only, not packaged for Debian: `QUILL_ROOT` names a copy of its source, the
+//!   directory holding `include/quill/`) → `cfg(have_quill)`
 //!
 //! A peer that is not installed is simply not compiled: the benchmark prints a line saying it
-//! was skipped. `RTLOG_BENCH_NO_PEERS=1` skips both even when installed (to check that the
+//! was skipped. `RTLOG_BENCH_NO_PEERS=1` skips them all even when installed (to check that the
 //! crate builds without them).
+//!
+//! rtlog's own message shims (bench/peers/rtlog_msg_shim.c and .cpp: `RTLOG_INFO` from
+//! include/rtlog.h, in C and in C++) are always compiled, the C++ one where a C++ compiler is
+//! found (→ `cfg(have_rtlog_msg_cpp)`); they call `rtlog_publish_message`, which the rtlog
+//! crate linked into the benchmark exports.
 
 use std::env;
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(have_spdlog)");
     println!("cargo::rustc-check-cfg=cfg(have_dlt)");
+    println!("cargo::rustc-check-cfg=cfg(have_quill)");
+    println!("cargo::rustc-check-cfg=cfg(have_rtlog_msg_cpp)");
+    println!("cargo:rerun-if-env-changed=QUILL_ROOT");
     println!("cargo:rerun-if-env-changed=RTLOG_BENCH_NO_PEERS");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_LIBDIR");
     println!("cargo:rerun-if-changed=peers/spdlog_shim.cpp");
     println!("cargo:rerun-if-changed=peers/dlt_shim.c");
+    println!("cargo:rerun-if-changed=peers/quill_shim.cpp");
+    println!("cargo:rerun-if-changed=peers/rtlog_msg_shim.c");
+    println!("cargo:rerun-if-changed=peers/rtlog_msg_shim.cpp");
+    println!("cargo:rerun-if-changed=../include/rtlog.h");
+    rtlog_message_shims();
     // Re-probe when a peer gets installed or removed (a directory's listing changes). Only
     // existing directories: a missing path would make Cargo rerun this script every build.
     for dir in ["/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/pkgconfig", "/usr/share/pkgconfig"]
@@ -26,7 +41,8 @@ fn main() {
         }
     }
     if env::var_os("RTLOG_BENCH_NO_PEERS").is_some_and(|v| v == "1") {
-        println!("cargo:warning=RTLOG_BENCH_NO_PEERS=1: spdlog and DLT peers not compiled");
+        println!("cargo:warning=RTLOG_BENCH_NO_PEERS=1: spdlog, DLT and Quill peers not compiled");
+        println!("cargo:rustc-env=BENCH_QUILL_MISSING=not compiled (RTLOG_BENCH_NO_PEERS=1)");
         return;
     }
 
@@ -63,6 +79,86 @@ fn main() {
         println!("cargo:rustc-cfg=have_dlt");
         println!("cargo:rustc-env=BENCH_DLT_VERSION={}", lib.version);
     }
+
+    quill();
+}
+
+/// `RTLOG_INFO` in C and in C++ (the header's two implementations of the macros), compiled
+/// with the same optimisation as the peers' shims.
+fn rtlog_message_shims() {
+    cc::Build::new()
+        .std("c11")
+        .opt_level(2)
+        .include("../include")
+        .flag("-Wformat")
+        .flag("-Werror")
+        .file("peers/rtlog_msg_shim.c")
+        .compile("rtlog_bench_msg_c");
+    // The C++ row needs a C++ compiler, which building Rust does not: without one it is
+    // skipped (cfg have_rtlog_msg_cpp unset), like a peer that is not installed.
+    let cpp = cc::Build::new()
+        .cpp(true)
+        .std("c++17")
+        .opt_level(2)
+        .include("../include")
+        .flag("-Werror")
+        .file("peers/rtlog_msg_shim.cpp")
+        .try_compile("rtlog_bench_msg_cpp");
+    match cpp {
+        Ok(()) => {
+            println!("cargo:rustc-link-lib=stdc++");
+            println!("cargo:rustc-cfg=have_rtlog_msg_cpp");
+        }
+        Err(e) => println!("cargo:warning=rtlog's C++ message shim not compiled: {e}"),
+    }
+}
+
+/// Quill from `QUILL_ROOT` (its `include/` directory), when set and present: its version goes
+/// to `BENCH_QUILL_VERSION`; otherwise `BENCH_QUILL_MISSING` says why it is skipped.
+fn quill() {
+    let why = match env::var_os("QUILL_ROOT") {
+        None => {
+            "QUILL_ROOT is not set (a copy of Quill's source: the directory holding include/quill/)"
+                .to_string()
+        }
+        Some(root) => {
+            let include = std::path::Path::new(&root).join("include");
+            let backend = include.join("quill/Backend.h");
+            match std::fs::read_to_string(&backend) {
+                Ok(text) => {
+                    println!("cargo:rerun-if-changed={}", backend.display());
+                    cc::Build::new()
+                        .cpp(true)
+                        .std("c++17")
+                        .opt_level(2)
+                        .include(&include)
+                        .file("peers/quill_shim.cpp")
+                        .warnings(false)
+                        .compile("rtlog_bench_quill");
+                    println!("cargo:rustc-link-lib=stdc++");
+                    println!("cargo:rustc-link-lib=pthread");
+                    println!("cargo:rustc-cfg=have_quill");
+                    println!("cargo:rustc-env=BENCH_QUILL_VERSION={}", quill_version(&text));
+                    return;
+                }
+                Err(e) => {
+                    format!("QUILL_ROOT={}: {}: {e}", root.to_string_lossy(), backend.display())
+                }
+            }
+        }
+    };
+    println!("cargo:rustc-env=BENCH_QUILL_MISSING={why}");
+}
+
+/// "MAJOR.MINOR.PATCH" from Quill's Backend.h (`inline constexpr uint32_t VersionMajor{12};`).
+fn quill_version(backend_h: &str) -> String {
+    let part = |name: &str| {
+        backend_h
+            .split_once(&format!("{name}{{"))
+            .and_then(|(_, rest)| rest.split_once('}'))
+            .map_or("?".to_string(), |(v, _)| v.trim().to_string())
+    };
+    format!("{}.{}.{}", part("VersionMajor"), part("VersionMinor"), part("VersionPatch"))
 }
 
 /// Link lines for a pkg-config library, emitted after the shim that uses it.

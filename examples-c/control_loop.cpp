@@ -13,6 +13,15 @@
 // selects them, without this program. Publishing is RT-safe: noexcept, no allocation, no lock,
 // no system call; a full ring is a status (Status::full, counted), never a wait.
 //
+// The threads also log messages, printf-style with a level (RTLOG_INFO ... from rtlog.h; the
+// format is checked against the arguments at compile time, and nothing is formatted on the RT
+// thread: the reader formats, e.g. `rtlog dump --level warn LOGDIR`):
+//   INFO   the controller starts
+//   WARN   the joint's speed goes over its limit (once per excursion)
+//   ERROR  a simulated encoder fault (joint 2, cycle 250); ERROR goes on the critical stream
+//   DEBUG  the state every 100 cycles: filtered (counted, not published) unless the third
+//          argument lowers the level to debug
+//
 // The threads ask for SCHED_FIFO; where that is not permitted (no CAP_SYS_NICE, no
 // `ulimit -r`), the program says so and runs with normal scheduling. The logger's own ticker
 // thread (dispatch_period_us = 1000) moves records to the writer; the main thread watches the
@@ -23,6 +32,7 @@
 // Build: the CMake build makes bin/control_loop_cpp. By hand, after `cargo build --release`:
 //   c++ -std=c++17 -O2 -Iinclude examples-c/control_loop.cpp target/release/librtlog.a -lpthread -ldl -lm -o control_loop_cpp
 // Run: control_loop_cpp [seconds, default 5] [log dir, default ./rtlog-demo-cpp-log]
+//                       [level: trace|debug|info|warn|error|fatal, default info]
 #include "rtlog.hpp"
 
 #include <pthread.h>
@@ -34,6 +44,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -44,6 +55,9 @@ namespace {
 constexpr int NUM_JOINTS = 4;
 constexpr long PERIOD_NS = 1000000; // 1 kHz
 constexpr int RT_PRIORITY = 80;     // SCHED_FIFO priority of the joint threads
+constexpr double SPEED_LIMIT = 2.0; // rad/s: above it a joint is too fast (a WARN)
+constexpr int FAULT_JOINT = 2;      // the simulated encoder fault: this joint...
+constexpr std::uint64_t FAULT_CYCLE = 250; // ...at this cycle
 
 // Payloads are plain structs, copied byte for byte into the log; their record types are below.
 struct JointState {
@@ -74,6 +88,16 @@ struct Joint {
     rtlog::Status error = rtlog::Status::ok; // first unexpected status
 };
 
+// The status of a message (an rtlog_status, as the macros return it): like a publish's,
+// Status::full is a drop and not an error; anything else stops the thread.
+bool logged(Joint &j, rtlog_status st)
+{
+    const rtlog::Status s = static_cast<rtlog::Status>(st);
+    if (s != rtlog::Status::ok && s != rtlog::Status::full && j.error == rtlog::Status::ok)
+        j.error = s;
+    return j.error == rtlog::Status::ok;
+}
+
 // The real-time thread: nothing in the loop allocates, locks or does I/O.
 void joint_main(Joint &j)
 {
@@ -81,13 +105,36 @@ void joint_main(Joint &j)
     // A simulated joint: a damped oscillator, one Euler step per cycle.
     const double dt = PERIOD_NS / 1e9, stiffness = 40.0 * (j.index + 1), damping = 0.5;
     double pos = 0.1 * (j.index + 1), vel = 0.0;
+    bool too_fast = false, encoder_ok = true;
+    rtlog_producer *const p = j.producer.get();
 
+    if (!logged(j, RTLOG_INFO(p, "joint %d controller started: period %ld us, stiffness %.1f", j.index,
+                              PERIOD_NS / 1000, stiffness)))
+        return;
     for (std::uint64_t cycle = 0; cycle < j.cycles; cycle++) {
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == EINTR) {
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
-        vel += (-stiffness * pos - damping * vel) * dt;
-        pos += vel * dt;
+        if (encoder_ok) { // after the fault, the joint holds its last position
+            vel += (-stiffness * pos - damping * vel) * dt;
+            pos += vel * dt;
+        }
+        if (j.index == FAULT_JOINT && cycle == FAULT_CYCLE) {
+            encoder_ok = false;
+            vel = 0.0;
+            if (!logged(j, RTLOG_ERROR(p, "joint %d encoder fault at cycle %lu: %s, holding %.4f rad", j.index,
+                                       static_cast<unsigned long>(cycle), "no reply from encoder", pos)))
+                return;
+        }
+        const bool over = std::fabs(vel) > SPEED_LIMIT;
+        if (over && !too_fast &&
+            !logged(j, RTLOG_WARN(p, "joint %d over speed limit: %.3f rad/s > %.1f at cycle %lu", j.index,
+                                  std::fabs(vel), SPEED_LIMIT, static_cast<unsigned long>(cycle))))
+            return;
+        too_fast = over;
+        if (cycle % 100 == 0 && !logged(j, RTLOG_DEBUG(p, "joint %d cycle %lu pos %.4f vel %.4f", j.index,
+                                                       static_cast<unsigned long>(cycle), pos, vel)))
+            return;
 
         const JointState state{cycle, pos, vel};
         const WakeupLatency late{cycle, (now.tv_sec - deadline.tv_sec) * 1000000000LL + (now.tv_nsec - deadline.tv_nsec)};
@@ -132,8 +179,17 @@ int main(int argc, char **argv)
 {
     const double seconds = argc > 1 ? std::strtod(argv[1], nullptr) : 5.0;
     const std::string dir = argc > 2 ? argv[2] : "./rtlog-demo-cpp-log";
-    if (!(seconds > 0.0 && seconds <= 86400.0)) {
-        std::fprintf(stderr, "usage: %s [seconds > 0, default 5] [log dir, default ./rtlog-demo-cpp-log]\n", argv[0]);
+    const std::string level = argc > 3 ? argv[3] : "info";
+    static const char *const level_names[] = {"trace", "debug", "info", "warn", "error", "fatal"};
+    int min_level = -1;
+    for (int i = 0; i < 6; i++)
+        if (level == level_names[i])
+            min_level = i; // RTLOG_LEVEL_TRACE + i
+    if (!(seconds > 0.0 && seconds <= 86400.0) || min_level < 0) {
+        std::fprintf(stderr,
+                     "usage: %s [seconds > 0, default 5] [log dir, default ./rtlog-demo-cpp-log] "
+                     "[level: trace|debug|info|warn|error|fatal, default info]\n",
+                     argv[0]);
         return 2;
     }
     const std::uint64_t cycles = seconds < 0.001 ? 1 : static_cast<std::uint64_t>(seconds * 1000.0 + 0.5);
@@ -143,9 +199,12 @@ int main(int argc, char **argv)
         // fail here throws rtlog::Error with the reason.
         rtlog::Config cfg(dir);
         cfg.max_producers(NUM_JOINTS)
-            .max_record_size(sizeof(JointState)) // our largest payload
+            .max_record_size(64)                 // records 24 bytes, messages up to ~50
             .dispatch_period_us(1000);           // the logger's ticker thread, every 1 ms
         rtlog::Logger lg(cfg); // also stores JointState's and WakeupLatency's layouts in the log
+        // Messages below this level are filtered: counted, not published.
+        if (rtlog_set_level(lg.get(), static_cast<rtlog_level>(min_level)) != RTLOG_OK)
+            throw rtlog::Error(rtlog::Status::invalid_argument, "rtlog_set_level");
 
         std::array<Joint, NUM_JOINTS> joints;
         for (int i = 0; i < NUM_JOINTS; i++) {
@@ -193,6 +252,7 @@ int main(int argc, char **argv)
                     fifo ? "SCHED_FIFO" : "normal scheduling");
         std::printf("published: %" PRIu64 " critical, %" PRIu64 " normal\n", st.published[0], st.published[1]);
         std::printf("dropped:   %" PRIu64 " critical, %" PRIu64 " normal (ring full)\n", st.dropped[0], st.dropped[1]);
+        std::printf("filtered:  %" PRIu64 " messages below %s\n", st.filtered, level.c_str());
         std::printf("persisted: %" PRIu64 " records, %" PRIu64 " bytes written\n", st.persisted, st.bytes_written);
         std::printf("log directory: %s\n", dir.c_str());
         if (st.persisted != published) {

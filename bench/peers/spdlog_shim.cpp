@@ -1,6 +1,7 @@
 // spdlog peer for rtlog-bench: an async logger (one worker thread, overrun_oldest) in front of
 // a null sink, so the numbers are spdlog's front end and queue, not a disk (like rtlog's NULL
-// backend). The message is logged as a string_view: no format string is parsed.
+// backend). The record benchmark logs its payload as a string_view (no format string is parsed);
+// the message benchmark logs a formatted message (bench_spdlog_msg).
 //
 // C ABI used by bench/src/peers/spdlog.rs. Not thread-safe for init/shutdown; bench_spdlog_log
 // may be called from any number of threads (the logger is spdlog's thread-safe one).
@@ -44,6 +45,12 @@ extern "C" int bench_spdlog_init(size_t queue_items, int worker_cpu) {
 
 extern "C" void bench_spdlog_log(const char *payload, size_t len) {
     g_logger->log(spdlog::level::info, spdlog::string_view_t(payload, len));
+}
+
+// The message benchmark's call: the same four arguments as rtlog's RTLOG_INFO and Quill's
+// LOG_INFO. spdlog formats on the calling thread (fmt), then queues the text.
+extern "C" void bench_spdlog_msg(uint32_t joint, double pos, double vel, uint64_t cycle) {
+    g_logger->info("joint {} pos {:.3f} vel {:.3f} cycle {}", joint, pos, vel, cycle);
 }
 
 extern "C" uint64_t bench_spdlog_overruns(void) {

@@ -9,7 +9,7 @@
 //! - `--data-dir DIR`: scratch space on the file system under test, for the file-backend runs,
 //!   dd and the recovery log (default `target/bench-data`; removed afterwards).
 //! - `--quick`: a smoke test (one repetition, few samples, small files).
-//! - `--only latency,burst,crc,file,stall,recovery`: run some sections only.
+//! - `--only latency,messages,burst,crc,file,stall,recovery`: run some sections only.
 //!
 //! Method: see docs/PERFORMANCE.md. Each measurement runs in a child process
 //! (`rtlog-bench child ...`, see [`child`]); this process orchestrates ([`runner`]) and writes
@@ -35,7 +35,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const SECTIONS: [&str; 6] = ["latency", "burst", "crc", "file", "stall", "recovery"];
+const SECTIONS: [&str; 7] = ["latency", "messages", "burst", "crc", "file", "stall", "recovery"];
 
 fn usage() -> ! {
     eprintln!(
@@ -163,7 +163,7 @@ fn run(
         daemon: None,
         no_daemon_dir: no_daemon_dir.clone(),
         res: Results::default(),
-        skips_reported: false,
+        skips_reported: Vec::new(),
     };
     let want = |s: &str| only.iter().any(|o| o == s);
     if want("latency") || want("burst") {
@@ -173,6 +173,11 @@ fn run(
         let snap = load::Snap::now(&r.own_pids());
         r.latency();
         r.res.foreign.push(("latency", snap.foreign_share(cpus, &r.own_pids())));
+    }
+    if want("messages") {
+        let snap = load::Snap::now(&r.own_pids());
+        r.messages();
+        r.res.foreign.push(("messages", snap.foreign_share(cpus, &r.own_pids())));
     }
     if want("burst") {
         let snap = load::Snap::now(&r.own_pids());
@@ -231,6 +236,10 @@ fn run(
         ),
         None => "DLT not installed".into(),
     });
+    peers.push(match option_env!("BENCH_QUILL_VERSION") {
+        Some(v) => format!("Quill {v} (from QUILL_ROOT)"),
+        None => format!("Quill not compiled: {}", peers::messages::QUILL_MISSING),
+    });
     let mut command = String::from("cargo run --release -p rtlog-bench --");
     for a in args {
         command.push(' ');
@@ -261,16 +270,21 @@ fn run(
     };
     write("report.md", &md)?;
     write("latency.csv", &report::csv(&r.res))?;
-    if let Some(svg) = report::cdf_plot(&r.res, report::HEADLINE, &plan) {
+    if let Some(svg) = report::cdf_plot(&r.res.lat, report::HEADLINE, &plan) {
         write("latency-cdf.svg", &svg)?;
     }
     let burst = runner::LatCase { load: "burst", producers: 1, size: 64 };
-    if let Some(svg) = report::cdf_plot(&r.res, burst, &plan) {
+    if let Some(svg) = report::cdf_plot(&r.res.lat, burst, &plan) {
         write("latency-cdf-burst.svg", &svg)?;
+    }
+    for case in runner::LatCase::messages() {
+        if let Some(svg) = report::cdf_plot(&r.res.msg, case, &plan) {
+            write(&format!("messages-cdf-{}.svg", case.load), &svg)?;
+        }
     }
     println!("\n{}", targets_text(&r.res));
     println!(
-        "done in {:.0} s: {} (plots: latency-cdf.svg, latency-cdf-burst.svg; children's stderr: children.log)",
+        "done in {:.0} s: {} (plots: latency-cdf.svg, latency-cdf-burst.svg, messages-cdf-paced.svg, messages-cdf-burst.svg; children's stderr: children.log)",
         t0.elapsed().as_secs_f64(),
         out.join("report.md").display()
     );

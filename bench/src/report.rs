@@ -3,7 +3,7 @@
 use crate::affinity::Placement;
 use crate::peers::Peer;
 use crate::plot::{self, Series};
-use crate::runner::{LatCase, LatRow, Plan, Results};
+use crate::runner::{LatCase, LatRow, Plan, Results, MESSAGE};
 use crate::stats::{self, P999, PCTS};
 use std::fmt::Write;
 
@@ -69,6 +69,10 @@ fn color(p: Peer) -> &'static str {
         Peer::Spdlog => "#2ca02c",
         Peer::Dlt => "#9467bd",
         Peer::DltDaemon => "#8c564b",
+        Peer::RtlogMsgC => "#d62728",
+        Peer::RtlogMsgCpp => "#ff7f0e",
+        Peer::Quill => "#1f77b4",
+        Peer::SpdlogMsg => "#2ca02c",
     }
 }
 
@@ -83,27 +87,31 @@ fn case_title(c: &LatCase, plan: &Plan) -> String {
     } else {
         format!("{} producers", c.producers)
     };
+    if c.size == MESSAGE {
+        return format!("{load}, {prod}, one message of 4 arguments (u32, double, double, u64)");
+    }
     format!("{load}, {prod}, {} B payload", c.size)
 }
 
-fn row(res: &Results, case: LatCase, peer: Peer) -> Option<&LatRow> {
-    res.lat.iter().find(|r| r.case == case && r.peer == peer && !r.runs.is_empty())
+fn row(rows: &[LatRow], case: LatCase, peer: Peer) -> Option<&LatRow> {
+    rows.iter().find(|r| r.case == case && r.peer == peer && !r.runs.is_empty())
 }
 
-fn pct(res: &Results, case: LatCase, peer: Peer, i: usize) -> Option<f64> {
-    row(res, case, peer)?.median().map(|r| r.lat.pct[i])
+fn pct(rows: &[LatRow], case: LatCase, peer: Peer, i: usize) -> Option<f64> {
+    row(rows, case, peer)?.median().map(|r| r.lat.pct[i])
 }
 
 /// The headline scenario: paced, 1 producer, 64 B.
 pub const HEADLINE: LatCase = LatCase { load: "paced", producers: 1, size: 64 };
 
-/// The CDF plot of one scenario's median runs.
-pub fn cdf_plot(res: &Results, case: LatCase, plan: &Plan) -> Option<String> {
+/// The CDF plot of one scenario's median runs (`rows`: the latency or the message rows).
+pub fn cdf_plot(rows: &[LatRow], case: LatCase, plan: &Plan) -> Option<String> {
     let series: Vec<Series> = Peer::ALL
         .iter()
+        .chain(&Peer::MESSAGES)
         .filter(|&&p| p != Peer::RtlogRing)
         .filter_map(|&p| {
-            let r = row(res, case, p)?.median()?;
+            let r = row(rows, case, p)?.median()?;
             Some(Series {
                 name: p.label().to_string(),
                 color: color(p),
@@ -116,8 +124,13 @@ pub fn cdf_plot(res: &Results, case: LatCase, plan: &Plan) -> Option<String> {
     if series.is_empty() {
         return None;
     }
+    let title = if case.size == MESSAGE {
+        "rtlog message latency vs Quill and spdlog"
+    } else {
+        "rtlog publish latency vs peers"
+    };
     Some(plot::cdf_svg(
-        "rtlog publish latency vs peers",
+        title,
         &format!(
             "{} — median of {} runs; timer overhead subtracted",
             case_title(&case, plan),
@@ -130,7 +143,7 @@ pub fn cdf_plot(res: &Results, case: LatCase, plan: &Plan) -> Option<String> {
 /// One line per latency row (median run) for spreadsheets.
 pub fn csv(res: &Results) -> String {
     let mut s = String::from("load,producers,size,peer,p50_ns,p90_ns,p99_ns,p999_ns,p9999_ns,max_ns,mean_ns,calls,refused,lib_dropped,late_periods,runs\n");
-    for r in &res.lat {
+    for r in res.lat.iter().chain(&res.msg) {
         if let Some(m) = r.median() {
             let _ = writeln!(
                 s,
@@ -175,13 +188,13 @@ fn v(target: &str, measured: String, met: Option<bool>) -> Verdict {
 pub fn verdicts(res: &Results) -> Vec<Verdict> {
     let mut out = Vec::new();
     let h = HEADLINE;
-    let p50 = pct(res, h, Peer::Rtlog, 0);
+    let p50 = pct(&res.lat, h, Peer::Rtlog, 0);
     out.push(v(
         "publish paced 64 B p50 ≤ 20 ns",
         p50.map_or("not measured".into(), ns),
         p50.map(|x| x <= 20.0),
     ));
-    let p999 = pct(res, h, Peer::Rtlog, P999);
+    let p999 = pct(&res.lat, h, Peer::Rtlog, P999);
     out.push(v(
         "publish paced 64 B p99.9 ≤ 60 ns",
         p999.map_or("not measured".into(), ns),
@@ -193,7 +206,8 @@ pub fn verdicts(res: &Results) -> Vec<Verdict> {
         let mut all = true;
         let mut parts = Vec::new();
         for (i, (label, _)) in PCTS.iter().enumerate().take(P999 + 1) {
-            let (a, b) = (pct(res, case, Peer::Rtlog, i)?, pct(res, case, Peer::ArrayQueue, i)?);
+            let (a, b) =
+                (pct(&res.lat, case, Peer::Rtlog, i)?, pct(&res.lat, case, Peer::ArrayQueue, i)?);
             all &= a <= b;
             parts.push(format!("{label} {} vs {}", ns(a), ns(b)));
         }
@@ -215,7 +229,7 @@ pub fn verdicts(res: &Results) -> Vec<Verdict> {
     }
     for peer in [Peer::Spdlog, Peer::Dlt, Peer::DltDaemon] {
         let t = format!("≥ 10× below {} at p99.9 (paced 64 B)", peer.label());
-        match (p999, pct(res, h, peer, P999)) {
+        match (p999, pct(&res.lat, h, peer, P999)) {
             (Some(a), Some(b)) => {
                 let ratio = b / a.max(0.1);
                 out.push(v(
@@ -321,7 +335,76 @@ pub fn verdicts(res: &Results) -> Vec<Verdict> {
             None,
         )),
     }
+    out.extend(message_verdicts(&res.msg));
     out
+}
+
+/// rtlog's `RTLOG_INFO` (C and C++) at or below Quill's `LOG_INFO` at p50 and p99.9, paced and
+/// burst.
+fn message_verdicts(rows: &[LatRow]) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    for case in LatCase::messages() {
+        let t = format!(
+            "message ({}, 4 arguments): RTLOG_INFO at or below Quill's LOG_INFO at p50 and p99.9",
+            case.load
+        );
+        let mut met = Some(true);
+        let mut parts = Vec::new();
+        for peer in [Peer::RtlogMsgC, Peer::RtlogMsgCpp] {
+            let get = |p: Peer, i: usize| pct(rows, case, p, i);
+            match (get(peer, 0), get(peer, P999), get(Peer::Quill, 0), get(Peer::Quill, P999)) {
+                (Some(a50), Some(a999), Some(q50), Some(q999)) => {
+                    met = met.map(|m| m && a50 <= q50 && a999 <= q999);
+                    parts.push(format!(
+                        "{}: p50 {} vs {}, p99.9 {} vs {}",
+                        peer.label(),
+                        ns(a50),
+                        ns(q50),
+                        ns(a999),
+                        ns(q999)
+                    ));
+                }
+                _ => met = None,
+            }
+        }
+        match met {
+            None => out.push(v(&t, "not measured (a peer skipped)".into(), None)),
+            Some(ok) => out.push(v(&t, parts.join("; "), Some(ok))),
+        }
+    }
+    out
+}
+
+/// One table per case: every peer's median run (the peers in `bold` in bold).
+fn latency_tables(s: &mut String, rows: &[LatRow], cases: &[LatCase], plan: &Plan, bold: &[Peer]) {
+    for case in cases {
+        let rows: Vec<&LatRow> =
+            rows.iter().filter(|r| r.case == *case && !r.runs.is_empty()).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "### {}\n", case_title(case, plan));
+        let _ = writeln!(s, "| peer | p50 | p90 | p99 | p99.9 | p99.99 | max | mean | calls | drops |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for r in rows {
+            let Some(md) = r.median() else { continue };
+            let calls = md.accepted + md.refused;
+            let drops = md.drops();
+            let pcts: Vec<String> = md.lat.pct.iter().map(|x| ns(*x)).collect();
+            let name = if bold.contains(&r.peer) {
+                format!("**{}**", r.peer.label())
+            } else {
+                r.peer.label().to_string()
+            };
+            let _ = writeln!(
+                s,
+                "| {name} | {} | {} | {calls} | {drops} ({:.2} %) |",
+                pcts.join(" | "),
+                ns(md.lat.mean),
+                100.0 * drops as f64 / calls.max(1) as f64
+            );
+        }
+        let _ = writeln!(s);
+    }
 }
 
 /// The whole report.
@@ -388,33 +471,27 @@ pub fn markdown(res: &Results, m: &Machine, plan: &Plan) -> String {
          `drops` = calls refused (ring or queue full) plus, for spdlog, messages overwritten later (overrun_oldest).\n"
     );
     let _ = writeln!(s, "![latency CDF](latency-cdf.svg)\n");
-    for case in LatCase::all() {
-        let rows: Vec<&LatRow> =
-            res.lat.iter().filter(|r| r.case == case && !r.runs.is_empty()).collect();
-        if rows.is_empty() {
-            continue;
-        }
-        let _ = writeln!(s, "### {}\n", case_title(&case, plan));
-        let _ = writeln!(s, "| peer | p50 | p90 | p99 | p99.9 | p99.99 | max | mean | calls | drops |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for r in rows {
-            let Some(md) = r.median() else { continue };
-            let calls = md.accepted + md.refused;
-            let drops = md.drops();
-            let pcts: Vec<String> = md.lat.pct.iter().map(|x| ns(*x)).collect();
-            let name = if r.peer == Peer::Rtlog {
-                format!("**{}**", r.peer.label())
-            } else {
-                r.peer.label().to_string()
-            };
-            let _ = writeln!(
-                s,
-                "| {name} | {} | {} | {calls} | {drops} ({:.2} %) |",
-                pcts.join(" | "),
-                ns(md.lat.mean),
-                100.0 * drops as f64 / calls.max(1) as f64
-            );
-        }
-        let _ = writeln!(s);
+    latency_tables(&mut s, &res.lat, &LatCase::all(), plan, &[Peer::Rtlog]);
+
+    if !res.msg.is_empty() {
+        let _ = writeln!(s, "## Messages\n");
+        let _ = writeln!(
+            s,
+            "One log message, `\"joint %u pos %.3f vel %.3f cycle %lu\"` with a `u32`, two `double`s and a `u64`: \
+             rtlog's `RTLOG_INFO` (C and C++ macros, NULL backend), Quill's `LOG_INFO` with `\"joint {{}} pos {{:.3f}} vel {{:.3f}} cycle {{}}\"` \
+             (null sink, bounded dropping queue) and spdlog's async logger (`info`, same format; it formats on the calling thread). \
+             Timed like the records above; `drops` = calls refused, plus messages Quill dropped or spdlog overwrote: \
+             those two count the warm-up's calls too ({} per run), so they can exceed the timed calls.\n",
+            plan.warmup
+        );
+        let _ = writeln!(s, "![message latency CDF, paced](messages-cdf-paced.svg)\n");
+        latency_tables(
+            &mut s,
+            &res.msg,
+            &LatCase::messages(),
+            plan,
+            &[Peer::RtlogMsgC, Peer::RtlogMsgCpp],
+        );
     }
 
     let _ = writeln!(s, "## Burst throughput (64 B, untimed, {} ms per run)\n", plan.flat_ms);

@@ -96,6 +96,20 @@ impl LatCase {
     }
 }
 
+/// `LatCase::size` of the message scenarios: no payload; each call logs one message with four
+/// arguments (see `peers::messages`).
+pub const MESSAGE: usize = 0;
+
+impl LatCase {
+    /// The message scenarios: paced and burst, 1 producer.
+    pub fn messages() -> Vec<LatCase> {
+        ["paced", "burst"]
+            .into_iter()
+            .map(|load| LatCase { load, producers: 1, size: MESSAGE })
+            .collect()
+    }
+}
+
 /// One latency run's outcome.
 #[derive(Clone, Debug)]
 pub struct LatRun {
@@ -256,6 +270,8 @@ pub struct RecoveryOut {
 pub struct Results {
     /// Latency rows.
     pub lat: Vec<LatRow>,
+    /// Message latency rows (one 4-argument message; [`LatCase::messages`]).
+    pub msg: Vec<LatRow>,
     /// Burst throughput rows.
     pub flat: Vec<FlatRow>,
     /// File backend rows.
@@ -304,8 +320,8 @@ pub struct Runner {
     pub no_daemon_dir: PathBuf,
     /// Results so far.
     pub res: Results,
-    /// Whether the skipped peers were already reported.
-    pub skips_reported: bool,
+    /// The skipped peers already reported.
+    pub skips_reported: Vec<Peer>,
 }
 
 impl Runner {
@@ -385,10 +401,10 @@ impl Runner {
         self.out.join("children.log")
     }
 
-    /// Which peers can run; the first call prints a line for each one that cannot.
-    fn usable_peers(&mut self) -> Vec<Peer> {
+    /// Which of `list` can run; prints a line for each one that cannot, once.
+    fn usable_peers(&mut self, list: &[Peer]) -> Vec<Peer> {
         let mut v = Vec::new();
-        for p in Peer::ALL {
+        for &p in list {
             let why = match p.compiled() {
                 Err(why) => Some(why.to_string()),
                 Ok(()) if p == Peer::DltDaemon && self.daemon.is_none() => {
@@ -397,14 +413,14 @@ impl Runner {
                 Ok(()) => None,
             };
             match why {
-                Some(why) if !self.skips_reported => {
+                Some(why) if !self.skips_reported.contains(&p) => {
+                    self.skips_reported.push(p);
                     self.note(format!("skipped {}: {why}", p.label()))
                 }
                 Some(_) => {}
                 None => v.push(p),
             }
         }
-        self.skips_reported = true;
         v
     }
 
@@ -458,16 +474,27 @@ impl Runner {
 
     /// Publish latency of every peer in every scenario.
     pub fn latency(&mut self) {
-        let peers = self.usable_peers();
-        let cases = LatCase::all();
-        for case in &cases {
-            for &peer in &peers {
-                self.res.lat.push(LatRow { case: *case, peer, runs: Vec::new() });
+        let peers = self.usable_peers(&Peer::ALL);
+        self.res.lat = self.latency_rows("latency", &LatCase::all(), &peers);
+    }
+
+    /// Latency of one 4-argument message: rtlog's `RTLOG_INFO` next to Quill and spdlog.
+    pub fn messages(&mut self) {
+        let peers = self.usable_peers(&Peer::MESSAGES);
+        self.res.msg = self.latency_rows("messages", &LatCase::messages(), &peers);
+    }
+
+    /// Runs every case with every peer, `plan.reps` times (repetitions the outer loop).
+    fn latency_rows(&mut self, what: &str, cases: &[LatCase], peers: &[Peer]) -> Vec<LatRow> {
+        let mut rows = Vec::new();
+        for case in cases {
+            for &peer in peers {
+                rows.push(LatRow { case: *case, peer, runs: Vec::new() });
             }
         }
         let p = self.plan;
         for rep in 0..p.reps {
-            self.say(&format!("latency: repetition {}/{}", rep + 1, p.reps));
+            self.say(&format!("{what}: repetition {}/{}", rep + 1, p.reps));
             for (ci, case) in cases.iter().enumerate() {
                 for (pi, &peer) in peers.iter().enumerate() {
                     let args = vec![
@@ -497,10 +524,10 @@ impl Runner {
                                 lib_dropped: f.num("lib_dropped") as u64,
                                 late: f.num("late") as u64,
                             };
-                            self.res.lat[ci * peers.len() + pi].runs.push(run);
+                            rows[ci * peers.len() + pi].runs.push(run);
                         }
                         Err(e) => self.note(format!(
-                            "latency {} {} {}p {}B failed: {e}",
+                            "{what} {} {} {}p {}B failed: {e}",
                             peer.label(),
                             case.load,
                             case.producers,
@@ -510,11 +537,12 @@ impl Runner {
                 }
             }
         }
+        rows
     }
 
     /// Accepted records/s in burst, 64 B, 1 and 4 producers.
     pub fn burst_throughput(&mut self) {
-        let peers = self.usable_peers();
+        let peers = self.usable_peers(&Peer::ALL);
         for producers in [1, 4] {
             for &peer in &peers {
                 self.res.flat.push(FlatRow { producers, peer, runs: Vec::new() });

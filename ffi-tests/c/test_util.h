@@ -307,8 +307,9 @@ static inline uint64_t tu_walk_log_lax(const char *dir, uint64_t lax, void (*fn)
         epoch = rec.epoch;
         CHECK(rec.producer < TU_MAX_PRODUCERS && rec.stream < 2, "%s: record %llu: producer %u stream %u", dir,
               (unsigned long long)n, (unsigned)rec.producer, (unsigned)rec.stream);
-        CHECK(rec.kind == RTLOG_FRAME_DATA, "%s: rtlog_reader_next gave a record of kind %u", dir,
-              (unsigned)rec.kind);
+        /* Published records and messages (RTLOG_INFO...: they take seqs like records). */
+        CHECK(rec.kind == RTLOG_FRAME_DATA || rec.kind == RTLOG_FRAME_MESSAGE,
+              "%s: rtlog_reader_next gave a record of kind %u", dir, (unsigned)rec.kind);
         CHECK(rec.seq >= next_seq[rec.producer][rec.stream] || (lax >> rec.producer & 1),
               "%s: epoch %u producer %u stream %u: seq %llu after %llu (twice, or out of order)", dir,
               (unsigned)rec.epoch, (unsigned)rec.producer, (unsigned)rec.stream, (unsigned long long)rec.seq,

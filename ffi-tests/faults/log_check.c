@@ -44,7 +44,7 @@ static uint64_t count_frames(const char *dir)
     uint64_t n = 0;
     CHECK_STATUS(rtlog_reader_open(dir, &r), RTLOG_OK);
     while ((s = rtlog_reader_next_frame(r, &rec)) == RTLOG_OK) {
-        CHECK(rec.kind >= RTLOG_FRAME_DATA && rec.kind <= RTLOG_FRAME_STATE, "%s: frame of kind %u", dir,
+        CHECK(rec.kind >= RTLOG_FRAME_DATA && rec.kind <= RTLOG_FRAME_CALLSITE, "%s: frame of kind %u", dir,
               (unsigned)rec.kind);
         n++;
     }

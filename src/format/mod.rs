@@ -490,7 +490,8 @@ impl FrameHeader {
     }
 
     /// Decodes a frame header and checks its length field (the CRC needs the payload:
-    /// see [`verify`](Self::verify)). `max_payload` is the segment's limit.
+    /// see [`verify`](Self::verify)). `max_payload` is the segment's limit for every frame but
+    /// a call site's.
     pub fn decode(b: &[u8], max_payload: u32) -> Result<FrameHeader, DecodeError> {
         if b.len() < FRAME_HEADER_BYTES {
             return Err(DecodeError::Truncated);
@@ -507,7 +508,11 @@ impl FrameHeader {
             kind: b[41],
             level: b[42],
         };
-        if h.payload_len > max_payload.max(64) || h.payload_len > MAX_PAYLOAD {
+        // A call-site frame holds a call site's texts (file, function, format), which
+        // max_record_size does not bound: only MAX_PAYLOAD does.
+        let limit =
+            if h.kind == FrameKind::CallSite as u8 { MAX_PAYLOAD } else { max_payload.max(64) };
+        if h.payload_len > limit || h.payload_len > MAX_PAYLOAD {
             return Err(DecodeError::BadLength);
         }
         Ok(h)
@@ -870,6 +875,22 @@ mod tests {
             !FrameHeader::verify(&out, &FrameSalt::new(8), payload),
             "a frame must not validate under another salt"
         );
+    }
+
+    #[test]
+    fn call_site_frames_are_not_bound_by_the_segments_max_payload() {
+        // A call site's texts are often longer than the records (max_record_size 64 here).
+        let mut out = Vec::new();
+        for (kind, ok) in [(FrameKind::CallSite, true), (FrameKind::Message, false)] {
+            let f = FrameHeader { payload_len: 136, kind: kind as u8, ..FrameHeader::default() };
+            out.clear();
+            f.encode_into(&FrameSalt::new(1), &[0u8; 136], &mut out);
+            assert_eq!(FrameHeader::decode(&out, 64).is_ok(), ok, "{kind:?}");
+        }
+        // The call-site header above, with a length over MAX_PAYLOAD.
+        out[4..8].copy_from_slice(&(MAX_PAYLOAD + 1).to_le_bytes());
+        out[41] = FrameKind::CallSite as u8;
+        assert!(FrameHeader::decode(&out, 64).is_err(), "MAX_PAYLOAD still bounds it");
     }
 
     #[test]

@@ -108,11 +108,11 @@ pub(crate) unsafe fn pack(
     out[..HEAD_BYTES].copy_from_slice(&(site as *const CallSiteDesc as u64).to_le_bytes());
     let argc = checked.types.len();
     out[HEAD_BYTES] = argc as u8;
-    out[HEAD_BYTES + 1..HEAD_BYTES + 1 + argc].copy_from_slice(checked.types);
     let mut at = HEAD_BYTES + 1 + argc;
     // Room left for strings' bytes: everything beyond the fixed part.
     let mut spare = out.len() - checked.fixed;
-    for (&t, arg) in checked.types.iter().zip(args) {
+    for (i, (&t, arg)) in checked.types.iter().zip(args).enumerate() {
+        out[HEAD_BYTES + 1 + i] = t;
         let ty = ArgType::from_u8(t).unwrap_or(ArgType::U64);
         if ty == ArgType::Str {
             // SAFETY: the caller's contract on string arguments.
@@ -120,12 +120,25 @@ pub(crate) unsafe fn pack(
             spare -= n - 2;
             at += n;
         } else {
-            let size = ty.fixed_size();
-            out[at..at + size].copy_from_slice(&scalar_bytes(ty, arg)[..size]);
-            at += size;
+            at += put_scalar(scalar_bytes(ty, arg), ty.fixed_size(), &mut out[at..]);
         }
     }
     Ok(at)
+}
+
+/// Writes the first `size` of `bytes` at the start of `out`; returns `size`. With room for all
+/// 8, it stores all 8 at once (the bytes past `size` are overwritten by the next argument or
+/// lie past the packed length): a copy of `size` bytes is a call to `memcpy`, four per
+/// 4-argument message.
+#[inline(always)]
+fn put_scalar(bytes: [u8; 8], size: usize, out: &mut [u8]) -> usize {
+    if out.len() >= 8 {
+        // SAFETY: `out` has at least 8 bytes; an unaligned write has no alignment requirement.
+        unsafe { out.as_mut_ptr().cast::<[u8; 8]>().write_unaligned(bytes) };
+    } else {
+        out[..size].copy_from_slice(&bytes[..size]);
+    }
+    size
 }
 
 /// A scalar argument's little-endian bytes (the first `fixed_size()` are its value).
@@ -277,6 +290,36 @@ mod tests {
             decode_args(&out[8..]).unwrap()[0].value,
             ArgValue::Str { bytes: b"abc", null: false, truncated: false }
         );
+    }
+
+    #[test]
+    fn every_scalar_type_packs_in_a_slot_of_exactly_its_size_and_in_a_large_one() {
+        use ArgType::*;
+        let all = [I8, U8, I16, U16, I32, U32, I64, U64, F32, F64, Char, Bool, Ptr];
+        let arg = |t: ArgType| match t {
+            I8 | I16 | I32 | I64 => RawArg { value: ArgBits { i: -2 }, length: 0 },
+            F32 | F64 => RawArg { value: ArgBits { f: 1.5 }, length: 0 },
+            _ => arg_u(1),
+        };
+        for last in all {
+            // Each type after a u64 and last: in a slot of exactly the packed size, the last
+            // value is written without room for 8 bytes (the short path of `put_scalar`).
+            let s = site(&[U64, last]);
+            let args = [arg_u(7), arg(last)];
+            let exact = 8 + 1 + 2 + 8 + last.fixed_size();
+            let small = packed(&s, &args, exact).unwrap();
+            let large = packed(&s, &args, 256).unwrap();
+            assert_eq!(small, large, "{last:?}");
+            assert_eq!(small.len(), exact, "{last:?}");
+            let values: Vec<_> =
+                decode_args(&small[8..]).unwrap().into_iter().map(|a| a.value).collect();
+            let want = match last {
+                I8 | I16 | I32 | I64 => ArgValue::Int(-2),
+                F32 | F64 => ArgValue::Float(1.5),
+                _ => decode_args(&large[8..]).unwrap()[1].value,
+            };
+            assert_eq!(values, [ArgValue::Uint(7), want], "{last:?}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod bare;
 pub mod dlt;
+pub mod messages;
 pub mod ring_only;
 pub mod rtlog;
 pub mod spdlog;
@@ -13,6 +14,7 @@ pub mod xbeam;
 
 use crate::affinity::{self, Placement};
 use crate::harness::{self, FlatOut, Load, ProducerOut, Publisher};
+use messages::{Lang, RtlogMsgPub};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -44,6 +46,14 @@ pub enum Peer {
     Dlt,
     /// DLT user library with dlt-daemon running.
     DltDaemon,
+    /// rtlog's `RTLOG_INFO` message, C macros (message benchmark).
+    RtlogMsgC,
+    /// rtlog's `RTLOG_INFO` message, C++ macros (message benchmark).
+    RtlogMsgCpp,
+    /// Quill's `LOG_INFO` (message benchmark).
+    Quill,
+    /// spdlog async logger, `info` with a format (message benchmark).
+    SpdlogMsg,
 }
 
 impl Peer {
@@ -60,6 +70,10 @@ impl Peer {
         Peer::DltDaemon,
     ];
 
+    /// The peers of the message benchmark (one 4-argument message; see [`messages`]).
+    pub const MESSAGES: [Peer; 4] =
+        [Peer::RtlogMsgC, Peer::RtlogMsgCpp, Peer::Quill, Peer::SpdlogMsg];
+
     /// Short key (command lines, CSV).
     pub fn key(self) -> &'static str {
         match self {
@@ -72,6 +86,10 @@ impl Peer {
             Peer::Spdlog => "spdlog",
             Peer::Dlt => "dlt",
             Peer::DltDaemon => "dlt+daemon",
+            Peer::RtlogMsgC => "rtlog-msg-c",
+            Peer::RtlogMsgCpp => "rtlog-msg-cpp",
+            Peer::Quill => "quill",
+            Peer::SpdlogMsg => "spdlog-msg",
         }
     }
 
@@ -87,20 +105,28 @@ impl Peer {
             Peer::Spdlog => "spdlog async (overrun_oldest)",
             Peer::Dlt => "DLT (no daemon)",
             Peer::DltDaemon => "DLT + dlt-daemon",
+            Peer::RtlogMsgC => "rtlog RTLOG_INFO (C)",
+            Peer::RtlogMsgCpp => "rtlog RTLOG_INFO (C++)",
+            Peer::Quill => "Quill LOG_INFO",
+            Peer::SpdlogMsg => "spdlog async info (formats on the caller)",
         }
     }
 
     /// The peer for a key.
     pub fn from_key(k: &str) -> Option<Peer> {
-        Peer::ALL.into_iter().find(|p| p.key() == k)
+        Peer::ALL.into_iter().chain(Peer::MESSAGES).find(|p| p.key() == k)
     }
 
     /// Whether the peer was compiled in (C/C++ peers are optional); `Err` says how to get it.
     pub fn compiled(self) -> Result<(), &'static str> {
         match self {
-            Peer::Spdlog if !spdlog::AVAILABLE => Err(
+            Peer::Spdlog | Peer::SpdlogMsg if !spdlog::AVAILABLE => Err(
                 "spdlog not installed at build time (apt-get install libspdlog-dev, then rebuild)",
             ),
+            Peer::Quill if !messages::QUILL_AVAILABLE => Err(messages::QUILL_MISSING),
+            Peer::RtlogMsgCpp if !messages::CPP_AVAILABLE => {
+                Err("no C++ compiler at build time (apt-get install g++, then rebuild)")
+            }
             Peer::Dlt | Peer::DltDaemon if !dlt::AVAILABLE => {
                 Err("DLT not installed at build time (apt-get install libdlt-dev, then rebuild)")
             }
@@ -278,6 +304,29 @@ pub fn run(
             let produced = drive((0..producers).map(|_| dlt::DltPub).collect(), size, work, cpu);
             dlt::shutdown();
             plain(produced)
+        }
+        Peer::RtlogMsgC | Peer::RtlogMsgCpp => {
+            let lang = if peer == Peer::RtlogMsgC { Lang::C } else { Lang::Cpp };
+            let config = rtlog_config(producers, messages::RTLOG_RECORD_SIZE);
+            let (lg, pubs) = rtlog::open(config, producers)?;
+            let pubs = pubs.into_iter().map(|p| RtlogMsgPub::new(p.producer(), lang)).collect();
+            let produced = drive(pubs, size, work, cpu);
+            lg.shutdown().map_err(|e| format!("rtlog shutdown: {e}"))?;
+            plain(produced)
+        }
+        Peer::Quill => {
+            messages::quill_init(place.consumer)?;
+            let pubs = (0..producers).map(|_| messages::quill_pub()).collect();
+            let produced = drive(pubs, size, work, cpu);
+            let lib_dropped = messages::quill_shutdown();
+            Ok(PeerRun { produced, lib_dropped })
+        }
+        Peer::SpdlogMsg => {
+            spdlog::init(DEPTH * producers, place.consumer)?;
+            let pubs = (0..producers).map(|_| messages::spdlog_pub()).collect();
+            let produced = drive(pubs, size, work, cpu);
+            let lib_dropped = spdlog::shutdown();
+            Ok(PeerRun { produced, lib_dropped })
         }
     }
 }

@@ -12,6 +12,13 @@ pub struct RtlogPub(NonNull<Producer>);
 // benchmark does only after every producer thread has been joined.
 unsafe impl Send for RtlogPub {}
 
+impl RtlogPub {
+    /// The producer behind the handle.
+    pub fn producer(&self) -> NonNull<Producer> {
+        self.0
+    }
+}
+
 impl crate::harness::Publisher for RtlogPub {
     #[inline]
     fn publish(&mut self, payload: &[u8]) -> bool {
