@@ -8,7 +8,8 @@
 //!   of the non-RT side.
 //! - **non-RT domain**: [`writer`] (framing, batching, durability), [`storage`] (backends,
 //!   segment files, recovery, retention), [`supervisor`] (the health states), [`dlt`] (the DLT
-//!   sink beside the backend), [`reader`] (reading a log back), [`schema`] (typed records),
+//!   sink beside the backend), [`reader`] (reading a log back), [`gaps`] (sequence-number
+//!   continuity of a log read back), [`schema`] (typed records),
 //!   [`config`] (validation), and [`logger`], which owns everything and runs the
 //!   INIT → RUN lifecycle.
 //! - **Leaves** that both sides share: [`format`] (every byte on disk), [`logdir`] (segment
@@ -24,6 +25,7 @@ pub mod dlt;
 pub mod error;
 pub mod ffi;
 pub mod format;
+pub mod gaps;
 pub mod logdir;
 pub mod logger;
 pub mod message;
