@@ -10,7 +10,8 @@
 //!   segment files, recovery, retention), [`supervisor`] (the health states), [`dlt`] (the DLT
 //!   sink beside the backend), [`reader`] (reading a log back), [`gaps`] (sequence-number
 //!   continuity of a log read back), [`schema`] (typed records),
-//!   [`config`] (validation), and [`logger`], which owns everything and runs the
+//!   [`config`] (validation), [`wait`] (publishing from non-RT threads, waiting for room),
+//!   and [`logger`], which owns everything and runs the
 //!   INIT → RUN lifecycle.
 //! - **Leaves** that both sides share: [`format`] (every byte on disk), [`logdir`] (segment
 //!   files in a directory), [`state`] (health states), [`error`].
@@ -35,6 +36,7 @@ pub mod schema;
 pub mod state;
 pub mod storage;
 pub mod supervisor;
+pub mod wait;
 pub mod writer;
 
 /// The library's version, "MAJOR.MINOR.PATCH" (what `rtlog_version()` returns to C).
