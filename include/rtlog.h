@@ -1546,6 +1546,30 @@ enum rtlog_status rtlog_publish(struct rtlog_producer *p,
                                 uint32_t len);
 
 /**
+ * NOT FOR REAL-TIME THREADS: IT SLEEPS. NEVER CALL IT FROM AN RT THREAD.
+ *
+ * rtlog_publish for ordinary threads (a logger thread, a configuration tool, a test): when
+ * the ring of `stream` is full it sleeps and tries again (50 µs, doubling to 1 ms) until
+ * `timeout_us` has passed, then tries a last time. Waiting is not counted as a drop; a
+ * refusal at the end is RTLOG_ERR_FULL, counted in dropped like any. In debug builds of the
+ * library it refuses a thread that runs under SCHED_FIFO or SCHED_RR
+ * (RTLOG_ERR_INVALID_STATE). The other overflow policies of the normal stream (sampling, a
+ * disabled stream, SAFE) refuse as in rtlog_publish, without waiting.
+ *
+ * Phase: RUN. Thread: the producer's own thread, never an RT one. Blocks up to timeout_us.
+ * Returns what rtlog_publish returns, RTLOG_ERR_FULL when the ring stayed full for
+ * timeout_us, and RTLOG_ERR_INVALID_STATE on an RT thread (debug builds). Does not set
+ * rtlog_last_error.
+ */
+RTLOG_MUST_USE
+enum rtlog_status rtlog_publish_wait(struct rtlog_producer *p,
+                                     rtlog_stream stream,
+                                     uint16_t type,
+                                     const void *payload,
+                                     uint32_t len,
+                                     uint32_t timeout_us);
+
+/**
  * Publishes a log message: a reference to its call site and its arguments, packed into the
  * producer's ring like any record. Called by the RTLOG_LOGF / RTLOG_INFO... macros, which
  * build `site` at compile time and `args` on the caller's stack; call it directly only to

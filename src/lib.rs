@@ -8,8 +8,10 @@
 //!   of the non-RT side.
 //! - **non-RT domain**: [`writer`] (framing, batching, durability), [`storage`] (backends,
 //!   segment files, recovery, retention), [`supervisor`] (the health states), [`dlt`] (the DLT
-//!   sink beside the backend), [`reader`] (reading a log back), [`schema`] (typed records),
-//!   [`config`] (validation), and [`logger`], which owns everything and runs the
+//!   sink beside the backend), [`reader`] (reading a log back), [`gaps`] (sequence-number
+//!   continuity of a log read back), [`schema`] (typed records),
+//!   [`config`] (validation), [`wait`] (publishing from non-RT threads, waiting for room),
+//!   and [`logger`], which owns everything and runs the
 //!   INIT → RUN lifecycle.
 //! - **Leaves** that both sides share: [`format`] (every byte on disk), [`logdir`] (segment
 //!   files in a directory), [`state`] (health states), [`error`].
@@ -24,6 +26,7 @@ pub mod dlt;
 pub mod error;
 pub mod ffi;
 pub mod format;
+pub mod gaps;
 pub mod logdir;
 pub mod logger;
 pub mod message;
@@ -33,6 +36,7 @@ pub mod schema;
 pub mod state;
 pub mod storage;
 pub mod supervisor;
+pub mod wait;
 pub mod writer;
 
 /// The library's version, "MAJOR.MINOR.PATCH" (what `rtlog_version()` returns to C).

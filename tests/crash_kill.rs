@@ -194,6 +194,16 @@ struct LogSummary {
     max_lsn: u64,
 }
 
+/// `rtlog verify`'s sequence check (the library's `GapCheck`) finds no unexplained gap.
+fn assert_no_gaps(dir: &Path, ctx: &str) {
+    let mut r = Reader::open(dir).unwrap_or_else(|e| panic!("{ctx}: opening the log: {e}"));
+    let mut check = rtlog::gaps::GapCheck::default();
+    while let Some(f) = r.next_frame().unwrap_or_else(|e| panic!("{ctx}: reader failed: {e}")) {
+        check.frame(&f);
+    }
+    assert!(check.gaps().is_empty(), "{ctx}: verify would report {:?}", check.gaps());
+}
+
 fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
@@ -206,6 +216,7 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
 /// with its epoch-begin frame, and each producer's streams are gap-free from seq 0 except
 /// where a loss marker says otherwise, with exactly the bytes that were published.
 fn check_log(dir: &Path, ctx: &str) -> LogSummary {
+    assert_no_gaps(dir, ctx);
     let mut r = Reader::open(dir).unwrap_or_else(|e| panic!("{ctx}: opening the log: {e}"));
     let mut epochs: BTreeMap<u32, EpochSummary> = BTreeMap::new();
     let mut max_lsn = 0u64;

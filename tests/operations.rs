@@ -180,3 +180,70 @@ fn segment_max_age_seals_a_segment_that_never_fills() {
     lg.shutdown().unwrap();
     assert_eq!(records_on_disk(&dir.0), 2);
 }
+
+/// `publish_wait` (rtlog_publish_wait), for non-RT threads: a full ring makes it wait, not
+/// refuse, and the waiting is not counted as drops; when the ring stays full it gives up at
+/// the timeout with `Full`, counted once.
+#[test]
+fn publish_wait_waits_for_room_and_gives_up_at_its_timeout() {
+    use rtlog::wait::publish_wait;
+    let dir = TempDir::new("publish-wait");
+    let mut c = common::config(&dir);
+    c.manual = true;
+    c.dispatch_period_us = 0;
+    c.critical_depth = 4;
+    let lg = std::sync::Arc::new(Logger::init(c).unwrap());
+    let p = producer(lg.create_producer("cfg-thread").unwrap());
+    lg.start().unwrap();
+    for i in 0..4u8 {
+        assert_eq!(p.publish(Stream::Critical, 1, &[i]), Status::Ok);
+    }
+    let full = publish_wait(p, Stream::Critical, 1, b"late", Duration::from_millis(20));
+    assert_eq!(full, Status::Full);
+    assert_eq!(p.dropped(Stream::Critical), 1, "a refusal after waiting counts once");
+    // Room appears 50 ms later: the wait ends with the record accepted.
+    let drainer = {
+        let lg = lg.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            lg.tick().unwrap();
+            lg.step_writer().unwrap();
+        })
+    };
+    let ok = publish_wait(p, Stream::Critical, 1, b"waited", Duration::from_secs(30));
+    drainer.join().unwrap();
+    assert_eq!(ok, Status::Ok);
+    assert_eq!(p.dropped(Stream::Critical), 1, "waiting is not a drop");
+    lg.shutdown().unwrap();
+    assert_eq!(records_on_disk(&dir.0), 5);
+}
+
+/// Debug builds refuse `publish_wait` on a thread with a real-time policy: it sleeps.
+#[test]
+fn publish_wait_refuses_a_real_time_thread_in_debug_builds() {
+    let dir = TempDir::new("publish-wait-rt");
+    let mut c = common::config(&dir);
+    c.manual = true;
+    let (lg, ps) = common::start(c, &["rt"]);
+    let p = producer(ps[0]);
+    let addr = p as *mut rtlog::Producer as usize;
+    let status = std::thread::spawn(move || {
+        let param = libc::sched_param { sched_priority: 1 };
+        // SAFETY: sets this thread's own policy; param is a valid sched_param.
+        if unsafe { libc::pthread_setschedparam(libc::pthread_self(), libc::SCHED_FIFO, &param) }
+            != 0
+        {
+            return None; // no CAP_SYS_NICE here: nothing to check
+        }
+        // SAFETY: the producer outlives this thread (joined below) and only it uses it now.
+        let p = unsafe { &mut *(addr as *mut rtlog::Producer) };
+        Some(rtlog::wait::publish_wait(p, Stream::Normal, 1, b"x", Duration::from_millis(1)))
+    })
+    .join()
+    .unwrap();
+    match status {
+        Some(s) => assert_eq!(s, Status::InvalidState, "an RT thread was let in"),
+        None => eprintln!("SCHED_FIFO not permitted here: the refusal was not checked"),
+    }
+    lg.shutdown().unwrap();
+}

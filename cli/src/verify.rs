@@ -1,12 +1,14 @@
 //! `rtlog verify`: reads every frame of every segment and lists each damaged place. The
 //! verdict is the reader's own (`Reader::damage` and `ReaderStats`), so `verify` agrees with
-//! what recovery and applications see.
+//! what recovery and applications see, plus the library's sequence-number check
+//! ([`rtlog::gaps`]): per producer and stream, no gap that no loss marker explains.
 
 use crate::error::CliError;
 use crate::logdir;
 use crate::output::Out;
 use crate::progress::Progress;
 use rtlog::format::{self, FrameKind};
+use rtlog::gaps::{Gap, GapCheck};
 use rtlog::reader::Reader;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -21,6 +23,10 @@ use std::path::PathBuf;
 ///
 /// On a log that is being written, the frame being written at that instant can show up as a
 /// torn tail; run verify again, or on a stopped log, to be sure.
+///
+/// Also damage: per producer and stream, a gap in the sequence numbers of an epoch that no
+/// loss marker explains (records the writer took and then lost without saying so), and a
+/// sequence number that goes back.
 ///
 /// Exit codes: 0 clean, 1 damage found, 2 usage or I/O error. Shows a percentage on stderr
 /// while it reads, only when stderr is a terminal.
@@ -49,9 +55,20 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
     let mut epochs: BTreeMap<u32, bool> = BTreeMap::new();
     let mut segment_key = None;
     let (mut base, mut pos) = (0u64, 0u64);
+    let mut gaps = GapCheck::default();
+    let mut gap_lines: Vec<String> = Vec::new();
     loop {
         let (kind, epoch, len) = match reader.next_frame() {
-            Ok(Some(f)) => (f.kind, f.epoch, f.payload.len()),
+            Ok(Some(f)) => {
+                gaps.frame(&f);
+                let (kind, epoch, len) = (f.kind, f.epoch, f.payload.len());
+                if gaps.gaps().len() > gap_lines.len() {
+                    let path = reader_path(&segments, reader.segment_header().map(|h| h.index));
+                    let new = &gaps.gaps()[gap_lines.len()..];
+                    gap_lines.extend(new.iter().map(|g| gap_line(g, &path)));
+                }
+                (kind, epoch, len)
+            }
             Ok(None) => break,
             Err(e) => {
                 progress.finish();
@@ -89,6 +106,9 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
             d.what
         ))?;
     }
+    for line in &gap_lines {
+        out.write(&format!("{line}\n"))?;
+    }
     let stats = reader.stats();
     if stats.damage_not_listed > 0 {
         out.write(&format!(
@@ -110,20 +130,39 @@ pub fn run(args: &Args) -> Result<i32, CliError> {
             stats.vanished_segments
         ))?;
     }
-    let damaged = stats.bad_segments + stats.corrupt_regions > 0 || stats.torn_bytes > 0;
+    let damaged = stats.bad_segments + stats.corrupt_regions > 0
+        || stats.torn_bytes > 0
+        || !gap_lines.is_empty();
     let summary = format!(
         "{} segment(s), {} bytes, {} record(s), {} epoch(s): {} bad segment header(s), \
-         {} damaged region(s), {} torn-tail byte(s)",
+         {} damaged region(s), {} torn-tail byte(s), {} unexplained sequence gap(s)",
         segments.len(),
         total,
         stats.records,
         epochs.len(),
         stats.bad_segments,
         stats.corrupt_regions,
-        stats.torn_bytes
+        stats.torn_bytes,
+        gap_lines.len()
     );
     let verdict = if damaged { "DAMAGED" } else { "ok" };
     out.write(&format!("{verdict}: {summary}\n"))?;
     out.flush()?;
     Ok(if damaged { EXIT_DAMAGED } else { 0 })
+}
+
+/// The file of the segment with `index`, for the lines verify prints.
+fn reader_path(segments: &[logdir::SegmentFile], index: Option<u64>) -> PathBuf {
+    segments.iter().find(|s| Some(s.index) == index).map(|s| s.path.clone()).unwrap_or_default()
+}
+
+/// The line verify prints for a gap, in the segment file `path`.
+fn gap_line(g: &Gap, path: &std::path::Path) -> String {
+    let (lsn, p, s) = (g.lsn, g.producer, g.stream);
+    let what = if g.backwards() {
+        format!("sequence number {} after {}: it goes back", g.last + 1, g.first - 1)
+    } else {
+        format!("sequence numbers {}..={} missing, and no loss marker says why", g.first, g.last)
+    };
+    format!("{}: LSN {lsn}: producer {p} stream {s}: {what}", path.display())
 }

@@ -657,3 +657,47 @@ fn help_explains_each_subcommand() {
     assert!(help(&["dump", "--help"]).contains("--lsn <A..B>"));
     assert!(help(&["verify", "--help"]).contains("Exit codes"));
 }
+
+/// The byte ranges `(offset, len, kind, seq)` of the frames of a segment file, in order.
+fn frames_of(bytes: &[u8]) -> Vec<(usize, usize, u8, u64)> {
+    let header = rtlog::format::SegmentHeader::decode(bytes).unwrap();
+    let mut off = header.encoded_len();
+    let mut frames = Vec::new();
+    while let Ok(h) = rtlog::format::FrameHeader::decode(&bytes[off..], header.max_payload) {
+        let len = rtlog::format::frame_bytes(h.payload_len as usize);
+        if off + len > bytes.len() {
+            break;
+        }
+        frames.push((off, len, h.kind, h.seq));
+        off += len;
+    }
+    frames
+}
+
+#[test]
+fn verify_reports_a_sequence_gap_that_no_loss_marker_explains() {
+    let dir = TempDir::new("cli-verify-gap");
+    two_producer_log(&dir, 20);
+    let seg = segments(&dir.0).remove(0);
+    let clean = std::fs::read(&seg).unwrap();
+    assert!(run_ok(&["verify"], &dir.0, 0).contains("0 unexplained sequence gap(s)"));
+    // Take out a whole data frame: every other frame stays valid (each has its own CRC, and
+    // LSNs only have to grow), so only the sequence numbers tell that a record is missing, as
+    // if a writer had lost it without a loss marker.
+    let (off, len, _, seq) = frames_of(&clean)
+        .into_iter()
+        .filter(|f| f.2 == rtlog::format::FrameKind::Data as u8)
+        .nth(10)
+        .unwrap();
+    let mut bytes = clean[..off].to_vec();
+    bytes.extend_from_slice(&clean[off + len..]);
+    std::fs::write(&seg, &bytes).unwrap();
+    let text = run_ok(&["verify"], &dir.0, 1);
+    assert!(
+        text.contains(&format!(
+            "sequence numbers {seq}..={seq} missing, and no loss marker says why"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("DAMAGED: ") && text.contains("1 unexplained sequence gap(s)"), "{text}");
+}

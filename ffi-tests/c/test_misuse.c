@@ -141,6 +141,7 @@ static void null_producer_functions(void)
     CHECK_STATUS(rtlog_publish(NULL, RTLOG_STREAM_CRITICAL, 1, "a", 1), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_publish(NULL, RTLOG_STREAM_NORMAL, 1, NULL, 0), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_signal_fault(NULL, 1), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_wait(NULL, RTLOG_STREAM_NORMAL, 1, "a", 1, 10), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK(rtlog_producer_id(NULL) == 0xFFFF, "rtlog_producer_id(NULL) = %u", (unsigned)rtlog_producer_id(NULL));
     CHECK(rtlog_producer_durable_count(NULL, RTLOG_STREAM_CRITICAL) == 0, "durable_count(NULL) != 0");
     CHECK(rtlog_producer_durable_count(NULL, RTLOG_STREAM_NORMAL) == 0, "durable_count(NULL) != 0");

@@ -32,18 +32,44 @@ pub unsafe extern "C" fn rtlog_publish(
         // SAFETY: p is NULL or a live handle used by this thread only (the contract).
         let p = unsafe { try_mut(p, "p", false)? };
         let stream = Stream::from_raw(stream.0).ok_or(rtlog_status::RTLOG_ERR_INVALID_ARGUMENT)?;
-        if len > p.max_record_size() {
-            return Err(rtlog_status::RTLOG_ERR_TOO_LARGE);
-        }
-        let bytes: &[u8] = if len == 0 {
-            &[]
-        } else if payload.is_null() {
-            return Err(rtlog_status::RTLOG_ERR_INVALID_ARGUMENT);
-        } else {
-            // SAFETY: payload is non-NULL and points to len readable bytes (the contract).
-            unsafe { std::slice::from_raw_parts(payload.cast::<u8>(), len as usize) }
-        };
+        // SAFETY: payload is NULL or points to len readable bytes (the contract).
+        let bytes = unsafe { record_bytes(payload, len, p.max_record_size())? };
         Ok(p.publish(stream, r#type, bytes).into())
+    })
+}
+
+/// NOT FOR REAL-TIME THREADS: IT SLEEPS. NEVER CALL IT FROM AN RT THREAD.
+///
+/// rtlog_publish for ordinary threads (a logger thread, a configuration tool, a test): when
+/// the ring of `stream` is full it sleeps and tries again (50 µs, doubling to 1 ms) until
+/// `timeout_us` has passed, then tries a last time. Waiting is not counted as a drop; a
+/// refusal at the end is RTLOG_ERR_FULL, counted in dropped like any. In debug builds of the
+/// library it refuses a thread that runs under SCHED_FIFO or SCHED_RR
+/// (RTLOG_ERR_INVALID_STATE). The other overflow policies of the normal stream (sampling, a
+/// disabled stream, SAFE) refuse as in rtlog_publish, without waiting.
+///
+/// Phase: RUN. Thread: the producer's own thread, never an RT one. Blocks up to timeout_us.
+/// Returns what rtlog_publish returns, RTLOG_ERR_FULL when the ring stayed full for
+/// timeout_us, and RTLOG_ERR_INVALID_STATE on an RT thread (debug builds). Does not set
+/// rtlog_last_error.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_publish_wait(
+    p: *mut rtlog_producer,
+    stream: RawStream,
+    r#type: u16,
+    payload: *const c_void,
+    len: u32,
+    timeout_us: u32,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: p is NULL or a live handle used by this thread only (the contract).
+        let p = unsafe { try_mut(p, "p", false)? };
+        let stream = Stream::from_raw(stream.0).ok_or(rtlog_status::RTLOG_ERR_INVALID_ARGUMENT)?;
+        // SAFETY: payload is NULL or points to len readable bytes (the contract).
+        let bytes = unsafe { record_bytes(payload, len, p.max_record_size())? };
+        let timeout = std::time::Duration::from_micros(timeout_us.into());
+        Ok(crate::wait::publish_wait(p, stream, r#type, bytes, timeout).into())
     })
 }
 
@@ -199,4 +225,27 @@ pub unsafe extern "C" fn rtlog_producer_get_stats(
         out.write(&rtlog_producer_stats::from(p));
         Ok(rtlog_status::RTLOG_OK)
     })
+}
+
+/// The payload of a publish: `TooLarge` above `max`, `InvalidArgument` for NULL with `len > 0`.
+///
+/// # Safety
+/// A non-NULL `payload` points to `len` readable bytes.
+#[inline(always)]
+unsafe fn record_bytes<'a>(
+    payload: *const c_void,
+    len: u32,
+    max: u32,
+) -> Result<&'a [u8], rtlog_status> {
+    if len > max {
+        return Err(rtlog_status::RTLOG_ERR_TOO_LARGE);
+    }
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if payload.is_null() {
+        return Err(rtlog_status::RTLOG_ERR_INVALID_ARGUMENT);
+    }
+    // SAFETY: payload is non-NULL and points to len readable bytes (the caller's contract).
+    Ok(unsafe { std::slice::from_raw_parts(payload.cast::<u8>(), len as usize) })
 }

@@ -391,6 +391,11 @@ impl Producer {
         self.shared.in_ring(stream)
     }
 
+    /// Whether the ring of `stream` has a free slot now (two atomic loads). RT-safe.
+    pub fn has_room(&self, stream: Stream) -> bool {
+        self.shared.in_ring(stream) < self.rings[stream as usize].depth()
+    }
+
     /// Messages below the threshold so far.
     pub fn filtered(&self) -> u64 {
         self.shared.filtered()
