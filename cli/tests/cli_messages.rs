@@ -8,52 +8,11 @@ mod common;
 use common::*;
 use rtlog::format::message::ArgType;
 use rtlog::format::Level;
-use rtlog::rt::message::{ArgBits, CallSiteDesc, RawArg, NUL_TERMINATED};
+use rtlog::rt::message::{CallSiteDesc, RawArg};
 use rtlog::{Logger, Producer, Status, Stream};
 use serde_json::{json, Value};
-use std::ffi::CStr;
 use std::path::Path;
 use std::ptr::NonNull;
-
-/// A call site of `loop.c`, function `step`, as the C macros build one (leaked: the logger
-/// keeps its address and reads its texts while it runs).
-fn site(
-    level: Level,
-    line: u32,
-    format: &'static CStr,
-    types: &[ArgType],
-) -> &'static CallSiteDesc {
-    let mut arg_types = [0u8; 16];
-    for (d, t) in arg_types.iter_mut().zip(types) {
-        *d = *t as u8;
-    }
-    Box::leak(Box::new(CallSiteDesc {
-        struct_size: std::mem::size_of::<CallSiteDesc>() as u32,
-        line,
-        level: level as u8,
-        arg_count: types.len() as u8,
-        arg_types,
-        format: format.as_ptr().cast(),
-        file: c"loop.c".as_ptr().cast(),
-        function: c"step".as_ptr().cast(),
-    }))
-}
-
-fn u(v: u64) -> RawArg {
-    RawArg { value: ArgBits { u: v }, length: 0 }
-}
-
-fn i(v: i64) -> RawArg {
-    RawArg { value: ArgBits { i: v }, length: 0 }
-}
-
-fn f(v: f64) -> RawArg {
-    RawArg { value: ArgBits { f: v }, length: 0 }
-}
-
-fn text(v: &'static CStr) -> RawArg {
-    RawArg { value: ArgBits { p: v.as_ptr().cast() }, length: NUL_TERMINATED }
-}
 
 /// Publishes one message and ticks, so LSNs follow the publishing order.
 fn log(lg: &Logger, p: NonNull<Producer>, site: &'static CallSiteDesc, args: &[RawArg]) {

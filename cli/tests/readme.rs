@@ -53,11 +53,23 @@ fn expected_code(command: &str) -> i32 {
 
 /// A log like the demo's: producers joint-0..3, each publishing per cycle a 24-byte record of
 /// type 1 (joint state) on the critical stream and a 16-byte one of type 2 (wakeup latency)
-/// on the normal stream.
+/// on the normal stream, and a warning message now and then.
 fn write_demo_like_log(dir: &TempDir) {
+    use rtlog::format::{message::ArgType, Level};
     let names = ["joint-0", "joint-1", "joint-2", "joint-3"];
     let (lg, ps) = start(config(dir), &names);
+    let warning = site(
+        Level::Warn,
+        131,
+        c"joint %u over speed limit at cycle %lu",
+        &[ArgType::U32, ArgType::U64],
+    );
     for cycle in 0..100u64 {
+        if cycle % 25 == 0 {
+            // SAFETY: the call site is leaked (it lives forever); the arguments are numbers.
+            let s = unsafe { producer(ps[3]).publish_message(warning, &[u(3), u(cycle)]) };
+            assert_eq!(s, Status::Ok);
+        }
         for &p in &ps {
             let state = [cycle.to_le_bytes(), 0.5f64.to_le_bytes(), 0f64.to_le_bytes()].concat();
             let latency = [cycle.to_le_bytes(), 1000i64.to_le_bytes()].concat();

@@ -69,10 +69,13 @@ def run_cli(cli: str, *args, check: bool = True) -> subprocess.CompletedProcess:
     return p
 
 
-def dump_json(cli: str, log, *filters) -> list:
-    """`rtlog dump --json` of the log: the Rust reader's records, one dict each."""
+def dump_json(cli: str, log, *filters, messages: bool = False) -> list:
+    """`rtlog dump --json` of the log: the Rust reader's data records, one dict each (with
+    ``messages=True``, its log messages instead: ``Log.records()`` and ``Log.messages()`` are
+    two calls, while dump prints both in one stream)."""
     out = run_cli(cli, "dump", log, "--json", *filters).stdout
-    return [json.loads(line) for line in out.splitlines()]
+    rows = [json.loads(line) for line in out.splitlines()]
+    return [r for r in rows if (r.get("kind") == "message") == messages]
 
 
 def copy_log(src: pathlib.Path, dst: pathlib.Path) -> pathlib.Path:

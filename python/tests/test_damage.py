@@ -33,7 +33,9 @@ def export_jsonl(cli, log):
     if p.returncode == 2:
         return None
     assert p.returncode == 0, p.stderr
-    return [json.loads(line) for line in p.stdout.splitlines()], damage_said(p)
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    # Data records only: Log.records() leaves log messages to Log.messages().
+    return [r for r in rows if r.get("kind") != "message"], damage_said(p)
 
 
 def read_python(log, **kw):

@@ -142,7 +142,7 @@ def test_stats_mirror_the_reader(typed_log):
 def test_messages_match_the_rust_reader(demo_log, cli):
     # The demo's RT threads log messages at several levels (examples-c/control_loop.cpp).
     ours = rtlog.open(demo_log).messages()
-    theirs = [r for r in dump_json(cli, demo_log) if r.get("kind") == "message"]
+    theirs = dump_json(cli, demo_log, messages=True)
     assert len(ours) == len(theirs) > 0
     for m, j in zip(ours, theirs):
         assert (m.level, m.file, m.line, m.text) == (j["level"], j["file"], j["line"], j["message"])

@@ -6,6 +6,8 @@
 mod cli_run;
 #[path = "../../../tests/common/mod.rs"]
 mod library;
+mod messages;
 
 pub use cli_run::*;
 pub use library::*;
+pub use messages::*;
