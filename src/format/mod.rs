@@ -507,7 +507,14 @@ impl FrameHeader {
             kind: b[41],
             level: b[42],
         };
-        if h.payload_len > max_payload.max(64) || h.payload_len > MAX_PAYLOAD {
+        // Call-site frames carry texts whose length has nothing to do with the records'
+        // `max_payload` (a path and a format easily exceed a 64-byte record limit).
+        let limit = if h.kind == FrameKind::CallSite as u8 {
+            message::MAX_CALLSITE_PAYLOAD
+        } else {
+            max_payload.max(64)
+        };
+        if h.payload_len > limit || h.payload_len > MAX_PAYLOAD {
             return Err(DecodeError::BadLength);
         }
         Ok(h)
