@@ -87,6 +87,8 @@ foreach(_case IN ITEMS
     "NOT_TRIVIAL|trivially copyable|"
     "POINTER|publishing a pointer|"
     "STRING_VIEW|publishing a string_view|"
+    "MESSAGE_STRING_VIEW_AS_INT|the format does not match the arguments' types or count|"
+    "MESSAGE_STRING_MISSING_ARG|the format does not match the arguments' types or count|"
     "NO_TYPE_ID|rtlog_type_id|"
     "COPY_PRODUCER|deleted|"
     "THROWING_WITHOUT_EXCEPTIONS|no matching|-fno-exceptions"
