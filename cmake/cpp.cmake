@@ -64,7 +64,7 @@ foreach(_src IN LISTS _cpp_sources)
     target_compile_options(${_name} PRIVATE ${_flags} ${_cpp_warnings})
     add_test(NAME ${_name} COMMAND ${_name} "${RTLOG_SCRATCH}/${_name}")
     set(_labels "cpp;integration")
-    if(_base STREQUAL "test_cpp_rt")
+    if(_base STREQUAL "test_cpp_rt" OR _base STREQUAL "test_cpp_rt_seccomp")
       set(_labels "cpp;integration;rtproof")
     endif()
     set_tests_properties(${_name} PROPERTIES
