@@ -27,10 +27,6 @@ pub const STR_NULL: u16 = 1 << 14;
 pub const STR_TRUNCATED: u16 = 1 << 15;
 /// Largest `file`, `function` or `format` a call-site frame stores (longer ones are cut).
 pub const MAX_TEXT: usize = u16::MAX as usize;
-/// Largest payload of a call-site frame: its fixed part, 16 argument types and three texts.
-/// A call site's texts do not depend on `max_record_size`, so a call-site frame may be larger
-/// than the segment's `max_payload`, up to this.
-pub const MAX_CALLSITE_PAYLOAD: u32 = (CALLSITE_FIXED_BYTES + MAX_ARGS + 3 * MAX_TEXT) as u32;
 
 /// The type of a message argument, as `rtlog_arg_type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -255,6 +251,11 @@ pub struct CallSite {
 
 /// Bytes of a call-site payload before its variable parts.
 const CALLSITE_FIXED_BYTES: usize = 20;
+
+// The frame limit `format::MAX_CALLSITE_PAYLOAD` is the largest payload `CallSite::encode`
+// makes: the fixed part, 16 argument types and three texts cut to `MAX_TEXT`.
+const _: () =
+    assert!(super::MAX_CALLSITE_PAYLOAD as usize == CALLSITE_FIXED_BYTES + MAX_ARGS + 3 * MAX_TEXT);
 
 impl CallSite {
     /// Encodes the payload; texts longer than [`MAX_TEXT`] are cut there (on a character

@@ -24,8 +24,9 @@
 use super::files::{self, InputFile};
 use super::Scratch;
 use rtlog::ffi::{self, rtlog_record, rtlog_status};
-use rtlog::format::message::MAX_CALLSITE_PAYLOAD;
-use rtlog::format::{FrameKind, SegmentHeader, FRAME_HEADER_BYTES, MAX_PAYLOAD};
+use rtlog::format::{
+    FrameKind, SegmentHeader, FRAME_HEADER_BYTES, MAX_CALLSITE_PAYLOAD, MAX_PAYLOAD,
+};
 use rtlog::logdir::{list_segments, read_segment_header};
 use rtlog::reader::{Reader, MAX_DAMAGE_LIST};
 use rtlog::recovery::{self, Recovered};
