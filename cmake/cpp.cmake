@@ -64,7 +64,7 @@ foreach(_src IN LISTS _cpp_sources)
     target_compile_options(${_name} PRIVATE ${_flags} ${_cpp_warnings})
     add_test(NAME ${_name} COMMAND ${_name} "${RTLOG_SCRATCH}/${_name}")
     set(_labels "cpp;integration")
-    if(_base STREQUAL "test_cpp_rt")
+    if(_base STREQUAL "test_cpp_rt" OR _base STREQUAL "test_cpp_rt_seccomp")
       set(_labels "cpp;integration;rtproof")
     endif()
     set_tests_properties(${_name} PROPERTIES
@@ -87,6 +87,8 @@ foreach(_case IN ITEMS
     "NOT_TRIVIAL|trivially copyable|"
     "POINTER|publishing a pointer|"
     "STRING_VIEW|publishing a string_view|"
+    "MESSAGE_STRING_VIEW_AS_INT|the format does not match the arguments' types or count|"
+    "MESSAGE_STRING_MISSING_ARG|the format does not match the arguments' types or count|"
     "NO_TYPE_ID|rtlog_type_id|"
     "COPY_PRODUCER|deleted|"
     "THROWING_WITHOUT_EXCEPTIONS|no matching|-fno-exceptions"

@@ -2164,6 +2164,7 @@ static inline __attribute__((format(printf, 1, 2))) void rtlog_format_check_(con
     static_assert(false, "rtlog's message macros need C++17")
 #else
 #include <cstddef>
+#include <initializer_list>
 #include <type_traits>
 
 namespace rtlog_detail {
@@ -2352,6 +2353,11 @@ template <typename... Ts>
 site_types<Ts...> types_of(const Ts &...);
 site_types<> types_of(no_args);
 
+/* The arguments, packed in the call's own full expression: the list's array, and any
+ * temporary an argument was made from (a std::string built in the call), live until the
+ * publish has copied them. */
+inline const rtlog_arg *arg_list(std::initializer_list<rtlog_arg> args) { return args.begin(); }
+
 } /* namespace rtlog_detail */
 
 #define RTLOG_NO_ARGS_ rtlog_detail::no_args()
@@ -2366,8 +2372,9 @@ site_types<> types_of(no_args);
                       "rtlog: the format does not match the arguments' types or count");     \
         static constexpr rtlog_callsite rtlog_site_ =                                        \
             rtlog_types_::make(__LINE__, (level), fmt, __FILE__, __func__);                  \
-        const rtlog_arg rtlog_args_[] = {RTLOG_MAPF_(RTLOG_CPP_VALUE_, fmt, ##__VA_ARGS__)}; \
-        rtlog_publish_message((p), &rtlog_site_, rtlog_args_);                               \
+        rtlog_publish_message(                                                               \
+            (p), &rtlog_site_,                                                               \
+            rtlog_detail::arg_list({RTLOG_MAPF_(RTLOG_CPP_VALUE_, fmt, ##__VA_ARGS__)}));    \
     })
 #endif /* C++17 */
 #endif /* __cplusplus */

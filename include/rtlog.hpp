@@ -77,6 +77,22 @@
 #define RTLOG_HPP_EXCEPTIONS 0
 #endif
 
+// ---- message arguments: std::string_view and std::string for %s ------------------------------
+
+/* The RTLOG_* macros of rtlog.h take a type that has an rtlog_detail::arg_traits; these add
+ * the standard strings for %s. The bytes are copied at the call (up to what fits in the slot,
+ * cut and marked beyond), so the view or string only has to live until the macro returns: a
+ * temporary is fine. No allocation: the string is read where it is. */
+template <>
+struct rtlog_detail::arg_traits<std::string_view> {
+    static constexpr uint8_t type = RTLOG_ARG_STR;
+    /* An empty view may have no data (std::string_view() has nullptr): it prints as "", not
+     * as a NULL char * would, "(null)". */
+    static rtlog_arg make(std::string_view s) { return make_p(s.data() ? s.data() : "", s.size()); }
+};
+template <>
+struct rtlog_detail::arg_traits<std::string> : rtlog_detail::arg_traits<std::string_view> {};
+
 namespace rtlog {
 
 // ---- enums: the C values, scoped ---------------------------------------------------------

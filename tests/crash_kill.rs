@@ -10,6 +10,9 @@
 //! - per producer and stream, the recovered epoch is a gap-free prefix of what was accepted,
 //!   except where a loss marker says otherwise, with exactly the published bytes (so never a
 //!   damaged record, a duplicate, or a record under the wrong producer);
+//! - every third record of a stream is a log message (`tests/common/messages.rs`: every
+//!   argument kind, strings cut to fit): each one read back has its call site (the writer puts
+//!   the call-site frame before it, in the same segment) and renders as exactly its text;
 //! - nothing at or below the durable counts and the durable LSN reported before the kill is
 //!   lost;
 //! - `rtlog_init` continues in a new epoch after the last LSN, and every earlier epoch stays
@@ -20,6 +23,8 @@
 //! the seed of the kill moments and power cuts (printed on failure). The nightly-style run:
 //! `RTLOG_CRASH_ROUNDS=200 cargo test --release --test crash_kill -- --nocapture`.
 
+#[path = "common/messages.rs"]
+mod messages;
 #[path = "common/storage.rs"]
 mod storage;
 
@@ -60,6 +65,40 @@ fn config(dir: &Path) -> Config {
     c
 }
 
+/// Whether a stream's record `seq` is a log message (otherwise a data record).
+fn is_message(seq: u64) -> bool {
+    seq % 3 == 2
+}
+
+/// The kit message (`messages::Kinds`) that is record `seq` of `stream`: its call site's level
+/// must put it on that stream (ERROR, the strings, on the critical one).
+fn message_index(stream: u8, seq: u64) -> u64 {
+    if stream == Stream::Critical as u8 {
+        seq * 4 + 2
+    } else {
+        seq * 4 + seq % 2
+    }
+}
+
+/// Publishes record `seq` of `stream`: a data record or a message.
+fn publish_nth(
+    p: &mut rtlog::Producer,
+    kit: &messages::Kinds,
+    name: &str,
+    stream: Stream,
+    seq: u64,
+) -> Status {
+    if is_message(seq) {
+        let (site, args) = kit.message(message_index(stream as u8, seq));
+        // SAFETY: the kit's call sites are leaked (they outlive the logger); its strings are
+        // NULL, NUL-terminated or valid for their length.
+        unsafe { p.publish_message(site, &args) }
+    } else {
+        let bytes = payload(name, stream as u8, seq, MAX_PAYLOAD);
+        p.publish(stream, record_type(stream as u8, seq), &bytes)
+    }
+}
+
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -95,6 +134,7 @@ fn crash_child() {
     // belongs to one thread, so the reporter does not touch it).
     let durable: Arc<Vec<[AtomicU64; 2]>> =
         Arc::new((0..PRODUCERS).map(|_| [AtomicU64::new(0), AtomicU64::new(0)]).collect());
+    let kit: &'static messages::Kinds = Box::leak(Box::new(messages::Kinds::new()));
     for (i, h) in handles.into_iter().enumerate() {
         let addr = h.as_ptr() as usize;
         let (durable, lg) = (durable.clone(), lg.clone());
@@ -109,8 +149,7 @@ fn crash_child() {
                 // A refused record takes no seq: retry the same content until it is accepted.
                 loop {
                     let seq = p.published(stream);
-                    let bytes = payload(&name, stream as u8, seq, MAX_PAYLOAD);
-                    match p.publish(stream, record_type(stream as u8, seq), &bytes) {
+                    match publish_nth(p, kit, &name, stream, seq) {
                         Status::Ok => break,
                         Status::Full => std::thread::sleep(Duration::from_micros(200)),
                         s => panic!("child: publish returned {s:?}"),
@@ -185,6 +224,8 @@ struct EpochSummary {
     /// Records that loss markers said were refused at publish, or lost after acceptance.
     refused: u64,
     lost: u64,
+    /// Messages read, each with its call site and its whole text.
+    messages: u64,
 }
 
 struct LogSummary {
@@ -257,7 +298,7 @@ fn check_log(dir: &Path, ctx: &str) -> LogSummary {
         d = fnv(d, &rtype.to_le_bytes());
         d = fnv(d, &[kind as u8, stream]);
         e.digest = fnv(d, &bytes);
-        if kind != FrameKind::Data && kind != FrameKind::Loss {
+        if !matches!(kind, FrameKind::Data | FrameKind::Loss | FrameKind::Message) {
             continue;
         }
         let name = r
@@ -283,6 +324,34 @@ fn check_log(dir: &Path, ctx: &str) -> LogSummary {
             continue;
         }
         assert_eq!(seq, next, "{}: {name}/{stream}: a gap or a duplicate", at());
+        assert_eq!(
+            kind == FrameKind::Message,
+            is_message(seq),
+            "{}: {name}/{stream} seq {seq}",
+            at()
+        );
+        if kind == FrameKind::Message {
+            let rec = rtlog::Record {
+                lsn,
+                seq,
+                timestamp_ns: 0,
+                epoch,
+                producer,
+                record_type: rtype,
+                stream,
+                kind,
+                level: rtlog::format::Level::Info,
+                payload: &bytes,
+            };
+            let m = r.message(&rec).unwrap_or_else(|e| panic!("{}: {e}", at()));
+            assert!(m.site.is_some(), "{}: message without its call site: {}", at(), m.text());
+            let i =
+                messages::Kinds::check_text(&m.text()).unwrap_or_else(|e| panic!("{}: {e}", at()));
+            assert_eq!(i, message_index(stream, seq), "{}: {name}/{stream} seq {seq}", at());
+            e.messages += 1;
+            e.next_seq.insert(key, seq + 1);
+            continue;
+        }
         assert_eq!(
             bytes,
             payload(&name, stream, seq, MAX_PAYLOAD),
@@ -412,6 +481,7 @@ struct Totals {
     bytes_dropped: u64,
     files_deleted: u64,
     killed_records: u64,
+    killed_messages: u64,
     durable_reported: u64,
     beyond_durable: u64,
     refused_by_marker: u64,
@@ -535,6 +605,7 @@ impl Round<'_> {
         assert_eq!(before.epochs.len(), known.len() + 1, "{ctx_after}: {:?}", before.epochs.keys());
         known.insert(epoch, killed.clone());
         totals.killed_records += killed.next_seq.values().sum::<u64>();
+        totals.killed_messages += killed.messages;
         totals.refused_by_marker += killed.refused;
         totals.lost_by_marker += killed.lost;
         if before.stats.torn_bytes > 0 {
@@ -665,10 +736,10 @@ impl Round<'_> {
         lg.start().unwrap();
         // SAFETY: the logger outlives the handle; only this thread uses it.
         let p = unsafe { &mut *p.as_ptr() };
+        let kit = messages::Kinds::new();
         for seq in 0..RESUME_RECORDS {
             for s in Stream::ALL {
-                let bytes = payload("resume", s as u8, seq, MAX_PAYLOAD);
-                assert_eq!(p.publish(s, record_type(s as u8, seq), &bytes), Status::Ok);
+                assert_eq!(publish_nth(p, &kit, "resume", s, seq), Status::Ok);
             }
             lg.tick().unwrap();
         }
@@ -699,6 +770,8 @@ impl Round<'_> {
         let expected: BTreeMap<StreamKey, u64> =
             [0u8, 1].map(|s| (("resume".to_owned(), s), RESUME_RECORDS)).into();
         assert_eq!(ours.next_seq, expected, "{ctx_resume}");
+        let resume_messages = (0..RESUME_RECORDS).filter(|&s| is_message(s)).count() as u64;
+        assert_eq!(ours.messages, 2 * resume_messages, "{ctx_resume}");
         known.insert(rec.next_epoch, ours.clone());
         rec.next_epoch + 1
     }

@@ -52,7 +52,7 @@ fn config_corpus_replays() {
 #[test]
 fn reader_seeds_pass() {
     let seeds = checks::seeds::reader_seeds();
-    assert_eq!(seeds.len(), 8);
+    assert_eq!(seeds.len(), 10);
     for (name, data) in seeds {
         let result = std::panic::catch_unwind(|| checks::reader::check(&data));
         assert!(result.is_ok(), "seed {name} failed the reader check");

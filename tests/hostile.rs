@@ -71,17 +71,7 @@ fn flipping_every_bit_of_a_small_segment_never_returns_a_damaged_record() {
     assert!(bytes.len() <= 800, "keep the file small: {} bytes", bytes.len());
 
     // One copy of the log per worker, flipped in place and restored after each read.
-    let work: Vec<Scratch> = (0..4)
-        .map(|w| {
-            let s = Scratch::new(&format!("bitflip-{w}"), true);
-            copy_log(&src.0, &s.0);
-            s
-        })
-        .collect();
-    let files: Vec<std::fs::File> = work
-        .iter()
-        .map(|s| std::fs::OpenOptions::new().write(true).open(s.0.join(&name)).unwrap())
-        .collect();
+    let (work, files) = worker_copies(&src, "bitflip", &name);
     let started = Instant::now();
     parallel(bytes.len() * 8, |w, i| {
         let (pos, bit) = (i / 8, i % 8);
@@ -131,6 +121,27 @@ fn flipping_every_bit_of_a_small_segment_never_returns_a_damaged_record() {
     for s in &work {
         assert_eq!(read_log(&s.0).unwrap().frames, orig.frames);
     }
+}
+
+/// One copy of the log in `src` per worker of `parallel`, and its segment `name` open for
+/// writing: each worker flips bytes of its own copy in place and restores them after a read.
+fn worker_copies(
+    src: &Scratch,
+    tag: &str,
+    name: &std::ffi::OsStr,
+) -> (Vec<Scratch>, Vec<std::fs::File>) {
+    let work: Vec<Scratch> = (0..4)
+        .map(|w| {
+            let s = Scratch::new(&format!("{tag}-{w}"), true);
+            copy_log(&src.0, &s.0);
+            s
+        })
+        .collect();
+    let files = work
+        .iter()
+        .map(|s| std::fs::OpenOptions::new().write(true).open(s.0.join(name)).unwrap())
+        .collect();
+    (work, files)
 }
 
 /// The reader's "newer version" refusal is for headers that are intact; a header whose CRC
@@ -363,5 +374,293 @@ fn an_empty_newest_segment_left_by_a_crash_in_rotation() {
         assert_eq!(rec.next_segment, 3, "{rec:?}");
         assert_eq!(rec.next_lsn, orig.max_lsn() + 1, "{rec:?}");
         check_prefix_then_appended(&d.0, &orig.frames, &rec);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Log messages and their call sites
+// ---------------------------------------------------------------------------------------------
+
+#[path = "common/messages.rs"]
+mod messages;
+
+use rtlog::format::message::{split_message, CallSite};
+use rtlog::format::{FrameHeader, FrameKind, FrameSalt, SegmentHeader, FRAME_HEADER_BYTES};
+
+/// Runs one epoch on `dir` that logs kit messages `ids` (with `max_record_size` 64, so the
+/// strings message is cut) and one data record, and shuts down cleanly.
+fn write_messages(dir: &std::path::Path, ids: impl IntoIterator<Item = u64>, segment_bytes: u64) {
+    let mut c = config(dir);
+    (c.max_record_size, c.segment_bytes) = (64, segment_bytes);
+    let lg = Logger::init(c).unwrap();
+    let p = lg.create_producer("m").unwrap();
+    lg.start().unwrap();
+    // SAFETY: the logger outlives the handle, which only this thread uses.
+    let p = unsafe { &mut *p.as_ptr() };
+    let kit = messages::Kinds::new();
+    let mut out = messages::Outcomes::default();
+    assert_eq!(p.publish(rtlog::Stream::Normal, 3, b"data"), Status::Ok);
+    for i in ids {
+        kit.publish(p, i, &mut out);
+        lg.tick().unwrap();
+    }
+    assert_eq!((out.full, out.other), (0, 0), "{out:?}");
+    lg.shutdown().unwrap();
+}
+
+/// The call-site id a message or call-site frame names.
+fn site_id(f: &Frame) -> u32 {
+    match f.kind {
+        FrameKind::Message => split_message(&f.payload).unwrap().0,
+        FrameKind::CallSite => CallSite::decode(&f.payload).unwrap().id,
+        _ => 0,
+    }
+}
+
+/// Checks every message of `dir`: the ones of call site `lost_site` (0: none) read as
+/// `<call site N>` and their raw arguments, the others with their call site and whole text.
+/// Returns how many messages were read.
+fn check_message_texts(dir: &std::path::Path, lost_site: u32, ctx: &str) -> usize {
+    let mut r = rtlog::Reader::open(dir).unwrap();
+    let read = messages::read_all(&mut r).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+    let mut n = 0;
+    for rec in &read {
+        let Some(text) = &rec.text else { continue };
+        let text = text.as_ref().unwrap_or_else(|e| panic!("{ctx}: lsn {}: {e}", rec.lsn));
+        let raw = format!("<call site {lost_site}> ");
+        if lost_site != 0 && text.starts_with(&raw) {
+            assert!(!rec.resolved, "{ctx}: {text}");
+            // The arguments are still there: the first is the message's index.
+            let first = text[raw.len()..].split(' ').next().unwrap();
+            assert!(first.parse::<u64>().is_ok(), "{ctx}: {text}");
+        } else {
+            assert!(rec.resolved, "{ctx}: lsn {}: no call site: {text}", rec.lsn);
+            messages::Kinds::check_text(text).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        }
+        n += 1;
+    }
+    n
+}
+
+/// Every prefix of a segment with call-site and message frames: the reader returns exactly the
+/// whole frames before the cut, recovery cuts the torn tail, and every message that is there
+/// has its call site (the writer puts it first) and its whole text.
+#[test]
+fn truncating_a_segment_with_messages_at_every_offset() {
+    let src = Scratch::new("trunc-msg-src", true);
+    write_messages(&src.0, [0, 1, 2, 4, 5, 6], 64 << 20);
+    let log = read_log(&src.0).unwrap();
+    let seg = segments(&src.0);
+    let orig = Original::of(&seg[0], &log.frames);
+    let kinds = |k: FrameKind| orig.frames.iter().filter(|f| f.kind == k).count();
+    assert_eq!((kinds(FrameKind::CallSite), kinds(FrameKind::Message)), (3, 6));
+    let name = seg[0].file_name().unwrap().to_str().unwrap().to_owned();
+    let work = Scratch::new("trunc-msg", true);
+    let len = orig.bytes.len();
+    parallel(len + 1, |_, cut| {
+        let ctx = format!("cut at byte {cut} of {len}");
+        let dir = work.join(&format!("cut-{cut}"));
+        std::fs::create_dir(&dir).unwrap();
+        let path = dir.join(&name);
+        std::fs::write(&path, &orig.bytes[..cut]).unwrap();
+        let exp = check_newest_segment(&dir, &path, &orig, &[], &ctx);
+        let whole = exp.frames.iter().filter(|f| f.kind == FrameKind::Message).count();
+        assert_eq!(check_message_texts(&dir, 0, &ctx), whole, "{ctx}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
+
+/// A single bit flipped anywhere in a call-site or message frame: that frame alone is lost. A
+/// lost message is not returned; a lost call site leaves its messages readable as `<call site
+/// N>` and their arguments, counted, none dropped.
+#[test]
+fn flipping_every_bit_of_call_site_and_message_frames() {
+    let src = Scratch::new("bitflip-msg", true);
+    write_messages(&src.0, [0, 1, 4, 2], 64 << 20);
+    let orig = read_log(&src.0).unwrap();
+    let seg = segments(&src.0);
+    let name = seg[0].file_name().unwrap().to_owned();
+    let bytes = std::fs::read(&seg[0]).unwrap();
+    let (_, spans) = frame_spans(&seg[0]);
+    let messages_written = orig.frames.iter().filter(|f| f.kind == FrameKind::Message).count();
+    let targets: Vec<usize> = (0..spans.len())
+        .filter(|&k| matches!(orig.frames[k].kind, FrameKind::CallSite | FrameKind::Message))
+        .flat_map(|k| spans[k].offset as usize * 8..spans[k].end() as usize * 8)
+        .collect();
+    let (work, files) = worker_copies(&src, "bitflip-msg", &name);
+    parallel(targets.len(), |w, t| {
+        let (pos, bit) = (targets[t] / 8, targets[t] % 8);
+        let ctx = format!("bit {bit} of byte {pos}");
+        files[w].write_at(&[bytes[pos] ^ (1 << bit)], pos as u64).unwrap();
+        let got = read_log(&work[w].0).unwrap_or_else(|e| panic!("{ctx}: reader failed: {e}"));
+        let k = spans.iter().position(|s| s.contains(pos as u64)).unwrap();
+        let lost = &orig.frames[k];
+        let mut expected = orig.frames.clone();
+        expected.remove(k);
+        assert_eq!(got.frames, expected, "{ctx}: frame {k} ({:?})", lost.kind);
+        let (lost_site, lost_messages) = match lost.kind {
+            FrameKind::CallSite => (site_id(lost), 0),
+            _ => (0, 1),
+        };
+        let n = check_message_texts(&work[w].0, lost_site, &ctx);
+        assert_eq!(n, messages_written - lost_messages, "{ctx}");
+        files[w].write_at(&bytes[pos..=pos], pos as u64).unwrap();
+    });
+    eprintln!("{} single-bit flips in call-site and message frames", targets.len());
+}
+
+/// The frame at `k` of `orig` with its payload edited and re-encoded under the segment's salt:
+/// a valid CRC over a payload that a faulty writer could have written.
+fn reencode_payload(orig: &Original, k: usize, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let span = orig.spans[k];
+    let b = &orig.bytes[span.offset as usize..span.end() as usize];
+    let h = FrameHeader::decode(b, rtlog::format::MAX_PAYLOAD).unwrap();
+    let mut payload = b[FRAME_HEADER_BYTES..FRAME_HEADER_BYTES + h.payload_len as usize].to_vec();
+    edit(&mut payload);
+    assert_eq!(payload.len(), h.payload_len as usize, "keep the frame's length");
+    let salt = SegmentHeader::decode(&orig.bytes).unwrap().salt;
+    let mut out = Vec::new();
+    h.encode_into(&FrameSalt::new(salt), &payload, &mut out);
+    out
+}
+
+/// A call-site frame whose CRC is valid but whose payload is wrong: ones that do not decode
+/// (level, argument count, argument type, reserved bytes, lengths) are reported as damage and
+/// their messages read as `<call site N>` with their arguments; ones that decode but lie (a
+/// hostile format: every conversion, huge widths, %n, more conversions than arguments; bytes
+/// that are not UTF-8) render without failing and within bounds. Recovery and appending work
+/// after each.
+#[test]
+fn a_call_site_frame_with_a_bad_payload_and_a_valid_crc() {
+    let src = Scratch::new("bad-callsite-src", true);
+    write_messages(&src.0, [0, 4, 1, 8], 64 << 20);
+    let log = read_log(&src.0).unwrap();
+    let seg = segments(&src.0);
+    let name = seg[0].file_name().unwrap().to_owned();
+    let orig = Original::of(&seg[0], &log.frames);
+    let k = orig.frames.iter().position(|f| f.kind == FrameKind::CallSite).unwrap();
+    let site = CallSite::decode(&orig.frames[k].payload).unwrap();
+    assert_eq!(site.id, 1);
+    let fmt_at = 20 + site.arg_types.len() + site.file.len() + site.function.len();
+    let flen = site.format.len();
+    type Edit = Box<dyn Fn(&mut Vec<u8>)>;
+    let hostile_format = |f: &'static [u8]| -> Edit {
+        Box::new(move |p: &mut Vec<u8>| {
+            let mut text = f.to_vec();
+            text.resize(flen, b' ');
+            p[fmt_at..fmt_at + flen].copy_from_slice(&text);
+        })
+    };
+    let cases: Vec<(&str, bool, Edit)> = vec![
+        ("level 9", false, Box::new(|p: &mut Vec<u8>| p[8] = 9)),
+        ("17 arguments", false, Box::new(|p: &mut Vec<u8>| p[9] = 17)),
+        ("reserved bytes", false, Box::new(|p: &mut Vec<u8>| p[14] = 1)),
+        ("file length past the end", false, Box::new(|p: &mut Vec<u8>| p[10] = 0xff)),
+        ("unknown argument type", false, Box::new(|p: &mut Vec<u8>| p[20] = 0)),
+        (
+            "every conversion, huge widths",
+            true,
+            hostile_format(b"%s%s%999999999d%*d%.*f%n%p%c%-2147483648x%lld%Lf%q%"),
+        ),
+        (
+            "more conversions than arguments",
+            true,
+            hostile_format(b"%d %d %d %d %d %d %d %d %d %d %d"),
+        ),
+        ("not UTF-8", true, Box::new(move |p: &mut Vec<u8>| p[fmt_at] = 0xff)),
+        ("another id", true, Box::new(|p: &mut Vec<u8>| p[0] = 77)),
+    ];
+    for (what, decodes, edit) in cases {
+        let ctx = format!("call-site frame with {what}");
+        let work = Scratch::new("bad-callsite", true);
+        copy_log(&src.0, &work.0);
+        let mut bytes = orig.bytes.clone();
+        let frame = reencode_payload(&orig, k, edit);
+        let at = orig.spans[k].offset as usize;
+        bytes[at..at + frame.len()].copy_from_slice(&frame);
+        std::fs::write(work.0.join(&name), &bytes).unwrap();
+
+        let got = read_log(&work.0).unwrap_or_else(|e| panic!("{ctx}: reader failed: {e}"));
+        assert_eq!(got.frames.len(), orig.frames.len(), "{ctx}: every frame is read");
+        let noted = got.damage.iter().any(|d| d.what.contains("does not decode"));
+        assert_eq!(noted, !decodes, "{ctx}: {:?}", got.damage);
+        let mut r = rtlog::Reader::open(&work.0).unwrap();
+        let read = messages::read_all(&mut r).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        let texts: Vec<&String> =
+            read.iter().filter_map(|m| m.text.as_ref()).map(|t| t.as_ref().unwrap()).collect();
+        assert_eq!(texts.len(), 4, "{ctx}: every message is returned");
+        for t in &texts {
+            assert!(t.len() < 1 << 20, "{ctx}: a {}-byte text", t.len());
+        }
+        // Call site 1 logs the messages 0, 4 and 8; the one of call site 2 is intact.
+        let of_site_1 = texts.iter().filter(|t| !t.contains("f32=")).count();
+        assert_eq!(of_site_1, 3, "{ctx}: {texts:?}");
+        if !decodes || what == "another id" {
+            for i in [0, 4, 8] {
+                let raw = format!("<call site 1> {i} ");
+                assert!(texts.iter().any(|t| t.starts_with(&raw)), "{ctx}: {raw}: {texts:?}");
+            }
+        }
+        let rec = recover_and_append(&work.0);
+        assert!(rec.previous_clean, "{ctx}: {rec:?}");
+        assert_eq!(read_log(&work.0).unwrap().frames.len(), orig.frames.len() + 4, "{ctx}");
+    }
+}
+
+/// A segment whose call-site frame is damaged (bits flipped, or torn: zeroed by a write that
+/// did not complete) still yields its messages, as `<call site N>` and their arguments,
+/// counted, not dropped; the next segment of the same epoch has its own call-site frame, so
+/// its messages of that call site read with their text.
+#[test]
+fn a_damaged_call_site_frame_costs_its_segment_the_text_only() {
+    let src = Scratch::new("callsite-segments-src", true);
+    // About 600 messages fill a 64 KiB segment: three segments.
+    let ids: Vec<u64> = (0..1800).filter(|i| i % 4 != 3).collect();
+    write_messages(&src.0, ids.iter().copied(), 64 << 10);
+    let seg = segments(&src.0);
+    assert!(seg.len() >= 2, "{} segments", seg.len());
+    let log = read_log(&src.0).unwrap();
+    let second_first_lsn =
+        SegmentHeader::decode(&std::fs::read(&seg[1]).unwrap()).unwrap().first_lsn;
+    let orig = Original::of(&seg[0], &log.frames);
+    let k = orig.frames.iter().position(|f| f.kind == FrameKind::CallSite).unwrap();
+    assert_eq!(site_id(&orig.frames[k]), 1);
+    let span = orig.spans[k];
+    let name = seg[0].file_name().unwrap().to_owned();
+    for (what, damage) in [("a flipped bit", 0usize), ("a torn write", 1)] {
+        let ctx = format!("segment 1's call-site frame 1 with {what}");
+        let work = Scratch::new("callsite-segments", true);
+        copy_log(&src.0, &work.0);
+        let mut bytes = orig.bytes.clone();
+        let (from, to) = (span.offset as usize, span.end() as usize);
+        if damage == 0 {
+            bytes[from + FRAME_HEADER_BYTES + 30] ^= 0x10;
+        } else {
+            bytes[from + 24..to].fill(0);
+        }
+        std::fs::write(work.0.join(&name), &bytes).unwrap();
+
+        let got = read_log(&work.0).unwrap();
+        assert_eq!(got.stats.corrupt_regions, 1, "{ctx}: {:?}", got.damage);
+        let mut r = rtlog::Reader::open(&work.0).unwrap();
+        let read = messages::read_all(&mut r).unwrap();
+        let msgs: Vec<_> = read.iter().filter(|m| m.text.is_some()).collect();
+        assert_eq!(msgs.len(), ids.len(), "{ctx}: every message is returned");
+        assert_eq!(r.stats().records, ids.len() as u64 + 1, "{ctx}: and counted");
+        let (mut raw, mut resolved_later) = (0, 0);
+        for m in &msgs {
+            let text = m.text.as_ref().unwrap().as_ref().unwrap();
+            if m.lsn < second_first_lsn && !m.resolved {
+                raw += 1;
+                assert!(text.starts_with("<call site 1> "), "{ctx}: {text}");
+            } else {
+                assert!(m.resolved, "{ctx}: lsn {}: {text}", m.lsn);
+                let i = messages::Kinds::check_text(text).unwrap();
+                resolved_later += u64::from(i % 4 == 0 && m.lsn >= second_first_lsn);
+            }
+        }
+        let in_first = msgs.iter().filter(|m| m.lsn < second_first_lsn).count();
+        assert!(raw > 100 && raw < in_first, "{ctx}: {raw} of {in_first} without their text");
+        assert!(resolved_later > 100, "{ctx}: call site 1 resolves again in segment 2");
     }
 }

@@ -157,3 +157,59 @@ fn c_tick_and_publish_never_allocate() {
         ffi::logger::rtlog_destroy(lg);
     }
 }
+
+#[test]
+fn messages_never_allocate_after_start() {
+    // Log messages through `Producer::publish_message` and `rtlog_publish_message` (what the C
+    // macros call): every argument kind, strings cut to fit, the filtered path (DEBUG below
+    // the default INFO threshold), both streams (ERROR goes on the critical one), full rings
+    // and refused call sites.
+    let dir = TempDir::new("alloc-msg");
+    let mut c = config(&dir);
+    c.max_record_size = 64;
+    c.critical_depth = 16;
+    c.normal_depth = 64;
+    c.dispatch_budget = 8;
+    let (lg, ps) = start(c, &["rust", "c"]);
+    let (a, b) = (producer(ps[0]), ps[1].as_ptr());
+    let kit = messages::Kinds::new();
+    let bad = rtlog::rt::message::CallSiteDesc { arg_count: 17, ..*kit.ints };
+    let (mut rust, mut c_abi) = (messages::Outcomes::default(), messages::Outcomes::default());
+    let mut refused = 0u64;
+    const N: u64 = 400_000;
+    let n = allocations_in(|| {
+        for i in 0..N {
+            kit.publish(a, i, &mut rust);
+            kit.publish_c(b, i, &mut c_abi);
+            if i % 1000 == 1 {
+                let (_, args) = kit.message(0);
+                // SAFETY: `bad` lives to the end of the test; the arguments are integers.
+                let s = unsafe { a.publish_message(&bad, &args) };
+                refused += u64::from(s == Status::InvalidArgument);
+            }
+            // Ticks in bursts, so that the rings also fill up.
+            if i % 2000 < 1000 && i % 2 == 0 {
+                lg.tick().unwrap();
+            }
+        }
+    });
+    assert_eq!(n, 0, "publish_message/tick allocated {n} times");
+    for (api, o) in [("rust", rust), ("c", c_abi)] {
+        assert_eq!(o.other, 0, "{api}: {o:?}");
+        assert_eq!(o.filtered, N / 4, "{api}: {o:?}");
+        assert!(o.ok > 0 && o.full > 0, "{api}: the accepting and the full path ran: {o:?}");
+    }
+    assert_eq!(refused, N / 1000);
+    assert_eq!(a.filtered(), N / 4);
+    lg.shutdown().unwrap();
+
+    // Every accepted message reads back with its whole text.
+    let mut r = rtlog::Reader::open(&dir.0).unwrap();
+    let read = messages::read_all(&mut r).unwrap();
+    for rec in &read {
+        let text = rec.text.as_ref().expect("only messages were published").as_ref().unwrap();
+        messages::Kinds::check_text(text).unwrap();
+        assert!(rec.resolved, "{text}");
+    }
+    assert_eq!(read.len() as u64, rust.ok + c_abi.ok);
+}

@@ -30,7 +30,7 @@
 #![cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
 
 mod common;
-use common::TempDir;
+use common::{messages, TempDir};
 use rtlog::backend::BackendKind;
 use rtlog::config::Overflow;
 use rtlog::ffi::logger::rtlog_logger;
@@ -335,6 +335,9 @@ struct Target<'a> {
     /// Outcomes per stream: [ok, full, other].
     out: [[u64; 3]; 2],
     publishes: u64,
+    /// Log messages published (one per record), and their outcomes.
+    messages: u64,
+    msg_out: messages::Outcomes,
 }
 
 // SAFETY: the raw pointers are a live C logger handle and live producer handles; the RT thread
@@ -419,6 +422,8 @@ fn child_run() {
             producers: *ps,
             out: [[0; 3]; 2],
             publishes: 0,
+            messages: 0,
+            msg_out: messages::Outcomes::default(),
         });
     }
     for &(name, lg, ps) in &c_targets {
@@ -430,15 +435,19 @@ fn child_run() {
             producers: ps,
             out: [[0; 3]; 2],
             publishes: 0,
+            messages: 0,
+            msg_out: messages::Outcomes::default(),
         });
     }
     let tsc = rtlog::clock::calibration().uses_tsc();
-    on_filtered_thread(move || rt_loop(targets, tsc));
+    // Built (and leaked) before the filter: the call sites live as long as the program.
+    let kit = messages::Kinds::new();
+    on_filtered_thread(move || rt_loop(targets, &kit, tsc));
 }
 
 /// The RT thread's work after the filter is installed. Touches only memory prepared in INIT
 /// and the stack; ends the process.
-fn rt_loop(mut targets: Vec<Target<'_>>, tsc: bool) -> ! {
+fn rt_loop(mut targets: Vec<Target<'_>>, kit: &messages::Kinds, tsc: bool) -> ! {
     let payload = [0xa5u8; MAX_RECORD as usize + 1];
     let n = targets.len() as u64;
     let (mut ticks, mut tick_errors, mut moved) = (0u64, 0u64, 0u64);
@@ -473,6 +482,14 @@ fn rt_loop(mut targets: Vec<Target<'_>>, tsc: bool) -> ! {
         };
         t.out[stream as usize][ok_full_other] += 1;
         t.publishes += 1;
+        // A log message of every argument kind in turn, strings (one cut) and the filtered
+        // path included, through `Producer::publish_message` or `rtlog_publish_message`.
+        match t.api {
+            // SAFETY: as above.
+            Api::Rust => kit.publish(unsafe { &mut *p }, t.messages, &mut t.msg_out),
+            Api::C => kit.publish_c(p, t.messages, &mut t.msg_out),
+        }
+        t.messages += 1;
 
         // Refusal paths and the other RT-safe calls, now and then.
         if i % 1000 == 7 {
@@ -554,11 +571,25 @@ fn rt_loop(mut targets: Vec<Target<'_>>, tsc: bool) -> ! {
         // SAFETY: live producer handles, used by this thread only.
         let dropped: u64 =
             t.producers.iter().map(|&p| unsafe { &*p }.dropped(Stream::Normal)).sum();
+        let m = &t.msg_out;
         let _ = write!(
             w,
             " | {}/{api} n={} c_ok={} c_full={} c_other={} n_ok={} n_full={} n_other={} \
-             n_dropped={dropped}",
-            t.name, t.publishes, c[0], c[1], c[2], nm[0], nm[1], nm[2]
+             n_dropped={dropped} m_n={} m_ok={} m_full={} m_full_c={} m_filtered={} m_other={}",
+            t.name,
+            t.publishes,
+            c[0],
+            c[1],
+            c[2],
+            nm[0],
+            nm[1],
+            nm[2],
+            t.messages,
+            m.ok,
+            m.full,
+            m.full_critical,
+            m.filtered,
+            m.other
         );
     }
     let _ = writeln!(w);
@@ -697,12 +728,27 @@ fn check_variant(label: &str, envs: &[(&str, &str)]) {
         assert!(c_ok > 0 && n_ok > 0, "[{label}] {name}: the accepting path ran: {s}");
         assert!(c_full > 0, "[{label}] {name}: the critical full-ring path ran: {s}");
         let n_dropped = field(s, "n_dropped");
+        // Messages: one per record; every kind ran, each accepted, refused or filtered.
+        let m_n = field(s, "m_n");
+        let (m_ok, m_full, m_filtered) =
+            (field(s, "m_ok"), field(s, "m_full"), field(s, "m_filtered"));
+        let m_full_normal = m_full - field(s, "m_full_c");
+        assert_eq!(m_n, n, "[{label}] {name}: {s}");
+        assert_eq!(field(s, "m_other"), 0, "[{label}] {name}: {s}");
+        assert_eq!(m_filtered, (m_n + 1) / 4, "[{label}] {name}: the filtered path: {s}");
+        assert_eq!(m_ok + m_full + m_filtered, m_n, "[{label}] {name}: {s}");
+        assert!(m_ok > 0 && m_full > 0, "[{label}] {name}: messages accepted and refused: {s}");
         if name.starts_with("overwrite_oldest") {
             assert_eq!(n_full, 0, "[{label}] {name}: OVERWRITE_OLDEST never refuses: {s}");
+            assert_eq!(m_full_normal, 0, "[{label}] {name}: nor a message: {s}");
             assert!(n_dropped > 0, "[{label}] {name}: the reclaiming path ran: {s}");
         } else {
             assert!(n_full > 0, "[{label}] {name}: the normal full/refusal path ran: {s}");
-            assert_eq!(n_dropped, n_full, "[{label}] {name}: every refusal is counted: {s}");
+            assert_eq!(
+                n_dropped,
+                n_full + m_full_normal,
+                "[{label}] {name}: every refusal is counted: {s}"
+            );
         }
         total += n;
         names.push(name);

@@ -16,6 +16,12 @@
  * thread reads its counter right before and right after its loop; every
  * difference must be 0, and so must the main thread's during its tick loop.
  *
+ * Each RT thread also logs a message after every record, with the RTLOG_* macros
+ * (messages_kit.h: every argument kind, a NULL string, a string cut to fit,
+ * ERROR on the critical stream, DEBUG filtered below the threshold); after
+ * the run every accepted message is read back and its text compared with
+ * snprintf's.
+ *
  * The instrument is checked first: a malloc/free in a control thread is
  * counted in that thread only, and rtlog_init (which allocates inside
  * librtlog.so) is counted in the main thread. Otherwise a zero would prove
@@ -41,6 +47,7 @@ int main(void)
 #else
 
 #include "alloc_count.h"
+#include "messages_kit.h"
 
 /* ---- the test ----------------------------------------------------------- */
 
@@ -60,6 +67,7 @@ struct rt_ctx {
     uint64_t calls;          /* allocator calls during the loop: must be 0 */
     uint64_t ok[2], full[2], refused, other, tick_errors;
     uint64_t sink;
+    struct mk_counts mk;     /* the log messages */
 };
 
 static void *rt_main(void *arg)
@@ -80,6 +88,7 @@ static void *rt_main(void *arg)
             c->full[s]++;
         else
             c->other++;
+        mk_publish(c->prod, i, &c->mk);
         if (!reported_filled && c->full[0] > 0 && c->full[1] > 0) {
             reported_filled = 1;
             atomic_fetch_add(&filled, 1);
@@ -128,6 +137,7 @@ int main(int argc, char **argv)
 {
     const char *env = getenv("RTLOG_TEST_RECORDS");
     tu_init(argc, argv);
+    mk_init();
     if (env && *env)
         records = strtoull(env, NULL, 10);
     CHECK(records >= 1000, "RTLOG_TEST_RECORDS must be >= 1000");
@@ -195,7 +205,7 @@ int main(int argc, char **argv)
     rtlog_stats st;
     rtlog_stats_init(&st, sizeof st);
     CHECK_STATUS(rtlog_get_stats(lg, &st), RTLOG_OK);
-    uint64_t ok[2] = {0, 0}, full[2] = {0, 0};
+    uint64_t ok[2] = {0, 0}, full[2] = {0, 0}, msg_ok = 0, filtered = 0;
     for (int i = 0; i < NRT; i++) {
         struct rt_ctx *c = &ctx[i];
         printf("rt-%d: %" PRIu64 " allocator calls in %" PRIu64 " publishes (critical ok %" PRIu64
@@ -209,10 +219,20 @@ int main(int argc, char **argv)
               i, c->refused, 3 * (records / 1000));
         CHECK(c->full[0] > 0 && c->full[1] > 0, "RT thread %d: a ring never filled", i);
         CHECK(c->ok[0] > 0 && c->ok[1] > 0, "RT thread %d: nothing accepted", i);
-        for (int s = 0; s < 2; s++) {
-            ok[s] += c->ok[s];
-            full[s] += c->full[s];
-        }
+        struct mk_counts *m = &c->mk;
+        CHECK(m->published == records && m->other == 0 && m->filtered == (records + 1) / MK_KINDS,
+              "RT thread %d: messages: %" PRIu64 " published, %" PRIu64 " filtered, %" PRIu64
+              " unexpected statuses", i, m->published, m->filtered, m->other);
+        CHECK(m->ok_critical > 0 && m->ok > m->ok_critical && m->full_critical > 0 &&
+              m->full > m->full_critical, "RT thread %d: messages accepted %" PRIu64 " (%" PRIu64
+              " critical), refused %" PRIu64 " (%" PRIu64 " critical): a path did not run", i,
+              m->ok, m->ok_critical, m->full, m->full_critical);
+        ok[0] += c->ok[0] + m->ok_critical;
+        ok[1] += c->ok[1] + m->ok - m->ok_critical;
+        full[0] += c->full[0] + m->full_critical;
+        full[1] += c->full[1] + m->full - m->full_critical;
+        msg_ok += m->ok;
+        filtered += m->filtered;
     }
     CHECK(tick_calls == 0, "the main thread made %" PRIu64 " allocator calls in %" PRIu64 " ticks",
           tick_calls, ticks);
@@ -225,11 +245,17 @@ int main(int argc, char **argv)
     }
     CHECK(st.persisted == ok[0] + ok[1], "stats.persisted = %" PRIu64 ", accepted %" PRIu64,
           st.persisted, ok[0] + ok[1]);
+    CHECK(st.filtered == filtered, "stats.filtered = %" PRIu64 ", filtered %" PRIu64,
+          st.filtered, filtered);
     rtlog_destroy(lg);
+    uint64_t msg_read = mk_check_log(dir);
+    CHECK(msg_read == msg_ok, "%" PRIu64 " messages read back, %" PRIu64 " accepted", msg_read,
+          msg_ok);
 
     printf("test_rt_malloc: %d RT threads x %" PRIu64 " publishes, main thread %" PRIu64
-           " ticks (%" PRIu64 " records): 0 allocator calls on the RT path\n",
-           NRT, records, ticks, moved);
+           " ticks (%" PRIu64 " records): 0 allocator calls on the RT path; %" PRIu64
+           " messages (every argument kind) read back and checked\n",
+           NRT, records, ticks, moved, msg_read);
     printf("  instrument: control thread 4/4 calls seen; rtlog_init %" PRIu64 " calls; process "
            "total malloc %" PRIu64 ", calloc %" PRIu64 ", realloc %" PRIu64 ", free %" PRIu64
            ", aligned %" PRIu64 " (main thread before start: %" PRIu64 ")\n",

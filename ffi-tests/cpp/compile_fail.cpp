@@ -78,6 +78,9 @@ void use(rtlog::Producer &p, rtlog::Config &cfg, rtlog::Logger &lg)
     (void)p.publish(rtlog::Stream::normal, Axis{1, 0.5}); // the id of RTLOG_DECLARE_TYPE
     (void)lg.try_declare_type<Axis>();
     static_assert(rtlog::layout_size("u32 axis; f64 position") == sizeof(Axis), "constexpr");
+    // Messages: std::string_view and std::string are %s arguments (rtlog.hpp).
+    const std::string s("text");
+    (void)RTLOG_INFO(p.get(), "%s %s %.3s", std::string_view("view"), s, std::string_view(s));
 #elif defined(CASE_DECLARE_SIZE_MISMATCH) || defined(CASE_DECLARE_BAD_LAYOUT) || \
     defined(CASE_DECLARE_NOT_TRIVIAL) || defined(CASE_DECLARE_MEMBER_WRONG_TYPE) ||        \
     defined(CASE_DECLARE_MEMBER_ORDER) || defined(CASE_DECLARE_MEMBER_SWAPPED) ||           \
@@ -91,6 +94,12 @@ void use(rtlog::Producer &p, rtlog::Config &cfg, rtlog::Logger &lg)
     (void)p.publish(rtlog::Stream::normal, 1, text);
 #elif defined(CASE_STRING_VIEW) // pattern: string_view
     (void)p.publish(rtlog::Stream::normal, 1, std::string_view("text"));
+#elif defined(CASE_MESSAGE_STRING_VIEW_AS_INT) // pattern: the format does not match
+    // A view is a %s argument: %d with it is refused at compile time, as printf's -Wformat would.
+    (void)RTLOG_INFO(p.get(), "count %d", std::string_view("text"));
+#elif defined(CASE_MESSAGE_STRING_MISSING_ARG) // pattern: the format does not match
+    const std::string s("text");
+    (void)RTLOG_WARN(p.get(), "%s and %s", s);
 #elif defined(CASE_NO_TYPE_ID) // pattern: rtlog_type_id
     (void)p.publish(rtlog::Stream::normal, NoId{1});
 #elif defined(CASE_COPY_PRODUCER) // pattern: deleted

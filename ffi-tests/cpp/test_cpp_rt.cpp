@@ -7,6 +7,11 @@
 // also sees libstdc++'s operator new, which calls malloc). It is checked first: a new/delete
 // in a control thread is counted there, and Logger::create is counted in the main thread.
 //
+// Each RT thread also logs a message after every record with the RTLOG_* macros
+// (../c/messages_kit.h: every argument kind, std::string_view and std::string through rtlog.hpp,
+// a NULL string, a string cut to fit, ERROR on the critical stream, DEBUG filtered); every
+// accepted message is read back and its text compared with snprintf's.
+//
 // Three RT threads (std::thread) publish RTLOG_TEST_RECORDS records each (default 200,000)
 // with nobody ticking until each has seen both rings refuse a record, then ticking themselves
 // every 8th record while the main thread ticks too. Each thread's allocator calls during its
@@ -30,6 +35,7 @@ int main()
 #else
 
 #include "alloc_count.h"
+#include "messages_kit.h"
 
 namespace {
 
@@ -73,6 +79,7 @@ struct Ctx {
     std::uint64_t ok[2] = {0, 0}, full[2] = {0, 0}, refused = 0, other = 0, tick_errors = 0;
     std::uint64_t ok_form[FORMS + 1] = {};
     std::uint64_t sink = 0;
+    mk_counts mk{};
 };
 
 // The value in a record's first 8 bytes: producer, form and index, so the reader can check it.
@@ -118,6 +125,7 @@ void rt_main(Ctx &c)
         rtlog::Stream s = (i % 4 == 0) ? rtlog::Stream::critical : rtlog::Stream::normal;
         int si = static_cast<int>(s);
         rtlog::Status st = publish_one(c, s, i);
+        mk_publish(c.producer.get(), i, &c.mk);
         if (st == rtlog::Status::ok) {
             c.ok[si]++;
             c.ok_form[i % FORMS + 1]++;
@@ -159,6 +167,8 @@ void read_back(const char *dir, const Ctx *ctx)
     CHECK_OK(opened.status());
     rtlog::Reader rd = std::move(*opened);
     for (const rtlog::Record &r : rd) {
+        if (static_cast<int>(r.kind()) == RTLOG_FRAME_MESSAGE)
+            continue; // checked by mk_check_log
         CHECK(r.producer() < NRT && r.type() >= 1 && r.type() <= FORMS && r.size() >= 8,
               "record producer %u type %u size %zu", r.producer(), r.type(), r.size());
         std::uint64_t v;
@@ -190,6 +200,7 @@ void read_back(const char *dir, const Ctx *ctx)
 int main(int argc, char **argv)
 {
     tu_init(argc, argv);
+    mk_init();
     std::uint64_t records = 200000;
     if (const char *env = std::getenv("RTLOG_TEST_RECORDS"); env && *env)
         records = std::strtoull(env, nullptr, 10);
@@ -265,9 +276,22 @@ int main(int argc, char **argv)
     CHECK_OK(lg.try_shutdown());
 
     rtlog::Stats st = lg.stats();
-    std::uint64_t ok[2] = {0, 0}, full[2] = {0, 0};
+    std::uint64_t ok[2] = {0, 0}, full[2] = {0, 0}, msg_ok = 0, filtered = 0;
     for (int i = 0; i < NRT; i++) {
         const Ctx &c = ctx[i];
+        const mk_counts &m = c.mk;
+        CHECK(m.published == records && m.other == 0 && m.filtered == (records + 1) / MK_KINDS,
+              "RT thread %d: messages: %" PRIu64 " published, %" PRIu64 " filtered, %" PRIu64
+              " unexpected statuses", i, m.published, m.filtered, m.other);
+        CHECK(m.ok_critical > 0 && m.ok > m.ok_critical && m.full_critical > 0 && m.full > m.full_critical,
+              "RT thread %d: messages accepted %" PRIu64 " (%" PRIu64 " critical), refused %" PRIu64 " (%" PRIu64
+              " critical): a path did not run", i, m.ok, m.ok_critical, m.full, m.full_critical);
+        ok[0] += m.ok_critical;
+        ok[1] += m.ok - m.ok_critical;
+        full[0] += m.full_critical;
+        full[1] += m.full - m.full_critical;
+        msg_ok += m.ok;
+        filtered += m.filtered;
         std::printf("rt-%d: %" PRIu64 " allocator calls in %" PRIu64 " publishes (critical ok %" PRIu64 " full %" PRIu64
                     ", normal ok %" PRIu64 " full %" PRIu64 ")\n",
                     i, c.calls, records, c.ok[0], c.full[0], c.ok[1], c.full[1]);
@@ -288,12 +312,15 @@ int main(int argc, char **argv)
         CHECK(st.published[s] == ok[s] && st.dropped[s] == full[s], "stats stream %d: published %" PRIu64
               " dropped %" PRIu64 ", counted %" PRIu64 " / %" PRIu64, s, st.published[s], st.dropped[s], ok[s], full[s]);
     CHECK(st.persisted == ok[0] + ok[1], "persisted %" PRIu64 ", accepted %" PRIu64, st.persisted, ok[0] + ok[1]);
+    CHECK(st.filtered == filtered, "filtered %" PRIu64 ", counted %" PRIu64, st.filtered, filtered);
     read_back(dir, ctx);
+    std::uint64_t msg_read = mk_check_log(dir);
+    CHECK(msg_read == msg_ok, "%" PRIu64 " messages read back, %" PRIu64 " accepted", msg_read, msg_ok);
 
     std::printf("test_cpp_rt: %d RT threads x %" PRIu64 " publishes (5 publish forms), main thread %" PRIu64
                 " ticks (%" PRIu64 " records): 0 allocator calls on the RT path; %" PRIu64
-                " records read back and checked\n",
-                NRT, records, ticks, moved, ok[0] + ok[1]);
+                " records read back and checked, %" PRIu64 " of them messages (every argument kind)\n",
+                NRT, records, ticks, moved, ok[0] + ok[1], msg_read);
     std::printf("  instrument: control thread 2/2 calls seen (new + delete); process total malloc %" PRIu64
                 ", calloc %" PRIu64 ", realloc %" PRIu64 ", free %" PRIu64 ", aligned %" PRIu64 "\n",
                 ac_total(AC_MALLOC), ac_total(AC_CALLOC), ac_total(AC_REALLOC), ac_total(AC_FREE),

@@ -260,6 +260,11 @@ pub struct CallSite {
 /// Bytes of a call-site payload before its variable parts.
 const CALLSITE_FIXED_BYTES: usize = 20;
 
+// The frame limit `format::MAX_CALLSITE_PAYLOAD` is the largest payload `CallSite::encode`
+// makes: the fixed part, 16 argument types and three texts cut to `MAX_TEXT`.
+const _: () =
+    assert!(super::MAX_CALLSITE_PAYLOAD as usize == CALLSITE_FIXED_BYTES + MAX_ARGS + 3 * MAX_TEXT);
+
 impl CallSite {
     /// Encodes the payload; texts longer than [`MAX_TEXT`] are cut there (on a character
     /// boundary).

@@ -29,6 +29,11 @@ pub const FRAME_HEADER_BYTES: usize = 48;
 pub const ALIGN: usize = 8;
 /// Largest payload the format allows (1 MiB); a larger length field is corruption.
 pub const MAX_PAYLOAD: u32 = 1 << 20;
+/// Largest payload of a call-site frame (kind 8): its fixed 20 bytes, 16 argument types and
+/// three texts of at most 65,535 bytes (`message::CallSite::encode` cuts longer ones). A call
+/// site's texts do not depend on `max_record_size`, so a call-site frame may be larger than its
+/// segment's `max_payload`, up to this.
+pub const MAX_CALLSITE_PAYLOAD: u32 = 20 + 16 + 3 * 65_535;
 /// Largest segment header accepted (4096 producers with 64-byte names fit).
 pub const MAX_HEADER_BYTES: usize = 1 << 20;
 /// Producer id of boundary frames that belong to no producer.
@@ -508,10 +513,13 @@ impl FrameHeader {
             kind: b[41],
             level: b[42],
         };
-        // A call-site frame holds a call site's texts (file, function, format), which
-        // max_record_size does not bound: only MAX_PAYLOAD does.
-        let limit =
-            if h.kind == FrameKind::CallSite as u8 { MAX_PAYLOAD } else { max_payload.max(64) };
+        // Call-site frames carry texts whose length has nothing to do with the records'
+        // `max_payload` (a path and a format easily exceed a 64-byte record limit).
+        let limit = if h.kind == FrameKind::CallSite as u8 {
+            MAX_CALLSITE_PAYLOAD
+        } else {
+            max_payload.max(64)
+        };
         if h.payload_len > limit || h.payload_len > MAX_PAYLOAD {
             return Err(DecodeError::BadLength);
         }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod messages;
+
 use rtlog::{Config, Durability, Logger, Producer};
 use std::path::PathBuf;
 use std::ptr::NonNull;

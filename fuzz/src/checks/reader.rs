@@ -4,10 +4,15 @@
 //! bound, and what they return must hold together:
 //!
 //! - every frame returned is one the format allows: payload within the format's and its
-//!   segment's limit, the segment's epoch, a known kind, stream 0 or 1 for data and loss;
+//!   segment's limit (a call-site frame's own limit), the segment's epoch, a known kind,
+//!   stream 0 or 1 for data, loss and message frames;
+//! - every message decodes with its call site (if one was read in its epoch) or is refused as
+//!   corrupt, and its text and JSON render, bounded, whatever the call-site frame claims (a
+//!   format with any conversions, widths, a count or types that do not match the arguments);
+//!   the C reader renders the same text;
 //! - LSNs strictly increase through the whole read: no record is returned twice;
 //! - the frame count is bounded by the bytes on disk, the damage list by `MAX_DAMAGE_LIST`;
-//! - the C reader returns the same data records as the Rust one;
+//! - the C reader returns the same data records and messages as the Rust one;
 //! - recovery and the reader agree on whether the log is too new to read, and recovery
 //!   refuses a log only for that or for an epoch or LSN at its type's maximum;
 //! - recovery loses no valid frame (the reader returns the same frames after it), cuts only
@@ -19,7 +24,9 @@
 use super::files::{self, InputFile};
 use super::Scratch;
 use rtlog::ffi::{self, rtlog_record, rtlog_status};
-use rtlog::format::{FrameKind, SegmentHeader, FRAME_HEADER_BYTES, MAX_PAYLOAD};
+use rtlog::format::{
+    FrameKind, SegmentHeader, FRAME_HEADER_BYTES, MAX_CALLSITE_PAYLOAD, MAX_PAYLOAD,
+};
 use rtlog::logdir::{list_segments, read_segment_header};
 use rtlog::reader::{Reader, MAX_DAMAGE_LIST};
 use rtlog::recovery::{self, Recovered};
@@ -41,7 +48,15 @@ struct Frame {
     stream: u8,
     kind: FrameKind,
     payload: Vec<u8>,
+    /// A message's text as the Rust reader renders it (`None`: not a message, or refused as
+    /// corrupt).
+    text: Option<String>,
 }
+
+/// Longest text a message may render to: 16 arguments and a format of at most 64 KiB, each
+/// conversion's field capped by the renderer (`message::printf::MAX_FIELD`), the JSON twice
+/// the text at most, with some slack.
+const MAX_TEXT_BYTES: usize = 16 << 20;
 
 /// What one read of the whole directory returned.
 struct Log {
@@ -63,7 +78,11 @@ pub fn check(data: &[u8]) {
     let c_data = read_c(&dir.path);
     match (&first, &c_data) {
         (Some(log), Ok(c)) => {
-            let data: Vec<_> = log.frames.iter().filter(|f| f.kind == FrameKind::Data).collect();
+            let data: Vec<_> = log
+                .frames
+                .iter()
+                .filter(|f| matches!(f.kind, FrameKind::Data | FrameKind::Message))
+                .collect();
             assert_eq!(data.len(), c.len(), "the C reader returned another number of records");
             for (f, c) in data.iter().zip(c) {
                 assert_eq!(
@@ -71,6 +90,7 @@ pub fn check(data: &[u8]) {
                     (c.0, c.1, c.2, c.3, c.4, c.5, &c.6),
                     "the C reader returned another record"
                 );
+                assert_eq!(f.text, c.7, "the C reader rendered another text");
             }
         }
         (None, Err(s)) => assert_eq!(*s, rtlog_status::RTLOG_ERR_CORRUPT),
@@ -128,6 +148,9 @@ fn read(dir: &Path, bytes: usize) -> Option<Log> {
             (rec.lsn, rec.seq, rec.timestamp_ns, rec.epoch, rec.producer);
         let (record_type, stream, kind, payload) =
             (rec.record_type, rec.stream, rec.kind, rec.payload.to_vec());
+        // `Reader::message` borrows the reader: decode from the copied payload.
+        let rec = rtlog::Record { payload: &payload, ..rec };
+        let text = (kind == FrameKind::Message).then(|| message_text(&r, &rec)).flatten();
         let h = r.segment_header().expect("a frame comes from an open segment");
         let f = Frame {
             segment: h.index,
@@ -140,6 +163,7 @@ fn read(dir: &Path, bytes: usize) -> Option<Log> {
             stream,
             kind,
             payload,
+            text,
         };
         check_frame(&f, h);
         if let Some(prev) = frames.last() {
@@ -156,7 +180,8 @@ fn read(dir: &Path, bytes: usize) -> Option<Log> {
     }
     let stats = r.stats();
     let listed = list_segments(dir).expect("the scratch directory lists").len() as u64;
-    assert_eq!(stats.records, frames.iter().filter(|f| f.kind == FrameKind::Data).count() as u64);
+    let records = frames.iter().filter(|f| matches!(f.kind, FrameKind::Data | FrameKind::Message));
+    assert_eq!(stats.records, records.count() as u64);
     assert_eq!(stats.segments + stats.bad_segments + stats.vanished_segments, listed);
     assert_eq!(stats.vanished_segments, 0, "nothing deletes segments here");
     assert!(stats.torn_bytes <= bytes as u64);
@@ -168,21 +193,45 @@ fn read(dir: &Path, bytes: usize) -> Option<Log> {
 fn check_frame(f: &Frame, h: &SegmentHeader) {
     let len = f.payload.len() as u64;
     assert!(len <= u64::from(MAX_PAYLOAD), "payload of {len} bytes");
-    assert!(
-        len <= u64::from(h.max_payload.max(64)),
-        "payload of {len} bytes, segment limit {}",
-        h.max_payload
-    );
+    let limit = match f.kind {
+        FrameKind::CallSite => MAX_CALLSITE_PAYLOAD,
+        _ => h.max_payload.max(64),
+    };
+    assert!(len <= u64::from(limit), "payload of {len} bytes, limit {limit}");
     assert_eq!(f.epoch, h.epoch, "a frame of another epoch than its segment's");
-    if matches!(f.kind, FrameKind::Data | FrameKind::Loss) {
+    if matches!(f.kind, FrameKind::Data | FrameKind::Loss | FrameKind::Message) {
         assert!(f.stream <= 1, "stream {} of a {:?} frame", f.stream, f.kind);
     }
 }
 
-/// A data record as the C reader returns it.
-type CRecord = (u64, u64, u32, u16, u16, u8, Vec<u8>);
+/// A message's text and JSON through `Reader::message`: both render, bounded; `None` when the
+/// reader refuses the payload as corrupt (a frame whose CRC passed but is no message).
+fn message_text(r: &Reader, rec: &rtlog::Record<'_>) -> Option<String> {
+    match r.message(rec) {
+        Ok(m) => {
+            let text = m.text();
+            let mut json = String::new();
+            m.push_json(&mut json);
+            assert!(text.len() <= MAX_TEXT_BYTES, "a message text of {} bytes", text.len());
+            assert!(json.len() <= 2 * MAX_TEXT_BYTES, "a message JSON of {} bytes", json.len());
+            if m.site.is_none() {
+                let raw = format!("<call site {}>", m.callsite);
+                assert!(text.starts_with(&raw), "a message without its call site: {text:?}");
+            }
+            Some(text)
+        }
+        Err(e) => {
+            assert_eq!(e.status, Status::Corrupt, "{}", e.message);
+            None
+        }
+    }
+}
 
-/// The data records of `dir` through the C API (`rtlog_reader_next`).
+/// A data record or message as the C reader returns it, and a message's text as
+/// `rtlog_reader_format` renders it.
+type CRecord = (u64, u64, u32, u16, u16, u8, Vec<u8>, Option<String>);
+
+/// The data records and messages of `dir` through the C API (`rtlog_reader_next`).
 fn read_c(dir: &Path) -> Result<Vec<CRecord>, rtlog_status> {
     let path = CString::new(dir.as_os_str().as_bytes()).expect("no NUL in the scratch path");
     let mut r = std::ptr::null_mut();
@@ -198,8 +247,11 @@ fn read_c(dir: &Path) -> Result<Vec<CRecord>, rtlog_status> {
         // SAFETY: r is the live reader opened above; rec is writable.
         match unsafe { ffi::reader::rtlog_reader_next(r, &mut rec) } {
             rtlog_status::RTLOG_OK => {
-                assert_eq!(rec.kind, FrameKind::Data as u8);
+                let message = rec.kind == FrameKind::Message as u8;
+                assert!(message || rec.kind == FrameKind::Data as u8, "kind {}", rec.kind);
                 assert_eq!(rec.payload.is_null(), rec.len == 0, "payload NULL iff empty");
+                // SAFETY: r is live and rec is the record it just returned.
+                let text = message.then(|| unsafe { c_message_text(r, &rec) }).flatten();
                 let payload = if rec.len == 0 {
                     Vec::new()
                 } else {
@@ -214,6 +266,7 @@ fn read_c(dir: &Path) -> Result<Vec<CRecord>, rtlog_status> {
                     rec.r#type,
                     rec.stream,
                     payload,
+                    text,
                 ));
             }
             rtlog_status::RTLOG_END => break Ok(out),
@@ -223,6 +276,30 @@ fn read_c(dir: &Path) -> Result<Vec<CRecord>, rtlog_status> {
     // SAFETY: r came from rtlog_reader_open and is closed once.
     unsafe { ffi::reader::rtlog_reader_close(r) };
     result
+}
+
+/// A message's text through `rtlog_reader_format` (`None` when it is refused as corrupt).
+///
+/// # Safety
+/// `r` is a live reader and `rec` the record it returned last.
+unsafe fn c_message_text(r: *mut ffi::rtlog_reader, rec: &rtlog_record) -> Option<String> {
+    let mut len = 0usize;
+    // SAFETY: the caller's contract; a NULL buffer with cap 0 asks for the length.
+    let st =
+        unsafe { ffi::schema::rtlog_reader_format(r, rec, 0, std::ptr::null_mut(), 0, &mut len) };
+    if st == rtlog_status::RTLOG_ERR_CORRUPT {
+        return None;
+    }
+    assert_eq!(st, rtlog_status::RTLOG_ERR_TOO_LARGE, "sizing a message's text");
+    assert!(len <= MAX_TEXT_BYTES, "a message text of {len} bytes");
+    let mut buf = vec![0u8; len + 1];
+    // SAFETY: buf has len + 1 writable bytes.
+    let st = unsafe {
+        ffi::schema::rtlog_reader_format(r, rec, 0, buf.as_mut_ptr().cast(), buf.len(), &mut len)
+    };
+    assert_eq!(st, rtlog_status::RTLOG_OK, "formatting a message with room for it");
+    buf.truncate(len);
+    Some(String::from_utf8(buf).expect("the text is UTF-8"))
 }
 
 /// Checks where recovery says the next epoch continues against the log as read after it.

@@ -6,7 +6,11 @@
 use super::files::{self, InputFile, FIX_CRCS};
 use super::Scratch;
 use rtlog::config::Overflow;
+use rtlog::format::message::{ArgType, MAX_ARGS};
+use rtlog::format::Level;
+use rtlog::rt::message::{ArgBits, CallSiteDesc, RawArg, NUL_TERMINATED};
 use rtlog::{Config, Durability, Logger, Producer, Status, Stream};
+use std::ffi::CStr;
 use std::path::Path;
 use std::ptr::NonNull;
 
@@ -35,11 +39,12 @@ pub fn reader_seeds() -> Vec<(String, Vec<u8>)> {
 
 type WriteLog = fn(&Path);
 
-const LOGS: [(&str, WriteLog); 4] = [
+const LOGS: [(&str, WriteLog); 5] = [
     ("clean", clean),
     ("crashed", crashed),
     ("loss-and-state", loss_and_state),
     ("rotated", rotated),
+    ("messages", messages),
 ];
 
 /// A manual-mode configuration writing to `dir`.
@@ -178,4 +183,80 @@ pub fn config_seeds() -> Vec<(String, Vec<u8>)> {
             (format!("seed-{name}"), input)
         })
         .collect()
+}
+
+/// A call site that lives as long as the program, as the C macros make one.
+fn site(level: Level, format: &'static CStr, types: &[ArgType]) -> &'static CallSiteDesc {
+    let mut arg_types = [0u8; MAX_ARGS];
+    for (d, t) in arg_types.iter_mut().zip(types) {
+        *d = *t as u8;
+    }
+    Box::leak(Box::new(CallSiteDesc {
+        struct_size: std::mem::size_of::<CallSiteDesc>() as u32,
+        line: 42,
+        level: level as u8,
+        arg_count: types.len() as u8,
+        arg_types,
+        format: format.as_ptr().cast(),
+        file: c"examples-c/control_loop.c".as_ptr().cast(),
+        function: c"control_step".as_ptr().cast(),
+    }))
+}
+
+/// Log messages (format 1.3): call-site frames (larger than the 64-byte max_payload, as their
+/// texts allow) and message frames of every argument kind, a NULL string and a string cut to
+/// fit, on both streams; a DEBUG message is filtered.
+fn messages(dir: &Path) {
+    use ArgType::*;
+    let mut c = config(dir);
+    c.max_record_size = 64;
+    let lg = Logger::init(c).unwrap();
+    let a = lg.create_producer("arm").unwrap();
+    lg.start().unwrap();
+    let u = |u: u64| RawArg { value: ArgBits { u }, length: 0 };
+    let f = |f: f64| RawArg { value: ArgBits { f }, length: 0 };
+    let s = |p: *const u8, length: u64| RawArg { value: ArgBits { p }, length };
+    let long = [b'x'; 100];
+    let joint = site(
+        Level::Warn,
+        c"joint %u over torque limit %.3f (%g) cycle %llu",
+        &[U32, F64, F32, U64],
+    );
+    let bus = site(
+        Level::Error,
+        c"bus %s lost: %hhd %hu %d '%c' %p %s [%.*s]",
+        &[Str, I8, U16, I32, Char, Ptr, Str, I32, Str],
+    );
+    let wide = site(Level::Info, c"%#x %-8.3e %+5lld %o %5s%%", &[U32, F64, I64, U16, Bool]);
+    let quiet = site(Level::Debug, c"filtered %d", &[I32]);
+    for i in 0..4u64 {
+        let messages: [(&CallSiteDesc, Vec<RawArg>); 4] = [
+            (joint, vec![u(i), f(12.5 + i as f64), f(0.25), u(1_000_000 + i)]),
+            (
+                bus,
+                vec![
+                    s(c"can0".as_ptr().cast(), NUL_TERMINATED),
+                    u((-3i64 - i as i64) as u64),
+                    u(65535),
+                    u(i),
+                    u(u64::from(b'q')),
+                    u(0x7f00_1000 + i),
+                    s(std::ptr::null(), NUL_TERMINATED),
+                    u(3),
+                    s(long.as_ptr(), long.len() as u64),
+                ],
+            ),
+            (wide, vec![u(0xbeef), f(-1.5e-7), u(i.wrapping_neg()), u(8), u(i % 2)]),
+            (quiet, vec![u(i)]),
+        ];
+        for (site, args) in &messages {
+            // SAFETY: the call sites are leaked; the strings are NULL, NUL-terminated C
+            // literals, or `long` with its exact length.
+            let st = unsafe { producer(a).publish_message(site, args) };
+            assert_eq!(st, Status::Ok);
+            lg.tick().unwrap();
+        }
+    }
+    lg.step_writer().unwrap();
+    lg.shutdown().unwrap();
 }
