@@ -99,20 +99,20 @@
 
 /* Budgets (instructions per call): what this code achieves plus a small margin (see the
  * table the test prints; update both together). */
-#define PUBLISH_BUDGET 152        /* + copy(len) (+ clock): drop-newest, any state; worst 148 */
-#define POLICY_BUDGET 167         /* the same under SAMPLE and DISABLE; worst 162.25 (sample) */
-#define OVERWRITE_BUDGET 190      /* OVERWRITE_OLDEST (word-wise atomic copy, no memcpy): 185 */
+#define PUBLISH_BUDGET 138        /* + copy(len) (+ clock): drop-newest, any state; worst 131 */
+#define POLICY_BUDGET 152         /* the same under SAMPLE and DISABLE; worst 147.25 (sample) */
+#define OVERWRITE_BUDGET 185      /* OVERWRITE_OLDEST (word-wise atomic copy, no memcpy): 173 */
 #define OVERWRITE_PER_WORD 8      /* ... + per 8 payload bytes (7.0 .. 7.25) */
 #define SAME_TOLERANCE 2.0        /* spread allowed where the cost must be the same */
 #define REFUSAL_LEN_TOLERANCE 4.0 /* a refusal, len 0 against len > 0: the FFI's empty-payload branch (4) */
 #define RELOAD_EXTRA 8            /* nearly full ring: the producer reloads the consumer's index (7) */
-#define POLICY_EXTRA 18           /* normal stream: the overflow-policy admission check (15, refused 17) */
+#define POLICY_EXTRA 14           /* normal stream: the overflow-policy admission check (13) */
 #define TICK_BASE 160             /* tick: fixed part ...                       (idle, 1p: 245) */
 #define TICK_PER_PRODUCER 95      /* ... + per producer (two rings scanned)     (idle, 4p: 515) */
 #define TICK_PER_RECORD 133       /* ... + per record moved, + copy(32 + len)   (worst 128.5) */
 #define TICK_PER_OW_RECORD 160    /* ... from an OVERWRITE_OLDEST ring, 64 B    (155) */
-#define MSG_BUDGET 436            /* 4-argument message, accepted: + copy(64) (+ clock); 430.11 */
-#define MSG_FULL_BUDGET 422       /* ... refused, ring full (packed before the push): 416 */
+#define MSG_BUDGET 380            /* 4-argument message, accepted: + copy(64) (+ clock); 375.11 */
+#define MSG_FULL_BUDGET 370       /* ... refused, ring full (packed before the push): 363 */
 #define MSG_FILTERED_BUDGET 42    /* ... below the threshold (load, compare, count): 38 */
 #define MACRO_EXTRA 22            /* the call site's own packing, on top of the library: 18.94 */
 
