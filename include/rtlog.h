@@ -226,6 +226,10 @@ typedef enum rtlog_durability {
      * fdatasync after batch_records records or batch_interval_us, whichever first.
      */
     RTLOG_DURABILITY_FSYNC_BATCH = 3,
+    /**
+     * rtlog_config.critical_durability only: the same as durability (the default).
+     */
+    RTLOG_DURABILITY_SAME = 255,
 } rtlog_durability;
 
 /**
@@ -708,6 +712,10 @@ typedef struct rtlog_config {
      * The writer or the internal ticker without progress this many ms while records wait for it counts as stalled: the state goes CRITICAL with the reason in the callback and the log, and rtlog_stats.stalled says which (default 5000; 0: not watched; at most 3600000; not in manual mode) (0.3.0).
      */
     uint32_t stall_timeout_ms;
+    /**
+     * The durability of critical-stream records, when stronger than durability: e.g. RTLOG_DURABILITY_FSYNC for critical with RTLOG_DURABILITY_FSYNC_BATCH or _NONE for the rest; a batch that holds a critical record is written and synced before the critical durable counts move (default RTLOG_DURABILITY_SAME; a mode weaker than durability is RTLOG_ERR_CONFIG) (0.3.0).
+     */
+    rtlog_durability critical_durability;
 } rtlog_config;
 
 /**

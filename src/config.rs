@@ -44,6 +44,16 @@ impl Durability {
     pub fn syncs(self) -> bool {
         matches!(self, Durability::Fsync | Durability::FsyncBatch)
     }
+
+    /// How much a mode keeps, weakest first: NONE, FLUSH, FSYNC_BATCH, FSYNC.
+    pub fn strength(self) -> u8 {
+        match self {
+            Durability::None => 0,
+            Durability::Flush => 1,
+            Durability::FsyncBatch => 2,
+            Durability::Fsync => 3,
+        }
+    }
 }
 
 /// Largest accepted `max_record_size` (1 MiB); also the format's payload limit.
@@ -136,6 +146,10 @@ pub struct Config {
     /// The writer or the ticker without progress this long while work waits for it counts
     /// as stalled: CRITICAL (default 5000 ms; 0: not watched).
     pub stall_timeout_ms: u32,
+    /// The durability of critical-stream records, when stronger than `durability` (`None`:
+    /// the same). A batch that holds a critical record is written and synced under it before
+    /// the critical durable counts move; normal records keep `durability`.
+    pub critical_durability: Option<Durability>,
 }
 
 impl Default for Config {
@@ -171,6 +185,7 @@ impl Default for Config {
             max_write_delay_us: DEFAULT_MAX_WRITE_DELAY_US,
             segment_max_age_s: 0,
             stall_timeout_ms: 5000,
+            critical_durability: None,
         }
     }
 }
@@ -238,6 +253,22 @@ impl Config {
         check_range("max_write_delay_us", self.max_write_delay_us.into(), 0, 60_000_000)?;
         check_range("segment_max_age_s", self.segment_max_age_s, 0, 365 * 86_400)?;
         check_range("stall_timeout_ms", self.stall_timeout_ms.into(), 0, 3_600_000)?;
+        if let Some(c) = self.critical_durability {
+            if c.strength() < self.durability.strength() {
+                return Err(Error::new(
+                    Status::Config,
+                    format!(
+                        "critical_durability = {c:?} is weaker than durability = {:?}: critical \
+                         records are kept at least as well as the others",
+                        self.durability
+                    ),
+                ));
+            }
+            if c == Durability::FsyncBatch {
+                check_range("batch_records", self.batch_records.into(), 1, 1 << 24)?;
+                check_range("batch_interval_us", self.batch_interval_us.into(), 1, 60_000_000)?;
+            }
+        }
         if self.retention_segments == 1 {
             return Err(Error::new(
                 Status::Config,
@@ -317,6 +348,7 @@ mod tests {
             ("retention_bytes", Box::new(|c| c.retention_bytes = c.segment_bytes)),
             ("max_write_delay_us", Box::new(|c| c.max_write_delay_us = 60_000_001)),
             ("segment_max_age_s", Box::new(|c| c.segment_max_age_s = 365 * 86_400 + 1)),
+            ("critical_durability", Box::new(|c| c.critical_durability = Some(Durability::Flush))),
             (
                 "normal_depth",
                 Box::new(|c| {

@@ -377,6 +377,7 @@ impl Logger {
         }
         let setup = WriterSetup {
             durability: c.durability,
+            critical_durability: c.critical_durability.unwrap_or(c.durability),
             batch_records: c.batch_records,
             batch_interval: Duration::from_micros(c.batch_interval_us.into()),
             max_write_delay: Duration::from_micros(c.max_write_delay_us.into()),

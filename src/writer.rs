@@ -144,6 +144,8 @@ impl WriterShared {
 /// Everything the writer needs, gathered at `start`.
 pub(crate) struct WriterSetup {
     pub(crate) durability: Durability,
+    /// The critical stream's mode: `durability` or a stronger one.
+    pub(crate) critical_durability: Durability,
     pub(crate) batch_records: u32,
     pub(crate) batch_interval: Duration,
     /// `None`/`Flush`: the longest an accepted record waits in the batch (zero: no limit).
@@ -257,6 +259,8 @@ pub(crate) struct Writer {
     /// First seq per stream not yet covered (by a sync in sync modes, a write otherwise):
     /// what a failure loses. `NONE` when nothing is pending.
     pending_first: Marks,
+    /// Critical records among them: while there are any, the critical stream's mode rules.
+    pending_critical: u64,
     /// Data records pending in that sense, and when the first of them arrived.
     unsynced: u64,
     unsynced_since: Option<Instant>,
@@ -294,6 +298,7 @@ impl Writer {
             written_lsn: 0,
             written_marks: vec![[0; 2]; n],
             pending_first: vec![[NONE; 2]; n],
+            pending_critical: 0,
             unsynced: 0,
             unsynced_since: None,
             pending_losses: Vec::new(),
@@ -420,10 +425,19 @@ impl Writer {
 
     fn idle_wait(&self) -> Duration {
         match self.unsynced_since {
-            Some(t) if self.s.durability == Durability::FsyncBatch => {
+            Some(t) if self.mode() == Durability::FsyncBatch => {
                 self.s.batch_interval.saturating_sub(t.elapsed()).min(IDLE_POLL)
             }
             _ => IDLE_POLL,
+        }
+    }
+
+    /// The mode that rules now: the critical stream's while a critical record is pending.
+    fn mode(&self) -> Durability {
+        if self.pending_critical > 0 {
+            self.s.critical_durability
+        } else {
+            self.s.durability
         }
     }
 
@@ -556,6 +570,9 @@ impl Writer {
         self.batch_records += 1;
         self.batch_stream_records[s] += 1;
         self.unsynced += 1;
+        if s == Stream::Critical as usize {
+            self.pending_critical += 1;
+        }
         self.unsynced_since.get_or_insert_with(Instant::now);
     }
 
@@ -696,8 +713,9 @@ impl Writer {
         let payload = Seal { records, flags: 0 }.encode();
         self.batch_lsn =
             encode(&mut self.batch, &mut self.next_lsn, &self.segment, frame, &payload);
+        let syncs = self.mode().syncs();
         self.write_batch();
-        if self.s.durability.syncs() {
+        if syncs {
             self.sync();
         }
         if let Err(e) = self.s.backend.close_segment() {
@@ -776,7 +794,13 @@ impl Writer {
                 self.batch_since = None;
                 self.batch_records = 0;
                 if !self.s.durability.syncs() {
-                    self.covered();
+                    if self.mode().syncs() {
+                        // Written is durable for the normal stream, not for the critical
+                        // records pending: those wait for the sync their mode asks for.
+                        self.covered_normal();
+                    } else {
+                        self.covered();
+                    }
                 }
             }
             Err(e) => {
@@ -808,9 +832,26 @@ impl Writer {
         }
     }
 
+    /// Normal records written so far are durable under their mode (`None`/`Flush`), while
+    /// critical ones wait for a sync: publish the normal streams' counts only. The LSN
+    /// watermark waits too (it covers every record below it).
+    fn covered_normal(&mut self) {
+        let s = Stream::Normal as usize;
+        for first in &mut self.pending_first {
+            first[s] = NONE;
+        }
+        for (marks, producer) in self.written_marks.iter_mut().zip(&self.s.producers) {
+            if marks[s] != 0 {
+                producer.durable[s].advance(marks[s]);
+            }
+            marks[s] = 0;
+        }
+    }
+
     /// Everything written so far is durable under the mode: publish the watermarks.
     fn covered(&mut self) {
         self.s.shared.oldest_pending_raw.store(0, Ordering::Relaxed);
+        self.pending_critical = 0;
         self.unsynced = 0;
         self.unsynced_since = None;
         for first in &mut self.pending_first {
@@ -865,6 +906,7 @@ impl Writer {
         self.batch_since = None;
         self.batch_records = 0;
         self.batch_stream_records = [0; 2];
+        self.pending_critical = 0;
         self.unsynced = 0;
         self.unsynced_since = None;
         if let Some(seg) = self.segment.take() {
@@ -886,7 +928,8 @@ impl Writer {
 
     /// Writes and syncs as the durability mode asks. `urgent`: a flush or stop is waiting.
     fn apply_policy(&mut self, urgent: bool) {
-        let write_now = match self.s.durability {
+        let mode = self.mode();
+        let write_now = match mode {
             Durability::None => {
                 urgent || self.batch.len() >= BATCH_BYTES / 2 || self.batch_too_old()
             }
@@ -895,7 +938,7 @@ impl Writer {
         if write_now {
             self.write_batch();
         }
-        let sync_now = match self.s.durability {
+        let sync_now = match mode {
             Durability::None | Durability::Flush => false,
             Durability::Fsync => self.unsynced > 0,
             Durability::FsyncBatch => {

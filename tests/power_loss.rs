@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use rtlog::faults::{simulate_power_loss, Fault, FaultInjector, IoOp};
-use rtlog::{Durability, Logger, Reader, Status, Stream};
+use rtlog::{Config, Durability, Logger, Reader, Status, Stream};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -115,4 +115,53 @@ fn a_partial_flush_before_the_cut_is_cut_back_to_whole_records() {
 fn a_cut_across_rotations_loses_no_durable_record() {
     crash_and_recover("power-rotate", |_| 0, true);
     crash_and_recover("power-rotate-partial", |u| u / 3, true);
+}
+
+/// `critical_durability` FSYNC beside `durability` NONE: a critical record counts durable only
+/// once synced, so a power cut loses none that was reported durable, while the normal stream
+/// keeps NONE's cost (its records count durable once written, and a power cut may take them).
+/// Without the per-stream mode, NONE would report the critical records durable once written,
+/// and the cut would lose them.
+#[test]
+fn critical_records_reported_durable_survive_a_power_cut_under_a_weaker_normal_mode() {
+    let dir = TempDir::new("power-mix");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let journal = dir.0.with_extension("journal");
+    let _ = std::fs::remove_file(&journal);
+    let faults = Arc::new(FaultInjector::new());
+    faults.journal_to(&journal).unwrap();
+    let mut c = config(&dir);
+    c.manual = true;
+    c.durability = Durability::None;
+    c.critical_durability = Some(Durability::Fsync);
+    let lg = Logger::init_with_faults(c.clone(), faults.clone()).unwrap();
+    let p = producer(lg.create_producer("p").unwrap());
+    lg.start().unwrap();
+    let payload = |stream: u8, seq: u32| [[stream; 4], seq.to_le_bytes()].concat().repeat(8);
+    for i in 0..40u32 {
+        assert_eq!(p.publish(Stream::Normal, 0, &payload(1, i)), Status::Ok);
+        if i % 4 == 0 {
+            let seq = p.published(Stream::Critical) as u32;
+            assert_eq!(p.publish(Stream::Critical, 0, &payload(0, seq)), Status::Ok);
+        }
+        while lg.tick().unwrap() > 0 {}
+        lg.step_writer().unwrap();
+    }
+    let durable = p.durable_count(Stream::Critical);
+    assert_eq!(durable, 10, "every critical record was synced at once (FSYNC)");
+    assert!(faults.calls(Some(IoOp::Sync)) >= 10, "a sync per batch holding a critical record");
+    lg.simulate_crash();
+    simulate_power_loss(&journal, |_| 0).unwrap();
+    let _ = std::fs::remove_file(&journal);
+    let lg = Logger::init(Config { critical_durability: None, ..c }).unwrap();
+    lg.shutdown().unwrap();
+    let mut r = Reader::open(&dir.0).unwrap();
+    let mut critical = 0u64;
+    while let Some(rec) = r.next_record().unwrap() {
+        if rec.epoch == 1 && rec.stream == Stream::Critical as u8 {
+            assert_eq!(rec.payload, &payload(0, rec.seq as u32)[..]);
+            critical += 1;
+        }
+    }
+    assert!(critical >= durable, "read {critical} critical records, {durable} were durable");
 }

@@ -150,6 +150,7 @@ fn decode(data: &[u8]) -> Input {
     c.max_write_delay_us = pick(&mut cur, c.max_write_delay_us);
     c.segment_max_age_s = u64::from(pick(&mut cur, c.segment_max_age_s as u32));
     c.stall_timeout_ms = pick(&mut cur, c.stall_timeout_ms);
+    c.critical_durability.0 = pick(&mut cur, c.critical_durability.0);
     let dlt_app_id = match cur.u8() % 8 {
         0 => None,
         1 => Some(b"".to_vec()),
@@ -188,6 +189,8 @@ fn raw_enums_valid(input: &Input) -> bool {
         && Overflow::from_raw(c.normal_overflow.0).is_some()
         && Level::from_raw(c.dlt_level_critical.0).is_some()
         && Level::from_raw(c.dlt_level_normal.0).is_some()
+        && (c.critical_durability.0 == 255
+            || Durability::from_raw(c.critical_durability.0).is_some())
         && [c.preallocate, c.manual, c.safe_on_critical, c.direct_io, c.dlt_enable]
             .iter()
             .all(|&f| f <= 1)
@@ -289,6 +292,10 @@ fn check_rust(input: &Input, dir: &Option<PathBuf>, pipe_dir: &Option<PathBuf>) 
         max_write_delay_us: r.max_write_delay_us,
         segment_max_age_s: r.segment_max_age_s,
         stall_timeout_ms: r.stall_timeout_ms,
+        critical_durability: match r.critical_durability.0 {
+            255 => None,
+            v => Durability::from_raw(v % 4),
+        },
     };
     let validated = config.validate();
     match &validated {

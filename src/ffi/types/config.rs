@@ -98,6 +98,8 @@ pub struct rtlog_config {
     pub segment_max_age_s: u64,
     /// The writer or the internal ticker without progress this many ms while records wait for it counts as stalled: the state goes CRITICAL with the reason in the callback and the log, and rtlog_stats.stalled says which (default 5000; 0: not watched; at most 3600000; not in manual mode) (0.3.0).
     pub stall_timeout_ms: u32,
+    /// The durability of critical-stream records, when stronger than durability: e.g. RTLOG_DURABILITY_FSYNC for critical with RTLOG_DURABILITY_FSYNC_BATCH or _NONE for the rest; a batch that holds a critical record is written and synced before the critical durable counts move (default RTLOG_DURABILITY_SAME; a mode weaker than durability is RTLOG_ERR_CONFIG) (0.3.0).
+    pub critical_durability: RawDurability,
 }
 
 /// The defaults of every field (rtlog_config_init), from [`Config::default`]; dir NULL.
@@ -141,6 +143,10 @@ pub(crate) fn default_config() -> rtlog_config {
         max_write_delay_us: d.max_write_delay_us,
         segment_max_age_s: d.segment_max_age_s,
         stall_timeout_ms: d.stall_timeout_ms,
+        critical_durability: RawDurability(
+            d.critical_durability
+                .map_or(rtlog_durability::RTLOG_DURABILITY_SAME as u32, |m| m as u32),
+        ),
     }
 }
 
@@ -161,7 +167,7 @@ macro_rules! field_end {
 /// copied half from the caller and half from the default: for on_state_change, a function
 /// pointer that was never one (found by `fuzz/`'s config target).
 /// Append the end of each new field.
-const CONFIG_SIZES: [usize; 26] = [
+const CONFIG_SIZES: [usize; 27] = [
     CONFIG_V1_SIZE,
     field_end!(retention_segments: u32),
     field_end!(retention_bytes: u64),
@@ -188,6 +194,7 @@ const CONFIG_SIZES: [usize; 26] = [
     field_end!(max_write_delay_us: u32),
     field_end!(segment_max_age_s: u64),
     field_end!(stall_timeout_ms: u32),
+    field_end!(critical_durability: RawDurability),
 ];
 
 /// Whether `size` is the size of a version of `rtlog_config`: where one of its fields ends, or
@@ -251,6 +258,15 @@ pub(crate) unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Err
             format!("durability = {} is not an rtlog_durability value", c.durability.0),
         )
     })?;
+    let critical_durability = match c.critical_durability.0 {
+        v if v == rtlog_durability::RTLOG_DURABILITY_SAME as u32 => None,
+        v => Some(Durability::from_raw(v).ok_or_else(|| {
+            Error::new(
+                Status::Config,
+                format!("critical_durability = {v} is not an rtlog_durability value"),
+            )
+        })?),
+    };
     let normal_overflow = Overflow::from_raw(c.normal_overflow.0).ok_or_else(|| {
         Error::new(
             Status::Config,
@@ -289,6 +305,7 @@ pub(crate) unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Err
         max_write_delay_us: c.max_write_delay_us,
         segment_max_age_s: c.segment_max_age_s,
         stall_timeout_ms: c.stall_timeout_ms,
+        critical_durability,
     })
 }
 

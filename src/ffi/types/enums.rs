@@ -86,6 +86,8 @@ pub enum rtlog_durability {
     RTLOG_DURABILITY_FSYNC = 2,
     /// fdatasync after batch_records records or batch_interval_us, whichever first.
     RTLOG_DURABILITY_FSYNC_BATCH = 3,
+    /// rtlog_config.critical_durability only: the same as durability (the default).
+    RTLOG_DURABILITY_SAME = 255,
 }
 
 /// Health of a logger.
