@@ -110,6 +110,8 @@ static void *rt_main(void *arg)
                 c->tick_errors++;
         }
     }
+    /* A fault raised from the RT thread (issue 17), last: SAFE would refuse the normal stream. */
+    c->sink += (uint64_t)rtlog_signal_fault(c->prod, 1);
     c->calls = ac_thread_calls() - before;
     if (!reported_filled)
         atomic_fetch_add(&filled, 1); /* do not keep main waiting; checked below */

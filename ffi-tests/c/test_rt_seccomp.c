@@ -6,7 +6,8 @@
  * RTLOG_* macros with every argument kind (messages_kit.h: integers of every width, float,
  * double, char, bool, %p, C strings, a NULL string, a string cut to fit; DEBUG below the
  * threshold, so the filtered path too), into rings it also fills, with rtlog_tick,
- * rtlog_set_level and rtlog_producer_set_level (RT-safe: one store) in between.
+ * rtlog_set_level and rtlog_producer_set_level (RT-safe: one store) in between, and
+ * rtlog_signal_fault (one store) at the end.
  * tests/rt_seccomp.rs does the same for the Rust API and the C ABI under more overflow
  * policies and clocks; this one runs the header's inline packing as a C program builds it.
  *
@@ -155,6 +156,9 @@ static void *st_rt_main(void *arg)
             level_errors += rtlog_set_level(c->lg, RTLOG_LEVEL_INFO) != RTLOG_OK;
         }
     }
+    /* A fault raised from the RT thread (issue 17): one atomic store, under the same filter.
+     * Counted with the level calls' errors. */
+    level_errors += rtlog_signal_fault(c->prod, 7) != RTLOG_OK;
     int n = snprintf(line, sizeof line,
                      "result published=%" PRIu64 " ok=%" PRIu64 " ok_critical=%" PRIu64
                      " full=%" PRIu64 " full_critical=%" PRIu64 " filtered=%" PRIu64
