@@ -218,7 +218,8 @@ fn publish_wait_waits_for_room_and_gives_up_at_its_timeout() {
     assert_eq!(records_on_disk(&dir.0), 5);
 }
 
-/// Debug builds refuse `publish_wait` on a thread with a real-time policy: it sleeps.
+/// Debug builds refuse `publish_wait` on a thread with a real-time policy: it sleeps. (The test
+/// command also runs the suite in release, where the check is compiled out.)
 #[test]
 fn publish_wait_refuses_a_real_time_thread_in_debug_builds() {
     let dir = TempDir::new("publish-wait-rt");
@@ -242,7 +243,11 @@ fn publish_wait_refuses_a_real_time_thread_in_debug_builds() {
     .join()
     .unwrap();
     match status {
-        Some(s) => assert_eq!(s, Status::InvalidState, "an RT thread was let in"),
+        // The check is for debug builds of the library (built with the test, same profile).
+        Some(s) if cfg!(debug_assertions) => {
+            assert_eq!(s, Status::InvalidState, "an RT thread was let in")
+        }
+        Some(s) => assert_eq!(s, Status::Ok, "release builds do not check"),
         None => eprintln!("SCHED_FIFO not permitted here: the refusal was not checked"),
     }
     lg.shutdown().unwrap();
