@@ -28,6 +28,18 @@ pub fn callsite(
     format: &'static CStr,
     types: &[ArgType],
 ) -> &'static CallSiteDesc {
+    callsite_at(level, line, format, types, c"tests/common/messages.rs", c"kit")
+}
+
+/// [`callsite`] in source file `file`, function `function`.
+pub fn callsite_at(
+    level: Level,
+    line: u32,
+    format: &'static CStr,
+    types: &[ArgType],
+    file: &'static CStr,
+    function: &'static CStr,
+) -> &'static CallSiteDesc {
     assert!(types.len() <= MAX_ARGS);
     let mut arg_types = [0u8; MAX_ARGS];
     for (d, t) in arg_types.iter_mut().zip(types) {
@@ -40,8 +52,8 @@ pub fn callsite(
         arg_count: types.len() as u8,
         arg_types,
         format: format.as_ptr().cast(),
-        file: c"tests/common/messages.rs".as_ptr().cast(),
-        function: c"kit".as_ptr().cast(),
+        file: file.as_ptr().cast(),
+        function: function.as_ptr().cast(),
     }))
 }
 
