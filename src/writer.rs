@@ -26,7 +26,7 @@ use crate::format::{
     Seal, SegmentHeader, StateChange, NO_PRODUCER, NO_STREAM, SEAL_SUSPECT,
 };
 use crate::rt::clock::{self, Calibration};
-use crate::rt::message::CallSiteDesc;
+use crate::rt::message::{CallSiteDesc, SLOT_PACKED};
 use crate::rt::producer::{ProducerShared, Stream};
 use crate::rt::ring::{RingConsumer, SlotHeader};
 use crate::rt::watermark::Watermark;
@@ -193,6 +193,9 @@ struct CallSites {
     by_address: HashMap<u64, u32>,
     /// Per id (index `id - 1`): the call-site frame's payload and its messages' level.
     frames: Vec<(Vec<u8>, Level)>,
+    /// Per id: the argument count and types, which a packed message's slot leaves out
+    /// (`message::SLOT_PACKED`) and its frame carries.
+    arg_heads: Vec<Vec<u8>>,
 }
 
 impl CallSites {
@@ -209,6 +212,9 @@ impl CallSites {
         // SAFETY: the caller's contract.
         let desc = unsafe { &*(address as usize as *const CallSiteDesc) };
         let site = describe(id, desc);
+        let mut arg_head = vec![site.arg_types.len() as u8];
+        arg_head.extend(site.arg_types.iter().map(|&t| t as u8));
+        self.arg_heads.push(arg_head);
         self.frames.push((site.encode(), site.level));
         self.by_address.insert(address, id);
         id
@@ -522,7 +528,15 @@ impl Writer {
         // sites outlive the logger (the publish contract).
         let id = unsafe { self.callsites.resolve(address) };
         self.message.clear();
-        self.message.extend_from_slice(payload);
+        if h.record_type == SLOT_PACKED {
+            self.message.extend_from_slice(&payload[..msg::HEAD_BYTES]);
+            self.message.extend_from_slice(&self.callsites.arg_heads[id as usize - 1]);
+            self.message.extend_from_slice(&payload[msg::HEAD_BYTES..]);
+            frame.record_type = 0;
+        } else {
+            self.message.extend_from_slice(payload);
+        }
+        frame.payload_len = self.message.len() as u32;
         msg::put_message_head(&mut self.message, id);
         let (site_frame, level) = &self.callsites.frames[id as usize - 1];
         frame.level = *level as u8;
@@ -531,7 +545,7 @@ impl Writer {
             let ns = SlotHeader { timestamp: frame.timestamp_ns, ..h };
             d.offer_message(&ns, &self.message, site_frame);
         }
-        let need = format::frame_bytes(site_frame.len()) + format::frame_bytes(payload.len());
+        let need = format::frame_bytes(site_frame.len()) + format::frame_bytes(self.message.len());
         self.reserve(need);
         let Some(seg) = &mut self.segment else {
             self.s.input.pop();

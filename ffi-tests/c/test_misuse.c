@@ -147,6 +147,7 @@ static void null_producer_functions(void)
     CHECK(rtlog_producer_durable_count(NULL, RTLOG_STREAM_NORMAL) == 0, "durable_count(NULL) != 0");
     CHECK_STATUS(rtlog_producer_get_stats(NULL, &ps), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_publish_message(NULL, NULL, NULL), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_packed(NULL, NULL, NULL, 0), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_producer_set_level(NULL, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
 }
 
@@ -170,9 +171,11 @@ static rtlog_callsite bad_site(uint8_t level, uint8_t count, uint8_t type)
 /* Messages with call sites or arguments the library cannot take are refused, never published. */
 static void bad_messages(rtlog_producer *p)
 {
-    static rtlog_callsite no_args, too_many, bad_type, bad_level;
+    static rtlog_callsite no_args, too_many, bad_type, bad_level, one_str;
     rtlog_arg args[17];
+    unsigned char values[17 * 8];
     memset(args, 0, sizeof args);
+    memset(values, 0, sizeof values);
     no_args = bad_site(RTLOG_LEVEL_WARN, 1, RTLOG_ARG_U32);
     too_many = bad_site(RTLOG_LEVEL_WARN, 17, RTLOG_ARG_U32);
     bad_type = bad_site(RTLOG_LEVEL_WARN, 1, 0);
@@ -182,6 +185,17 @@ static void bad_messages(rtlog_producer *p)
     CHECK_STATUS(rtlog_publish_message(p, &too_many, args), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_publish_message(p, &bad_type, args), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_publish_message(p, &bad_level, args), RTLOG_ERR_INVALID_ARGUMENT);
+    /* The packed entry point: the values must be the call site's (1 u32: 4 bytes), and a
+     * string has no packed form. */
+    one_str = bad_site(RTLOG_LEVEL_WARN, 1, RTLOG_ARG_STR);
+    CHECK_STATUS(rtlog_publish_message_packed(p, NULL, values, 4), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_packed(p, &no_args, NULL, 4), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_packed(p, &no_args, values, 3), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_packed(p, &no_args, values, 8), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_packed(p, &too_many, values, 68), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_packed(p, &bad_type, values, 4), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_packed(p, &bad_level, values, 4), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_packed(p, &one_str, values, 2), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_producer_set_level(p, (rtlog_level)6), RTLOG_ERR_INVALID_ARGUMENT);
 }
 

@@ -37,13 +37,19 @@
  *                                     "the payload copy" in the budgets)
  *   msg_<level>_<state>               a log message with 4 arguments (u32, double,
  *                                     double, u64) through RTLOG_INFO / _ERROR /
- *                                     _DEBUG: the arc to rtlog_publish_message is
- *                                     the library's cost (checking the call site,
- *                                     packing 41 bytes into the producer's
- *                                     scratch, the push)
+ *                                     _DEBUG: the arc to rtlog_publish_message_packed
+ *                                     is the library's cost (checking the call
+ *                                     site's types against the 28 bytes of values
+ *                                     the macro packed, the push of 36 bytes)
  *   macro_<level>_<state>             the call of msg_<...>: the whole call
  *                                     site, the macro's inline packing of the
- *                                     rtlog_arg array included
+ *                                     values included
+ *   smsg_info_<state>, smacro_...     the same with a string for the last
+ *                                     argument: the macro passes rtlog_arg
+ *                                     descriptors to rtlog_publish_message, which
+ *                                     packs the message into the producer's
+ *                                     scratch (the string's copy bounded), then
+ *                                     pushes it
  *     state empty: ring empty before each call; full: refused
  *     (RTLOG_ERR_FULL); filtered: DEBUG below the default threshold (INFO).
  *
@@ -62,7 +68,9 @@
  *     moved * (TICK_PER_RECORD + copy(32 + len));
  *   - the 4-argument message: more than MSG_BUDGET + copy(64) accepted
  *     (MSG_FULL_BUDGET refused, MSG_FILTERED_BUDGET filtered) in the library,
- *     and more than MACRO_EXTRA on top of that for the call site's packing.
+ *     and more than MACRO_EXTRA on top of that for the call site's packing;
+ *     with a string, STR_MSG_BUDGET + copy(64) (STR_MSG_FULL_BUDGET) and
+ *     STR_MACRO_EXTRA.
  * It prints the whole table either way.
  *
  * What the cost depends on besides the payload length (all constant-bounded):
@@ -74,10 +82,12 @@
  *   - a refused record (RTLOG_ERR_FULL) skips the copy: it costs less than an
  *     accepted one, and the same for every payload length but 0 (4 fewer: the
  *     C function's empty-payload branch);
- *   - a log message packs its arguments into the producer's scratch before
- *     the push (checking the call site's types, copying each argument), so a
- *     refused message costs almost what an accepted one does; one below the
- *     threshold costs a load, a compare and the filtered counter.
+ *   - a log message without strings checks its call site's types (a table
+ *     load per argument) before the push, so a refused one costs that check
+ *     and the push's refusal; one with a string packs its arguments into the
+ *     producer's scratch first (decoding each argument's type), so a refused
+ *     one costs almost what an accepted one does; one below the threshold
+ *     costs a load, a compare and the filtered counter.
  *   - OVERWRITE_OLDEST copies with atomic word stores (its validated-copy
  *     protocol needs them), about 7 instructions per 8 payload bytes, and
  *     reclaiming the oldest record adds ~19: its own budget, per word.
@@ -111,10 +121,13 @@
 #define TICK_PER_PRODUCER 95      /* ... + per producer (two rings scanned)     (idle, 4p: 515) */
 #define TICK_PER_RECORD 133       /* ... + per record moved, + copy(32 + len)   (worst 128.5) */
 #define TICK_PER_OW_RECORD 160    /* ... from an OVERWRITE_OLDEST ring, 64 B    (155) */
-#define MSG_BUDGET 380            /* 4-argument message, accepted: + copy(64) (+ clock); 375.11 */
-#define MSG_FULL_BUDGET 370       /* ... refused, ring full (packed before the push): 363 */
-#define MSG_FILTERED_BUDGET 42    /* ... below the threshold (load, compare, count): 38 */
-#define MACRO_EXTRA 22            /* the call site's own packing, on top of the library: 18.94 */
+#define MSG_BUDGET 178            /* 4-argument message, accepted: + copy(64) (+ clock); 174.11 */
+#define MSG_FULL_BUDGET 164       /* ... refused, ring full (checked before the push): 160 */
+#define MSG_FILTERED_BUDGET 40    /* ... below the threshold (load, compare, count): 37 */
+#define MACRO_EXTRA 18            /* the call site's own packing, on top of the library: 15.14 */
+#define STR_MSG_BUDGET 496        /* with a string (rtlog_publish_message): + copy(64); 491.11 */
+#define STR_MSG_FULL_BUDGET 484   /* ... refused (packed into the scratch first): 478 */
+#define STR_MACRO_EXTRA 23        /* its call site: the rtlog_arg array, 18.92 */
 
 #define K 256      /* calls per scenario (a multiple of DEPTH) */
 #define DEPTH 64   /* records per ring, both streams */
@@ -248,8 +261,35 @@ struct msg_row {
 #define MSG_ROW(name, lvl, state, stream) {"msg_" #name, "macro_" #name, macro_##name, state, stream},
 static const struct msg_row msg_rows[] = {MSG_LIST(MSG_ROW)};
 #define N_MSG (sizeof msg_rows / sizeof msg_rows[0])
-/* Bytes of that message in a ring slot: the call site's address, argc, 4 types, 4+8+8+8. */
-#define MSG_BYTES 41u
+/* Bytes of that message in a ring slot: the call site's address, then 4+8+8+8 of values. */
+#define MSG_BYTES 36u
+
+/* The same message with a string for its last argument (rtlog_publish_message). */
+#define SMSG_FMT "joint %" PRIu32 " pos %.3f vel %.3f axis %s"
+#define SMSG_LIST(X) X(info_empty, ST_EMPTY) X(info_full, ST_FULL)
+typedef rtlog_status (*smsg_fn)(rtlog_producer *, uint32_t, double, double, const char *);
+#define SMSG_DEFINE(name, state)                                                               \
+    MEASURED static rtlog_status smsg_##name(rtlog_producer *p, uint32_t joint, double pos,    \
+                                             double vel, const char *axis)                     \
+    {                                                                                          \
+        return RTLOG_INFO(p, SMSG_FMT, joint, pos, vel, axis);                                 \
+    }                                                                                          \
+    MEASURED static rtlog_status smacro_##name(rtlog_producer *p, uint32_t joint, double pos,  \
+                                               double vel, const char *axis)                   \
+    {                                                                                          \
+        return smsg_##name(p, joint, pos, vel, axis);                                          \
+    }
+SMSG_LIST(SMSG_DEFINE)
+struct smsg_row {
+    const char *name, *macro_name;
+    smsg_fn macro;
+    int state;
+};
+#define SMSG_ROW(name, state) {"smsg_" #name, "smacro_" #name, smacro_##name, state},
+static const struct smsg_row smsg_rows[] = {SMSG_LIST(SMSG_ROW)};
+#define N_SMSG (sizeof smsg_rows / sizeof smsg_rows[0])
+/* Its bytes in a slot: address, argc, 4 types, 4+8+8, the string's word and "shoulder". */
+#define SMSG_BYTES 43u
 
 /* ---- measure role -------------------------------------------------------- */
 
@@ -345,6 +385,21 @@ static void run_msg(const struct msg_row *r, struct lg *l)
     drain(l);
 }
 
+static void run_smsg(const struct smsg_row *r, struct lg *l)
+{
+    rtlog_producer *p = l->p[0];
+    drain(l);
+    if (r->state == ST_FULL)
+        fill(p, RTLOG_STREAM_NORMAL, SMSG_BYTES);
+    for (int k = 0; k < K; k++) {
+        rtlog_status st = r->macro(p, (uint32_t)k, 0.5 * k, -0.25 * k, "shoulder");
+        CHECK(st == (r->state == ST_FULL ? RTLOG_ERR_FULL : RTLOG_OK), "%s: status %d", r->name, (int)st);
+        if (r->state == ST_EMPTY)
+            tick_one(l);
+    }
+    drain(l);
+}
+
 static void measure(void)
 {
     struct lg l1, l4, t1, t4, sample, disable, ow;
@@ -361,6 +416,8 @@ static void measure(void)
         run_pub(&pub_rows[i], pub_rows[i].np == 1 ? &l1 : &l4);
     for (size_t i = 0; i < N_MSG; i++)
         run_msg(&msg_rows[i], &l1);
+    for (size_t i = 0; i < N_SMSG; i++)
+        run_smsg(&smsg_rows[i], &l1);
 
     /* SAMPLE, high water 32 of 64, one in 2: below it every record is kept; above it,
      * alternately kept and sampled out (tick_one keeps the level steady). */
@@ -476,9 +533,13 @@ static int counted_callee(const char *caller, const char *callee)
     if (strncmp(caller, "copy_", 5) == 0)
         return strncmp(callee, "_dl_", 4) != 0; /* memcpy, named as glibc's variant for this CPU */
     if (strncmp(caller, "msg_", 4) == 0)
-        return strcmp(callee, "rtlog_publish_message") == 0;
+        return strcmp(callee, "rtlog_publish_message_packed") == 0;
     if (strncmp(caller, "macro_", 6) == 0)
         return strncmp(callee, "msg_", 4) == 0;
+    if (strncmp(caller, "smsg_", 5) == 0)
+        return strcmp(callee, "rtlog_publish_message") == 0;
+    if (strncmp(caller, "smacro_", 7) == 0)
+        return strncmp(callee, "smsg_", 5) == 0;
     return strcmp(callee, "rtlog_publish") == 0;
 }
 static struct arc arcs[256];
@@ -499,7 +560,8 @@ static int measured_name(const char *fn)
 {
     return strncmp(fn, "pub_", 4) == 0 || strncmp(fn, "pol_", 4) == 0 ||
            strncmp(fn, "tick_", 5) == 0 || strncmp(fn, "copy_", 5) == 0 ||
-           strncmp(fn, "msg_", 4) == 0 || strncmp(fn, "macro_", 6) == 0;
+           strncmp(fn, "msg_", 4) == 0 || strncmp(fn, "macro_", 6) == 0 ||
+           strncmp(fn, "smsg_", 5) == 0 || strncmp(fn, "smacro_", 7) == 0;
 }
 
 /* Reads a callgrind.out written with --compress-strings=no --compress-pos=no: sums the
@@ -626,6 +688,19 @@ static void check_messages(double clock)
                r->name, lib, budget);
         EXPECT(site <= budget + MACRO_EXTRA, "%s: %.2f instructions per message at the call site, "
                "budget %.0f", r->macro_name, site, budget + MACRO_EXTRA);
+    }
+    printf("  with a string (%u bytes in the slot), \"%s\"\n", SMSG_BYTES, SMSG_FMT);
+    for (size_t i = 0; i < N_SMSG; i++) {
+        const struct smsg_row *r = &smsg_rows[i];
+        double lib = per_call(r->name), site = per_call(r->macro_name);
+        double budget = r->state == ST_EMPTY ? STR_MSG_BUDGET + copy_cost(64) + clock
+                                             : STR_MSG_FULL_BUDGET + clock;
+        printf("  %-24s %7.2f   (budget %.0f); the call site with its rtlog_arg array %.2f "
+               "(budget %.0f)\n", r->name, lib, budget, site, budget + STR_MACRO_EXTRA);
+        EXPECT(lib <= budget, "%s: %.2f instructions per rtlog_publish_message, budget %.0f",
+               r->name, lib, budget);
+        EXPECT(site <= budget + STR_MACRO_EXTRA, "%s: %.2f instructions per message at the call "
+               "site, budget %.0f", r->macro_name, site, budget + STR_MACRO_EXTRA);
     }
 }
 

@@ -8,11 +8,13 @@
  *   rtlog_status s = RTLOG_LOGF(p, RTLOG_LEVEL_ERROR, "bus %s lost", name);
  *
  * RTLOG_LOGF(producer, level, fmt, ...) and RTLOG_TRACE / _DEBUG / _INFO / _WARN / _ERROR /
- * _FATAL(producer, fmt, ...) are expressions whose value is the rtlog_status of
- * rtlog_publish_message. `level` and `fmt` must be compile-time constants (a string literal
- * for fmt): each call site builds a static rtlog_callsite (format, file, line, function,
- * level, argument types) at compile time; the call copies a reference to it and the packed
- * arguments into the producer's ring. Nothing is formatted on the calling thread: whoever
+ * _FATAL(producer, fmt, ...) are expressions whose value is the rtlog_status of the publish
+ * (rtlog_publish_message_packed, or rtlog_publish_message for a message with a string).
+ * `level` and `fmt` must be compile-time constants (a string literal for fmt): each call site
+ * builds a static rtlog_callsite (format, file, line, function, level, argument types) at
+ * compile time; the call copies a reference to it and the packed arguments into the
+ * producer's ring (without strings, the values are packed at compile-time offsets by the
+ * inline code, and the library copies them once). Nothing is formatted on the calling thread: whoever
  * reads the log formats the text. RT-safe as rtlog_publish (phase RUN, the producer's thread).
  *
  * Arguments (at most 16): integers of every width, char, bool, float, double, pointers (%p)
@@ -54,42 +56,59 @@
 #define RTLOG_CAT_(a, b) RTLOG_CAT_I_(a, b)
 #define RTLOG_CAT_I_(a, b) a##b
 
-/* RTLOG_MAPF_(M, fmt, a, b, ...) is M(a), M(b), ... (the format skipped); with no arguments
- * after the format, RTLOG_NO_ARGS_ (C: 0; C++: an object that is an empty rtlog_arg). */
-#define RTLOG_MAPF_(M, ...) RTLOG_CAT_(RTLOG_MAPF_, RTLOG_NARG_(__VA_ARGS__))(M, __VA_ARGS__)
-#define RTLOG_MAPF_1(M, f) RTLOG_NO_ARGS_
-#define RTLOG_MAPF_2(M, f, ...) RTLOG_MAP_1(M, __VA_ARGS__)
-#define RTLOG_MAPF_3(M, f, ...) RTLOG_MAP_2(M, __VA_ARGS__)
-#define RTLOG_MAPF_4(M, f, ...) RTLOG_MAP_3(M, __VA_ARGS__)
-#define RTLOG_MAPF_5(M, f, ...) RTLOG_MAP_4(M, __VA_ARGS__)
-#define RTLOG_MAPF_6(M, f, ...) RTLOG_MAP_5(M, __VA_ARGS__)
-#define RTLOG_MAPF_7(M, f, ...) RTLOG_MAP_6(M, __VA_ARGS__)
-#define RTLOG_MAPF_8(M, f, ...) RTLOG_MAP_7(M, __VA_ARGS__)
-#define RTLOG_MAPF_9(M, f, ...) RTLOG_MAP_8(M, __VA_ARGS__)
-#define RTLOG_MAPF_10(M, f, ...) RTLOG_MAP_9(M, __VA_ARGS__)
-#define RTLOG_MAPF_11(M, f, ...) RTLOG_MAP_10(M, __VA_ARGS__)
-#define RTLOG_MAPF_12(M, f, ...) RTLOG_MAP_11(M, __VA_ARGS__)
-#define RTLOG_MAPF_13(M, f, ...) RTLOG_MAP_12(M, __VA_ARGS__)
-#define RTLOG_MAPF_14(M, f, ...) RTLOG_MAP_13(M, __VA_ARGS__)
-#define RTLOG_MAPF_15(M, f, ...) RTLOG_MAP_14(M, __VA_ARGS__)
-#define RTLOG_MAPF_16(M, f, ...) RTLOG_MAP_15(M, __VA_ARGS__)
-#define RTLOG_MAPF_17(M, f, ...) RTLOG_MAP_16(M, __VA_ARGS__)
-#define RTLOG_MAP_1(M, a) M(a)
-#define RTLOG_MAP_2(M, a, ...) M(a), RTLOG_MAP_1(M, __VA_ARGS__)
-#define RTLOG_MAP_3(M, a, ...) M(a), RTLOG_MAP_2(M, __VA_ARGS__)
-#define RTLOG_MAP_4(M, a, ...) M(a), RTLOG_MAP_3(M, __VA_ARGS__)
-#define RTLOG_MAP_5(M, a, ...) M(a), RTLOG_MAP_4(M, __VA_ARGS__)
-#define RTLOG_MAP_6(M, a, ...) M(a), RTLOG_MAP_5(M, __VA_ARGS__)
-#define RTLOG_MAP_7(M, a, ...) M(a), RTLOG_MAP_6(M, __VA_ARGS__)
-#define RTLOG_MAP_8(M, a, ...) M(a), RTLOG_MAP_7(M, __VA_ARGS__)
-#define RTLOG_MAP_9(M, a, ...) M(a), RTLOG_MAP_8(M, __VA_ARGS__)
-#define RTLOG_MAP_10(M, a, ...) M(a), RTLOG_MAP_9(M, __VA_ARGS__)
-#define RTLOG_MAP_11(M, a, ...) M(a), RTLOG_MAP_10(M, __VA_ARGS__)
-#define RTLOG_MAP_12(M, a, ...) M(a), RTLOG_MAP_11(M, __VA_ARGS__)
-#define RTLOG_MAP_13(M, a, ...) M(a), RTLOG_MAP_12(M, __VA_ARGS__)
-#define RTLOG_MAP_14(M, a, ...) M(a), RTLOG_MAP_13(M, __VA_ARGS__)
-#define RTLOG_MAP_15(M, a, ...) M(a), RTLOG_MAP_14(M, __VA_ARGS__)
-#define RTLOG_MAP_16(M, a, ...) M(a), RTLOG_MAP_15(M, __VA_ARGS__)
+/* RTLOG_MAPS_(M, S, Z, fmt, a, b, ...) is M(a) S() M(b) S() ... (the format skipped): S is
+ * RTLOG_COMMA_, RTLOG_PLUS_ or RTLOG_SEMI_. With no arguments after the format, it is Z.
+ * RTLOG_MAPF_(M, fmt, ...) is the comma-separated list, Z being RTLOG_NO_ARGS_ (C: 0; C++: an
+ * object that is an empty rtlog_arg). */
+#define RTLOG_COMMA_() ,
+#define RTLOG_PLUS_() +
+#define RTLOG_SEMI_() ;
+#define RTLOG_MAPF_(M, ...) RTLOG_MAPS_(M, RTLOG_COMMA_, RTLOG_NO_ARGS_, __VA_ARGS__)
+#define RTLOG_MAPS_(M, S, Z, ...)                                                            \
+    RTLOG_CAT_(RTLOG_MAPS_, RTLOG_NARG_(__VA_ARGS__))(M, S, Z, __VA_ARGS__)
+#define RTLOG_MAPS_1(M, S, Z, f) Z
+#define RTLOG_MAPS_2(M, S, Z, f, ...) RTLOG_MAP_1(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_3(M, S, Z, f, ...) RTLOG_MAP_2(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_4(M, S, Z, f, ...) RTLOG_MAP_3(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_5(M, S, Z, f, ...) RTLOG_MAP_4(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_6(M, S, Z, f, ...) RTLOG_MAP_5(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_7(M, S, Z, f, ...) RTLOG_MAP_6(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_8(M, S, Z, f, ...) RTLOG_MAP_7(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_9(M, S, Z, f, ...) RTLOG_MAP_8(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_10(M, S, Z, f, ...) RTLOG_MAP_9(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_11(M, S, Z, f, ...) RTLOG_MAP_10(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_12(M, S, Z, f, ...) RTLOG_MAP_11(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_13(M, S, Z, f, ...) RTLOG_MAP_12(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_14(M, S, Z, f, ...) RTLOG_MAP_13(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_15(M, S, Z, f, ...) RTLOG_MAP_14(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_16(M, S, Z, f, ...) RTLOG_MAP_15(M, S, __VA_ARGS__)
+#define RTLOG_MAPS_17(M, S, Z, f, ...) RTLOG_MAP_16(M, S, __VA_ARGS__)
+#define RTLOG_MAP_1(M, S, a) M(a)
+#define RTLOG_MAP_2(M, S, a, ...) M(a) S() RTLOG_MAP_1(M, S, __VA_ARGS__)
+#define RTLOG_MAP_3(M, S, a, ...) M(a) S() RTLOG_MAP_2(M, S, __VA_ARGS__)
+#define RTLOG_MAP_4(M, S, a, ...) M(a) S() RTLOG_MAP_3(M, S, __VA_ARGS__)
+#define RTLOG_MAP_5(M, S, a, ...) M(a) S() RTLOG_MAP_4(M, S, __VA_ARGS__)
+#define RTLOG_MAP_6(M, S, a, ...) M(a) S() RTLOG_MAP_5(M, S, __VA_ARGS__)
+#define RTLOG_MAP_7(M, S, a, ...) M(a) S() RTLOG_MAP_6(M, S, __VA_ARGS__)
+#define RTLOG_MAP_8(M, S, a, ...) M(a) S() RTLOG_MAP_7(M, S, __VA_ARGS__)
+#define RTLOG_MAP_9(M, S, a, ...) M(a) S() RTLOG_MAP_8(M, S, __VA_ARGS__)
+#define RTLOG_MAP_10(M, S, a, ...) M(a) S() RTLOG_MAP_9(M, S, __VA_ARGS__)
+#define RTLOG_MAP_11(M, S, a, ...) M(a) S() RTLOG_MAP_10(M, S, __VA_ARGS__)
+#define RTLOG_MAP_12(M, S, a, ...) M(a) S() RTLOG_MAP_11(M, S, __VA_ARGS__)
+#define RTLOG_MAP_13(M, S, a, ...) M(a) S() RTLOG_MAP_12(M, S, __VA_ARGS__)
+#define RTLOG_MAP_14(M, S, a, ...) M(a) S() RTLOG_MAP_13(M, S, __VA_ARGS__)
+#define RTLOG_MAP_15(M, S, a, ...) M(a) S() RTLOG_MAP_14(M, S, __VA_ARGS__)
+#define RTLOG_MAP_16(M, S, a, ...) M(a) S() RTLOG_MAP_15(M, S, __VA_ARGS__)
+
+/* Packed values (rtlog_publish_message_packed): a value's bits, stored little-endian in its
+ * type's size. */
+static inline unsigned char *rtlog_put_(unsigned char *at, uint64_t bits, unsigned size) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    bits = __builtin_bswap64(bits);
+#endif
+    __builtin_memcpy(at, &bits, size);
+    return at + size;
+}
 
 #ifndef __cplusplus
 
@@ -132,6 +151,20 @@ static inline rtlog_arg rtlog_arg_p_(const void *p) {
     a.length = 0;
     return a;
 }
+/* A value's bits for the packed path (the low `size` bytes are stored). */
+static inline uint64_t rtlog_bits_i_(int64_t v) { return (uint64_t)v; }
+static inline uint64_t rtlog_bits_u_(uint64_t v) { return v; }
+static inline uint64_t rtlog_bits_f32_(float v) {
+    uint32_t b;
+    __builtin_memcpy(&b, &v, sizeof b);
+    return b;
+}
+static inline uint64_t rtlog_bits_f64_(double v) {
+    uint64_t b;
+    __builtin_memcpy(&b, &v, sizeof b);
+    return b;
+}
+static inline uint64_t rtlog_bits_p_(const void *p) { return (uint64_t)(uintptr_t)p; }
 /* Never called: the compiler checks the format against the arguments as printf's. */
 static inline __attribute__((format(printf, 1, 2))) void rtlog_format_check_(const char *fmt,
                                                                              ...) {
@@ -178,6 +211,45 @@ static inline __attribute__((format(printf, 1, 2))) void rtlog_format_check_(con
         const char *: rtlog_arg_s_,                                                          \
         default: rtlog_arg_p_)(x)
 
+/* The packed size of an argument (a string's is never used: see RTLOG_LOGF). */
+#define RTLOG_SIZE_(x)                                                                       \
+    _Generic((x),                                                                            \
+        _Bool: 1,                                                                            \
+        char: 1,                                                                             \
+        signed char: 1,                                                                      \
+        unsigned char: 1,                                                                    \
+        short: 2,                                                                            \
+        unsigned short: 2,                                                                   \
+        int: 4,                                                                              \
+        unsigned int: 4,                                                                     \
+        long: sizeof(long),                                                                  \
+        unsigned long: sizeof(long),                                                         \
+        float: 4,                                                                            \
+        default: 8)
+#define RTLOG_BITS_(x)                                                                       \
+    _Generic((x),                                                                            \
+        _Bool: rtlog_bits_u_,                                                                \
+        char: rtlog_bits_u_,                                                                 \
+        signed char: rtlog_bits_i_,                                                          \
+        unsigned char: rtlog_bits_u_,                                                        \
+        short: rtlog_bits_i_,                                                                \
+        unsigned short: rtlog_bits_u_,                                                       \
+        int: rtlog_bits_i_,                                                                  \
+        unsigned int: rtlog_bits_u_,                                                         \
+        long: rtlog_bits_i_,                                                                 \
+        unsigned long: rtlog_bits_u_,                                                        \
+        long long: rtlog_bits_i_,                                                            \
+        unsigned long long: rtlog_bits_u_,                                                   \
+        float: rtlog_bits_f32_,                                                              \
+        double: rtlog_bits_f64_,                                                             \
+        default: rtlog_bits_p_)(x)
+#define RTLOG_IS_STR_(x) (RTLOG_TYPE_(x) == RTLOG_ARG_STR)
+#define RTLOG_PUT_(x) rtlog_at_ = rtlog_put_(rtlog_at_, RTLOG_BITS_(x), RTLOG_SIZE_(x))
+
+/* A message without strings packs its values here, at compile-time offsets, and the library
+ * copies them once (rtlog_publish_message_packed); one with strings passes rtlog_arg
+ * descriptors (rtlog_publish_message), and the library bounds each string's copy. The test is
+ * a constant: the compiler keeps one branch. */
 #define RTLOG_LOGF(p, level, fmt, ...)                                                       \
     __extension__({                                                                          \
         if (0)                                                                               \
@@ -187,8 +259,19 @@ static inline __attribute__((format(printf, 1, 2))) void rtlog_format_check_(con
             (uint8_t)(RTLOG_NARG_(fmt, ##__VA_ARGS__) - 1),                                  \
             {RTLOG_MAPF_(RTLOG_TYPE_, fmt, ##__VA_ARGS__)},                                  \
             fmt, __FILE__, __func__};                                                        \
-        const rtlog_arg rtlog_args_[] = {RTLOG_MAPF_(RTLOG_VALUE_, fmt, ##__VA_ARGS__)};     \
-        rtlog_publish_message((p), &rtlog_site_, rtlog_args_);                               \
+        rtlog_status rtlog_status_;                                                          \
+        if (RTLOG_MAPS_(RTLOG_IS_STR_, RTLOG_PLUS_, 0, fmt, ##__VA_ARGS__)) {                \
+            const rtlog_arg rtlog_args_[] = {RTLOG_MAPF_(RTLOG_VALUE_, fmt, ##__VA_ARGS__)}; \
+            rtlog_status_ = rtlog_publish_message((p), &rtlog_site_, rtlog_args_);           \
+        } else {                                                                             \
+            unsigned char                                                                    \
+                rtlog_values_[RTLOG_MAPS_(RTLOG_SIZE_, RTLOG_PLUS_, 0, fmt, ##__VA_ARGS__) + 1]; \
+            unsigned char *rtlog_at_ = rtlog_values_;                                        \
+            RTLOG_MAPS_(RTLOG_PUT_, RTLOG_SEMI_, (void)0, fmt, ##__VA_ARGS__);               \
+            rtlog_status_ = rtlog_publish_message_packed(                                    \
+                (p), &rtlog_site_, rtlog_values_, (uint32_t)(rtlog_at_ - rtlog_values_));   \
+        }                                                                                    \
+        rtlog_status_;                                                                       \
     })
 #endif /* C11 */
 
@@ -393,10 +476,69 @@ site_types<> types_of(no_args);
  * publish has copied them. */
 inline const rtlog_arg *arg_list(std::initializer_list<rtlog_arg> args) { return args.begin(); }
 
+/* The packed path (rtlog_publish_message_packed): a value's size and bits by its type code. */
+constexpr unsigned value_size(uint8_t t) {
+    return t == RTLOG_ARG_STR ? 0
+           : (t == RTLOG_ARG_I8 || t == RTLOG_ARG_U8 || t == RTLOG_ARG_CHAR || t == RTLOG_ARG_BOOL)
+               ? 1
+           : (t == RTLOG_ARG_I16 || t == RTLOG_ARG_U16)                      ? 2
+           : (t == RTLOG_ARG_I32 || t == RTLOG_ARG_U32 || t == RTLOG_ARG_F32) ? 4
+                                                                              : 8;
+}
+template <typename T>
+inline uint64_t value_bits(const T &v) {
+    constexpr uint8_t t = traits_of<T>::type;
+    const rtlog_arg a = to_arg(v);
+    uint64_t bits = 0;
+    if constexpr (t == RTLOG_ARG_F32) {
+        const float f = static_cast<float>(a.value.f);
+        uint32_t b;
+        __builtin_memcpy(&b, &f, sizeof b);
+        bits = b;
+    } else if constexpr (t == RTLOG_ARG_F64) {
+        __builtin_memcpy(&bits, &a.value.f, sizeof bits);
+    } else if constexpr (t == RTLOG_ARG_PTR) {
+        bits = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(a.value.p));
+    } else if constexpr (t == RTLOG_ARG_I8 || t == RTLOG_ARG_I16 || t == RTLOG_ARG_I32 ||
+                         t == RTLOG_ARG_I64) {
+        bits = static_cast<uint64_t>(a.value.i);
+    } else {
+        bits = a.value.u;
+    }
+    return bits;
+}
+template <typename T>
+inline unsigned char *put(unsigned char *at, const T &v) {
+    return rtlog_put_(at, value_bits(v), value_size(traits_of<T>::type));
+}
+
+/* One message: packed by the template code when no argument is a string (their types and
+ * sizes are compile-time facts, so the values are stored at fixed offsets and the library
+ * copies them once), as rtlog_arg descriptors otherwise (the library bounds each string's
+ * copy). The arguments are references into the macro's full expression: a temporary (a
+ * std::string built in the call) lives until the publish has copied it. */
+template <typename... Ts>
+__attribute__((always_inline)) inline rtlog_status publish(rtlog_producer *p,
+                                                           const rtlog_callsite *site,
+                                                           const Ts &...args) {
+    if constexpr ((false || ... || (traits_of<Ts>::type == RTLOG_ARG_STR))) {
+        return rtlog_publish_message(p, site, arg_list({to_arg(args)...}));
+    } else {
+        unsigned char values[(0u + ... + value_size(traits_of<Ts>::type)) + 1];
+        unsigned char *at = values;
+        ((at = put(at, args)), ...);
+        return rtlog_publish_message_packed(p, site, values, static_cast<uint32_t>(at - values));
+    }
+}
+__attribute__((always_inline)) inline rtlog_status publish(rtlog_producer *p,
+                                                           const rtlog_callsite *site, no_args) {
+    return rtlog_publish_message_packed(p, site, nullptr, 0);
+}
+
+
 } /* namespace rtlog_detail */
 
 #define RTLOG_NO_ARGS_ rtlog_detail::no_args()
-#define RTLOG_CPP_VALUE_(x) rtlog_detail::to_arg(x)
 #define RTLOG_SAME_(x) x
 #define RTLOG_LOGF(p, level, fmt, ...)                                                       \
     __extension__({                                                                          \
@@ -407,9 +549,7 @@ inline const rtlog_arg *arg_list(std::initializer_list<rtlog_arg> args) { return
                       "rtlog: the format does not match the arguments' types or count");     \
         static constexpr rtlog_callsite rtlog_site_ =                                        \
             rtlog_types_::make(__LINE__, (level), fmt, __FILE__, __func__);                  \
-        rtlog_publish_message(                                                               \
-            (p), &rtlog_site_,                                                               \
-            rtlog_detail::arg_list({RTLOG_MAPF_(RTLOG_CPP_VALUE_, fmt, ##__VA_ARGS__)}));    \
+        rtlog_detail::publish((p), &rtlog_site_, RTLOG_MAPF_(RTLOG_SAME_, fmt, ##__VA_ARGS__)); \
     })
 #endif /* C++17 */
 #endif /* __cplusplus */

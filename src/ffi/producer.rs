@@ -116,6 +116,44 @@ pub unsafe extern "C" fn rtlog_publish_message(
     })
 }
 
+/// Publishes a log message whose arguments the caller packed itself: `values` holds each
+/// argument's value, little-endian, at its type's size (1 byte for I8, U8, CHAR and BOOL; 2
+/// for I16 and U16; 4 for I32, U32 and F32; 8 for I64, U64, F64 and PTR), back to back in the
+/// call site's order, `len` bytes in all. The message macros call it for every message
+/// without a string argument, since their arguments' types are known at compile time: the
+/// library then copies the values once, into the ring, and decodes nothing. Messages with
+/// strings go through rtlog_publish_message, which bounds each string's copy. The message is
+/// the same in the log either way. Levels, streams and filtering as rtlog_publish_message.
+///
+/// Phase: RUN. Thread: the producer's own thread. RT-safe, as rtlog_publish: wait-free, no
+/// allocation, no lock, no system call.
+/// Returns RTLOG_OK; RTLOG_ERR_FULL when the ring is full (counted in dropped);
+/// RTLOG_ERR_TOO_LARGE when the message exceeds max_record_size; RTLOG_ERR_INVALID_ARGUMENT
+/// for a NULL p or site, NULL values with a non-zero len, a site whose level, arg_count (at
+/// most 16) or arg_types are not known, a site with a STR argument, or a len that is not the
+/// sum of the site's argument sizes; RTLOG_ERR_INVALID_STATE before rtlog_start or after
+/// rtlog_shutdown. `site` and its texts must stay valid while the logger runs. Does not set
+/// rtlog_last_error.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_publish_message_packed(
+    p: *mut rtlog_producer,
+    site: *const rtlog_callsite,
+    values: *const c_void,
+    len: u32,
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: p is NULL or a live handle used by this thread only (the contract).
+        let p = unsafe { try_mut(p, "p", false)? };
+        // SAFETY: site is NULL or points to a call site that outlives the logger.
+        let site = unsafe { arg(site, "site", false)? }.as_core();
+        // SAFETY: values is NULL or points to len readable bytes (the contract).
+        let values = unsafe { record_bytes(values, len, p.max_record_size())? };
+        // SAFETY: the site is static (the contract above).
+        Ok(unsafe { p.publish_message_packed(site, values) }.into())
+    })
+}
+
 /// Sets the lowest level of message this producer publishes; messages below it are counted in
 /// rtlog_producer_stats.filtered and not published. Overrides rtlog_set_level for this
 /// producer until the next rtlog_set_level. Records (rtlog_publish) are never filtered.

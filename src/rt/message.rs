@@ -16,7 +16,7 @@ use crate::format::message::{
 /// per call site; `ffi` checks the two layouts match). Its texts are NUL-terminated and, like
 /// the struct itself, live as long as the program's code (the macros make them `static`).
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct CallSiteDesc {
     /// `sizeof(rtlog_callsite)` of the header that built it.
     pub struct_size: u32,
@@ -62,6 +62,55 @@ pub struct RawArg {
 
 /// `RawArg::length` of a C string: its length is found by looking for its NUL.
 pub const NUL_TERMINATED: u64 = u64::MAX;
+
+/// `SlotHeader::record_type` of a message slot that holds the call site's address and then
+/// the caller's packed values (`rtlog_publish_message_packed`): the writer takes the argument
+/// count and types from the call site. A message slot of record type 0 carries them after the
+/// address (see [`pack`]). Only the writer reads it; frames keep record type 0.
+pub const SLOT_PACKED: u16 = 1;
+
+/// The head of a packed message's slot payload: the call site's address.
+#[inline(always)]
+pub(crate) fn packed_head(site: &CallSiteDesc) -> [u8; HEAD_BYTES] {
+    (site as *const CallSiteDesc as u64).to_le_bytes()
+}
+
+/// Checks a call site for packed values of `values_len` bytes: `InvalidArgument` when the
+/// argument count or a type is unknown, when a type is a string (strings go through [`pack`],
+/// which bounds their copy), or when `values_len` is not the sum of the types' sizes. One table
+/// load and an add per argument: an unusable type's entry is larger than any valid sum.
+#[inline(always)]
+pub(crate) fn check_packed(site: &CallSiteDesc, values_len: usize) -> Result<(), Status> {
+    let argc = usize::from(site.arg_count);
+    if argc > MAX_ARGS {
+        return Err(Status::InvalidArgument);
+    }
+    let mut size = 0usize;
+    for &t in &site.arg_types[..argc] {
+        size += usize::from(PACKED_SIZE_OF_CODE[usize::from(t)]);
+    }
+    if size != values_len || size > MAX_PACKED_VALUES {
+        return Err(Status::InvalidArgument);
+    }
+    Ok(())
+}
+
+/// The most bytes of packed values a message has: 16 arguments of 8 bytes.
+const MAX_PACKED_VALUES: usize = MAX_ARGS * 8;
+
+/// [`ArgType::PACKED_SIZES`] for every byte value, an unusable code's entry being larger than
+/// [`MAX_PACKED_VALUES`] (so that no sum with it passes the check).
+const PACKED_SIZE_OF_CODE: [u16; 256] = {
+    let mut t = [(MAX_PACKED_VALUES + 1) as u16; 256];
+    let mut code = 0;
+    while code < 16 {
+        if ArgType::PACKED_SIZES[code] != 0 {
+            t[code] = ArgType::PACKED_SIZES[code] as u16;
+        }
+        code += 1;
+    }
+    t
+};
 
 /// What a call site says before any argument is read: its level, and the types of its
 /// arguments, checked.

@@ -9,7 +9,7 @@ use crate::format::{FrameKind, Level};
 use crate::rt::clock;
 use crate::rt::message::{self, CallSiteDesc, RawArg};
 use crate::rt::quiesce::{self, Gate, PHASE_RUN};
-use crate::rt::ring::{PushCounter, RingProducer, SlotHeader};
+use crate::rt::ring::{Parts, Payload, PushCounter, RingProducer, SlotHeader};
 use crate::rt::watermark::DurableCount;
 use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
@@ -230,12 +230,10 @@ impl Producer {
     /// `NUL_TERMINATED`) a NUL-terminated string.
     #[inline]
     pub unsafe fn publish_message(&mut self, site: &CallSiteDesc, args: &[RawArg]) -> Status {
-        if site.level < self.shared.hot.threshold.load(Ordering::Relaxed) {
-            let f = &self.shared.hot.filtered;
-            f.store(f.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        if self.filter_out(site) {
             return Status::Ok;
         }
-        let Some(level) = Level::from_u8(site.level) else {
+        let Some(stream) = message_stream(site) else {
             return Status::InvalidArgument;
         };
         let checked = match message::check(site) {
@@ -246,14 +244,54 @@ impl Producer {
         let mut scratch = std::mem::take(&mut self.scratch);
         // SAFETY: the caller's contract on `site` and the string arguments.
         let status = match unsafe { message::pack(site, &checked, args, &mut scratch) } {
-            Ok(len) => {
-                let stream = if level >= Level::Error { Stream::Critical } else { Stream::Normal };
-                self.publish_frame(stream, 0, FrameKind::Message, &scratch[..len])
-            }
+            Ok(len) => self.publish_frame(stream, 0, FrameKind::Message, &scratch[..len]),
             Err(status) => status,
         };
         self.scratch = scratch;
         status
+    }
+
+    /// Publishes a log message whose caller packed the values already: each argument's
+    /// little-endian bytes at its type's size, back to back, in the call site's order (what the
+    /// C macros do for a message without strings). **RT-safe**, as `publish`; one copy of the
+    /// values, into the slot. Filtered as `publish_message`.
+    ///
+    /// Returns what `publish` returns, and `InvalidArgument` for a call site whose level,
+    /// argument count or types this library does not know, that has a string argument, or
+    /// whose types do not add up to `values.len()` bytes; `TooLarge` when the message does not
+    /// fit in `max_record_size`.
+    ///
+    /// # Safety
+    /// `site` stays valid and unchanged while the logger runs, as for `publish_message`.
+    #[inline]
+    pub unsafe fn publish_message_packed(&mut self, site: &CallSiteDesc, values: &[u8]) -> Status {
+        if self.filter_out(site) {
+            return Status::Ok;
+        }
+        let Some(stream) = message_stream(site) else {
+            return Status::InvalidArgument;
+        };
+        if let Err(status) = message::check_packed(site, values.len()) {
+            return status;
+        }
+        let head = message::packed_head(site);
+        let payload = Parts { head: &head, body: values };
+        if payload.len() > self.max_payload as usize {
+            return Status::TooLarge;
+        }
+        self.publish_frame(stream, message::SLOT_PACKED, FrameKind::Message, payload)
+    }
+
+    /// Whether a message of `site` is below the producer's threshold; counts it as filtered
+    /// if so. One relaxed load and a compare when it is not.
+    #[inline(always)]
+    fn filter_out(&self, site: &CallSiteDesc) -> bool {
+        if site.level >= self.shared.hot.threshold.load(Ordering::Relaxed) {
+            return false;
+        }
+        let f = &self.shared.hot.filtered;
+        f.store(f.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        true
     }
 
     /// `publish` of a checked payload, as a frame of `kind`. Always inlined: `rtlog_publish`
@@ -264,7 +302,7 @@ impl Producer {
         stream: Stream,
         record_type: u16,
         kind: FrameKind,
-        payload: &[u8],
+        payload: impl Payload,
     ) -> Status {
         quiesce::enter(&self.shared.hot.active, self.gate.strong);
         if self.gate.phase() != PHASE_RUN {
@@ -282,7 +320,7 @@ impl Producer {
 
     /// Whether the normal stream takes a record now: not in safe mode, not disabled, and —
     /// when sampling above the high-water mark — this is the one in `sample_one_in`.
-    #[inline]
+    #[inline(always)]
     fn normal_admits(&mut self) -> bool {
         let hot = &*self.shared.hot;
         if self.gate.normal_blocked.load(Ordering::Relaxed)
@@ -307,7 +345,7 @@ impl Producer {
         stream: Stream,
         record_type: u16,
         kind: FrameKind,
-        payload: &[u8],
+        payload: impl Payload,
     ) -> Status {
         let s = stream as usize;
         let ring = &mut self.rings[s];
@@ -324,7 +362,7 @@ impl Producer {
         if stream == Stream::Normal && self.policy == Overflow::OverwriteOldest {
             // Never refuses: when full, the oldest undispatched record is reclaimed. It took a
             // seq, so the writer sees the gap and writes a loss marker for it.
-            if ring.push_overwrite(&header, payload).is_some() {
+            if ring.push_overwrite_payload(&header, payload).is_some() {
                 let hot = &self.shared.hot;
                 hot.overwritten
                     .store(hot.overwritten.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
@@ -333,7 +371,7 @@ impl Producer {
             }
             return Status::Ok;
         }
-        if ring.push(&header, payload) {
+        if ring.push_payload(&header, payload) {
             self.lost_since_accept[s] = 0;
             return Status::Ok;
         }
@@ -413,4 +451,12 @@ impl Producer {
     pub fn signal_fault(&self, code: u32) {
         self.shared.hot.fault.store(FAULT_PENDING | u64::from(code), Ordering::Release);
     }
+}
+
+/// The stream of a message at the call site's level: critical for `Error` and `Fatal`; `None`
+/// for a level this library does not know.
+#[inline(always)]
+fn message_stream(site: &CallSiteDesc) -> Option<Stream> {
+    let level = Level::from_u8(site.level)?;
+    Some(if level >= Level::Error { Stream::Critical } else { Stream::Normal })
 }

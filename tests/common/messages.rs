@@ -18,6 +18,8 @@ use std::ffi::CStr;
 
 /// Arguments of the widest call site here.
 pub const MAX_KIT_ARGS: usize = 8;
+/// Room for the packed values of any call site (16 arguments of 8 bytes).
+pub const PACKED_MAX: usize = MAX_ARGS * 8;
 /// Bytes of the string that gets cut (before its NUL).
 pub const LONG_STRING: usize = 300;
 
@@ -176,27 +178,67 @@ impl Kinds {
         (site, a)
     }
 
-    /// Publishes message `i` through the Rust API and sorts the outcome into `out`.
+    /// Message `i`'s values packed as the C macros pack a message without strings (each
+    /// value's little-endian bytes at its type's size, in order), in a buffer on the stack (the
+    /// RT proofs count allocations); `None` for the strings call site.
+    pub fn packed(site: &CallSiteDesc, args: &[RawArg]) -> Option<([u8; PACKED_MAX], usize)> {
+        let mut out = [0u8; PACKED_MAX];
+        let mut at = 0;
+        for (&t, arg) in site.arg_types[..usize::from(site.arg_count)].iter().zip(args) {
+            let ty = ArgType::from_u8(t)?;
+            // SAFETY: every member of the union is 8 plain bytes; the type says which is set.
+            let (u, f) = unsafe { (arg.value.u, arg.value.f) };
+            let bits = match ty {
+                ArgType::Str => return None,
+                ArgType::F32 => u64::from((f as f32).to_bits()),
+                ArgType::F64 => f.to_bits(),
+                _ => u,
+            };
+            let n = ty.fixed_size();
+            out[at..at + n].copy_from_slice(&bits.to_le_bytes()[..n]);
+            at += n;
+        }
+        Some((out, at))
+    }
+
+    /// Whether message `i` goes through the packed entry point: half of those without
+    /// strings (`i / 4` even), so that every user of the kit covers both entry points.
+    fn goes_packed(i: u64) -> bool {
+        i % 4 != 2 && (i / 4) % 2 == 0
+    }
+
+    /// Publishes message `i` through the Rust API and sorts the outcome into `out`: through
+    /// `Producer::publish_message_packed` (what the C macros do without strings) or
+    /// `Producer::publish_message`.
     pub fn publish(&self, p: &mut Producer, i: u64, out: &mut Outcomes) {
         let (site, args) = self.message(i);
-        // SAFETY: the call sites are leaked, so they outlive the logger; every string
-        // argument is NULL, NUL-terminated, or valid for its length.
-        let s = unsafe { p.publish_message(site, &args) };
+        let s = match Self::packed(site, &args) {
+            // SAFETY: the call sites are leaked, so they outlive the logger.
+            Some((values, n)) if Self::goes_packed(i) => unsafe {
+                p.publish_message_packed(site, &values[..n])
+            },
+            // SAFETY: as above; every string argument is NULL, NUL-terminated, or valid for
+            // its length.
+            _ => unsafe { p.publish_message(site, &args) },
+        };
         self.note(i, s == rtlog::Status::Ok, s == rtlog::Status::Full, out);
     }
 
-    /// Publishes message `i` through the C ABI (`rtlog_publish_message`, what the macros call).
+    /// Publishes message `i` through the C ABI, as the macros do: `rtlog_publish_message_packed`
+    /// or `rtlog_publish_message`, chosen as in `publish`.
     pub fn publish_c(&self, p: *mut Producer, i: u64, out: &mut Outcomes) {
+        use rtlog::ffi::producer::{rtlog_publish_message, rtlog_publish_message_packed};
         use rtlog::ffi::rtlog_status;
         let (site, args) = self.message(i);
-        // SAFETY: `p` is a live producer handle used by this thread only; the call site and
-        // arguments are as in `publish`, laid out as rtlog_callsite and rtlog_arg.
-        let s = unsafe {
-            rtlog::ffi::producer::rtlog_publish_message(
-                p.cast(),
-                (site as *const CallSiteDesc).cast(),
-                args.as_ptr().cast(),
-            )
+        let c_site = (site as *const CallSiteDesc).cast();
+        let s = match Self::packed(site, &args) {
+            // SAFETY: `p` is a live producer handle used by this thread only; the call site
+            // outlives the logger and is laid out as rtlog_callsite; `values` holds `n` bytes.
+            Some((values, n)) if Self::goes_packed(i) => unsafe {
+                rtlog_publish_message_packed(p.cast(), c_site, values.as_ptr().cast(), n as u32)
+            },
+            // SAFETY: as above; the arguments are as in `publish`, laid out as rtlog_arg.
+            _ => unsafe { rtlog_publish_message(p.cast(), c_site, args.as_ptr().cast()) },
         };
         self.note(i, s == rtlog_status::RTLOG_OK, s == rtlog_status::RTLOG_ERR_FULL, out);
     }
