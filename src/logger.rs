@@ -188,7 +188,7 @@ impl Logger {
         let dlt_shared = dlt_ends.as_ref().map(|(feed, _)| feed.shared());
         Ok(Logger {
             dispatcher: Dispatcher::new(handoff_in, config.max_producers as usize),
-            supervision: Arc::new(SupervisorShared::new(gate.normal_blocked.clone())),
+            supervision: Arc::new(SupervisorShared::new(gate.clone())),
             gate,
             recovered,
             lock: Mutex::new(lock),

@@ -21,6 +21,7 @@
 //! real elapsed time, a manual-mode test passes whatever it wants, so tests are deterministic.
 
 use crate::rt::producer::{ProducerShared, Stream, FAULT_PENDING};
+use crate::rt::quiesce::Gate;
 use crate::state::{State, StateCallback};
 use crate::writer::WriterShared;
 use parking_lot::Mutex;
@@ -39,8 +40,9 @@ pub(crate) struct SupervisorShared {
     pub(crate) safe_request: Mutex<Option<String>>,
     /// A pending `rtlog_clear_fault`.
     pub(crate) clear_request: AtomicBool,
-    /// True in SAFE: the normal stream refuses records.
-    pub(crate) normal_blocked: Arc<AtomicBool>,
+    /// The producers' gate, whose `normal_blocked` is true in SAFE: the normal stream refuses
+    /// records.
+    pub(crate) gate: Arc<Gate>,
     /// Faults taken from producers (`rtlog_signal_fault`).
     pub(crate) faults: AtomicU64,
     /// The last one: `(producer id + 1) << 32 | code`, 0 before any.
@@ -58,13 +60,13 @@ pub const STALLED_WRITER: u32 = 1;
 pub const STALLED_TICKER: u32 = 2;
 
 impl SupervisorShared {
-    pub(crate) fn new(normal_blocked: Arc<AtomicBool>) -> SupervisorShared {
+    pub(crate) fn new(gate: Arc<Gate>) -> SupervisorShared {
         SupervisorShared {
             state: AtomicU8::new(State::Init as u8),
             transitions: AtomicU64::new(0),
             safe_request: Mutex::new(None),
             clear_request: AtomicBool::new(false),
-            normal_blocked,
+            gate,
             faults: AtomicU64::new(0),
             last_fault: AtomicU64::new(0),
             ticker_beats: AtomicU64::new(0),
@@ -353,7 +355,7 @@ impl Supervisor {
         if from == to {
             return 0;
         }
-        self.shared.normal_blocked.store(to == State::Safe, Ordering::Release);
+        self.shared.gate.normal_blocked.store(to == State::Safe, Ordering::Release);
         self.shared.state.store(to as u8, Ordering::Release);
         self.shared.transitions.fetch_add(1, Ordering::Relaxed);
         if to == State::Normal {

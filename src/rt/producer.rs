@@ -160,6 +160,9 @@ impl ProducerShared {
 pub struct Producer {
     rings: [RingProducer; 2],
     shared: Arc<ProducerShared>,
+    /// `shared.id`, kept here: it goes in every record's header, and `ProducerShared` keeps it
+    /// on a cache line that publish would touch for nothing else.
+    id: u16,
     gate: Arc<Gate>,
     max_payload: u32,
     use_tsc: bool,
@@ -186,6 +189,7 @@ impl Producer {
         let depth = u64::from(params.normal_depth);
         Producer {
             rings,
+            id: shared.id,
             shared,
             gate,
             max_payload: params.max_record_size,
@@ -353,7 +357,7 @@ impl Producer {
             seq: ring.pushed(),
             timestamp: clock::now_raw(self.use_tsc),
             record_type,
-            producer: self.shared.id,
+            producer: self.id,
             stream: stream as u8,
             kind: kind as u8,
             lost_before: self.lost_since_accept[s],
@@ -393,7 +397,7 @@ impl Producer {
 
     /// The producer's id (its index in creation order; stored in every record).
     pub fn id(&self) -> u16 {
-        self.shared.id
+        self.id
     }
 
     /// The largest payload `publish` accepts.

@@ -11,7 +11,7 @@
 //! unavailable, publishers fall back to a `SeqCst` swap (a real fence) — see [`Gate::strong`].
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 /// Gate phases.
 pub(crate) const PHASE_INIT: u8 = 0;
@@ -19,14 +19,16 @@ pub(crate) const PHASE_RUN: u8 = 1;
 pub(crate) const PHASE_CLOSED: u8 = 2;
 
 /// The logger's phase, shared by every producer handle.
+#[derive(Debug)]
 pub(crate) struct Gate {
     phase: AtomicU8,
     /// True when membarrier is unavailable and publishers must fence themselves.
     pub(crate) strong: bool,
     /// Set by the supervisor in SAFE: the normal stream refuses records. Read `Relaxed` by
     /// publish: it is a mode switch, not a publication; a publish that still sees the old
-    /// value just behaves as it would have a moment earlier.
-    pub(crate) normal_blocked: Arc<AtomicBool>,
+    /// value just behaves as it would have a moment earlier. Next to `phase`, on the cache line
+    /// that publish reads anyway.
+    pub(crate) normal_blocked: AtomicBool,
 }
 
 impl Gate {
@@ -34,7 +36,7 @@ impl Gate {
         Gate {
             phase: AtomicU8::new(PHASE_INIT),
             strong: !membarrier_registered(),
-            normal_blocked: Arc::new(AtomicBool::new(false)),
+            normal_blocked: AtomicBool::new(false),
         }
     }
 

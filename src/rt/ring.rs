@@ -369,13 +369,32 @@ fn store_words<P: Payload>(slot: &[AtomicU64], header: &SlotHeader, payload: P) 
 }
 
 /// The producer end. `Send` but not `Sync`: one thread pushes at a time.
+///
+/// It keeps its own copies of the ring's constants (depth, slot size, where the slots start),
+/// so that a push reads them from the producer's own cache lines rather than from the shared
+/// `Shared` one: with cold caches (a control loop that logs after computing), one line fewer
+/// to fetch per publish (docs/PERFORMANCE.md, the cost per control cycle).
 pub struct RingProducer {
     shared: Arc<Shared>,
     head: u64,
     index: usize,
     /// A lower bound of the shared `tail` (it only grows), refreshed only by `Acquire` reads.
     cached_tail: u64,
+    /// `shared.depth`.
+    depth: u64,
+    /// `shared.slot_words`.
+    slot_words: usize,
+    /// Plain rings: the first word of slot 0, with the provenance of the whole buffer (slot `i`
+    /// starts `i * slot_words` words further); null for an overwrite (atomic) ring.
+    plain_base: *mut u64,
+    /// `shared.max_payload`.
+    max_payload: u32,
 }
+
+// SAFETY: `plain_base` points into the buffer that `shared` (an `Arc` this end holds) owns, so
+// it stays valid wherever the end goes; the ring's protocol (one producer end, used by one
+// thread at a time) decides who accesses which slot, as for the `Arc` itself.
+unsafe impl Send for RingProducer {}
 
 /// The consumer end. `Send` but not `Sync`: one thread pops at a time.
 pub struct RingConsumer {
@@ -428,10 +447,21 @@ fn ends(slots: Slots, depth: u32, max_payload: u32) -> (RingProducer, RingConsum
         slot_words: slot_bytes(max_payload) / 8,
         max_payload,
     });
-    (
-        RingProducer { shared: shared.clone(), head: 0, index: 0, cached_tail: 0 },
-        RingConsumer { shared, tail: 0, index: 0, cached_head: 0, skipped: 0 },
-    )
+    let plain_base = match &shared.slots {
+        Slots::Plain(buf) => UnsafeCell::raw_get(buf.as_ptr()),
+        Slots::Atomic(_) => std::ptr::null_mut(),
+    };
+    let producer = RingProducer {
+        head: 0,
+        index: 0,
+        cached_tail: 0,
+        depth: shared.depth,
+        slot_words: shared.slot_words,
+        plain_base,
+        max_payload: shared.max_payload,
+        shared: shared.clone(),
+    };
+    (producer, RingConsumer { shared, tail: 0, index: 0, cached_head: 0, skipped: 0 })
 }
 
 /// Writes one word per page so the kernel maps every page now rather than on the RT path.
@@ -458,20 +488,20 @@ impl RingProducer {
     /// `push` of any [`Payload`].
     #[inline(always)]
     pub fn push_payload<P: Payload>(&mut self, header: &SlotHeader, payload: P) -> bool {
-        let shared = &*self.shared;
-        let Slots::Plain(buf) = &shared.slots else {
+        if self.plain_base.is_null() {
             return self.push_atomic(header, payload);
-        };
-        if self.looks_full(shared.depth) {
+        }
+        if self.looks_full(self.depth) {
             // Acquire: the consumer's reads of the slot we are about to reuse happened before.
-            self.cached_tail = shared.tail.load(Ordering::Acquire);
-            if self.looks_full(shared.depth) {
+            self.cached_tail = self.shared.tail.load(Ordering::Acquire);
+            if self.looks_full(self.depth) {
                 return false;
             }
         }
-        assert!(payload.len() <= shared.max_payload as usize);
-        shared.track.write(self.index);
-        let slot = shared.plain_slot(buf, self.index);
+        assert!(payload.len() <= self.max_payload as usize);
+        self.shared.track.write(self.index);
+        // `index < depth` and the buffer holds `depth * slot_words` words: inside it.
+        let slot = self.plain_base.wrapping_add(self.index * self.slot_words);
         // SAFETY: the slot at `index` is free (fewer than `depth` records are in the ring), so
         // the consumer does not read it until we publish `head`; the slot holds a header plus
         // `max_payload >= payload.len()` bytes, and `slot` is 8-byte aligned.
@@ -481,13 +511,9 @@ impl RingProducer {
             slot.cast::<SlotHeader>().write(h);
             payload.copy_to(slot.cast::<u8>().add(HEADER_BYTES));
         }
-        self.head += 1;
-        self.index += 1;
-        if self.index as u64 == shared.depth {
-            self.index = 0;
-        }
+        self.advance();
         // Release: the slot's contents become visible before the new head.
-        shared.head.store(self.head, Ordering::Release);
+        self.shared.head.store(self.head, Ordering::Release);
         true
     }
 
@@ -525,14 +551,14 @@ impl RingProducer {
         let Slots::Atomic(words) = &shared.slots else {
             panic!("push_overwrite needs a ring made by channel_overwriting");
         };
-        assert!(payload.len() <= shared.max_payload as usize);
+        assert!(payload.len() <= self.max_payload as usize);
         let slot = shared.atomic_slot(words, self.index);
         let mut reclaimed = None;
-        if self.looks_full(shared.depth) {
+        if self.looks_full(self.depth) {
             // Acquire: as in `push`, the consumer's reads of the slot (its validated copy of it)
             // happened before our writes.
             self.cached_tail = shared.tail.load(Ordering::Acquire);
-            if self.looks_full(shared.depth) {
+            if self.looks_full(self.depth) {
                 let oldest = self.cached_tail;
                 // Failure, Acquire: the consumer retired `oldest`, and its copy of the slot must
                 // happen before our writes, exactly as for the reload above. Success, Acquire:
@@ -580,22 +606,21 @@ impl RingProducer {
     /// [`Reservation::commit`]; dropping the reservation abandons it. RT-safe: wait-free.
     #[inline]
     pub fn reserve(&mut self) -> Option<Reservation<'_>> {
-        let shared = &*self.shared;
-        if self.looks_full(shared.depth) {
+        if self.looks_full(self.depth) {
             // Acquire: as in `push`.
-            self.cached_tail = shared.tail.load(Ordering::Acquire);
-            if self.looks_full(shared.depth) {
+            self.cached_tail = self.shared.tail.load(Ordering::Acquire);
+            if self.looks_full(self.depth) {
                 return None;
             }
         }
         Some(Reservation { ring: self, filled: false })
     }
 
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self) {
         self.head += 1;
         self.index += 1;
-        if self.index as u64 == self.shared.depth {
+        if self.index as u64 == self.depth {
             self.index = 0;
         }
     }
@@ -608,12 +633,12 @@ impl RingProducer {
 
     /// Slots in the ring.
     pub fn depth(&self) -> u64 {
-        self.shared.depth
+        self.depth
     }
 
     /// The largest payload a slot holds.
     pub fn max_payload(&self) -> u32 {
-        self.shared.max_payload
+        self.max_payload
     }
 
     /// Whether the ring was made by [`channel_overwriting`].
