@@ -118,7 +118,7 @@ fn flat(f: &Fields, place: Placement, hz: f64) -> Result<String, String> {
 }
 
 /// A file mode: a durability, with `+direct` appended for the `direct_io` option.
-fn durability(mode: &str) -> Result<(Durability, bool), String> {
+pub fn durability(mode: &str) -> Result<(Durability, bool), String> {
     let (name, direct) = match mode.strip_suffix("+direct") {
         Some(name) => (name, true),
         None => (mode, false),

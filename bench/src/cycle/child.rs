@@ -2,13 +2,14 @@
 //! the producer CPU at `SCHED_FIFO`, waking on an absolute 1 ms schedule, computing, then
 //! publishing [`RECORDS`] records, the calls timed together with `CLOCK_MONOTONIC`.
 
-use super::compute::{self, Compute};
+use super::compute::{self, Budget, Compute};
 use super::{sched, Condition, RECORDS, RT_PRIORITY, SIZE};
 use crate::affinity::{self, Placement};
 use crate::harness::{make_payload, stamp, Publisher};
 use crate::peers::Peer;
 use crate::stats::{self, Fields};
 use crate::timing;
+use rtlog::Durability;
 use std::path::PathBuf;
 
 /// How the loop runs.
@@ -24,6 +25,18 @@ pub struct Spec {
     pub compute_ns: u64,
     /// Bytes the computation sweeps over.
     pub working_set: usize,
+    /// Sweep this many bytes per cycle instead of computing for `compute_ns` (diagnostics:
+    /// `sweep_bytes=N` on the child's command line, for runs under valgrind).
+    pub sweep_bytes: Option<u64>,
+    /// rtlog's durability (diagnostics: `rtlog_mode=NONE`; default FSYNC_BATCH).
+    pub rtlog_mode: Durability,
+    /// rtlog's ticker period (diagnostics: `ticker_us=N`; default [`super::TICKER_US`]).
+    pub ticker_us: u32,
+    /// rtlog's supervisor period (diagnostics: `supervisor_us=N`; default rtlog's).
+    pub supervisor_us: Option<u32>,
+    /// Also time each call of the cycle on its own (diagnostics: `per_call=1`; the clock reads
+    /// between the calls then count in the cycle's cost).
+    pub per_call: bool,
 }
 
 /// What the control thread measured.
@@ -43,6 +56,8 @@ pub struct LoopOut {
     pub rt_error: Option<String>,
     /// Pinning failed: why.
     pub pin_error: Option<String>,
+    /// With `Spec::per_call`: each measured cycle's calls, ns each.
+    pub per_call: Vec<[u32; RECORDS]>,
 }
 
 /// Runs the loop on its own thread (pinned to `cpu`, `SCHED_FIFO`), publishing through `p`.
@@ -60,8 +75,10 @@ fn control_thread<P: Publisher>(mut p: P, spec: Spec, cpu: usize) -> LoopOut {
         cost_ns: vec![1; spec.cycles],
         wake_ns: vec![1; spec.cycles],
         swept: vec![1; spec.cycles],
+        per_call: vec![[1; RECORDS]; if spec.per_call { spec.cycles } else { 0 }],
         ..LoopOut::default()
     };
+    let mut calls = [0u32; RECORDS];
     let mut compute = Compute::new(spec.working_set);
     let mut records: Vec<Vec<u8>> = (0..RECORDS).map(|_| make_payload(SIZE)).collect();
     let mut seq = 0u64;
@@ -70,12 +87,20 @@ fn control_thread<P: Publisher>(mut p: P, spec: Spec, cpu: usize) -> LoopOut {
         let deadline = next;
         sched::sleep_until(deadline);
         let woke = timing::monotonic_ns();
-        let swept = compute.run(woke + spec.compute_ns);
+        let budget = match spec.sweep_bytes {
+            Some(bytes) => Budget::Bytes(bytes),
+            None => Budget::Until(woke + spec.compute_ns),
+        };
+        let swept = compute.run(budget);
         for r in records.iter_mut() {
             stamp(r, seq);
             seq += 1;
         }
-        let (cost, refused) = publish_all(&mut p, &records);
+        let (cost, refused) = if spec.per_call {
+            publish_each(&mut p, &records, &mut calls)
+        } else {
+            publish_all(&mut p, &records)
+        };
         out.refused += refused;
         next += spec.period_ns;
         let now = timing::monotonic_ns();
@@ -89,6 +114,9 @@ fn control_thread<P: Publisher>(mut p: P, spec: Spec, cpu: usize) -> LoopOut {
             out.wake_ns[j] = clamp_u32(woke.saturating_sub(deadline));
             out.swept[j] = clamp_u32(swept);
             out.overruns += u64::from(overran);
+            if let Some(c) = out.per_call.get_mut(j) {
+                *c = calls;
+            }
         }
     }
     out
@@ -106,6 +134,38 @@ fn publish_all<P: Publisher>(p: &mut P, records: &[Vec<u8>]) -> (u32, u64) {
     (clamp_u32(t1 - t0), refused)
 }
 
+/// `publish_all` with a clock read between the calls: each call's ns into `calls`.
+#[inline(never)]
+fn publish_each<P: Publisher>(
+    p: &mut P,
+    records: &[Vec<u8>],
+    calls: &mut [u32; RECORDS],
+) -> (u32, u64) {
+    let mut refused = 0;
+    let t0 = timing::monotonic_ns();
+    let mut t = t0;
+    for (r, c) in records.iter().zip(calls.iter_mut()) {
+        refused += u64::from(!p.publish(r));
+        let now = timing::monotonic_ns();
+        *c = clamp_u32(now - t);
+        t = now;
+    }
+    (clamp_u32(t - t0), refused)
+}
+
+/// Per position in the cycle: the median and the p99 of the calls' ns, as two comma lists.
+fn per_call_summary(per_call: &[[u32; RECORDS]]) -> (String, String) {
+    let (mut p50, mut p99) = (Vec::new(), Vec::new());
+    for k in 0..RECORDS {
+        let mut v: Vec<f64> = per_call.iter().map(|c| f64::from(c[k])).collect();
+        v.sort_unstable_by(f64::total_cmp);
+        let lat = stats::Latency::from_sorted(&v);
+        p50.push(format!("{:.0}", lat.pct[0]));
+        p99.push(format!("{:.0}", lat.pct[2]));
+    }
+    (p50.join(","), p99.join(","))
+}
+
 fn clamp_u32(v: u64) -> u32 {
     v.min(u64::from(u32::MAX)) as u32
 }
@@ -121,6 +181,11 @@ pub fn main(f: &Fields, place: Placement) -> Result<String, String> {
         period_ns: f.num("period_ns") as u64,
         compute_ns: f.num("compute_ns") as u64,
         working_set: 4 * compute::l2_bytes(place.producer),
+        sweep_bytes: f.get("sweep_bytes").and_then(|v| v.parse().ok()),
+        rtlog_mode: crate::child::durability(f.get("rtlog_mode").unwrap_or("FSYNC_BATCH"))?.0,
+        ticker_us: f.get("ticker_us").and_then(|v| v.parse().ok()).unwrap_or(super::TICKER_US),
+        supervisor_us: f.get("supervisor_us").and_then(|v| v.parse().ok()),
+        per_call: f.get("per_call") == Some("1"),
     };
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -132,8 +197,14 @@ pub fn main(f: &Fields, place: Placement) -> Result<String, String> {
     }
     let swept: Vec<f64> = out.swept.iter().map(|&b| f64::from(b)).collect();
     let list = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    let per_call = if out.per_call.is_empty() {
+        String::new()
+    } else {
+        let (p50, p99) = per_call_summary(&out.per_call);
+        format!(" call_p50={p50} call_p99={p99}")
+    };
     Ok(format!(
-        "cond={cond} drops={} overruns={} rt={} working_set={} swept={} cost={} wake={}",
+        "cond={cond} drops={} overruns={} rt={} working_set={} swept={} cost={} wake={}{per_call}",
         out.refused + lib_dropped,
         out.overruns,
         // One word on the protocol line: spaces become '-'.

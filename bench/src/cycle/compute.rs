@@ -14,6 +14,16 @@ const LINE: usize = 64;
 /// Lines swept between two clock reads (4 KiB: one read per page keeps its cost small).
 const LINES_PER_CHECK: usize = 64;
 
+/// How much one call sweeps.
+#[derive(Clone, Copy, Debug)]
+pub enum Budget {
+    /// Until `CLOCK_MONOTONIC` reaches this many ns (the benchmark: a fixed compute time).
+    Until(u64),
+    /// This many bytes (diagnostics under valgrind, where time runs tens of times slower but
+    /// the eviction should stay what it is natively).
+    Bytes(u64),
+}
+
 /// The working set and where the sweep is.
 pub struct Compute {
     words: Vec<u64>,
@@ -41,10 +51,10 @@ impl Compute {
         Compute { words: vec![1; lines * LINE / 8], pos: 0 }
     }
 
-    /// Sweeps at least one batch of lines, then until `CLOCK_MONOTONIC` reaches `until_ns`;
-    /// returns the bytes swept.
+    /// Sweeps at least one batch of lines, then until the budget is spent; returns the bytes
+    /// swept.
     #[inline(never)]
-    pub fn run(&mut self, until_ns: u64) -> u64 {
+    pub fn run(&mut self, budget: Budget) -> u64 {
         let stride = LINE / 8;
         let lines = self.words.len() / stride;
         let mut swept = 0u64;
@@ -55,7 +65,11 @@ impl Compute {
                 self.pos = if self.pos + 1 == lines { 0 } else { self.pos + 1 };
             }
             swept += (LINES_PER_CHECK * LINE) as u64;
-            if timing::monotonic_ns() >= until_ns {
+            let done = match budget {
+                Budget::Until(ns) => timing::monotonic_ns() >= ns,
+                Budget::Bytes(bytes) => swept >= bytes,
+            };
+            if done {
                 break;
             }
         }
@@ -74,9 +88,9 @@ mod tests {
         let mut c = Compute::new(LINE * LINES_PER_CHECK * 2);
         assert_eq!(c.words.len() * 8, LINE * LINES_PER_CHECK * 2);
         // A deadline already past: exactly one batch, from the start.
-        assert_eq!(c.run(0), (LINE * LINES_PER_CHECK) as u64);
+        assert_eq!(c.run(Budget::Until(0)), (LINE * LINES_PER_CHECK) as u64);
         assert_eq!(c.pos, LINES_PER_CHECK);
-        c.run(0);
+        assert_eq!(c.run(Budget::Bytes(1)), (LINE * LINES_PER_CHECK) as u64);
         assert_eq!(c.pos, 0, "the second batch ends at the end of the set and wraps");
         assert!(c.words.iter().step_by(LINE / 8).all(|&w| w == 2));
     }

@@ -92,6 +92,15 @@ pub struct CycleRun {
     pub working_set: u64,
 }
 
+impl CycleRun {
+    /// The run's median cost per cycle, ns (rounds of one peer differ more than cycles of one
+    /// run when something periodic, such as a 1 ms fsync, keeps a fixed phase to the loop).
+    pub fn p50(&self) -> f64 {
+        let v: Vec<f64> = self.cost_ns.iter().map(|&x| f64::from(x)).collect();
+        crate::stats::median(&v)
+    }
+}
+
 /// Every run of one peer in one condition.
 #[derive(Clone, Debug)]
 pub struct CycleRow {

@@ -2,7 +2,7 @@
 //! consumer CPU (they inherit the child's main thread's affinity, or are pinned by option).
 //!
 //! - rtlog: `rtlog_publish` through the C API (bench/peers/rtlog_rec_shim.c), FILE backend in
-//!   the run's directory, FSYNC_BATCH every 1 ms, the internal ticker every [`TICKER_US`].
+//!   the run's directory, FSYNC_BATCH every 1 ms, the internal ticker every [`super::TICKER_US`].
 //! - Quill: the record peer ([`crate::peers::quill`]) with a file sink and Quill's default
 //!   backend sleep.
 //! - spdlog: the async logger with a file sink.
@@ -10,11 +10,11 @@
 //! - no logging: the empty call, the floor of the method (two clock reads around nothing).
 
 use super::child::{run_loop, LoopOut, Spec};
-use super::{SIZE, TICKER_US};
+use super::SIZE;
 use crate::affinity::Placement;
 use crate::harness::Publisher;
 use crate::peers::{self, dlt, quill, spdlog, EmptyPub, Peer, DEPTH};
-use rtlog::{Durability, Producer};
+use rtlog::Producer;
 use std::ffi::c_void;
 use std::path::Path;
 use std::ptr::NonNull;
@@ -41,11 +41,14 @@ impl Publisher for CRecordPub {
 }
 
 /// rtlog's configuration in the loop: the file benchmark's (one producer, FILE backend,
-/// FSYNC_BATCH syncing every 1 ms), with the ticker every [`TICKER_US`].
-fn rtlog_config(dir: &Path) -> rtlog::Config {
-    let mut config =
-        crate::child::file_config(dir.join("rtlog"), (Durability::FsyncBatch, false), SIZE);
-    config.dispatch_period_us = TICKER_US;
+/// FSYNC_BATCH syncing every 1 ms), with the ticker every [`super::TICKER_US`] (both overridable for
+/// diagnostics, see [`Spec`]).
+fn rtlog_config(dir: &Path, spec: Spec) -> rtlog::Config {
+    let mut config = crate::child::file_config(dir.join("rtlog"), (spec.rtlog_mode, false), SIZE);
+    config.dispatch_period_us = spec.ticker_us;
+    if let Some(us) = spec.supervisor_us {
+        config.supervisor_period_us = us;
+    }
     config
 }
 
@@ -57,7 +60,7 @@ pub fn run(peer: Peer, spec: Spec, place: Placement, dir: &Path) -> Result<(Loop
     match peer {
         Peer::Empty => Ok((run_loop(EmptyPub, spec, cpu), 0)),
         Peer::Rtlog => {
-            let (lg, pubs) = peers::rtlog::open(rtlog_config(dir), 1)?;
+            let (lg, pubs) = peers::rtlog::open(rtlog_config(dir, spec), 1)?;
             let p = CRecordPub(pubs[0].producer());
             let out = run_loop(p, spec, cpu);
             lg.shutdown().map_err(|e| format!("rtlog shutdown: {e}"))?;

@@ -80,7 +80,7 @@ fn table(s: &mut String, rows: &[CycleRow]) {
     let _ = writeln!(
         s,
         "| per cycle ({RECORDS} × {SIZE} B) | condition | p50 | p99 | p99.9 | max | > 20 µs | > 100 µs \
-         | cycles | drops | wake-up p99 / max |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+         | cycles | drops | wake-up p99 / max | p50 of each run |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for cond in Condition::ALL {
         for r in rows.iter().filter(|r| r.cond == cond) {
@@ -91,9 +91,10 @@ fn table(s: &mut String, rows: &[CycleRow]) {
             } else {
                 label(r.peer).to_string()
             };
+            let each: Vec<String> = r.runs.iter().map(|run| ns(run.p50())).collect();
             let _ = writeln!(
                 s,
-                "| {name} | {} | {} | {} | {} | {} | {} | {} / {} |",
+                "| {name} | {} | {} | {} | {} | {} | {} | {} / {} | {} |",
                 cond.key(),
                 pcts.join(" | "),
                 p.over[0],
@@ -101,7 +102,8 @@ fn table(s: &mut String, rows: &[CycleRow]) {
                 p.cost.n,
                 p.drops,
                 ns(p.wake.pct[2]),
-                ns(p.wake.pct[5])
+                ns(p.wake.pct[5]),
+                each.join(", ")
             );
         }
     }
