@@ -12,7 +12,11 @@
 //! rtlog's own message shims (bench/peers/rtlog_msg_shim.c and .cpp: `RTLOG_INFO` from
 //! include/rtlog.h, in C and in C++) are always compiled, the C++ one where a C++ compiler is
 //! found (→ `cfg(have_rtlog_msg_cpp)`); they call `rtlog_publish_message`, which the rtlog
-//! crate linked into the benchmark exports.
+//! crate linked into the benchmark exports. So is its record shim (rtlog_rec_shim.c:
+//! `rtlog_publish` from C, the control loop's rtlog peer).
+//!
+//! Quill's two shims: quill_shim.cpp (the message benchmark's `LOG_INFO`) and
+//! quill_rec_shim.cpp (the record peer of the latency, burst and control-loop scenarios).
 
 use std::env;
 
@@ -29,6 +33,9 @@ fn main() {
     println!("cargo:rerun-if-changed=peers/dlt_shim.c");
     println!("cargo:rerun-if-changed=peers/quill_shim.cpp");
     println!("cargo:rerun-if-changed=peers/rtlog_msg_shim.c");
+    println!("cargo:rerun-if-changed=peers/rtlog_rec_shim.c");
+    println!("cargo:rerun-if-changed=peers/quill_rec_shim.cpp");
+    println!("cargo:rerun-if-changed=peers/quill_drops.h");
     println!("cargo:rerun-if-changed=peers/rtlog_msg_shim.cpp");
     println!("cargo:rerun-if-changed=../include/rtlog.h");
     rtlog_message_shims();
@@ -93,6 +100,7 @@ fn rtlog_message_shims() {
         .flag("-Wformat")
         .flag("-Werror")
         .file("peers/rtlog_msg_shim.c")
+        .file("peers/rtlog_rec_shim.c")
         .compile("rtlog_bench_msg_c");
     // The C++ row needs a C++ compiler, which building Rust does not: without one it is
     // skipped (cfg have_rtlog_msg_cpp unset), like a peer that is not installed.
@@ -133,6 +141,7 @@ fn quill() {
                         .opt_level(2)
                         .include(&include)
                         .file("peers/quill_shim.cpp")
+                        .file("peers/quill_rec_shim.cpp")
                         .warnings(false)
                         .compile("rtlog_bench_quill");
                     println!("cargo:rustc-link-lib=stdc++");

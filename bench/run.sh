@@ -4,15 +4,17 @@
 #
 #   bash bench/run.sh                 # the full run (a few minutes)
 #   bash bench/run.sh --quick         # smoke test: everything, small
-#   bash bench/run.sh --only latency  # sections: latency,messages,burst,crc,file,stall,recovery
+#   bash bench/run.sh --only latency  # sections: latency,messages,burst,cycle,crc,file,stall,recovery
+#   bash bench/run.sh --only cycle    # the control loop of issue 16 (about 4 minutes; --quick: 20 s)
 #   QUILL_ROOT=/path/to/quill bash bench/run.sh --only messages
 #
 # Installs the optional peers with apt-get only when they are missing (Debian: libspdlog-dev,
-# libdlt-dev, dlt-daemon; and the C++ compiler and pkg-config the shims need). Set
+# libdlt-dev, dlt-daemon; stress-ng, the control loop's I/O load; and the C++ compiler and
+# pkg-config the shims need). Set
 # RTLOG_BENCH_NO_INSTALL=1 to never install: missing peers are then skipped with a line saying
-# so. Quill (the message benchmark's peer) is not packaged for Debian: QUILL_ROOT names a copy of
-# its source (the directory holding include/quill/); without it Quill is skipped with a line
-# saying so. Extra arguments go to the rtlog-bench binary (see bench/src/main.rs).
+# so. Quill (a peer of every latency, burst, message and control-loop scenario) is not packaged
+# for Debian: QUILL_ROOT names a copy of its source (the directory holding include/quill/);
+# without it Quill is skipped with a line saying so. Extra arguments go to the rtlog-bench binary (see bench/src/main.rs).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,7 +24,7 @@ start=$(date +%s)
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
-for pkg in libspdlog-dev libdlt-dev dlt-daemon; do
+for pkg in libspdlog-dev libdlt-dev dlt-daemon stress-ng; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if ((${#missing[@]} > 0)); then
@@ -47,7 +49,7 @@ if ! command -v cargo >/dev/null 2>&1; then
     export PATH="${HOME:-/root}/.cargo/bin:${PATH}"
 fi
 if [[ -z "${QUILL_ROOT:-}" ]]; then
-    echo "QUILL_ROOT is not set: the message benchmark runs without Quill"
+    echo "QUILL_ROOT is not set: every scenario runs without Quill"
 fi
 cargo build --release -p rtlog-bench
 target_dir=$(cargo metadata --format-version 1 --no-deps 2>/dev/null |

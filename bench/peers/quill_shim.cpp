@@ -6,7 +6,7 @@
 // Configured like rtlog in the benchmark: a bounded queue that drops when full (256 KiB per
 // thread, about 4096 messages of this size, as rtlog's ring holds 4096 records), the backend
 // sleeping 50 us when idle (rtlog's ticker period), Quill's default TSC clock. Drops are counted
-// from the backend's "Dropped N events" notifications.
+// from the backend's "Dropped N events" notifications (quill_drops.h).
 //
 // C ABI used by bench/src/peers/messages.rs. Not thread-safe for init/shutdown;
 // bench_quill_msg may be called from any thread (each thread gets its own queue).
@@ -16,13 +16,10 @@
 #include "quill/LogMacros.h"
 #include "quill/Logger.h"
 #include "quill/sinks/NullSink.h"
+#include "quill_drops.h"
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
-#include <string>
 
 namespace {
 
@@ -34,16 +31,6 @@ using BenchFrontend = quill::FrontendImpl<BenchFrontendOptions>;
 using BenchLogger = quill::LoggerImpl<BenchFrontendOptions>;
 
 BenchLogger *g_logger = nullptr;
-std::atomic<uint64_t> g_dropped{0};
-
-// The backend reports drops as "... Quill INFO: Dropped N events from thread T".
-void on_notification(std::string const &text) {
-    char const *at = std::strstr(text.c_str(), "Dropped ");
-    unsigned long long n = 0;
-    if (at != nullptr && std::sscanf(at, "Dropped %llu", &n) == 1) {
-        g_dropped.fetch_add(n, std::memory_order_relaxed);
-    }
-}
 
 }  // namespace
 
@@ -54,7 +41,7 @@ extern "C" int bench_quill_init(int backend_cpu) {
         if (backend_cpu >= 0) {
             options.cpu_affinity = {static_cast<uint16_t>(backend_cpu)};
         }
-        options.error_notifier = on_notification;
+        options.error_notifier = bench_quill_count_drops;
         quill::Backend::start(options);
         auto sink = BenchFrontend::create_or_get_sink<quill::NullSink>("null");
         g_logger = BenchFrontend::create_or_get_logger("bench", std::move(sink));
@@ -71,5 +58,5 @@ extern "C" void bench_quill_msg(uint32_t joint, double pos, double vel, uint64_t
 // Stops the backend after it drained every queue; returns the messages dropped.
 extern "C" uint64_t bench_quill_shutdown(void) {
     quill::Backend::stop();
-    return g_dropped.load(std::memory_order_relaxed);
+    return g_bench_quill_dropped.load(std::memory_order_relaxed);
 }

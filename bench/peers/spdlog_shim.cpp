@@ -1,6 +1,6 @@
 // spdlog peer for rtlog-bench: an async logger (one worker thread, overrun_oldest) in front of
 // a null sink, so the numbers are spdlog's front end and queue, not a disk (like rtlog's NULL
-// backend). The record benchmark logs its payload as a string_view (no format string is parsed);
+// backend); the control-loop scenario gives it a file sink instead (basic_file_sink_mt). The record benchmark logs its payload as a string_view (no format string is parsed);
 // the message benchmark logs a formatted message (bench_spdlog_msg).
 //
 // C ABI used by bench/src/peers/spdlog.rs. Not thread-safe for init/shutdown; bench_spdlog_log
@@ -8,6 +8,7 @@
 
 #include <spdlog/async.h>
 #include <spdlog/async_logger.h>
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -22,7 +23,8 @@ std::shared_ptr<spdlog::details::thread_pool> g_pool;
 std::shared_ptr<spdlog::async_logger> g_logger;
 }  // namespace
 
-extern "C" int bench_spdlog_init(size_t queue_items, int worker_cpu) {
+// `file`: the log file (truncated), or NULL for the null sink.
+extern "C" int bench_spdlog_init(size_t queue_items, int worker_cpu, const char *file) {
     try {
         auto on_start = [worker_cpu]() {
             if (worker_cpu >= 0) {
@@ -33,7 +35,12 @@ extern "C" int bench_spdlog_init(size_t queue_items, int worker_cpu) {
             }
         };
         g_pool = std::make_shared<spdlog::details::thread_pool>(queue_items, 1, on_start);
-        auto sink = std::make_shared<spdlog::sinks::null_sink_mt>();
+        spdlog::sink_ptr sink;
+        if (file != nullptr) {
+            sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file, true);
+        } else {
+            sink = std::make_shared<spdlog::sinks::null_sink_mt>();
+        }
         g_logger = std::make_shared<spdlog::async_logger>(
             "bench", sink, g_pool, spdlog::async_overflow_policy::overrun_oldest);
         g_logger->set_level(spdlog::level::info);

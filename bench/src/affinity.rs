@@ -32,6 +32,24 @@ pub fn pin(cpu: usize) -> Result<(), String> {
     }
 }
 
+/// Makes the process `cmd` starts (and its children) run on `cpu` only: the affinity is set
+/// between fork and exec. A failure leaves the process unpinned.
+pub fn pin_command(cmd: &mut std::process::Command, cpu: usize) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure only calls sched_setaffinity, which is async-signal-safe, on memory
+    // of its own stack; CPU_SET writes inside the set when `cpu` < CPU_SETSIZE (checked).
+    unsafe {
+        cmd.pre_exec(move || {
+            if cpu < libc::CPU_SETSIZE as usize {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(cpu, &mut set);
+                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Which CPUs producers and consumers use: the first two allowed ones (both the same on a
 /// one-CPU machine, where pinning buys nothing).
 #[derive(Clone, Copy, Debug)]

@@ -37,6 +37,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         "stall" => stall(&f, place, hz, ovh)?,
         "recovery" => recovery(&f, place, hz)?,
         "crc" => crc(&f, place)?,
+        "cycle" => crate::cycle::child::main(&f, place)?,
         _ => return Err(format!("unknown child kind {kind:?}")),
     };
     line.push_str(&format!(" overhead={ovh} overhead_med={ovh_med}"));
@@ -52,7 +53,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
 /// The first pinning failure of a producer thread in this process.
 static PIN_ERROR: Mutex<Option<String>> = Mutex::new(None);
 
-fn note_pin(e: Option<&String>) {
+pub fn note_pin(e: Option<&String>) {
     if let (Some(e), Ok(mut p)) = (e, PIN_ERROR.lock()) {
         p.get_or_insert_with(|| e.clone());
     }
@@ -117,7 +118,7 @@ fn flat(f: &Fields, place: Placement, hz: f64) -> Result<String, String> {
 }
 
 /// A file mode: a durability, with `+direct` appended for the `direct_io` option.
-fn durability(mode: &str) -> Result<(Durability, bool), String> {
+pub fn durability(mode: &str) -> Result<(Durability, bool), String> {
     let (name, direct) = match mode.strip_suffix("+direct") {
         Some(name) => (name, true),
         None => (mode, false),
@@ -134,7 +135,7 @@ fn durability(mode: &str) -> Result<(Durability, bool), String> {
 
 /// The file-backend configuration: one producer, the internal ticker, `FSYNC_BATCH` syncing on
 /// the 1 ms interval only (batch_records at its maximum).
-fn file_config(dir: PathBuf, (mode, direct_io): (Durability, bool), size: usize) -> Config {
+pub fn file_config(dir: PathBuf, (mode, direct_io): (Durability, bool), size: usize) -> Config {
     Config {
         dir,
         durability: mode,

@@ -6,7 +6,6 @@
 //! bind address is the IPv4-mapped `::ffff:127.0.0.1`: it listens on 127.0.0.1 only.
 
 use std::io::Write;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,11 +22,7 @@ pub struct DltDaemon {
 
 /// The daemon binary, if installed.
 pub fn binary() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/sbin")])
-        .map(|d| d.join("dlt-daemon"))
-        .find(|p| p.is_file())
+    crate::which::which("dlt-daemon")
 }
 
 fn free_port() -> std::io::Result<u16> {
@@ -72,15 +67,7 @@ impl DltDaemon {
         let mut cmd = Command::new(bin);
         cmd.arg("-c").arg(&conf).arg("-t").arg(&pipe_dir).arg("-p").arg(port.to_string());
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
-        // SAFETY: the closure only calls sched_setaffinity, which is async-signal-safe.
-        unsafe {
-            cmd.pre_exec(move || {
-                let mut set: libc::cpu_set_t = std::mem::zeroed();
-                libc::CPU_SET(cpu, &mut set);
-                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-                Ok(())
-            });
-        }
+        crate::affinity::pin_command(&mut cmd, cpu);
         let child = cmd.spawn().map_err(|e| format!("starting {}: {e}", bin.display()))?;
         let d = DltDaemon { child, dir, pipe_dir, port };
         let fifo = d.pipe_dir.join("dlt");

@@ -48,7 +48,7 @@ pub fn make_payload(size: usize) -> Vec<u8> {
 }
 
 #[inline(always)]
-fn stamp(payload: &mut [u8], seq: u64) {
+pub fn stamp(payload: &mut [u8], seq: u64) {
     if payload.len() >= 8 {
         payload[..8].copy_from_slice(&seq.to_le_bytes());
     }

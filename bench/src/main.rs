@@ -9,7 +9,8 @@
 //! - `--data-dir DIR`: scratch space on the file system under test, for the file-backend runs,
 //!   dd and the recovery log (default `target/bench-data`; removed afterwards).
 //! - `--quick`: a smoke test (one repetition, few samples, small files).
-//! - `--only latency,messages,burst,crc,file,stall,recovery`: run some sections only.
+//! - `--only latency,messages,burst,cycle,crc,file,stall,recovery`: run some sections only
+//!   (`cycle`: the control loop of issue 16, see [`cycle`]).
 //!
 //! Method: see docs/PERFORMANCE.md. Each measurement runs in a child process
 //! (`rtlog-bench child ...`, see [`child`]); this process orchestrates ([`runner`]) and writes
@@ -18,6 +19,7 @@
 mod affinity;
 mod child;
 mod crc;
+mod cycle;
 mod dltd;
 mod harness;
 mod load;
@@ -27,6 +29,7 @@ mod report;
 mod runner;
 mod stats;
 mod timing;
+mod which;
 
 use affinity::Placement;
 use report::Machine;
@@ -35,7 +38,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const SECTIONS: [&str; 7] = ["latency", "messages", "burst", "crc", "file", "stall", "recovery"];
+const SECTIONS: [&str; 8] =
+    ["latency", "messages", "burst", "cycle", "crc", "file", "stall", "recovery"];
 
 fn usage() -> ! {
     eprintln!(
@@ -166,7 +170,7 @@ fn run(
         skips_reported: Vec::new(),
     };
     let want = |s: &str| only.iter().any(|o| o == s);
-    if want("latency") || want("burst") {
+    if want("latency") || want("burst") || want("cycle") {
         r.start_daemon();
     }
     if want("latency") {
@@ -183,6 +187,11 @@ fn run(
         let snap = load::Snap::now(&r.own_pids());
         r.burst_throughput();
         r.res.foreign.push(("burst", snap.foreign_share(cpus, &r.own_pids())));
+    }
+    if want("cycle") {
+        let snap = load::Snap::now(&r.own_pids());
+        r.cycle();
+        r.res.foreign.push(("cycle", snap.foreign_share(cpus, &r.own_pids())));
     }
     if let Some(d) = r.daemon.as_mut() {
         if !d.alive() {
@@ -282,9 +291,14 @@ fn run(
             write(&format!("messages-cdf-{}.svg", case.load), &svg)?;
         }
     }
+    for cond in cycle::Condition::ALL {
+        if let Some((name, svg)) = cycle::report::plot(&r.res.cycle, cond, &plan) {
+            write(&name, &svg)?;
+        }
+    }
     println!("\n{}", targets_text(&r.res));
     println!(
-        "done in {:.0} s: {} (plots: latency-cdf.svg, latency-cdf-burst.svg, messages-cdf-paced.svg, messages-cdf-burst.svg; children's stderr: children.log)",
+        "done in {:.0} s: {} (plots: latency-cdf*.svg, messages-cdf-*.svg, cycle-cdf-*.svg; children's stderr: children.log)",
         t0.elapsed().as_secs_f64(),
         out.join("report.md").display()
     );

@@ -40,8 +40,19 @@ fn ns_label(v: f64) -> String {
     }
 }
 
+/// What the x axis shows and what the tail counts.
+pub struct Axis<'a> {
+    /// The x axis' label.
+    pub value: &'a str,
+    /// What one sample is ("calls", "cycles").
+    pub items: &'a str,
+}
+
+/// The axes of the publish-latency plots.
+pub const CALLS: Axis<'static> = Axis { value: "publish latency (log scale)", items: "calls" };
+
 /// Renders the plot.
-pub fn cdf_svg(title: &str, subtitle: &str, series: &[Series]) -> String {
+pub fn cdf_svg(title: &str, subtitle: &str, series: &[Series], axis: Axis) -> String {
     let all = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
     let lo = all.clone().fold(f64::INFINITY, f64::min).max(1.0);
     let hi = all.fold(1.0f64, f64::max);
@@ -107,9 +118,10 @@ pub fn cdf_svg(title: &str, subtitle: &str, series: &[Series]) -> String {
         }
         let _ = writeln!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">publish latency (log scale)</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
             left + PW / 2.0,
-            TOP + ph + 36.0
+            TOP + ph + 36.0,
+            esc(axis.value)
         );
         if tail {
             for k in 0..=(t1 as i32) {
@@ -126,9 +138,10 @@ pub fn cdf_svg(title: &str, subtitle: &str, series: &[Series]) -> String {
             }
             let _ = writeln!(
                 s,
-                r#"<text x="{:.1}" y="{}" text-anchor="middle">tail: fraction of calls slower than x (log scale)</text>"#,
+                r#"<text x="{:.1}" y="{}" text-anchor="middle">tail: fraction of {} slower than x (log scale)</text>"#,
                 left + PW / 2.0,
-                TOP - 6.0
+                TOP - 6.0,
+                esc(axis.items)
             );
         } else {
             for k in 0..=10 {
@@ -138,9 +151,10 @@ pub fn cdf_svg(title: &str, subtitle: &str, series: &[Series]) -> String {
             }
             let _ = writeln!(
                 s,
-                r#"<text x="{:.1}" y="{}" text-anchor="middle">CDF: fraction of calls at most x</text>"#,
+                r#"<text x="{:.1}" y="{}" text-anchor="middle">CDF: fraction of {} at most x</text>"#,
                 left + PW / 2.0,
-                TOP - 6.0
+                TOP - 6.0,
+                esc(axis.items)
             );
         }
         // Lines.

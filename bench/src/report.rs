@@ -58,7 +58,7 @@ fn rate(v: f64) -> String {
     }
 }
 
-fn color(p: Peer) -> &'static str {
+pub(crate) fn color(p: Peer) -> &'static str {
     match p {
         Peer::Rtlog => "#d62728",
         Peer::Bare => "#555555",
@@ -66,6 +66,7 @@ fn color(p: Peer) -> &'static str {
         Peer::Empty => "#bbbbbb",
         Peer::ArrayQueue => "#1f77b4",
         Peer::Channel => "#17becf",
+        Peer::QuillRec => "#e377c2",
         Peer::Spdlog => "#2ca02c",
         Peer::Dlt => "#9467bd",
         Peer::DltDaemon => "#8c564b",
@@ -137,6 +138,7 @@ pub fn cdf_plot(rows: &[LatRow], case: LatCase, plan: &Plan) -> Option<String> {
             plan.reps
         ),
         &series,
+        plot::CALLS,
     ))
 }
 
@@ -167,6 +169,7 @@ pub fn csv(res: &Results) -> String {
             );
         }
     }
+    crate::cycle::report::csv_rows(&mut s, &res.cycle);
     s
 }
 
@@ -335,8 +338,28 @@ pub fn verdicts(res: &Results) -> Vec<Verdict> {
             None,
         )),
     }
+    out.extend(quill_verdict(&res.lat));
     out.extend(message_verdicts(&res.msg));
+    out.extend(crate::cycle::report::verdicts(&res.cycle));
     out
+}
+
+/// Issue 16's goal for the paced microbenchmark: rtlog at or below Quill (logging the same
+/// bytes) at p50 and p99.9, paced 64 B, 1 producer.
+fn quill_verdict(rows: &[LatRow]) -> Option<Verdict> {
+    let t = "publish paced 64 B (1 producer): rtlog at or below Quill's record at p50 and p99.9";
+    let get = |p: Peer, i: usize| pct(rows, HEADLINE, p, i);
+    let (Some(a50), Some(a999)) = (get(Peer::Rtlog, 0), get(Peer::Rtlog, P999)) else {
+        return None;
+    };
+    Some(match (get(Peer::QuillRec, 0), get(Peer::QuillRec, P999)) {
+        (Some(q50), Some(q999)) => v(
+            t,
+            format!("p50 {} vs {}, p99.9 {} vs {}", ns(a50), ns(q50), ns(a999), ns(q999)),
+            Some(a50 <= q50 && a999 <= q999),
+        ),
+        _ => v(t, "not measured (Quill skipped)".into(), None),
+    })
 }
 
 /// rtlog's `RTLOG_INFO` (C and C++) at or below Quill's `LOG_INFO` at p50 and p99.9, paced and
@@ -493,6 +516,8 @@ pub fn markdown(res: &Results, m: &Machine, plan: &Plan) -> String {
             &[Peer::RtlogMsgC, Peer::RtlogMsgCpp],
         );
     }
+
+    crate::cycle::report::section(&mut s, &res.cycle, plan, m.place);
 
     let _ = writeln!(s, "## Burst throughput (64 B, untimed, {} ms per run)\n", plan.flat_ms);
     let _ = writeln!(

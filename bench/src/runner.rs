@@ -34,6 +34,12 @@ pub struct Plan {
     pub recovery_bytes: u64,
     /// Calls per timing of the framing diagnostic.
     pub crc_iters: usize,
+    /// Measured cycles per control-loop run.
+    pub cycles: usize,
+    /// Unmeasured cycles before them.
+    pub cycle_warmup: usize,
+    /// Rounds of the control loop (every peer in every condition, the order alternating).
+    pub cycle_rounds: usize,
 }
 
 impl Plan {
@@ -50,6 +56,9 @@ impl Plan {
             stall_samples: 500_000,
             recovery_bytes: 1 << 30,
             crc_iters: 2_000_000,
+            cycles: 10_000,
+            cycle_warmup: 500,
+            cycle_rounds: 2,
         }
     }
 
@@ -66,6 +75,9 @@ impl Plan {
             stall_samples: 50_000,
             recovery_bytes: 64 << 20,
             crc_iters: 200_000,
+            cycles: 1_000,
+            cycle_warmup: 100,
+            cycle_rounds: 1,
         }
     }
 }
@@ -272,6 +284,8 @@ pub struct Results {
     pub lat: Vec<LatRow>,
     /// Message latency rows (one 4-argument message; [`LatCase::messages`]).
     pub msg: Vec<LatRow>,
+    /// Control-loop rows (peer × condition, rounds pooled at report time).
+    pub cycle: Vec<crate::cycle::CycleRow>,
     /// Burst throughput rows.
     pub flat: Vec<FlatRow>,
     /// File backend rows.
@@ -331,7 +345,7 @@ impl Runner {
         let _ = std::io::stdout().flush();
     }
 
-    fn note(&mut self, msg: String) {
+    pub(crate) fn note(&mut self, msg: String) {
         self.say(&msg);
         self.res.notes.push(msg);
     }
@@ -402,7 +416,7 @@ impl Runner {
     }
 
     /// Which of `list` can run; prints a line for each one that cannot, once.
-    fn usable_peers(&mut self, list: &[Peer]) -> Vec<Peer> {
+    pub(crate) fn usable_peers(&mut self, list: &[Peer]) -> Vec<Peer> {
         let mut v = Vec::new();
         for &p in list {
             let why = match p.compiled() {
@@ -461,7 +475,7 @@ impl Runner {
         vec![("DLT_PIPE_DIR", pipe), ("DLT_LOCAL_PRINT_MODE", PathBuf::from("FORCE_OFF"))]
     }
 
-    fn run_child_env(
+    pub(crate) fn run_child_env(
         &mut self,
         args: &[String],
         peer: Peer,

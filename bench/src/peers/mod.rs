@@ -1,12 +1,13 @@
 //! The loggers and queues under test, and how each one is driven. Every peer gets the same
 //! producer loop ([`crate::harness`]) and one consumer on the consumer CPU: rtlog's own ticker
-//! and writer threads, spdlog's worker, libdlt's housekeeper and the daemon, or for the plain
-//! queues a drain thread that polls like rtlog's ticker (drain everything, then sleep
-//! [`IDLE_US`] when empty).
+//! and writer threads, Quill's backend (sleeping [`IDLE_US`] when idle), spdlog's worker,
+//! libdlt's housekeeper and the daemon, or for the plain queues a drain thread that polls like
+//! rtlog's ticker (drain everything, then sleep [`IDLE_US`] when empty).
 
 pub mod bare;
 pub mod dlt;
 pub mod messages;
+pub mod quill;
 pub mod ring_only;
 pub mod rtlog;
 pub mod spdlog;
@@ -15,6 +16,8 @@ pub mod xbeam;
 use crate::affinity::{self, Placement};
 use crate::harness::{self, FlatOut, Load, ProducerOut, Publisher};
 use messages::{Lang, RtlogMsgPub};
+use std::ffi::CString;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -40,6 +43,8 @@ pub enum Peer {
     ArrayQueue,
     /// crossbeam-channel bounded `try_send`.
     Channel,
+    /// Quill, the payload as binary data (`quill::BinaryData`), null sink.
+    QuillRec,
     /// spdlog async logger, overrun_oldest, null sink.
     Spdlog,
     /// DLT user library, no daemon running.
@@ -58,13 +63,14 @@ pub enum Peer {
 
 impl Peer {
     /// Every peer, in table order.
-    pub const ALL: [Peer; 9] = [
+    pub const ALL: [Peer; 10] = [
         Peer::Rtlog,
         Peer::RtlogRing,
         Peer::Bare,
         Peer::Empty,
         Peer::ArrayQueue,
         Peer::Channel,
+        Peer::QuillRec,
         Peer::Spdlog,
         Peer::Dlt,
         Peer::DltDaemon,
@@ -83,6 +89,7 @@ impl Peer {
             Peer::Empty => "empty",
             Peer::ArrayQueue => "arrayqueue",
             Peer::Channel => "channel",
+            Peer::QuillRec => "quill-rec",
             Peer::Spdlog => "spdlog",
             Peer::Dlt => "dlt",
             Peer::DltDaemon => "dlt+daemon",
@@ -102,6 +109,7 @@ impl Peer {
             Peer::Empty => "empty call (method floor)",
             Peer::ArrayQueue => "crossbeam ArrayQueue",
             Peer::Channel => "crossbeam-channel try_send",
+            Peer::QuillRec => "Quill (binary record, BoundedDropping)",
             Peer::Spdlog => "spdlog async (overrun_oldest)",
             Peer::Dlt => "DLT (no daemon)",
             Peer::DltDaemon => "DLT + dlt-daemon",
@@ -123,7 +131,9 @@ impl Peer {
             Peer::Spdlog | Peer::SpdlogMsg if !spdlog::AVAILABLE => Err(
                 "spdlog not installed at build time (apt-get install libspdlog-dev, then rebuild)",
             ),
-            Peer::Quill if !messages::QUILL_AVAILABLE => Err(messages::QUILL_MISSING),
+            Peer::Quill | Peer::QuillRec if !messages::QUILL_AVAILABLE => {
+                Err(messages::QUILL_MISSING)
+            }
             Peer::RtlogMsgCpp if !messages::CPP_AVAILABLE => {
                 Err("no C++ compiler at build time (apt-get install g++, then rebuild)")
             }
@@ -133,6 +143,13 @@ impl Peer {
             _ => Ok(()),
         }
     }
+}
+
+/// `path` as a C string (for the C/C++ shims that open files).
+pub fn c_path(path: &Path) -> Result<CString, String> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| format!("{}: NUL in path", path.display()))
 }
 
 /// A publish that does nothing (inlined away): what the timing method and the machine add.
@@ -292,8 +309,15 @@ pub fn run(
             256 => channel::<256>(producers, work, place),
             _ => Err(format!("channel peer is built for 64 and 256 B payloads, not {size}")),
         },
+        Peer::QuillRec => {
+            quill::init(size, place.consumer, quill::Sleep::Micros(IDLE_US), None)?;
+            let produced =
+                drive((0..producers).map(|_| quill::QuillPub).collect(), size, work, cpu);
+            let lib_dropped = quill::shutdown();
+            Ok(PeerRun { produced, lib_dropped })
+        }
         Peer::Spdlog => {
-            spdlog::init(DEPTH * producers, place.consumer)?;
+            spdlog::init(DEPTH * producers, place.consumer, None)?;
             let produced =
                 drive((0..producers).map(|_| spdlog::SpdlogPub).collect(), size, work, cpu);
             let lib_dropped = spdlog::shutdown();
@@ -322,7 +346,7 @@ pub fn run(
             Ok(PeerRun { produced, lib_dropped })
         }
         Peer::SpdlogMsg => {
-            spdlog::init(DEPTH * producers, place.consumer)?;
+            spdlog::init(DEPTH * producers, place.consumer, None)?;
             let pubs = (0..producers).map(|_| messages::spdlog_pub()).collect();
             let produced = drive(pubs, size, work, cpu);
             let lib_dropped = spdlog::shutdown();

@@ -1,11 +1,17 @@
 //! spdlog's async logger (Debian libspdlog-dev), through the C++ shim in bench/peers/: one
-//! worker thread, `overrun_oldest`, a null sink. A publish never fails; a full queue overwrites
+//! worker thread, `overrun_oldest`, a null sink (a file sink in the control loop). A publish never fails; a full queue overwrites
 //! its oldest message, which spdlog counts (`overrun_counter`) and the benchmark reports as drops.
+
+use std::path::Path;
 
 #[cfg(have_spdlog)]
 mod ffi {
     extern "C" {
-        pub fn bench_spdlog_init(queue_items: usize, worker_cpu: i32) -> i32;
+        pub fn bench_spdlog_init(
+            queue_items: usize,
+            worker_cpu: i32,
+            file: *const std::ffi::c_char,
+        ) -> i32;
         pub fn bench_spdlog_log(payload: *const u8, len: usize);
         pub fn bench_spdlog_overruns() -> u64;
         pub fn bench_spdlog_shutdown();
@@ -30,12 +36,16 @@ impl crate::harness::Publisher for SpdlogPub {
     }
 }
 
-/// Creates the thread pool (worker pinned to `cpu`) and the async logger.
-pub fn init(_queue_items: usize, _cpu: usize) -> Result<(), String> {
+/// Creates the thread pool (worker pinned to `cpu`) and the async logger, writing to `file`
+/// (truncated) or to a null sink.
+pub fn init(_queue_items: usize, _cpu: usize, file: Option<&Path>) -> Result<(), String> {
+    let _file = file.map(crate::peers::c_path).transpose()?;
     #[cfg(have_spdlog)]
     {
-        // SAFETY: called once per process, before any producer thread starts.
-        if unsafe { ffi::bench_spdlog_init(_queue_items, _cpu as i32) } == 0 {
+        let ptr = _file.as_ref().map_or(std::ptr::null(), |f| f.as_ptr());
+        // SAFETY: called once per process, before any producer thread starts; `ptr` is NULL or
+        // a NUL-terminated path that outlives the call (spdlog copies it).
+        if unsafe { ffi::bench_spdlog_init(_queue_items, _cpu as i32, ptr) } == 0 {
             return Ok(());
         }
         Err("spdlog init failed".into())
