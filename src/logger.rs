@@ -16,7 +16,7 @@ use crate::error::{Error, Result, Status};
 use crate::format::Level;
 use crate::rt::clock;
 use crate::rt::dispatcher::Dispatcher;
-use crate::rt::producer::{Producer, ProducerHot, ProducerShared, Stream};
+use crate::rt::producer::{Producer, ProducerCounters, ProducerHot, ProducerShared, Stream};
 use crate::rt::quiesce::{Gate, PHASE_CLOSED, PHASE_INIT, PHASE_RUN};
 use crate::rt::ring::{self, RingConsumer};
 use crate::rt::watermark::{DurableCount, Progress};
@@ -282,13 +282,15 @@ impl Logger {
             name: name.to_owned(),
             hot: CachePadded::new(ProducerHot {
                 active: AtomicBool::new(false),
-                dropped: [AtomicU64::new(0), AtomicU64::new(0)],
-                overwritten: AtomicU64::new(0),
                 normal_disabled: AtomicBool::new(false),
                 threshold: AtomicU8::new(self.level.load(Ordering::Relaxed)),
-                filtered: AtomicU64::new(0),
-                fault: AtomicU64::new(0),
             }),
+            counters: CachePadded::new(ProducerCounters {
+                dropped: [AtomicU64::new(0), AtomicU64::new(0)],
+                overwritten: AtomicU64::new(0),
+                filtered: AtomicU64::new(0),
+            }),
+            fault: CachePadded::new(AtomicU64::new(0)),
             durable: [DurableCount::new(), DurableCount::new()],
             pushed: [cc.counter(), nc.counter()],
         });
@@ -414,6 +416,7 @@ impl Logger {
             safe_on_critical: c.safe_on_critical,
             callback: c.on_state_change.clone(),
             normal_depth: c.normal_depth.into(),
+            reenable_normal: c.normal_overflow == Overflow::Disable,
             stall_timeout: if c.manual {
                 Duration::ZERO
             } else {

@@ -99,6 +99,9 @@ pub(crate) struct Policy {
     pub(crate) callback: Option<StateCallback>,
     /// Records per normal ring (for re-enabling a disabled normal stream at half).
     pub(crate) normal_depth: u64,
+    /// Whether the normal overflow policy is DISABLE: only then may a producer's normal stream
+    /// be disabled, and only then does a step read the flag (on the line every publish writes).
+    pub(crate) reenable_normal: bool,
     /// A thread without progress this long while work waits for it is stalled (zero: not
     /// watched, as in manual mode, where the caller steps the writer).
     pub(crate) stall_timeout: Duration,
@@ -260,7 +263,7 @@ impl Supervisor {
         }
         // DISABLE policy: a producer's normal stream comes back once its ring has drained to
         // half, so it does not flap between full and disabled.
-        for p in &self.producers {
+        for p in self.producers.iter().filter(|_| self.policy.reenable_normal) {
             let disabled = &p.hot.normal_disabled;
             if disabled.load(Ordering::Relaxed)
                 && p.in_ring(Stream::Normal) <= self.policy.normal_depth / 2
@@ -326,10 +329,13 @@ impl Supervisor {
     fn take_faults(&mut self) -> usize {
         let mut made = 0;
         for i in 0..self.producers.len() {
-            let raw = self.producers[i].hot.fault.swap(0, Ordering::Acquire);
-            if raw & FAULT_PENDING == 0 {
+            // A load first: a swap on every step would write the line even with no fault
+            // pending, and take it from the producer's CPU each time.
+            let fault = &self.producers[i].fault;
+            if fault.load(Ordering::Relaxed) & FAULT_PENDING == 0 {
                 continue;
             }
+            let raw = fault.swap(0, Ordering::Acquire);
             let (code, p) = (raw as u32, &self.producers[i]);
             self.shared.faults.fetch_add(1, Ordering::Relaxed);
             let last = (u64::from(p.id) + 1) << 32 | u64::from(code);

@@ -83,28 +83,36 @@ pub struct ProducerParams {
     pub sample_one_in: u32,
 }
 
-/// The counters a producer's thread writes and others read.
+/// What every publish touches besides its ring: one cache line, written on every call
+/// (`active`) and read by other threads only rarely, so that it stays in the producer's cache
+/// from one call to the next. Nothing another thread polls lives here: the supervisor reads
+/// [`ProducerCounters`] and takes [`ProducerShared::fault`] every step (1 ms), and a line it
+/// touched would cost the next publish a transfer from the other CPU (docs/PERFORMANCE.md, the
+/// cost per control cycle).
 pub(crate) struct ProducerHot {
     /// Set while a publish is in progress (see [`crate::rt::quiesce`]).
     pub(crate) active: AtomicBool,
-    /// Records refused with `Full`, per stream. Single writer (the producer's thread), so it
-    /// is updated with a plain load + store rather than a locked add; readers use `Relaxed`
-    /// because nothing is synchronised through it.
-    pub(crate) dropped: [AtomicU64; 2],
-    /// Accepted normal records later overwritten (OVERWRITE_OLDEST); also counted in
-    /// `dropped`. Single writer, like `dropped`.
-    pub(crate) overwritten: AtomicU64,
     /// DISABLE policy: set by the producer when its normal ring overflowed, cleared by the
-    /// supervisor once the ring has drained. Read and written `Relaxed`: a mode switch.
+    /// supervisor once the ring has drained (which reads it only under that policy). Read and
+    /// written `Relaxed`: a mode switch.
     pub(crate) normal_disabled: AtomicBool,
     /// The lowest message level published (`rtlog_level`); below it a message is counted in
     /// `filtered`. Set from any thread, read by the producer: `Relaxed`, a setting.
     pub(crate) threshold: AtomicU8,
-    /// Messages below the threshold. Single writer, like `dropped`.
+}
+
+/// The counters a producer's thread writes when it refuses or filters, and the supervisor and
+/// the stats read. Single writer (the producer's thread), so each is updated with a plain
+/// load and store rather than a locked add; readers use `Relaxed` because nothing is
+/// synchronised through them.
+pub(crate) struct ProducerCounters {
+    /// Records refused with `Full`, per stream.
+    pub(crate) dropped: [AtomicU64; 2],
+    /// Accepted normal records later overwritten (OVERWRITE_OLDEST); also counted in
+    /// `dropped`.
+    pub(crate) overwritten: AtomicU64,
+    /// Messages below the threshold.
     pub(crate) filtered: AtomicU64,
-    /// A fault the producer's component signalled and the supervisor has not taken yet:
-    /// `FAULT_PENDING | code`, or 0. Stored by `signal_fault`, swapped to 0 by the supervisor.
-    pub(crate) fault: AtomicU64,
 }
 
 /// The flag of a pending fault in [`ProducerHot::fault`] (the code is the low 32 bits).
@@ -115,6 +123,11 @@ pub(crate) struct ProducerShared {
     pub(crate) id: u16,
     pub(crate) name: String,
     pub(crate) hot: CachePadded<ProducerHot>,
+    pub(crate) counters: CachePadded<ProducerCounters>,
+    /// A fault the producer's component signalled and the supervisor has not taken yet:
+    /// `FAULT_PENDING | code`, or 0. Stored by `signal_fault`, taken by the supervisor. A line
+    /// of its own: the supervisor looks at it every step.
+    pub(crate) fault: CachePadded<AtomicU64>,
     /// Count of records per stream that are durable under the durability mode (every record
     /// with a lower seq is), frozen by the writer when records of the stream were lost by a
     /// failed write or sync.
@@ -129,7 +142,7 @@ impl ProducerShared {
     }
 
     pub(crate) fn dropped(&self, stream: Stream) -> u64 {
-        self.hot.dropped[stream as usize].load(Ordering::Relaxed)
+        self.counters.dropped[stream as usize].load(Ordering::Relaxed)
     }
 
     pub(crate) fn durable(&self, stream: Stream) -> u64 {
@@ -137,11 +150,11 @@ impl ProducerShared {
     }
 
     pub(crate) fn overwritten(&self) -> u64 {
-        self.hot.overwritten.load(Ordering::Relaxed)
+        self.counters.overwritten.load(Ordering::Relaxed)
     }
 
     pub(crate) fn filtered(&self) -> u64 {
-        self.hot.filtered.load(Ordering::Relaxed)
+        self.counters.filtered.load(Ordering::Relaxed)
     }
 
     /// Sets the lowest message level published. RT-safe: one atomic store.
@@ -293,7 +306,7 @@ impl Producer {
         if site.level >= self.shared.hot.threshold.load(Ordering::Relaxed) {
             return false;
         }
-        let f = &self.shared.hot.filtered;
+        let f = &self.shared.counters.filtered;
         f.store(f.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         true
     }
@@ -367,10 +380,11 @@ impl Producer {
             // Never refuses: when full, the oldest undispatched record is reclaimed. It took a
             // seq, so the writer sees the gap and writes a loss marker for it.
             if ring.push_overwrite_payload(&header, payload).is_some() {
-                let hot = &self.shared.hot;
-                hot.overwritten
-                    .store(hot.overwritten.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-                let d = &hot.dropped[s];
+                let counters = &self.shared.counters;
+                counters
+                    .overwritten
+                    .store(counters.overwritten.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                let d = &counters.dropped[s];
                 d.store(d.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             }
             return Status::Ok;
@@ -390,7 +404,7 @@ impl Producer {
     fn refuse(&mut self, stream: Stream) -> Status {
         let s = stream as usize;
         self.lost_since_accept[s] = self.lost_since_accept[s].saturating_add(1);
-        let d = &self.shared.hot.dropped[s];
+        let d = &self.shared.counters.dropped[s];
         d.store(d.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         Status::Full
     }
@@ -453,7 +467,7 @@ impl Producer {
     /// store (a second signal before that step replaces the first's code).
     #[inline]
     pub fn signal_fault(&self, code: u32) {
-        self.shared.hot.fault.store(FAULT_PENDING | u64::from(code), Ordering::Release);
+        self.shared.fault.store(FAULT_PENDING | u64::from(code), Ordering::Release);
     }
 }
 
