@@ -4,6 +4,8 @@
 #   crash_rust    (label crash)    the kill / power-loss restart loop, 20 rounds
 #   faults_rust   (label faults)   the Nth-I/O sweep, power cuts, durability under failures
 #   hostile_rust  (label hostile)  truncated, flipped, zeroed, stale and misplaced files
+#   fleet_rust    (label fleet)    rtlog ship / collect against real nats-server processes
+#                                  (cmake/fleet.cmake; cli/tests/fleet.rs)
 #   rt_proofs_rust, loom_models    (root CMakeLists.txt, labels rtproof and loom)
 #   api_doc                        (cmake/cpp.cmake, label docs)
 #   cargo_test    (label unit)     every other target (the CLI's too), the library's,
@@ -19,10 +21,12 @@
 set(RTLOG_RUST_TESTS_crash crash_kill)
 set(RTLOG_RUST_TESTS_faults io_sweep power_loss durability)
 set(RTLOG_RUST_TESTS_hostile hostile hostile_regions recovery)
+# Run by fleet_rust in cmake/fleet.cmake (a test of the rtlog-cli crate).
+set(RTLOG_RUST_TESTS_fleet fleet)
 # Run by rt_proofs_rust and loom_models in the root CMakeLists.txt (loom_ring is empty
 # without --cfg loom), and by api_doc in cmake/cpp.cmake.
 set(RTLOG_RUST_TESTS_elsewhere rt_alloc rt_seccomp loom_ring api_doc)
-set(_rust_lists crash faults hostile elsewhere)
+set(_rust_lists crash faults hostile fleet elsewhere)
 
 # Cargo's test targets: tests/<name>.rs and tests/<name>/main.rs.
 file(GLOB _rust_test_files CONFIGURE_DEPENDS

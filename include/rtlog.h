@@ -716,6 +716,10 @@ typedef struct rtlog_config {
      * The durability of critical-stream records, when stronger than durability: e.g. RTLOG_DURABILITY_FSYNC for critical with RTLOG_DURABILITY_FSYNC_BATCH or _NONE for the rest; a batch that holds a critical record is written and synced before the critical durable counts move (default RTLOG_DURABILITY_SAME; a mode weaker than durability is RTLOG_ERR_CONFIG) (0.3.0).
      */
     rtlog_durability critical_durability;
+    /**
+     * 1: retention never deletes a segment that holds records rtlog ship has not had acknowledged yet, as the ship cursor file SHIPPED in the log directory says (no cursor: nothing is shipped, every segment is kept); rtlog_stats.retention_unshipped_bytes says how much it keeps for that reason (default 0; see docs/FLEET.md). Other values: RTLOG_ERR_CONFIG (0.3.0).
+     */
+    uint32_t retention_keep_unshipped;
 } rtlog_config;
 
 /**
@@ -836,6 +840,10 @@ typedef struct rtlog_stats {
      * The threads the supervisor sees stalled now: 1 the writer (no progress for stall_timeout_ms with records pending, or its thread died), 2 the internal ticker; 0 none (0.3.0).
      */
     uint32_t stalled;
+    /**
+     * Bytes of segments that retention's limits would delete but keeps because rtlog ship has not had them acknowledged yet (retention_keep_unshipped; as of the last retention pass, at rotation); 0 without it (0.3.0).
+     */
+    uint64_t retention_unshipped_bytes;
 } rtlog_stats;
 
 /**

@@ -150,6 +150,10 @@ pub struct Config {
     /// the same). A batch that holds a critical record is written and synced under it before
     /// the critical durable counts move; normal records keep `durability`.
     pub critical_durability: Option<Durability>,
+    /// Retention never deletes a segment that holds frames the shipper (`rtlog ship`) has not
+    /// had acknowledged yet, as its cursor file says (docs/FLEET.md); what it keeps for that
+    /// reason is `Stats::retention_unshipped_bytes`.
+    pub retention_keep_unshipped: bool,
 }
 
 impl Default for Config {
@@ -186,6 +190,7 @@ impl Default for Config {
             segment_max_age_s: 0,
             stall_timeout_ms: 5000,
             critical_durability: None,
+            retention_keep_unshipped: false,
         }
     }
 }

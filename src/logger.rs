@@ -68,6 +68,9 @@ pub struct Stats {
     pub syncs: u64,
     /// Segments deleted by retention.
     pub segments_deleted: u64,
+    /// Bytes of segments that retention's limits would delete but that it keeps because the
+    /// shipper has not shipped them yet (`retention_keep_unshipped`; as of the last pass).
+    pub retention_unshipped_bytes: u64,
     /// errno of the last write or sync failure (0: none).
     pub last_errno: i32,
     /// Longest successful `fdatasync`, in ns.
@@ -390,6 +393,7 @@ impl Logger {
                 segments: c.retention_segments,
                 bytes: c.retention_bytes,
                 age_s: c.retention_age_s,
+                keep_unshipped: c.retention_keep_unshipped,
             },
             max_payload: c.max_record_size,
             epoch: self.recovered.next_epoch,
@@ -619,6 +623,7 @@ impl Logger {
             syncs: w.syncs.load(Ordering::Relaxed),
             max_sync_ns: w.max_sync_ns.load(Ordering::Relaxed),
             segments_deleted: w.segments_deleted.load(Ordering::Relaxed),
+            retention_unshipped_bytes: w.retention_unshipped_bytes.load(Ordering::Relaxed),
             last_errno: w.last_errno.load(Ordering::Relaxed),
             transitions: self.supervision.transitions.load(Ordering::Relaxed),
             faults_signalled: self.supervision.faults.load(Ordering::Relaxed),

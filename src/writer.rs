@@ -80,6 +80,9 @@ pub(crate) struct WriterShared {
     pub(crate) syncs: AtomicU64,
     /// Segments deleted by retention.
     pub(crate) segments_deleted: AtomicU64,
+    /// Bytes the last retention pass kept because they are not shipped yet
+    /// (`retention_keep_unshipped`).
+    pub(crate) retention_unshipped_bytes: AtomicU64,
     /// errno of the last failure.
     pub(crate) last_errno: AtomicI32,
     /// Text of the last failure.
@@ -438,6 +441,14 @@ impl Writer {
         moved
     }
 
+    /// Whether retention also runs on the clock, not only at rotation: for the age limit, and
+    /// with `keep_unshipped`, so that segments are freed as soon as the shipper has caught up
+    /// rather than at the next rotation of a log that may rotate rarely.
+    fn retention_on_clock(&self) -> bool {
+        let limits = &self.s.retention;
+        limits.age_s > 0 || (limits.keep_unshipped && limits.any())
+    }
+
     /// What the clock asks for, busy or idle: sealing a segment older than
     /// `segment_max_age`, and retention every [`RETENTION_PERIOD`].
     fn housekeeping(&mut self) {
@@ -450,7 +461,7 @@ impl Writer {
         if old {
             self.rotate(); // applies retention too
             self.retention_at = Instant::now();
-        } else if self.s.retention.age_s > 0 && self.retention_at.elapsed() >= RETENTION_PERIOD {
+        } else if self.retention_on_clock() && self.retention_at.elapsed() >= RETENTION_PERIOD {
             self.retention_at = Instant::now();
             self.apply_retention();
         }
@@ -796,8 +807,13 @@ impl Writer {
         let active = self.segment.as_ref().map_or(0, |s| s.header.index);
         let limits = self.s.retention;
         match self.s.backend.apply_retention(&limits, active, self.s.segment_bytes) {
-            Ok(n) => {
-                self.s.shared.segments_deleted.fetch_add(n, Ordering::Relaxed);
+            Ok(applied) => {
+                let shared = &self.s.shared;
+                shared.segments_deleted.fetch_add(applied.deleted, Ordering::Relaxed);
+                // A level, not a count: what the last pass kept for the shipper.
+                shared
+                    .retention_unshipped_bytes
+                    .store(applied.kept_unshipped_bytes, Ordering::Relaxed);
             }
             Err(e) => {
                 let shared = self.s.shared.clone();

@@ -1,5 +1,6 @@
 //! Ctrl-C (SIGINT) and SIGTERM as a request to stop, so that `tail -f` can flush what it has
-//! printed and exit 0 instead of dying in the middle of a line.
+//! printed and exit 0 instead of dying in the middle of a line, and `ship` and `collect` can
+//! store their cursor and stop cleanly.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -28,6 +29,11 @@ pub fn install() -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The flag itself, for loops that take one (`rtlog ship`, `rtlog collect`).
+pub fn flag() -> &'static AtomicBool {
+    &STOP
 }
 
 /// Whether a stop was requested.

@@ -1,5 +1,7 @@
 //! `rtlog`: inspect, verify, dump, follow and plot rtlog write-ahead logs (non-RT; a reading tool
-//! built on `rtlog::reader`, `rtlog::scan` and `rtlog::format`, never on the writer).
+//! built on `rtlog::reader`, `rtlog::scan` and `rtlog::format`, never on the writer); and ship
+//! them to NATS JetStream and collect them back ([`ship`], [`collect`]: thin commands over the
+//! `rtlog-fleet` crate, docs/FLEET.md).
 //!
 //! Exit codes: 0 success, 1 damage found (`verify`), 2 usage or I/O errors. Each subcommand
 //! lives in its own module; the shared pieces are the directory checks ([`logdir`]), the
@@ -7,6 +9,7 @@
 //! message part of a line ([`message`]), time
 //! ([`time`]) and JSON ([`json`]) text, and stdout handling ([`output`]).
 
+mod collect;
 mod dump;
 mod error;
 mod export;
@@ -20,6 +23,7 @@ mod output;
 mod plot;
 mod progress;
 mod record;
+mod ship;
 mod tail;
 mod time;
 mod verify;
@@ -27,7 +31,8 @@ mod walk;
 
 use clap::{Parser, Subcommand};
 
-/// Inspect, verify, dump, follow and plot rtlog logs.
+/// Inspect, verify, dump, follow and plot rtlog logs; ship them to NATS JetStream and collect
+/// them back.
 ///
 /// A log is a directory of segment files (seg-NNNNNNNNNN.rtlog). Every subcommand only reads
 /// it, so it is safe to run on a log that a program is writing.
@@ -48,6 +53,8 @@ enum Command {
     Tail(tail::Args),
     Export(export::Args),
     Plot(plot::Args),
+    Ship(ship::Args),
+    Collect(collect::Args),
 }
 
 fn main() {
@@ -60,6 +67,8 @@ fn main() {
         Command::Tail(args) => tail::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Plot(args) => plot::run(&args),
+        Command::Ship(args) => ship::run(&args),
+        Command::Collect(args) => collect::run(&args),
     };
     let code = match result {
         Ok(code) => code,

@@ -11,7 +11,9 @@
 //! idea of SQLite's WAL salts and RocksDB's log numbers.
 //!
 //! - [`message`]: the payloads of log messages and their call sites.
+//! - [`cursor`]: the ship cursor file (`rtlog ship`'s acknowledged position).
 
+pub mod cursor;
 pub mod message;
 
 /// Magic bytes at the start of every segment file.

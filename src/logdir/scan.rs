@@ -23,7 +23,7 @@ use crate::format::{
     LEVEL_MINOR,
 };
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::Path;
 
 /// One step of a scan.
@@ -130,6 +130,24 @@ impl SegmentScan {
     /// records behind it.
     pub fn limit_lsn(&mut self, below: u64) {
         self.below_lsn = Some(below);
+    }
+
+    /// Follows a segment that is still being written (`rtlog ship`): after `End`, the next
+    /// call reads on from just past the last valid frame, including what was appended since
+    /// (a torn tail then may have been a frame half-written, whole now). Before `End`,
+    /// nothing changes.
+    pub fn continue_after_end(&mut self) -> io::Result<()> {
+        if self.done {
+            // The window may have moved past the last valid frame while looking for a next
+            // one: read again from there.
+            self.file.seek(io::SeekFrom::Start(self.valid_end))?;
+            self.buf.clear();
+            self.buf_start = self.valid_end;
+            self.done = false;
+            self.eof = false;
+            self.pos = self.valid_end;
+        }
+        Ok(())
     }
 
     /// Bytes from file offset `off`: at least `need` of them unless the file ends first.
@@ -265,5 +283,66 @@ fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             r => return r,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn frame(lsn: u64, salt: &FrameSalt, out: &mut Vec<u8>) {
+        let h = FrameHeader {
+            payload_len: 3,
+            lsn,
+            epoch: 1,
+            kind: FrameKind::Data as u8,
+            stream: 1,
+            level: Level::Info as u8,
+            ..FrameHeader::default()
+        };
+        h.encode_into(salt, b"abc", out);
+    }
+
+    /// A segment being written: the scan reads what was appended after its end, including
+    /// a frame that was only half there at the first end.
+    #[test]
+    fn continue_after_end_reads_what_was_appended() {
+        let path = std::env::temp_dir().join(format!("rtlog-scan-follow-{}", std::process::id()));
+        let header = SegmentHeader {
+            index: 1,
+            first_lsn: 1,
+            salt: 42,
+            epoch: 1,
+            max_payload: 64,
+            realtime_ns: 0,
+            monotonic_ns: 0,
+            tsc_hz: 0,
+            producers: Vec::new(),
+            minor: format::FORMAT_MINOR,
+            types: Vec::new(),
+        };
+        let salt = FrameSalt::new(42);
+        let mut bytes = header.encode();
+        frame(1, &salt, &mut bytes);
+        let mut second = Vec::new();
+        frame(2, &salt, &mut second);
+        let (half, rest) = second.split_at(20);
+        bytes.extend_from_slice(half);
+        std::fs::write(&path, &bytes).unwrap();
+        let mut scan = SegmentScan::open(&path).unwrap();
+        assert!(matches!(scan.next_item().unwrap(), ScanItem::Frame(h, _) if h.lsn == 1));
+        assert!(matches!(scan.next_item().unwrap(), ScanItem::End { torn_bytes: 20, .. }));
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(rest).unwrap();
+        frame(3, &salt, &mut Vec::new());
+        let mut third = Vec::new();
+        frame(3, &salt, &mut third);
+        f.write_all(&third).unwrap();
+        scan.continue_after_end().unwrap();
+        assert!(matches!(scan.next_item().unwrap(), ScanItem::Frame(h, _) if h.lsn == 2));
+        assert!(matches!(scan.next_item().unwrap(), ScanItem::Frame(h, _) if h.lsn == 3));
+        assert!(matches!(scan.next_item().unwrap(), ScanItem::End { torn_bytes: 0, .. }));
+        std::fs::remove_file(&path).unwrap();
     }
 }

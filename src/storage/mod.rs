@@ -8,7 +8,10 @@
 //! - [`backend`]: the [`Backend`] trait and its implementations (file, null, dummy).
 //! - [`segment`]: one segment file being appended to; [`direct`]: its `O_DIRECT` writes.
 //! - [`dir`]: creating and locking the log directory, syncing its entries.
-//! - [`recovery`]: where a crashed log ends; [`retention`]: deleting old segments.
+//! - [`recovery`]: where a crashed log ends; [`retention`]: deleting old segments, and
+//!   keeping those not shipped yet ([`ship_cursor`]: how far `rtlog ship` has got).
+//! - [`replica`]: writing frames with the LSNs and epochs they were given elsewhere (the
+//!   collector's rebuild of a shipped log).
 //! - [`faults`]: fault-injection points (the injector itself is test scaffolding).
 //! - [`sigxfsz`]: keeping `SIGXFSZ` from ending the process on a write past `RLIMIT_FSIZE`.
 
@@ -17,8 +20,10 @@ pub mod dir;
 pub mod direct;
 pub mod faults;
 pub mod recovery;
+pub mod replica;
 pub mod retention;
 pub mod segment;
+pub mod ship_cursor;
 pub(crate) mod sigxfsz;
 
 pub use backend::{Backend, BackendKind};

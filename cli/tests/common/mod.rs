@@ -9,5 +9,6 @@ mod library;
 mod messages;
 
 pub use cli_run::*;
+pub use library::messages::Kinds;
 pub use library::*;
 pub use messages::*;

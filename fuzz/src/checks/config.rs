@@ -151,6 +151,7 @@ fn decode(data: &[u8]) -> Input {
     c.segment_max_age_s = u64::from(pick(&mut cur, c.segment_max_age_s as u32));
     c.stall_timeout_ms = pick(&mut cur, c.stall_timeout_ms);
     c.critical_durability.0 = pick(&mut cur, c.critical_durability.0);
+    c.retention_keep_unshipped = pick(&mut cur, c.retention_keep_unshipped);
     let dlt_app_id = match cur.u8() % 8 {
         0 => None,
         1 => Some(b"".to_vec()),
@@ -191,9 +192,16 @@ fn raw_enums_valid(input: &Input) -> bool {
         && Level::from_raw(c.dlt_level_normal.0).is_some()
         && (c.critical_durability.0 == 255
             || Durability::from_raw(c.critical_durability.0).is_some())
-        && [c.preallocate, c.manual, c.safe_on_critical, c.direct_io, c.dlt_enable]
-            .iter()
-            .all(|&f| f <= 1)
+        && [
+            c.preallocate,
+            c.manual,
+            c.safe_on_critical,
+            c.direct_io,
+            c.dlt_enable,
+            c.retention_keep_unshipped,
+        ]
+        .iter()
+        .all(|&f| f <= 1)
         && input.dlt_app_id.as_ref().is_none_or(|id| std::str::from_utf8(id).is_ok())
 }
 
@@ -296,6 +304,7 @@ fn check_rust(input: &Input, dir: &Option<PathBuf>, pipe_dir: &Option<PathBuf>) 
             255 => None,
             v => Durability::from_raw(v % 4),
         },
+        retention_keep_unshipped: r.retention_keep_unshipped & 1 == 1,
     };
     let validated = config.validate();
     match &validated {

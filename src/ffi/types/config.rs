@@ -100,6 +100,8 @@ pub struct rtlog_config {
     pub stall_timeout_ms: u32,
     /// The durability of critical-stream records, when stronger than durability: e.g. RTLOG_DURABILITY_FSYNC for critical with RTLOG_DURABILITY_FSYNC_BATCH or _NONE for the rest; a batch that holds a critical record is written and synced before the critical durable counts move (default RTLOG_DURABILITY_SAME; a mode weaker than durability is RTLOG_ERR_CONFIG) (0.3.0).
     pub critical_durability: RawDurability,
+    /// 1: retention never deletes a segment that holds records rtlog ship has not had acknowledged yet, as the ship cursor file SHIPPED in the log directory says (no cursor: nothing is shipped, every segment is kept); rtlog_stats.retention_unshipped_bytes says how much it keeps for that reason (default 0; see docs/FLEET.md). Other values: RTLOG_ERR_CONFIG (0.3.0).
+    pub retention_keep_unshipped: u32,
 }
 
 /// The defaults of every field (rtlog_config_init), from [`Config::default`]; dir NULL.
@@ -147,6 +149,7 @@ pub(crate) fn default_config() -> rtlog_config {
             d.critical_durability
                 .map_or(rtlog_durability::RTLOG_DURABILITY_SAME as u32, |m| m as u32),
         ),
+        retention_keep_unshipped: u32::from(d.retention_keep_unshipped),
     }
 }
 
@@ -167,7 +170,7 @@ macro_rules! field_end {
 /// copied half from the caller and half from the default: for on_state_change, a function
 /// pointer that was never one (found by `fuzz/`'s config target).
 /// Append the end of each new field.
-const CONFIG_SIZES: [usize; 27] = [
+const CONFIG_SIZES: [usize; 28] = [
     CONFIG_V1_SIZE,
     field_end!(retention_segments: u32),
     field_end!(retention_bytes: u64),
@@ -195,6 +198,7 @@ const CONFIG_SIZES: [usize; 27] = [
     field_end!(segment_max_age_s: u64),
     field_end!(stall_timeout_ms: u32),
     field_end!(critical_durability: RawDurability),
+    field_end!(retention_keep_unshipped: u32),
 ];
 
 /// Whether `size` is the size of a version of `rtlog_config`: where one of its fields ends, or
@@ -306,6 +310,7 @@ pub(crate) unsafe fn read_config(cfg: *const rtlog_config) -> Result<Config, Err
         segment_max_age_s: c.segment_max_age_s,
         stall_timeout_ms: c.stall_timeout_ms,
         critical_durability,
+        retention_keep_unshipped: flag("retention_keep_unshipped", c.retention_keep_unshipped)?,
     })
 }
 

@@ -75,6 +75,8 @@ pub struct rtlog_stats {
     pub last_fault_producer: u32,
     /// The threads the supervisor sees stalled now: 1 the writer (no progress for stall_timeout_ms with records pending, or its thread died), 2 the internal ticker; 0 none (0.3.0).
     pub stalled: u32,
+    /// Bytes of segments that retention's limits would delete but keeps because rtlog ship has not had them acknowledged yet (retention_keep_unshipped; as of the last retention pass, at rotation); 0 without it (0.3.0).
+    pub retention_unshipped_bytes: u64,
 }
 
 /// Statistics of one producer, filled by rtlog_producer_get_stats. Arrays are indexed by
@@ -199,6 +201,7 @@ impl From<&Stats> for rtlog_stats {
             last_fault_code: s.last_fault.map_or(0, |f| f.0),
             last_fault_producer: s.last_fault.map_or(u32::MAX, |f| u32::from(f.1)),
             stalled: s.stalled,
+            retention_unshipped_bytes: s.retention_unshipped_bytes,
         }
     }
 }
@@ -263,6 +266,7 @@ impl Versioned for rtlog_stats {
     const SIZES: &'static [usize] = &[
         version_size!(rtlog_stats, oldest_pending_age_ns: u64),
         version_size!(rtlog_stats, stalled: u32),
+        version_size!(rtlog_stats, retention_unshipped_bytes: u64),
     ];
 }
 

@@ -10,7 +10,7 @@ use super::Backend;
 use crate::error::{Error, Result};
 use crate::format::{self, FrameHeader, FrameSalt, SegmentHeader, FRAME_HEADER_BYTES};
 use crate::storage::recovery::Recovered;
-use crate::storage::retention::Limits;
+use crate::storage::retention::{Applied, Limits};
 use parking_lot::Mutex;
 use std::sync::Arc;
 use std::time::Duration;
@@ -199,7 +199,7 @@ impl Backend for DummyBackend {
         Ok(())
     }
 
-    fn apply_retention(&mut self, _: &Limits, _: u64, _: u64) -> Result<u64> {
-        Ok(0)
+    fn apply_retention(&mut self, _: &Limits, _: u64, _: u64) -> Result<Applied> {
+        Ok(Applied::default())
     }
 }

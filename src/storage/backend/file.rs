@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::format::SegmentHeader;
 use crate::storage::faults::FaultInjector;
 use crate::storage::recovery::{self, Recovered};
-use crate::storage::retention::{self, Limits};
+use crate::storage::retention::{self, Applied, Limits};
 use crate::storage::segment::SegmentFile;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,7 +73,12 @@ impl Backend for FileBackend {
         }
     }
 
-    fn apply_retention(&mut self, limits: &Limits, active: u64, active_bytes: u64) -> Result<u64> {
+    fn apply_retention(
+        &mut self,
+        limits: &Limits,
+        active: u64,
+        active_bytes: u64,
+    ) -> Result<Applied> {
         retention::apply(&self.dir, active, active_bytes, *limits, self.faults.as_deref())
     }
 }

@@ -17,7 +17,7 @@ pub mod null;
 use crate::error::Result;
 use crate::format::SegmentHeader;
 use crate::storage::recovery::Recovered;
-use crate::storage::retention::Limits;
+use crate::storage::retention::{Applied, Limits};
 
 /// Which backend a logger uses (`rtlog_config.backend`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,6 +69,12 @@ pub trait Backend: Send {
     fn close_segment(&mut self) -> Result<()>;
 
     /// Deletes closed segments, oldest first, until `limits` hold, counting the current one
-    /// (index `active`) as `active_bytes`. Returns how many were deleted.
-    fn apply_retention(&mut self, limits: &Limits, active: u64, active_bytes: u64) -> Result<u64>;
+    /// (index `active`) as `active_bytes`. Returns how many were deleted, and how many bytes
+    /// were kept because they are not shipped yet.
+    fn apply_retention(
+        &mut self,
+        limits: &Limits,
+        active: u64,
+        active_bytes: u64,
+    ) -> Result<Applied>;
 }

@@ -5,7 +5,7 @@ use super::Backend;
 use crate::error::Result;
 use crate::format::SegmentHeader;
 use crate::storage::recovery::Recovered;
-use crate::storage::retention::Limits;
+use crate::storage::retention::{Applied, Limits};
 
 /// Discards every byte; every operation succeeds at once.
 #[derive(Debug, Default)]
@@ -32,7 +32,7 @@ impl Backend for NullBackend {
         Ok(())
     }
 
-    fn apply_retention(&mut self, _: &Limits, _: u64, _: u64) -> Result<u64> {
-        Ok(0)
+    fn apply_retention(&mut self, _: &Limits, _: u64, _: u64) -> Result<Applied> {
+        Ok(Applied::default())
     }
 }

@@ -1,0 +1,173 @@
+//! Private `nats-server -js` processes on loopback, for the tests and the benchmark: each on a
+//! free port with its own store directory, stopped when dropped.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a server may take to accept connections.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One `nats-server` with JetStream.
+pub struct Server {
+    child: Option<Child>,
+    /// Its client port on 127.0.0.1.
+    pub port: u16,
+    args: Vec<String>,
+    log: PathBuf,
+}
+
+/// A port nobody listens on now (the kernel's choice for port 0).
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Whether `nats-server` can be run here.
+pub fn available() -> bool {
+    Command::new("nats-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+impl Server {
+    /// Starts a single server storing under `dir`.
+    pub fn single(dir: &Path) -> std::io::Result<Server> {
+        let port = free_port()?;
+        Server::start(dir, port, Vec::new())
+    }
+
+    /// Starts a cluster of three servers (`cluster_name` rtlog), each storing under
+    /// `dir/nN`, routed to each other: JetStream streams there can have 3 replicas.
+    pub fn cluster(dir: &Path) -> std::io::Result<Vec<Server>> {
+        let ports = [free_port()?, free_port()?, free_port()?];
+        let routes = [free_port()?, free_port()?, free_port()?];
+        let all_routes =
+            routes.iter().map(|p| format!("nats://127.0.0.1:{p}")).collect::<Vec<_>>().join(",");
+        (0..3)
+            .map(|i| {
+                let extra = vec![
+                    "--name".into(),
+                    format!("n{i}"),
+                    "--cluster_name".into(),
+                    "rtlog".into(),
+                    "--cluster".into(),
+                    format!("nats://127.0.0.1:{}", routes[i]),
+                    "--routes".into(),
+                    all_routes.clone(),
+                ];
+                Server::start(&dir.join(format!("n{i}")), ports[i], extra)
+            })
+            .collect()
+    }
+
+    fn start(dir: &Path, port: u16, extra: Vec<String>) -> std::io::Result<Server> {
+        std::fs::create_dir_all(dir)?;
+        let mut args = vec![
+            "-js".to_owned(),
+            "-a".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            port.to_string(),
+            "-sd".into(),
+            dir.join("store").display().to_string(),
+        ];
+        args.extend(extra);
+        let mut server = Server { child: None, port, args, log: dir.join("server.log") };
+        server.restart()?;
+        Ok(server)
+    }
+
+    /// The client URL.
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (again, from its store) and waits until it accepts connections.
+    pub fn restart(&mut self) -> std::io::Result<()> {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log)?;
+        let child = Command::new("nats-server")
+            .args(&self.args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()?;
+        self.child = Some(child);
+        let deadline = Instant::now() + START_TIMEOUT;
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if Instant::now() > deadline {
+                return Err(std::io::Error::other(format!(
+                    "nats-server on port {} did not start; see {}",
+                    self.port,
+                    self.log.display()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// Stops the server: `kill` true sends SIGKILL (a crash), false SIGTERM (a clean stop).
+    pub fn stop(&mut self, kill: bool) {
+        if let Some(mut child) = self.child.take() {
+            let signal = if kill { libc::SIGKILL } else { libc::SIGTERM };
+            // SAFETY: kill(2) on our own child's pid; no memory is involved.
+            unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop(true);
+    }
+}
+
+/// A message of a stream, as [`stream_messages`] reads it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    /// Its subject.
+    pub subject: String,
+    /// `Nats-Msg-Id`.
+    pub msg_id: String,
+    /// What it carries.
+    pub received: crate::wire::Received,
+}
+
+/// Every message of `stream` on `servers`, in stream order (an ephemeral ordered consumer):
+/// what the tests check for gaps and duplicates.
+pub fn stream_messages(servers: &[String], stream: &str) -> Result<Vec<Stored>, String> {
+    use async_nats::jetstream::consumer::pull::OrderedConfig;
+    use futures::StreamExt;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let js = crate::nats::jetstream(crate::nats::connect(servers).await?);
+        let mut stream = js.get_stream(stream).await.map_err(|e| e.to_string())?;
+        let count = stream.info().await.map_err(|e| e.to_string())?.state.messages;
+        let consumer =
+            stream.create_consumer(OrderedConfig::default()).await.map_err(|e| e.to_string())?;
+        let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        while (out.len() as u64) < count {
+            let next = tokio::time::timeout(Duration::from_secs(30), messages.next()).await;
+            let m = match next {
+                Ok(Some(Ok(m))) => m,
+                other => {
+                    return Err(format!("reading message {} of {count}: {other:?}", out.len()))
+                }
+            };
+            let headers = m.headers.clone().unwrap_or_default();
+            let msg_id =
+                headers.get(crate::wire::MSG_ID).map(|v| v.to_string()).unwrap_or_default();
+            let received = crate::wire::decode(&headers, &m.payload)?;
+            out.push(Stored { subject: m.subject.to_string(), msg_id, received });
+        }
+        Ok(out)
+    })
+}
