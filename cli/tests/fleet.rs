@@ -203,7 +203,16 @@ fn check_stream(servers: &[String], dir: &Path) {
     while let Some(f) = r.next_frame().unwrap() {
         expected.push((f.epoch, f.lsn));
     }
-    let stored = server::stream_messages(servers, STREAM).expect("reading the stream");
+    // A cluster that just lost a node may time a request out: try again, within the deadline.
+    let start = Instant::now();
+    let stored = loop {
+        match server::stream_messages(servers, STREAM) {
+            Ok(stored) => break stored,
+            Err(e) if start.elapsed() < DEADLINE => eprintln!("reading the stream: {e}; again"),
+            Err(e) => panic!("reading the stream: {e}"),
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
     let frames: Vec<_> = stored
         .iter()
         .filter_map(|s| match &s.received.item {

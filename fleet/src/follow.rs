@@ -41,6 +41,9 @@ pub struct FollowStats {
     pub segments_missed: u64,
     /// Segments whose header never validated (damage): skipped.
     pub bad_segments: u64,
+    /// LSNs jumped over: frames between the position and the next frame found that are not
+    /// in the log any more (segments deleted by retention, damage).
+    pub lsns_skipped: u64,
 }
 
 /// Reads a log's frames above a given LSN, in order, as they become durable.
@@ -86,7 +89,7 @@ impl Follower {
                 break;
             }
             let open = self.open.as_mut().expect("opened above");
-            let at_end = read_frames(open, &mut self.after, out, start + max)?;
+            let at_end = read_frames(open, &mut self.after, &mut self.stats, out, start + max)?;
             if !at_end {
                 continue;
             }
@@ -95,7 +98,7 @@ impl Follower {
                 // Written before the newer segment was created, and not read yet: read to the
                 // end once more, then move on.
                 open.scan.continue_after_end()?;
-                read_frames(open, &mut self.after, out, usize::MAX)?;
+                read_frames(open, &mut self.after, &mut self.stats, out, usize::MAX)?;
                 open.file.sync_data()?;
                 self.next_index = open.index + 1;
                 self.open = None;
@@ -176,6 +179,7 @@ fn open_segment(path: &Path) -> std::io::Result<Opened> {
 fn read_frames(
     open: &mut Open,
     after: &mut u64,
+    stats: &mut FollowStats,
     out: &mut Vec<Item>,
     limit: usize,
 ) -> std::io::Result<bool> {
@@ -189,6 +193,11 @@ fn read_frames(
             continue;
         }
         let payload = payload.to_vec();
+        // LSNs rise by one per frame through the whole log, across epochs: a jump is frames
+        // that are gone.
+        if *after > 0 {
+            stats.lsns_skipped += h.lsn - *after - 1;
+        }
         if !open.header_sent {
             open.header_sent = true;
             out.push(Item::Header { header: open.scan.header.clone(), first_lsn: h.lsn });

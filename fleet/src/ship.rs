@@ -169,9 +169,18 @@ impl<'a> Run<'a> {
         let mut items = Vec::with_capacity(BATCH);
         while !stop.load(Ordering::Relaxed) {
             items.clear();
+            let skipped = self.follower.stats().lsns_skipped;
             self.follower
                 .poll(&mut items, BATCH)
                 .map_err(|e| Failure::Fatal(format!("reading {}: {e}", self.opts.dir.display())))?;
+            let now_skipped = self.follower.stats().lsns_skipped;
+            if now_skipped > skipped {
+                eprintln!(
+                    "rtlog ship: {} frames are not in the log any more (deleted by retention \
+                     without retention_keep_unshipped, or damaged): not shipped",
+                    now_skipped - skipped
+                );
+            }
             if items.is_empty() {
                 self.drain(0).await?;
                 self.store_if_due(true)?;
