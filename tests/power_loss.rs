@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use rtlog::faults::{simulate_power_loss, Fault, FaultInjector, IoOp};
 use rtlog::{Config, Durability, Logger, Reader, Status, Stream};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,10 +40,9 @@ fn short_writes_and_eintr_are_continued() {
     assert_eq!(n, 500);
 }
 
-/// Runs a manual-mode logger (no threads, so nothing runs after the simulated crash), makes
-/// `durable_batches` batches durable and leaves one more written but unsynced, "loses power"
-/// keeping `keep(unsynced)` bytes, recovers, and checks the log.
-fn crash_and_recover(tag: &str, keep: impl FnMut(u64) -> u64, rotate: bool) {
+/// A fresh log directory, a fault injector that journals every write and sync to a file next
+/// to it (what a power cut can take back), and a manual-mode configuration for it.
+fn journaled(tag: &str) -> (TempDir, PathBuf, Arc<FaultInjector>, Config) {
     let dir = TempDir::new(tag);
     std::fs::create_dir_all(&dir.0).unwrap();
     let journal = dir.0.with_extension("journal");
@@ -51,6 +51,14 @@ fn crash_and_recover(tag: &str, keep: impl FnMut(u64) -> u64, rotate: bool) {
     faults.journal_to(&journal).unwrap();
     let mut c = config(&dir);
     c.manual = true;
+    (dir, journal, faults, c)
+}
+
+/// Runs a manual-mode logger (no threads, so nothing runs after the simulated crash), makes
+/// `durable_batches` batches durable and leaves one more written but unsynced, "loses power"
+/// keeping `keep(unsynced)` bytes, recovers, and checks the log.
+fn crash_and_recover(tag: &str, keep: impl FnMut(u64) -> u64, rotate: bool) {
+    let (dir, journal, faults, mut c) = journaled(tag);
     c.durability = Durability::FsyncBatch;
     c.batch_records = 10;
     c.batch_interval_us = 60_000_000;
@@ -124,14 +132,7 @@ fn a_cut_across_rotations_loses_no_durable_record() {
 /// and the cut would lose them.
 #[test]
 fn critical_records_reported_durable_survive_a_power_cut_under_a_weaker_normal_mode() {
-    let dir = TempDir::new("power-mix");
-    std::fs::create_dir_all(&dir.0).unwrap();
-    let journal = dir.0.with_extension("journal");
-    let _ = std::fs::remove_file(&journal);
-    let faults = Arc::new(FaultInjector::new());
-    faults.journal_to(&journal).unwrap();
-    let mut c = config(&dir);
-    c.manual = true;
+    let (dir, journal, faults, mut c) = journaled("power-mix");
     c.durability = Durability::None;
     c.critical_durability = Some(Durability::Fsync);
     let lg = Logger::init_with_faults(c.clone(), faults.clone()).unwrap();
