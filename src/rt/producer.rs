@@ -115,7 +115,7 @@ pub(crate) struct ProducerCounters {
     pub(crate) filtered: AtomicU64,
 }
 
-/// The flag of a pending fault in [`ProducerHot::fault`] (the code is the low 32 bits).
+/// The flag of a pending fault in [`ProducerShared::fault`] (the code is the low 32 bits).
 pub(crate) const FAULT_PENDING: u64 = 1 << 32;
 
 /// What the rest of the logger knows about a producer.
