@@ -69,7 +69,7 @@ impl ArgType {
     }
 
     /// `from_u8`, usable in constants.
-    const fn from_code(v: u8) -> Option<ArgType> {
+    pub const fn from_code(v: u8) -> Option<ArgType> {
         use ArgType::*;
         Some(match v {
             1 => I8,
@@ -100,24 +100,6 @@ impl ArgType {
             I64 | U64 | F64 | Ptr => 8,
         }
     }
-
-    /// Bytes of a value of the type coded `code` in a packed message (the C macros'
-    /// `rtlog_publish_message_packed`), indexed by the code's low four bits; 0 for the codes
-    /// that have no fixed size there: unknown codes, and strings. A table, so the RT check of a
-    /// call site is one load per argument.
-    pub const PACKED_SIZES: [u8; 16] = {
-        let mut t = [0u8; 16];
-        let mut code = 0;
-        while code < 16 {
-            if let Some(ty) = ArgType::from_code(code as u8) {
-                if !matches!(ty, ArgType::Str) {
-                    t[code] = ty.fixed_size() as u8;
-                }
-            }
-            code += 1;
-        }
-        t
-    };
 
     /// The type's name, as `rtlog dump --json` prints it.
     pub fn name(self) -> &'static str {

@@ -98,14 +98,17 @@ pub(crate) fn check_packed(site: &CallSiteDesc, values_len: usize) -> Result<(),
 /// The most bytes of packed values a message has: 16 arguments of 8 bytes.
 const MAX_PACKED_VALUES: usize = MAX_ARGS * 8;
 
-/// [`ArgType::PACKED_SIZES`] for every byte value, an unusable code's entry being larger than
-/// [`MAX_PACKED_VALUES`] (so that no sum with it passes the check).
+/// A value's size in packed values for every byte a type code may hold ([`ArgType::fixed_size`]),
+/// an unusable code's entry (unknown, or a string, which has no fixed size there) being larger
+/// than [`MAX_PACKED_VALUES`], so that no sum with it passes the check.
 const PACKED_SIZE_OF_CODE: [u16; 256] = {
     let mut t = [(MAX_PACKED_VALUES + 1) as u16; 256];
     let mut code = 0;
-    while code < 16 {
-        if ArgType::PACKED_SIZES[code] != 0 {
-            t[code] = ArgType::PACKED_SIZES[code] as u16;
+    while code < 256 {
+        if let Some(ty) = ArgType::from_code(code as u8) {
+            if !matches!(ty, ArgType::Str) {
+                t[code] = ty.fixed_size() as u16;
+            }
         }
         code += 1;
     }
