@@ -111,6 +111,14 @@ impl Robot {
         }
     }
 
+    /// Publishes `per_second` records a second (in 50 steps a second) for `seconds`.
+    fn paced(&mut self, per_second: u64, seconds: u64) {
+        for _ in 0..seconds * 50 {
+            self.publish(per_second / 50);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn stop(self) -> rtlog::Stats {
         self.lg.shutdown().unwrap();
         self.lg.stats()
@@ -268,7 +276,33 @@ fn check_same(original: &Path, copy: &Path) {
         assert_eq!(x, y);
     }
     assert_eq!(dump(original, &[]), dump(copy, &[]), "rtlog dump of both");
+    assert_eq!(csv_export(original), csv_export(copy), "rtlog export --format csv of both");
+    assert_eq!(plot_summary(original), plot_summary(copy), "rtlog plot of both");
     run_ok(&["verify"], copy, 0);
+}
+
+/// The files `rtlog export --format csv` writes for `dir`: name and content.
+fn csv_export(dir: &Path) -> BTreeMap<String, String> {
+    let out = dir.with_extension("csv");
+    run_ok(&["export", "--format", "csv", "-o", out.to_str().unwrap()], dir, 0);
+    let files = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path());
+    let files: BTreeMap<_, _> = files
+        .map(|f| {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&f).unwrap())
+        })
+        .collect();
+    assert!(files.contains_key("pose.csv") && files.contains_key("messages.csv"), "{files:?}");
+    files
+}
+
+/// What `rtlog plot` says of its chart of the `pose` positions in `dir` (lines, points,
+/// loss markers, shaded stretches), without the file's path.
+fn plot_summary(dir: &Path) -> String {
+    let svg = dir.with_extension("svg");
+    let args = ["plot", "--type", "pose", "--field", "position", "-o", svg.to_str().unwrap()];
+    let said = run_ok(&args, dir, 0);
+    said.split_once(": ").map(|(_, what)| what.to_owned()).unwrap_or(said)
 }
 
 /// The end of every shipping test: the stream holds each frame once, and the log collected
@@ -366,19 +400,14 @@ fn server_down_five_seconds_then_catch_up() {
     let mut robot = Robot::start(fleet_config(&log));
     let _shipper = Shipper::start(&log, &servers, &[]);
     // 5,000 records a second, for 2 s before, 5 s during and 2 s after the outage.
-    let paced = |robot: &mut Robot, seconds: u64| {
-        for _ in 0..seconds * 50 {
-            robot.publish(100);
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
-    paced(&mut robot, 2);
+    let rate = 5_000;
+    robot.paced(rate, 2);
     wait_for("the first records shipped", || shipped_lsn(&log) > 0);
     nats.stop(false);
     let down_at = shipped_lsn(&log);
-    paced(&mut robot, 5);
+    robot.paced(rate, 5);
     nats.restart().unwrap();
-    paced(&mut robot, 2);
+    robot.paced(rate, 2);
     let stats = robot.stop();
     let last = wait_shipped(&log);
     assert!(last > down_at, "the shipper caught up after the outage");
@@ -387,6 +416,45 @@ fn server_down_five_seconds_then_catch_up() {
     assert_eq!(stats.dropped, [0, 0], "no record refused while the server was away");
     assert_eq!(stats.lost, 0);
     check_shipped_and_collected(&servers, &log, &out);
+}
+
+/// docs/FLEET.md's robot with a leaf node: the shipper stores into the leaf node's own
+/// JetStream, which the hub's stream sources. The uplink (the hub) is away for 3 s: the leaf
+/// node goes on acknowledging, so the shipper's cursor moves; once the hub is back it takes
+/// the rest from the leaf, and the log collected at the hub equals the original.
+#[test]
+fn leaf_node_buffers_while_the_uplink_is_away() {
+    need_nats();
+    let (tmp, log, out) = scratch("fleet-leaf");
+    let (mut hub, leaf) = Server::hub_and_leaf(&tmp.0.join("nats"), "r1").unwrap();
+    let mut robot = Robot::start(fleet_config(&log));
+    let _shipper = Shipper::start(&log, &[leaf.url()], &[]);
+    // 1,000 records a second.
+    let rate = 1_000;
+    robot.paced(rate, 1);
+    wait_for("the first records shipped to the leaf node", || shipped_lsn(&log) > 0);
+    let hub_servers = vec![hub.url()];
+    server::source_leaf_stream(&hub_servers, STREAM, STREAM, "r1").unwrap();
+    wait_for("the hub to source the leaf node's stream", || {
+        server::stream_messages(&hub_servers, STREAM).is_ok_and(|m| !m.is_empty())
+    });
+    hub.stop(false);
+    let down_at = shipped_lsn(&log);
+    robot.paced(rate, 3);
+    wait_for("the leaf node to acknowledge while the hub is away", || shipped_lsn(&log) > down_at);
+    hub.restart().unwrap();
+    robot.paced(rate, 1);
+    robot.stop();
+    let last = wait_shipped(&log);
+    wait_for("the hub to have every frame", || {
+        server::stream_messages(&hub_servers, STREAM).is_ok_and(|m| {
+            m.iter().any(|s| {
+                matches!(&s.received.item,
+                rtlog_fleet::wire::Item::Frame(h, _) if h.lsn == last)
+            })
+        })
+    });
+    check_shipped_and_collected(&hub_servers, &log, &out);
 }
 
 fn robot_published(stats: &rtlog::Stats) -> u64 {

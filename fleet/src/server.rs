@@ -64,6 +64,48 @@ impl Server {
             .collect()
     }
 
+    /// Starts a hub and a robot's leaf node connected to it, as docs/FLEET.md's topology has
+    /// them: each with JetStream in a domain of its own (`hub`, and `leaf_domain` for the
+    /// robot), so that the robot's shipper stores into the leaf node's own stream, which
+    /// acknowledges while the uplink is away, and the hub sources that stream when the leaf is
+    /// connected ([`source_leaf_stream`]). Returns (hub, leaf).
+    pub fn hub_and_leaf(dir: &Path, leaf_domain: &str) -> std::io::Result<(Server, Server)> {
+        let (hub_port, leaf_listen, leaf_port) = (free_port()?, free_port()?, free_port()?);
+        let hub = Server::configured(
+            &dir.join("hub"),
+            hub_port,
+            &format!("server_name: hub\nleafnodes {{ listen: \"127.0.0.1:{leaf_listen}\" }}"),
+            "hub",
+        )?;
+        let leaf = Server::configured(
+            &dir.join(leaf_domain),
+            leaf_port,
+            &format!(
+                "server_name: {leaf_domain}\nleafnodes {{ remotes: [ {{ url: \
+                 \"nats-leaf://127.0.0.1:{leaf_listen}\" }} ] }}"
+            ),
+            leaf_domain,
+        )?;
+        Ok((hub, leaf))
+    }
+
+    /// Starts a server from a configuration file written into `dir`: JetStream in `domain`,
+    /// storing under `dir/store`, plus `extra` (configuration lines).
+    fn configured(dir: &Path, port: u16, extra: &str, domain: &str) -> std::io::Result<Server> {
+        std::fs::create_dir_all(dir)?;
+        let store = dir.join("store");
+        let config = format!(
+            "listen: \"127.0.0.1:{port}\"\njetstream {{ store_dir: {store:?}, domain: {domain} }}\n\
+             {extra}\n"
+        );
+        let file = dir.join("server.conf");
+        std::fs::write(&file, config)?;
+        let args = vec!["-c".to_owned(), file.display().to_string()];
+        let mut server = Server { child: None, port, args, log: dir.join("server.log") };
+        server.restart()?;
+        Ok(server)
+    }
+
     fn start(dir: &Path, port: u16, extra: Vec<String>) -> std::io::Result<Server> {
         std::fs::create_dir_all(dir)?;
         let mut args = vec![
@@ -126,6 +168,47 @@ impl Drop for Server {
     }
 }
 
+/// Runs `work` to its end on a runtime of its own (the tests' and the benchmark's helpers are
+/// synchronous).
+fn block_on<T>(work: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(work)
+}
+
+/// Creates, on the hub at `servers`, the stream `name` that sources the stream `leaf_stream`
+/// of the leaf node whose JetStream domain is `leaf_domain` (file storage, one replica): the
+/// hub's copy of a robot's log, which JetStream fills whenever the leaf node is connected.
+/// The collector reads it like any stream.
+pub fn source_leaf_stream(
+    servers: &[String],
+    name: &str,
+    leaf_stream: &str,
+    leaf_domain: &str,
+) -> Result<(), String> {
+    use async_nats::jetstream::stream::{Config, External, Source, StorageType};
+    block_on(async {
+        let js = crate::nats::jetstream(crate::nats::connect(servers).await?);
+        let source = Source {
+            name: leaf_stream.to_owned(),
+            external: Some(External {
+                api_prefix: format!("$JS.{leaf_domain}.API"),
+                delivery_prefix: None,
+            }),
+            ..Default::default()
+        };
+        let config = Config {
+            name: name.to_owned(),
+            sources: Some(vec![source]),
+            storage: StorageType::File,
+            ..Default::default()
+        };
+        js.get_or_create_stream(config).await.map(|_| ()).map_err(|e| format!("stream {name}: {e}"))
+    })
+}
+
 /// A message of a stream, as [`stream_messages`] reads it back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stored {
@@ -142,11 +225,7 @@ pub struct Stored {
 pub fn stream_messages(servers: &[String], stream: &str) -> Result<Vec<Stored>, String> {
     use async_nats::jetstream::consumer::pull::OrderedConfig;
     use futures::StreamExt;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
+    block_on(async {
         let js = crate::nats::jetstream(crate::nats::connect(servers).await?);
         let mut stream = js.get_stream(stream).await.map_err(|e| e.to_string())?;
         let count = stream.info().await.map_err(|e| e.to_string())?.state.messages;

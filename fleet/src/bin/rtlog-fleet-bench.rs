@@ -30,6 +30,14 @@ fn main() {
     println!("|---|---|");
     let single = throughput(&scratch.join("single"), records, false);
     println!("| {records} records of {PAYLOAD} B to one node (R1) | {single:.0} records/s |");
+    // Peers on the same server and client, in the same run: what one node takes of bare
+    // 64-byte messages, with no rtlog in the loop, so a miss of the target has its measure.
+    let peers =
+        [Peer::CoreNats, Peer::JetStreamBare, Peer::JetStreamMsgId, Peer::JetStreamAllHeaders];
+    for peer in peers {
+        let rate = ceiling(&scratch.join(peer.dir()), records, peer);
+        println!("| peer: {records} {}, one node | {rate:.0} messages/s |", peer.what());
+    }
     let cluster = throughput(&scratch.join("r3"), records, true);
     println!(
         "| {records} records of {PAYLOAD} B to a 3-node cluster (R3) | {cluster:.0} records/s |"
@@ -90,6 +98,125 @@ fn throughput(dir: &Path, records: u64, cluster: bool) -> f64 {
     stop.store(true, Ordering::Relaxed);
     thread.join().unwrap();
     records as f64 / seconds
+}
+
+/// What a peer publishes: the ceiling of the server and client without the shipper.
+#[derive(Clone, Copy)]
+enum Peer {
+    /// Core NATS publishes (no JetStream, no store, no ack): the connection's ceiling.
+    CoreNats,
+    /// JetStream publishes of the bare payload, acks pipelined as the shipper does.
+    JetStreamBare,
+    /// The same with a `Nats-Msg-Id` header (de-duplication), as every shipped frame has.
+    JetStreamMsgId,
+    /// The same with every header a shipped frame has (`wire::encode` of a 64-byte record),
+    /// but no log read: the shipper's cost apart from reading the log.
+    JetStreamAllHeaders,
+}
+
+impl Peer {
+    fn dir(self) -> &'static str {
+        match self {
+            Peer::CoreNats => "core",
+            Peer::JetStreamBare => "bare",
+            Peer::JetStreamMsgId => "msgid",
+            Peer::JetStreamAllHeaders => "headers",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Peer::CoreNats => "core NATS publishes of 64 B (no JetStream)",
+            Peer::JetStreamBare => "JetStream publishes of 64 B, no headers, 4096 acks in flight",
+            Peer::JetStreamMsgId => "JetStream publishes of 64 B with Nats-Msg-Id only",
+            Peer::JetStreamAllHeaders => {
+                "JetStream publishes of 64 B with a shipped frame's headers"
+            }
+        }
+    }
+}
+
+/// Messages/s of `peer` to a single node of its own: from the first publish until the last
+/// acknowledgement (for core NATS, until a flush returned).
+fn ceiling(dir: &Path, messages: u64, peer: Peer) -> f64 {
+    use async_nats::jetstream::context::Publish;
+    use futures::stream::{FuturesOrdered, StreamExt};
+    let node = Server::single(dir).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = rtlog_fleet::nats::connect(&[node.url()]).await.unwrap();
+        let js = rtlog_fleet::nats::jetstream(client.clone());
+        rtlog_fleet::nats::ensure_stream(&js, "FLEET", "fleet.bench", 1).await.unwrap();
+        let payload = vec![7u8; PAYLOAD];
+        let segment = synthetic_segment();
+        let started = Instant::now();
+        let mut in_flight = FuturesOrdered::new();
+        for i in 0..messages {
+            if let Peer::CoreNats = peer {
+                client.publish("fleet.bench", payload.clone().into()).await.unwrap();
+                continue;
+            }
+            let mut publish = Publish::build().payload(payload.clone().into());
+            match peer {
+                Peer::JetStreamMsgId => {
+                    publish = publish.message_id(format!("fleet.bench:1:{}", i + 1));
+                }
+                Peer::JetStreamAllHeaders => {
+                    let (headers, body) = synthetic_frame(i + 1, &segment);
+                    publish = Publish::build().payload(body.into()).headers(headers);
+                }
+                _ => {}
+            }
+            let ack = js.send_publish("fleet.bench", publish).await.unwrap();
+            in_flight.push_back(std::future::IntoFuture::into_future(ack));
+            while in_flight.len() >= 4096 {
+                in_flight.next().await.unwrap().unwrap();
+            }
+        }
+        while let Some(ack) = in_flight.next().await {
+            ack.unwrap();
+        }
+        client.flush().await.unwrap();
+        messages as f64 / started.elapsed().as_secs_f64()
+    })
+}
+
+/// A segment header like the benchmark log's: one producer.
+fn synthetic_segment() -> rtlog::format::SegmentHeader {
+    rtlog::format::SegmentHeader {
+        index: 1,
+        first_lsn: 1,
+        salt: 1,
+        epoch: 1,
+        max_payload: 256,
+        realtime_ns: 1_764_000_000_000_000_000,
+        monotonic_ns: 1_000_000,
+        tsc_hz: 0,
+        producers: vec![(0, "bench".into())],
+        minor: 3,
+        types: Vec::new(),
+    }
+}
+
+/// The message the shipper sends for the `lsn`-th 64-byte record of the benchmark log.
+fn synthetic_frame(
+    lsn: u64,
+    segment: &rtlog::format::SegmentHeader,
+) -> (async_nats::HeaderMap, Vec<u8>) {
+    let frame = rtlog::format::FrameHeader {
+        payload_len: PAYLOAD as u32,
+        lsn,
+        seq: lsn,
+        timestamp_ns: 1_000_000 + lsn * 1_000,
+        epoch: 1,
+        producer: 0,
+        record_type: 1,
+        stream: 1,
+        kind: rtlog::format::FrameKind::Data as u8,
+        level: rtlog::format::Level::Info as u8,
+    };
+    let item = rtlog_fleet::wire::Item::Frame(frame, vec![7u8; PAYLOAD]);
+    rtlog_fleet::wire::encode(&item, segment, "fleet.bench", lsn - 1)
 }
 
 /// Ships a tiny log so that the cluster has its leaders and the stream exists.
