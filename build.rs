@@ -33,8 +33,6 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=RTLOG_BLESS_HEADER");
-    // cargo sets no SONAME on cdylibs; the installed library is librtlog.so.MAJOR.
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,librtlog.so.{major}");
 
     let base = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
 

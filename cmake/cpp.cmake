@@ -202,9 +202,9 @@ endif()
 # cargo_test).
 # ---------------------------------------------------------------------------
 add_test(NAME api_doc
-         COMMAND "${CARGO_EXECUTABLE}" test --workspace --release --test api_doc
+         COMMAND "${CARGO_EXECUTABLE}" test -p rtlog --release --test api_doc
          WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
 set_tests_properties(api_doc PROPERTIES
-  LABELS docs TIMEOUT 600 RESOURCE_LOCK cargo_target_dir
-  ENVIRONMENT "CARGO_TARGET_DIR=${RTLOG_CARGO_TARGET_DIR}")
+  LABELS docs TIMEOUT 600 RESOURCE_LOCK cargo_hooks_dir
+  ENVIRONMENT "CARGO_TARGET_DIR=${RTLOG_CARGO_HOOKS_DIR}")
 

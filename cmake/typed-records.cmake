@@ -3,7 +3,7 @@
 # build) each write the "typed test log" under their scratch directory, and typed_dump_c /
 # typed_dump_cpp / typed_dump_cpp_noexc check `rtlog dump --json` of that log field by field,
 # with the same Rust check that cli/tests/cli_typed.rs runs on the log it writes with the Rust API.
-# --workspace builds with the features cargo_test builds with, so they all share one build.
+# The packages of cargo_test_tools (cmake/reliability-rust.cmake), so they share its build.
 foreach(_pair IN ITEMS "test_typed|typed_dump_c|integration"
                        "test_cpp_typed|typed_dump_cpp|integration;cpp"
                        "test_cpp_typed_cxx17_noexc|typed_dump_cpp_noexc|integration;cpp")
@@ -16,7 +16,8 @@ foreach(_pair IN ITEMS "test_typed|typed_dump_c|integration"
   endif()
   set_tests_properties(${_writer} PROPERTIES FIXTURES_SETUP ${_check}_log)
   add_test(NAME ${_check}
-           COMMAND "${CARGO_EXECUTABLE}" test --workspace --release --test cli_typed --
+           COMMAND "${CARGO_EXECUTABLE}" test --workspace --exclude rtlog --exclude rtlog-ffi-tests
+                   --release --test cli_typed --
                    --ignored --exact typed_dump_of_an_external_log
            WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
   set_tests_properties(${_check} PROPERTIES

@@ -227,6 +227,18 @@ static rtlog_dlt_stats dlt_stats(void) {
     return s;
 }
 
+/* The sink's statistics once it counts `want` records sent, or after WAIT_S seconds: the DLT
+ * thread counts a batch after its write to the daemon returned, so a client may show the
+ * messages a moment before the count does. */
+static rtlog_dlt_stats dlt_stats_when_sent(size_t want) {
+    rtlog_dlt_stats s = dlt_stats();
+    for (int i = 0; i < WAIT_S * 1000 && s.sent < want; i++) {
+        sleep_ms(1);
+        s = dlt_stats();
+    }
+    return s;
+}
+
 static void wait_for_messages(size_t want, const char *what) {
     size_t got = 0;
     for (int i = 0; i < WAIT_S * 20; i++) {
