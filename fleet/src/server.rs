@@ -100,10 +100,7 @@ impl Server {
         );
         let file = dir.join("server.conf");
         std::fs::write(&file, config)?;
-        let args = vec!["-c".to_owned(), file.display().to_string()];
-        let mut server = Server { child: None, port, args, log: dir.join("server.log") };
-        server.restart()?;
-        Ok(server)
+        Server::launch(dir, port, vec!["-c".to_owned(), file.display().to_string()])
     }
 
     fn start(dir: &Path, port: u16, extra: Vec<String>) -> std::io::Result<Server> {
@@ -118,6 +115,11 @@ impl Server {
             dir.join("store").display().to_string(),
         ];
         args.extend(extra);
+        Server::launch(dir, port, args)
+    }
+
+    /// Runs `nats-server ARGS` for a server listening on `port`, logging into `dir`.
+    fn launch(dir: &Path, port: u16, args: Vec<String>) -> std::io::Result<Server> {
         let mut server = Server { child: None, port, args, log: dir.join("server.log") };
         server.restart()?;
         Ok(server)

@@ -156,17 +156,18 @@ fn ceiling(dir: &Path, messages: u64, peer: Peer) -> f64 {
                 client.publish("fleet.bench", payload.clone().into()).await.unwrap();
                 continue;
             }
-            let mut publish = Publish::build().payload(payload.clone().into());
-            match peer {
-                Peer::JetStreamMsgId => {
-                    publish = publish.message_id(format!("fleet.bench:1:{}", i + 1));
-                }
+            let publish = match peer {
                 Peer::JetStreamAllHeaders => {
                     let (headers, body) = synthetic_frame(i + 1, &segment);
-                    publish = Publish::build().payload(body.into()).headers(headers);
+                    Publish::build().payload(body.into()).headers(headers)
                 }
-                _ => {}
-            }
+                Peer::JetStreamMsgId => Publish::build()
+                    .payload(payload.clone().into())
+                    .message_id(format!("fleet.bench:1:{}", i + 1)),
+                Peer::JetStreamBare | Peer::CoreNats => {
+                    Publish::build().payload(payload.clone().into())
+                }
+            };
             let ack = js.send_publish("fleet.bench", publish).await.unwrap();
             in_flight.push_back(std::future::IntoFuture::into_future(ack));
             while in_flight.len() >= 4096 {
