@@ -232,10 +232,11 @@ impl Producer {
     /// A refused record is counted in `dropped` and takes no sequence number.
     #[inline]
     pub fn publish(&mut self, stream: Stream, record_type: u16, payload: &[u8]) -> Status {
+        let timestamp = clock::now_raw(self.use_tsc);
         if payload.len() > self.max_payload as usize {
             return Status::TooLarge;
         }
-        self.publish_frame(stream, record_type, FrameKind::Data, payload)
+        self.publish_frame(stream, record_type, FrameKind::Data, payload, timestamp)
     }
 
     /// Publishes a log message: its call site's address and its packed arguments, on the
@@ -268,7 +269,10 @@ impl Producer {
         let mut scratch = std::mem::take(&mut self.scratch);
         // SAFETY: the caller's contract on `site` and the string arguments.
         let status = match unsafe { message::pack(site, &checked, args, &mut scratch) } {
-            Ok(len) => self.publish_frame(stream, 0, FrameKind::Message, &scratch[..len]),
+            Ok(len) => {
+                let timestamp = clock::now_raw(self.use_tsc);
+                self.publish_frame(stream, 0, FrameKind::Message, &scratch[..len], timestamp)
+            }
             Err(status) => status,
         };
         self.scratch = scratch;
@@ -292,6 +296,7 @@ impl Producer {
         if self.filter_out(site) {
             return Status::Ok;
         }
+        let timestamp = clock::now_raw(self.use_tsc);
         let Some(stream) = message_stream(site) else {
             return Status::InvalidArgument;
         };
@@ -308,7 +313,7 @@ impl Producer {
         if payload.len() > self.max_payload as usize {
             return Status::TooLarge;
         }
-        self.publish_frame(stream, message::SLOT_PACKED, FrameKind::Message, payload)
+        self.publish_frame(stream, message::SLOT_PACKED, FrameKind::Message, payload, timestamp)
     }
 
     /// Whether a message of `site` is below the producer's threshold; counts it as filtered
@@ -332,6 +337,7 @@ impl Producer {
         record_type: u16,
         kind: FrameKind,
         payload: impl Payload,
+        timestamp: u64,
     ) -> Status {
         quiesce::enter(&self.shared.hot.active, self.gate.strong);
         if self.gate.phase() != PHASE_RUN {
@@ -341,7 +347,7 @@ impl Producer {
         let status = if stream == Stream::Normal && !self.normal_admits() {
             self.refuse(stream)
         } else {
-            self.push(stream, record_type, kind, payload)
+            self.push(stream, record_type, kind, payload, timestamp)
         };
         quiesce::leave(&self.shared.hot.active);
         status
@@ -375,22 +381,22 @@ impl Producer {
         record_type: u16,
         kind: FrameKind,
         payload: impl Payload,
+        timestamp: u64,
     ) -> Status {
         let s = stream as usize;
-        let ring = &mut self.rings[s];
-        let header = SlotHeader {
-            seq: ring.pushed(),
-            timestamp: clock::now_raw(self.use_tsc),
-            record_type,
-            producer: self.id,
-            stream: stream as u8,
-            kind: kind as u8,
-            lost_before: self.lost_since_accept[s],
-            ..SlotHeader::default()
-        };
         if stream == Stream::Normal && self.policy == Overflow::OverwriteOldest {
             // Never refuses: when full, the oldest undispatched record is reclaimed. It took a
             // seq, so the writer sees the gap and writes a loss marker for it.
+            let lost_before = self.lost_since_accept[s];
+            let ring = &mut self.rings[s];
+            let header = slot_header(
+                ring.pushed(),
+                timestamp,
+                (record_type, kind),
+                stream,
+                self.id,
+                lost_before,
+            );
             if ring.push_overwrite_payload(&header, payload).is_some() {
                 let counters = &self.shared.counters;
                 counters
@@ -401,7 +407,14 @@ impl Producer {
             }
             return Status::Ok;
         }
-        if ring.push_payload(&header, payload) {
+        // Made apart from the branch above, where the slot is written, from registers: one
+        // header built for both paths was staged on the stack and copied (the copy's wide loads
+        // of narrow stores could not be store-forwarded), and holding its fields through the
+        // check of a nearly full ring cost a register shuffle there.
+        let (id, lost_before) = (self.id, &self.lost_since_accept[s]);
+        let header =
+            |seq| slot_header(seq, timestamp, (record_type, kind), stream, id, *lost_before);
+        if self.rings[s].push_payload_with(header, payload) {
             self.lost_since_accept[s] = 0;
             return Status::Ok;
         }
@@ -480,6 +493,28 @@ impl Producer {
     #[inline]
     pub fn signal_fault(&self, code: u32) {
         self.shared.fault.store(FAULT_PENDING | u64::from(code), Ordering::Release);
+    }
+}
+
+/// The slot header of record `seq` of `stream` (its length is the ring's to fill in).
+#[inline(always)]
+fn slot_header(
+    seq: u64,
+    timestamp: u64,
+    (record_type, kind): (u16, FrameKind),
+    stream: Stream,
+    producer: u16,
+    lost_before: u32,
+) -> SlotHeader {
+    SlotHeader {
+        seq,
+        timestamp,
+        record_type,
+        producer,
+        stream: stream as u8,
+        kind: kind as u8,
+        lost_before,
+        ..SlotHeader::default()
     }
 }
 
