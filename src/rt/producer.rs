@@ -297,22 +297,19 @@ impl Producer {
             return Status::Ok;
         }
         let timestamp = clock::now_raw(self.use_tsc);
-        let Some(stream) = message_stream(site) else {
-            return Status::InvalidArgument;
-        };
+        let head = message::packed_head(site);
+        let payload = Parts { head: &head, body: values };
         let key = site as *const CallSiteDesc as usize;
         let entry = &mut self.packed_sites[(key >> 3) % PACKED_SITE_CACHE];
         if *entry != (key, values.len()) {
-            if let Err(status) = message::check_packed(site, values.len()) {
+            if let Err(status) = check_packed_message(site, payload, self.max_payload) {
                 return status;
             }
             *entry = (key, values.len());
         }
-        let head = message::packed_head(site);
-        let payload = Parts { head: &head, body: values };
-        if payload.len() > self.max_payload as usize {
-            return Status::TooLarge;
-        }
+        // A hit: this site's level, types and length, and the message's size, were checked.
+        let stream =
+            if site.level >= Level::Error as u8 { Stream::Critical } else { Stream::Normal };
         self.publish_frame(stream, message::SLOT_PACKED, FrameKind::Message, payload, timestamp)
     }
 
@@ -516,6 +513,25 @@ fn slot_header(
         lost_before,
         ..SlotHeader::default()
     }
+}
+
+/// Everything `publish_message_packed` checks before a call site is remembered: its level, its
+/// types against the values' length (`InvalidArgument`), and the message's size against
+/// `max_payload` (`TooLarge`).
+#[inline(always)]
+fn check_packed_message(
+    site: &CallSiteDesc,
+    payload: Parts,
+    max_payload: u32,
+) -> Result<(), Status> {
+    if message_stream(site).is_none() {
+        return Err(Status::InvalidArgument);
+    }
+    message::check_packed(site, payload.body.len())?;
+    if payload.len() > max_payload as usize {
+        return Err(Status::TooLarge);
+    }
+    Ok(())
 }
 
 /// The stream of a message at the call site's level: critical for `Error` and `Fatal`; `None`
