@@ -12,6 +12,8 @@
 # CYCLES (default 5000) measured cycles per run; COND=io runs it under the io condition's load
 # (stress-ng --hdd 2 --iomix 1 on CPU 1). Build first: cargo build --release -p rtlog-bench.
 set -euo pipefail
+# shellcheck source=bench/ab-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ab-lib.sh"
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds=${1:?usage: cycle-ab.sh ROUNDS VARIANT...}
@@ -41,11 +43,7 @@ summary() {
 
 variants=("$@")
 for ((r = 0; r < rounds; r++)); do
-    order=("${variants[@]}")
-    if ((r % 2 == 1)); then
-        order=()
-        for ((i = ${#variants[@]} - 1; i >= 0; i--)); do order+=("${variants[i]}"); done
-    fi
+    ab_order "$r" "${variants[@]}"
     for v in "${order[@]}"; do
         # shellcheck disable=SC2086 # a variant is several words on purpose
         # The variant's words first: the child takes the first value of a repeated key.

@@ -162,10 +162,46 @@ fn header_from_words(w: [u64; HEADER_WORDS]) -> SlotHeader {
 enum Slots {
     /// Drop-newest: plain memory. Invariant: a slot is written only by the producer while it is
     /// free and read only by the consumer while it is published (see `Shared`'s `Sync`).
-    Plain(Box<[UnsafeCell<u64>]>),
+    Plain(PlainSlots),
     /// Overwrite-oldest: atomic words, because a consumer's copy of the oldest slot may overlap
     /// the producer's reclaim and rewrite of it (see the module docs).
     Atomic(Box<[AtomicU64]>),
+}
+
+/// Words of one 4 KiB page, the unit of [`PlainSlots`].
+const PAGE_WORDS: usize = 4096 / 8;
+
+/// A page of plain slot words, page-aligned.
+#[repr(C, align(4096))]
+struct Page([UnsafeCell<u64>; PAGE_WORDS]);
+const _: () = assert!(std::mem::size_of::<Page>() == PAGE_WORDS * 8);
+
+/// The memory of a drop-newest ring: whole pages, so the ring starts on a page boundary. An
+/// allocator's large block starts a few bytes into a page (glibc's mmap'd chunks, 16), which
+/// left no page boundary of the ring between two slots; aligned, one in three falls between
+/// two 96-byte slots, and a slot across a boundary makes its publish translate two pages (a
+/// timing A/B in docs/PERFORMANCE.md).
+struct PlainSlots(Box<[Page]>);
+
+impl PlainSlots {
+    /// At least `words` zeroed words (non-RT: allocates and writes every page).
+    fn zeroed(words: usize) -> PlainSlots {
+        let page = || Page(std::array::from_fn(|_| UnsafeCell::new(0)));
+        PlainSlots((0..words.div_ceil(PAGE_WORDS)).map(|_| page()).collect())
+    }
+
+    /// The words, in order.
+    fn words(&self) -> &[UnsafeCell<u64>] {
+        // SAFETY: `Page` is `repr(C)` and exactly its `PAGE_WORDS` words (asserted above: no
+        // padding), so the pages are one contiguous run of `len * PAGE_WORDS` words, borrowed
+        // for as long as `self`.
+        unsafe {
+            std::slice::from_raw_parts(
+                self.0.as_ptr().cast::<UnsafeCell<u64>>(),
+                self.0.len() * PAGE_WORDS,
+            )
+        }
+    }
 }
 
 struct Shared {
@@ -196,11 +232,11 @@ unsafe impl Send for Shared {}
 impl Shared {
     /// The first word of plain slot `index`.
     #[inline]
-    fn plain_slot(&self, buf: &[UnsafeCell<u64>], index: usize) -> *mut u64 {
+    fn plain_slot(&self, buf: &PlainSlots, index: usize) -> *mut u64 {
         debug_assert!((index as u64) < self.depth);
         // `raw_get` keeps the provenance of the whole buffer; the offset stays inside it
-        // because `index < depth` and the buffer holds `depth * slot_words` words.
-        let base = UnsafeCell::raw_get(buf.as_ptr());
+        // because `index < depth` and the buffer holds at least `depth * slot_words` words.
+        let base = UnsafeCell::raw_get(buf.words().as_ptr());
         base.wrapping_add(index * self.slot_words)
     }
 
@@ -455,8 +491,8 @@ pub struct RingConsumer {
 pub fn channel(depth: u32, max_payload: u32) -> (RingProducer, RingConsumer) {
     assert!(depth > 0, "ring depth must be positive");
     let words = slot_bytes(max_payload) / 8 * depth as usize;
-    let buf: Box<[UnsafeCell<u64>]> = (0..words).map(|_| UnsafeCell::new(0)).collect();
-    prefault(&buf);
+    let buf = PlainSlots::zeroed(words);
+    prefault(buf.words());
     ends(Slots::Plain(buf), depth, max_payload)
 }
 
@@ -486,7 +522,7 @@ fn ends(slots: Slots, depth: u32, max_payload: u32) -> (RingProducer, RingConsum
         max_payload,
     });
     let plain_base = match &shared.slots {
-        Slots::Plain(buf) => UnsafeCell::raw_get(buf.as_ptr()),
+        Slots::Plain(buf) => UnsafeCell::raw_get(buf.words().as_ptr()),
         Slots::Atomic(_) => std::ptr::null_mut(),
     };
     let producer = RingProducer {
@@ -1023,6 +1059,16 @@ mod tests {
 
     fn header(seq: u64) -> SlotHeader {
         SlotHeader { seq, timestamp: seq * 10, record_type: 7, kind: 1, ..SlotHeader::default() }
+    }
+
+    #[test]
+    fn a_drop_newest_ring_starts_on_a_page() {
+        for (depth, max_payload) in [(1, 0), (3, 16), (4096, 64), (1000, 256)] {
+            let (p, _c) = channel(depth, max_payload);
+            assert_eq!(p.plain_base as usize % 4096, 0, "depth {depth}, max_payload {max_payload}");
+            let Slots::Plain(buf) = &p.shared.slots else { unreachable!() };
+            assert!(buf.words().len() >= depth as usize * slot_bytes(max_payload) / 8);
+        }
     }
 
     #[test]

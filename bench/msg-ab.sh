@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Interleaved A/B of one logging call's latency (the message benchmark's paced case): runs the
+# latency child of rtlog-bench once per variant per round, the variants' order alternating from
+# round to round, and prints each run's mean and the share of calls at the lowest TSC step, then
+# per variant the median over the rounds and the median paired difference to the first variant.
+# A run is short (100 000 calls, under a second), so many rounds fit where the host's noise moves
+# a whole benchmark run by several ns: comparing medians of paired runs is what resolves 1–3 ns.
+#
+# A variant is BINARY:PEER, so builds of two commits can be compared in one session (the bench
+# binary links the library statically; copy target/release/rtlog-bench aside per build):
+#
+#   bash bench/msg-ab.sh ROUNDS BINARY:PEER...
+#   bash bench/msg-ab.sh 20 /tmp/bench-a:rtlog-msg-c /tmp/bench-b:rtlog-msg-c /tmp/bench-a:quill
+#
+# Peers: rtlog-msg-c, rtlog-msg-cpp, quill (when the binary was built with QUILL_ROOT),
+# spdlog-msg. TSC_HZ defaults to /proc/cpuinfo's "cpu MHz" (the child only uses it to print ns).
+set -euo pipefail
+# shellcheck source=bench/ab-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ab-lib.sh"
+
+rounds=${1:?usage: msg-ab.sh ROUNDS BINARY:PEER...}
+shift
+(($# > 0)) || { echo "usage: msg-ab.sh ROUNDS BINARY:PEER..." >&2; exit 2; }
+tsc_hz=${TSC_HZ:-$(awk -F: '/^cpu MHz/ { printf "%.0f", $2 * 1e6; exit }' /proc/cpuinfo)}
+variants=("$@")
+results=$(mktemp "${TMPDIR:-/tmp}/msg-ab.XXXXXX")
+trap 'rm -f "$results"' EXIT
+
+for ((r = 0; r < rounds; r++)); do
+    ab_order "$r" "${variants[@]}"
+    for v in "${order[@]}"; do
+        line=$("${v%%:*}" child kind=lat peer="${v##*:}" producers=1 size=0 load=paced \
+            samples=100000 warmup=10000 period_ns=2000 tsc_hz="$tsc_hz" pcpu=0 ccpu=1 \
+            2>/dev/null | grep '^RESULT') || { echo "$v: the child failed" >&2; exit 1; }
+        # mean, and the share of calls at the lowest step (the cdf is quantile:value pairs).
+        tr ' ' '\n' <<<"$line" | awk -v v="$v" -v r="$((r + 1))" '
+            /^mean=/ { mean = substr($0, 6) }
+            /^cdf=/ { n = split(substr($0, 5), p, ";"); split(p[1], f, ":"); low = f[2]; share = 0
+                      for (i = 1; i <= n; i++) { split(p[i], f, ":"); if (f[2] == low) share = f[1] } }
+            END { printf "%d\t%s\t%.2f\t%.2f\t%.0f\n", r, v, mean, share, low }' | tee -a "$results" |
+            awk -F'\t' '{ printf "round %d  %-40s mean %6.2f ns  at the lowest step (%s ns) %.2f\n", $1, $2, $3, $5, $4 }'
+    done
+done
+
+echo "over $rounds rounds (paired: the same round's run of the first variant, ${variants[0]}):"
+awk -F'\t' -v first="${variants[0]}" '
+    function median(a, n,   i, j, t) {
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    { mean[$2, $1] = $3; low[$2, $1] = $4; if (!($2 in seen)) { seen[$2] = 1; order[++nv] = $2 }; rounds = $1 }
+    END {
+        for (k = 1; k <= nv; k++) {
+            v = order[k]; delete m; delete s; delete d; below = 0
+            for (r = 1; r <= rounds; r++) {
+                m[r] = mean[v, r]; s[r] = low[v, r]; d[r] = mean[v, r] - mean[first, r]
+                if (d[r] < 0) below++
+            }
+            printf "  %-40s mean: median %6.2f ns; lowest step: median share %.2f", v, median(m, rounds), median(s, rounds)
+            if (v != first) printf "; minus the first: median %+.2f ns, lower in %d of %d rounds", median(d, rounds), below, rounds
+            printf "\n"
+        }
+    }' "$results"
