@@ -13,7 +13,9 @@
 #   bash bench/msg-ab.sh 20 /tmp/bench-a:rtlog-msg-c /tmp/bench-b:rtlog-msg-c /tmp/bench-a:quill
 #
 # Peers: rtlog-msg-c, rtlog-msg-cpp, quill (when the binary was built with QUILL_ROOT),
-# spdlog-msg. TSC_HZ defaults to /proc/cpuinfo's "cpu MHz" (the child only uses it to print ns).
+# spdlog-msg. TSC_HZ defaults to /proc/cpuinfo's "cpu MHz" (the child only uses it to print ns);
+# SAMPLES (default 100000) and WARMUP (10000) are the calls per run (the benchmark's: 500000 and
+# 50000).
 set -euo pipefail
 # shellcheck source=bench/ab-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/ab-lib.sh"
@@ -30,7 +32,7 @@ for ((r = 0; r < rounds; r++)); do
     ab_order "$r" "${variants[@]}"
     for v in "${order[@]}"; do
         line=$("${v%%:*}" child kind=lat peer="${v##*:}" producers=1 size=0 load=paced \
-            samples=100000 warmup=10000 period_ns=2000 tsc_hz="$tsc_hz" pcpu=0 ccpu=1 \
+            samples="${SAMPLES:-100000}" warmup="${WARMUP:-10000}" period_ns=2000 tsc_hz="$tsc_hz" pcpu=0 ccpu=1 \
             2>/dev/null | grep '^RESULT') || { echo "$v: the child failed" >&2; exit 1; }
         # mean, and the share of calls at the lowest step (the cdf is quantile:value pairs).
         tr ' ' '\n' <<<"$line" | awk -v v="$v" -v r="$((r + 1))" '
