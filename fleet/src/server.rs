@@ -8,6 +8,16 @@ use std::time::{Duration, Instant};
 
 /// How long a server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// Clusters started before giving up (see [`Server::cluster`]).
+const CLUSTER_ATTEMPTS: usize = 3;
+/// How long a cluster's nodes get to agree on a metadata leader.
+const CLUSTER_TIMEOUT: Duration = Duration::from_secs(30);
+/// What a node logs once it knows the cluster's JetStream metadata leader: another node, or
+/// itself (nats-server 2.9).
+const META_LEADER: [&str; 2] =
+    ["JetStream cluster new metadata leader", "Self is new JetStream cluster metadata leader"];
+/// What a server logs once it accepts clients.
+const READY: &str = "Server is ready";
 
 /// One `nats-server` with JetStream.
 pub struct Server {
@@ -16,6 +26,8 @@ pub struct Server {
     pub port: u16,
     args: Vec<String>,
     log: PathBuf,
+    /// The log's length when the server was last started: what it logged since starts here.
+    log_start: usize,
 }
 
 /// A port nobody listens on now (the kernel's choice for port 0).
@@ -43,6 +55,25 @@ impl Server {
     /// Starts a cluster of three servers (`cluster_name` rtlog), each storing under
     /// `dir/nN`, routed to each other: JetStream streams there can have 3 replicas.
     pub fn cluster(dir: &Path) -> std::io::Result<Vec<Server>> {
+        // A port `free_port` found free can be taken before the server binds it (by another
+        // test's server, or as the ephemeral port of an outgoing connection); then a node does
+        // not join, and the cluster cannot place a replicated stream. So a cluster whose
+        // nodes have not all seen a metadata leader is started again on other ports, with
+        // stores of its own (a failed attempt's stores name peers that are gone).
+        let mut last = None;
+        for attempt in 0..CLUSTER_ATTEMPTS {
+            match Server::try_cluster(&dir.join(format!("attempt{attempt}"))) {
+                Ok(nodes) if nodes.iter().all(|n| n.log_shows(&META_LEADER, CLUSTER_TIMEOUT)) => {
+                    return Ok(nodes)
+                }
+                Ok(_) => last = Some(std::io::Error::other("the cluster elected no leader")),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("no cluster attempt")))
+    }
+
+    fn try_cluster(dir: &Path) -> std::io::Result<Vec<Server>> {
         let ports = [free_port()?, free_port()?, free_port()?];
         let routes = [free_port()?, free_port()?, free_port()?];
         let all_routes =
@@ -62,6 +93,23 @@ impl Server {
                 Server::start(&dir.join(format!("n{i}")), ports[i], extra)
             })
             .collect()
+    }
+
+    /// Whether this server's log, since its last start, shows one of `lines` within `timeout`.
+    fn log_shows(&self, lines: &[&str], timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let log = std::fs::read(&self.log).unwrap_or_default();
+            let since_start =
+                String::from_utf8_lossy(log.get(self.log_start..).unwrap_or_default());
+            if lines.iter().any(|line| since_start.contains(line)) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Starts a hub and a robot's leaf node connected to it, as docs/FLEET.md's topology has
@@ -120,7 +168,8 @@ impl Server {
 
     /// Runs `nats-server ARGS` for a server listening on `port`, logging into `dir`.
     fn launch(dir: &Path, port: u16, args: Vec<String>) -> std::io::Result<Server> {
-        let mut server = Server { child: None, port, args, log: dir.join("server.log") };
+        let mut server =
+            Server { child: None, port, args, log: dir.join("server.log"), log_start: 0 };
         server.restart()?;
         Ok(server)
     }
@@ -133,6 +182,7 @@ impl Server {
     /// Starts the server (again, from its store) and waits until it accepts connections.
     pub fn restart(&mut self) -> std::io::Result<()> {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log)?;
+        self.log_start = log.metadata()?.len() as usize;
         let child = Command::new("nats-server")
             .args(&self.args)
             .stdout(Stdio::null())
@@ -140,8 +190,12 @@ impl Server {
             .spawn()?;
         self.child = Some(child);
         let deadline = Instant::now() + START_TIMEOUT;
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            if Instant::now() > deadline {
+        // Ready, and ours: another process may listen on the port this one failed to bind.
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err()
+            || !self.log_shows(&[READY], Duration::ZERO)
+        {
+            let exited = self.child.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_some());
+            if exited || Instant::now() > deadline {
                 return Err(std::io::Error::other(format!(
                     "nats-server on port {} did not start; see {}",
                     self.port,
