@@ -40,7 +40,7 @@ pub(crate) struct SupervisorShared {
     pub(crate) safe_request: Mutex<Option<String>>,
     /// A pending `rtlog_clear_fault`.
     pub(crate) clear_request: AtomicBool,
-    /// The producers' gate, whose `normal_blocked` is true in SAFE: the normal stream refuses
+    /// The producers' gate, whose normal stream is blocked in SAFE: the normal stream refuses
     /// records.
     pub(crate) gate: Arc<Gate>,
     /// Faults taken from producers (`rtlog_signal_fault`).
@@ -361,7 +361,7 @@ impl Supervisor {
         if from == to {
             return 0;
         }
-        self.shared.gate.normal_blocked.store(to == State::Safe, Ordering::Release);
+        self.shared.gate.set_normal_blocked(to == State::Safe);
         self.shared.state.store(to as u8, Ordering::Release);
         self.shared.transitions.fetch_add(1, Ordering::Relaxed);
         if to == State::Normal {

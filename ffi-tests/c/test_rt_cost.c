@@ -76,9 +76,10 @@
  * What the cost depends on besides the payload length (all constant-bounded):
  *   - a nearly full ring: the producer's cached copy of the consumer's index
  *     says "full", so it reloads the shared one (an Acquire load): +7;
- *   - the normal stream: the overflow-policy admission (safe mode, disabled
- *     stream, sampling) before the push: +15, +17 refused (SAMPLE above its
- *     high water: +1 division, +~14);
+ *   - the normal stream: +4 under DROP_NEWEST (its flag; a message also
+ *     takes its stream from its level); under SAMPLE and DISABLE the
+ *     overflow-policy admission (disabled stream, sampling) before the push
+ *     (SAMPLE above its high water: +1 division, +~14);
  *   - a refused record (RTLOG_ERR_FULL) skips the copy: it costs less than an
  *     accepted one, and the same for every payload length but 0 (4 fewer: the
  *     C function's empty-payload branch);
@@ -109,25 +110,25 @@
 
 /* Budgets (instructions per call): what this code achieves plus a small margin (see the
  * table the test prints; update both together). */
-#define PUBLISH_BUDGET 130        /* + copy(len) (+ clock): drop-newest, any state; worst 128 */
-#define POLICY_BUDGET 141         /* the same under SAMPLE and DISABLE; worst 138.32 (sample) */
-#define OVERWRITE_BUDGET 168      /* OVERWRITE_OLDEST (word-wise atomic copy, no memcpy): 163 */
+#define PUBLISH_BUDGET 112        /* + copy(len) (+ clock): drop-newest, any state; worst 109 */
+#define POLICY_BUDGET 130         /* the same under SAMPLE and DISABLE; worst 127.32 (sample) */
+#define OVERWRITE_BUDGET 164      /* OVERWRITE_OLDEST (word-wise atomic copy, no memcpy): 161 */
 #define OVERWRITE_PER_WORD 8      /* ... + per 8 payload bytes (7.0 .. 7.25) */
 #define SAME_TOLERANCE 2.0        /* spread allowed where the cost must be the same */
 #define REFUSAL_LEN_TOLERANCE 4.0 /* a refusal, len 0 against len > 0: the FFI's empty-payload branch (4) */
 #define RELOAD_EXTRA 10           /* nearly full ring: the producer reloads the consumer's index,
                                      then its own head and the depth (9) */
-#define POLICY_EXTRA 17           /* normal stream: the overflow-policy admission check (16) */
+#define POLICY_EXTRA 6            /* normal stream: its flag, and the stream from the level (4) */
 #define TICK_BASE 160             /* tick: fixed part ...                       (idle, 1p: 245) */
 #define TICK_PER_PRODUCER 95      /* ... + per producer (two rings scanned)     (idle, 4p: 515) */
 #define TICK_PER_RECORD 133       /* ... + per record moved, + copy(32 + len)   (worst 128.5) */
 #define TICK_PER_OW_RECORD 160    /* ... from an OVERWRITE_OLDEST ring, 64 B    (155) */
-#define MSG_BUDGET 129            /* 4-argument message, accepted: + copy(64) (+ clock); 126.32 */
-#define MSG_FULL_BUDGET 124       /* ... refused, ring full (the clock is read first): 121.18 */
+#define MSG_BUDGET 111            /* 4-argument message, accepted: + copy(64) (+ clock); 108.32 */
+#define MSG_FULL_BUDGET 106       /* ... refused, ring full (the clock is read first): 103.18 */
 #define MSG_FILTERED_BUDGET 40    /* ... below the threshold (load, compare, count): 38 */
 #define MACRO_EXTRA 18            /* the call site's own packing, on top of the library: 15.14 */
-#define STR_MSG_BUDGET 465        /* with a string (rtlog_publish_message): + copy(64); 461.12 */
-#define STR_MSG_FULL_BUDGET 451   /* ... refused (packed into the scratch first): 447 */
+#define STR_MSG_BUDGET 445        /* with a string (rtlog_publish_message): + copy(64); 442.12 */
+#define STR_MSG_FULL_BUDGET 433   /* ... refused (packed into the scratch first): 430 */
 #define STR_MACRO_EXTRA 23        /* its call site: the rtlog_arg array, 18.92 */
 
 #define K 256      /* calls per scenario (a multiple of DEPTH) */

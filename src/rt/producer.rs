@@ -8,7 +8,7 @@ use crate::error::Status;
 use crate::format::{FrameKind, Level};
 use crate::rt::clock;
 use crate::rt::message::{self, CallSiteDesc, RawArg};
-use crate::rt::quiesce::{self, Gate, PHASE_RUN};
+use crate::rt::quiesce::{self, Gate, GateState};
 use crate::rt::ring::{Parts, Payload, PushCounter, RingProducer, SlotHeader};
 use crate::rt::watermark::DurableCount;
 use crossbeam_utils::CachePadded;
@@ -179,9 +179,13 @@ pub struct Producer {
     gate: Arc<Gate>,
     max_payload: u32,
     use_tsc: bool,
+    /// `gate.strong`, kept here: one load fewer per publish.
+    strong: bool,
     /// Refusals per stream since the last accepted record (carried by the next one).
     lost_since_accept: [u32; 2],
     policy: Overflow,
+    /// `policy == DropNewest`: the normal stream's publish needs no policy (see `publish_frame`).
+    normal_plain: bool,
     /// `Sample`: the fill level where sampling starts, the rate, and a running count.
     sample_high_water: u64,
     sample_one_in: u32,
@@ -206,15 +210,23 @@ impl Producer {
         use_tsc: bool,
     ) -> Producer {
         let depth = u64::from(params.normal_depth);
+        // What lets a publish skip the ring's own check of the payload's size.
+        assert!(rings.iter().all(|r| r.max_payload() >= params.max_record_size));
+        // What lets `push_plain` skip asking the ring whether it overwrites.
+        let overwrites = params.normal_overflow == Overflow::OverwriteOldest;
+        assert!(!rings[Stream::Critical as usize].overwrites());
+        assert_eq!(rings[Stream::Normal as usize].overwrites(), overwrites);
         Producer {
             rings,
             id: shared.id,
             shared,
+            strong: gate.strong,
             gate,
             max_payload: params.max_record_size,
             use_tsc,
             lost_since_accept: [0; 2],
             policy: params.normal_overflow,
+            normal_plain: params.normal_overflow == Overflow::DropNewest,
             sample_high_water: (depth * u64::from(params.sample_high_water_pct)).div_ceil(100),
             sample_one_in: params.sample_one_in.max(1),
             sample_count: 0,
@@ -325,8 +337,9 @@ impl Producer {
         true
     }
 
-    /// `publish` of a checked payload, as a frame of `kind`. Always inlined: `rtlog_publish`
-    /// is its hot caller, and an outlined call cost it 15 instructions (test_rt_cost).
+    /// `publish` of a checked payload (no larger than `max_payload`: the push relies on it), as
+    /// a frame of `kind`. Always inlined: `rtlog_publish` is its hot caller, and an outlined
+    /// call cost it 15 instructions (test_rt_cost).
     #[inline(always)]
     fn publish_frame(
         &mut self,
@@ -336,28 +349,49 @@ impl Producer {
         payload: impl Payload,
         timestamp: u64,
     ) -> Status {
-        quiesce::enter(&self.shared.hot.active, self.gate.strong);
-        if self.gate.phase() != PHASE_RUN {
-            quiesce::leave(&self.shared.hot.active);
-            return Status::InvalidState;
-        }
-        let status = if stream == Stream::Normal && !self.normal_admits() {
-            self.refuse(stream)
-        } else {
-            self.push(stream, record_type, kind, payload, timestamp)
-        };
+        quiesce::enter(&self.shared.hot.active, self.strong);
+        let state = self.gate.state();
+        // The common case is decided from one compare of the gate and one flag: RUN, the
+        // normal stream not blocked, and no policy to apply.
+        let status =
+            if state.is_run_unblocked() && (stream == Stream::Critical || self.normal_plain) {
+                self.push_plain(stream, record_type, kind, payload, timestamp)
+            } else if !state.is_run() {
+                Status::InvalidState
+            } else if stream == Stream::Critical {
+                self.push_plain(stream, record_type, kind, payload, timestamp)
+            } else {
+                self.push_normal_by_policy(state, record_type, kind, payload, timestamp)
+            };
         quiesce::leave(&self.shared.hot.active);
         status
+    }
+
+    /// `push` on the normal stream when it is blocked or has a policy other than DROP_NEWEST.
+    #[inline(always)]
+    fn push_normal_by_policy(
+        &mut self,
+        state: GateState,
+        record_type: u16,
+        kind: FrameKind,
+        payload: impl Payload,
+        timestamp: u64,
+    ) -> Status {
+        if !self.normal_admits(state) {
+            return self.refuse(Stream::Normal);
+        }
+        if self.policy == Overflow::OverwriteOldest {
+            self.push_overwrite(record_type, kind, payload, timestamp)
+        } else {
+            self.push_plain(Stream::Normal, record_type, kind, payload, timestamp)
+        }
     }
 
     /// Whether the normal stream takes a record now: not in safe mode, not disabled, and —
     /// when sampling above the high-water mark — this is the one in `sample_one_in`.
     #[inline(always)]
-    fn normal_admits(&mut self) -> bool {
-        let hot = &*self.shared.hot;
-        if self.gate.normal_blocked.load(Ordering::Relaxed)
-            || hot.normal_disabled.load(Ordering::Relaxed)
-        {
+    fn normal_admits(&mut self, gate: GateState) -> bool {
+        if gate.normal_blocked() || self.shared.hot.normal_disabled.load(Ordering::Relaxed) {
             return false;
         }
         if self.policy == Overflow::Sample
@@ -371,8 +405,42 @@ impl Producer {
         true
     }
 
+    /// `push` on the normal stream under OVERWRITE_OLDEST: never refuses; when full, the
+    /// oldest undispatched record is reclaimed. It took a seq, so the writer sees the gap and
+    /// writes a loss marker for it.
     #[inline(always)]
-    fn push(
+    fn push_overwrite(
+        &mut self,
+        record_type: u16,
+        kind: FrameKind,
+        payload: impl Payload,
+        timestamp: u64,
+    ) -> Status {
+        let s = Stream::Normal as usize;
+        let lost_before = self.lost_since_accept[s];
+        let ring = &mut self.rings[s];
+        let header = slot_header(
+            ring.pushed(),
+            timestamp,
+            (record_type, kind),
+            Stream::Normal,
+            self.id,
+            lost_before,
+        );
+        if ring.push_overwrite_payload(&header, payload).is_some() {
+            let counters = &self.shared.counters;
+            counters
+                .overwritten
+                .store(counters.overwritten.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            let d = &counters.dropped[s];
+            d.store(d.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        }
+        Status::Ok
+    }
+
+    /// `push` on a ring that refuses when full (every ring but an OVERWRITE_OLDEST normal one).
+    #[inline(always)]
+    fn push_plain(
         &mut self,
         stream: Stream,
         record_type: u16,
@@ -381,37 +449,17 @@ impl Producer {
         timestamp: u64,
     ) -> Status {
         let s = stream as usize;
-        if stream == Stream::Normal && self.policy == Overflow::OverwriteOldest {
-            // Never refuses: when full, the oldest undispatched record is reclaimed. It took a
-            // seq, so the writer sees the gap and writes a loss marker for it.
-            let lost_before = self.lost_since_accept[s];
-            let ring = &mut self.rings[s];
-            let header = slot_header(
-                ring.pushed(),
-                timestamp,
-                (record_type, kind),
-                stream,
-                self.id,
-                lost_before,
-            );
-            if ring.push_overwrite_payload(&header, payload).is_some() {
-                let counters = &self.shared.counters;
-                counters
-                    .overwritten
-                    .store(counters.overwritten.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-                let d = &counters.dropped[s];
-                d.store(d.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-            }
-            return Status::Ok;
-        }
-        // Made apart from the branch above, where the slot is written, from registers: one
-        // header built for both paths was staged on the stack and copied (the copy's wide loads
-        // of narrow stores could not be store-forwarded), and holding its fields through the
-        // check of a nearly full ring cost a register shuffle there.
+        // The header is made where the slot is written, from registers: one header built
+        // ahead was staged on the stack and copied (the copy's wide loads of narrow stores
+        // could not be store-forwarded), and holding its fields through the check of a nearly
+        // full ring cost a register shuffle there.
         let (id, lost_before) = (self.id, &self.lost_since_accept[s]);
         let header =
             |seq| slot_header(seq, timestamp, (record_type, kind), stream, id, *lost_before);
-        if self.rings[s].push_payload_with(header, payload) {
+        // SAFETY: every caller checked `payload` against `max_payload`, which is no larger
+        // than the rings' own (asserted in `new`); only the normal ring under OVERWRITE_OLDEST
+        // overwrites (`Logger` makes it so, asserted in `new`), and it goes to `push_overwrite`.
+        if unsafe { self.rings[s].push_plain_with(header, payload) } {
             self.lost_since_accept[s] = 0;
             return Status::Ok;
         }

@@ -17,46 +17,93 @@ use std::sync::OnceLock;
 pub(crate) const PHASE_INIT: u8 = 0;
 pub(crate) const PHASE_RUN: u8 = 1;
 pub(crate) const PHASE_CLOSED: u8 = 2;
+/// The bits of [`Gate`]'s state that hold the phase.
+const PHASE_MASK: u8 = 0b11;
+/// The bit of [`Gate`]'s state set in SAFE: the normal stream refuses records.
+const NORMAL_BLOCKED: u8 = 0b100;
 
-/// The logger's phase, shared by every producer handle.
+/// The logger's phase and whether the normal stream is blocked, shared by every producer
+/// handle. Both live in one byte so that a publish learns both from one load.
 #[derive(Debug)]
 pub(crate) struct Gate {
-    phase: AtomicU8,
+    /// The phase in the low bits, and [`NORMAL_BLOCKED`].
+    state: AtomicU8,
     /// True when membarrier is unavailable and publishers must fence themselves.
     pub(crate) strong: bool,
-    /// Set by the supervisor in SAFE: the normal stream refuses records. Read `Relaxed` by
-    /// publish: it is a mode switch, not a publication; a publish that still sees the old
-    /// value just behaves as it would have a moment earlier. Next to `phase`, on the cache line
-    /// that publish reads anyway.
-    pub(crate) normal_blocked: AtomicBool,
+}
+
+/// One reading of a [`Gate`]: what a publish decides on.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct GateState(u8);
+
+impl GateState {
+    /// Whether publishing is open (the phase is RUN).
+    #[inline(always)]
+    pub(crate) fn is_run(self) -> bool {
+        self.0 & PHASE_MASK == PHASE_RUN
+    }
+
+    /// RUN, and the normal stream not blocked: every stream takes records (one compare).
+    #[inline(always)]
+    pub(crate) fn is_run_unblocked(self) -> bool {
+        self.0 == PHASE_RUN
+    }
+
+    /// Whether the normal stream is blocked (the supervisor is in SAFE).
+    #[inline(always)]
+    pub(crate) fn normal_blocked(self) -> bool {
+        self.0 & NORMAL_BLOCKED != 0
+    }
 }
 
 impl Gate {
     pub(crate) fn new() -> Gate {
-        Gate {
-            phase: AtomicU8::new(PHASE_INIT),
-            strong: !membarrier_registered(),
-            normal_blocked: AtomicBool::new(false),
+        Gate { state: AtomicU8::new(PHASE_INIT), strong: !membarrier_registered() }
+    }
+
+    /// The phase and the normal stream's block, in one `SeqCst` load: the load half of the
+    /// Dekker pair. The block is a mode switch, not a publication: a publish that still sees
+    /// the old value behaves as it would have a moment earlier.
+    #[inline(always)]
+    pub(crate) fn state(&self) -> GateState {
+        GateState(self.state.load(Ordering::SeqCst))
+    }
+
+    /// The current phase.
+    #[inline]
+    pub(crate) fn phase(&self) -> u8 {
+        self.state.load(Ordering::SeqCst) & PHASE_MASK
+    }
+
+    /// Blocks the normal stream (SAFE) or unblocks it; the phase is left as it is.
+    pub(crate) fn set_normal_blocked(&self, blocked: bool) {
+        if blocked {
+            self.state.fetch_or(NORMAL_BLOCKED, Ordering::SeqCst);
+        } else {
+            self.state.fetch_and(!NORMAL_BLOCKED, Ordering::SeqCst);
         }
     }
 
-    /// The current phase (`SeqCst`: the load half of the Dekker pair).
-    #[inline]
-    pub(crate) fn phase(&self) -> u8 {
-        self.phase.load(Ordering::SeqCst)
+    /// Moves the phase from `from` to `to`, keeping the block; returns the phase it had.
+    fn move_phase(&self, from: Option<u8>, to: u8) -> u8 {
+        let moved = self.state.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |s| match from {
+            Some(f) if s & PHASE_MASK != f => None,
+            _ => Some(s & !PHASE_MASK | to),
+        });
+        match moved {
+            Ok(old) | Err(old) => old & PHASE_MASK,
+        }
     }
 
     /// INIT → RUN. Returns false when the gate was not in INIT.
     pub(crate) fn open(&self) -> bool {
-        self.phase
-            .compare_exchange(PHASE_INIT, PHASE_RUN, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
+        self.move_phase(Some(PHASE_INIT), PHASE_RUN) == PHASE_INIT
     }
 
     /// Closes the gate and returns the phase it had. After this returns and every `active`
     /// flag has been seen false, no publish can add a record anymore.
     pub(crate) fn close<'a>(&self, active: impl Iterator<Item = &'a AtomicBool>) -> u8 {
-        let old = self.phase.swap(PHASE_CLOSED, Ordering::SeqCst);
+        let old = self.move_phase(None, PHASE_CLOSED);
         if old != PHASE_RUN {
             return old;
         }
@@ -113,5 +160,30 @@ fn membarrier_fence() {
     if !membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) {
         // Registration succeeded, so this cannot fail short of a kernel bug; fence anyway.
         std::sync::atomic::fence(Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_normal_streams_block_and_the_phase_change_apart() {
+        let gate = Gate::new();
+        gate.set_normal_blocked(true);
+        assert_eq!(gate.phase(), PHASE_INIT);
+        assert!(!gate.state().is_run());
+        assert!(gate.open());
+        assert!(!gate.open());
+        let state = gate.state();
+        assert!(state.is_run() && state.normal_blocked() && !state.is_run_unblocked());
+        gate.set_normal_blocked(false);
+        let state = gate.state();
+        assert!(state.is_run() && !state.normal_blocked() && state.is_run_unblocked());
+        gate.set_normal_blocked(true);
+        assert_eq!(gate.close(std::iter::empty()), PHASE_RUN);
+        assert_eq!(gate.phase(), PHASE_CLOSED);
+        assert!(gate.state().normal_blocked() && !gate.state().is_run());
+        assert_eq!(gate.close(std::iter::empty()), PHASE_CLOSED);
     }
 }

@@ -562,14 +562,21 @@ impl RingProducer {
     /// `push` of any [`Payload`].
     #[inline(always)]
     pub fn push_payload<P: Payload>(&mut self, header: &SlotHeader, payload: P) -> bool {
-        self.push_payload_with(|_| *header, payload)
+        assert!(payload.len() <= self.max_payload as usize);
+        // SAFETY: the payload fits (asserted above).
+        unsafe { self.push_payload_with(|_| *header, payload) }
     }
 
     /// `push_payload` of the header `make_header` returns for the record's seq (the records
     /// pushed so far), called only once the slot is known to be free: the header's fields are
     /// not held through the check of a nearly full ring, which then needs no register shuffle.
+    ///
+    /// # Safety
+    /// `payload.len()` does not exceed the ring's [`max_payload`](Self::max_payload): the
+    /// caller checked it already (the producer, against the `max_record_size` its rings were
+    /// made with), and checking again cost every publish 4 instructions (test_rt_cost).
     #[inline(always)]
-    pub fn push_payload_with<P: Payload>(
+    pub unsafe fn push_payload_with<P: Payload>(
         &mut self,
         make_header: impl FnOnce(u64) -> SlotHeader,
         payload: P,
@@ -577,6 +584,25 @@ impl RingProducer {
         if self.plain_base.is_null() {
             return self.push_atomic(make_header(self.head), payload);
         }
+        // SAFETY: the payload fits (the caller's contract); the ring has plain slots.
+        unsafe { self.push_plain_with(make_header, payload) }
+    }
+
+    /// `push_payload_with` on a ring made by [`channel`], whose slots are plain words.
+    ///
+    /// # Safety
+    /// As `push_payload_with`, and the ring was made by [`channel`], not
+    /// [`channel_overwriting`]: the caller knows which (a producer's critical ring, and its
+    /// normal ring under any policy but OVERWRITE_OLDEST), and asking the ring cost every
+    /// publish 2 instructions (test_rt_cost).
+    #[inline(always)]
+    pub unsafe fn push_plain_with<P: Payload>(
+        &mut self,
+        make_header: impl FnOnce(u64) -> SlotHeader,
+        payload: P,
+    ) -> bool {
+        debug_assert!(payload.len() <= self.max_payload as usize);
+        debug_assert!(!self.plain_base.is_null());
         if self.looks_full(self.depth) {
             // Acquire: the consumer's reads of the slot we are about to reuse happened before.
             self.cached_tail = self.shared.tail.load(Ordering::Acquire);
@@ -584,7 +610,6 @@ impl RingProducer {
                 return false;
             }
         }
-        assert!(payload.len() <= self.max_payload as usize);
         self.shared.track.write(self.index);
         // `index < depth` and the buffer holds `depth * slot_words` words: inside it.
         let slot = self.plain_base.wrapping_add(self.index * self.slot_words);
