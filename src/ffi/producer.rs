@@ -142,6 +142,52 @@ pub unsafe extern "C" fn rtlog_publish_message_packed(
     values: *const c_void,
     len: u32,
 ) -> rtlog_status {
+    // SAFETY: the contract above, passed on.
+    let fast = unsafe { publish_message_packed_fast(p, site, values, len) };
+    match fast {
+        Some(status) => status,
+        // SAFETY: the contract above, passed on.
+        None => unsafe { publish_message_packed_checked(p, site, values, len) },
+    }
+}
+
+/// rtlog_publish_message_packed's fast path ([`Producer::publish_message_packed_fast`]): a
+/// message whose call site the producer checked already, with no NULL pointer. Its own panic
+/// guard, as every entry point has; `None` leaves the call to the checked path.
+#[inline(always)]
+unsafe fn publish_message_packed_fast(
+    p: *mut rtlog_producer,
+    site: *const rtlog_callsite,
+    values: *const c_void,
+    len: u32,
+) -> Option<rtlog_status> {
+    guard_value(None, || {
+        if values.is_null() {
+            return None;
+        }
+        // SAFETY: p is NULL or a live handle used by this thread only (the contract).
+        let p = unsafe { try_mut(p, "p", false) }.ok()?;
+        // SAFETY: site is NULL or points to a call site that outlives the logger.
+        let site = unsafe { arg(site, "site", false) }.ok()?.as_core();
+        // A longer len is the checked path's TOO_LARGE, and no slice is made of it.
+        if len > p.max_record_size() {
+            return None;
+        }
+        // SAFETY: values is non-NULL and points to len readable bytes (the contract).
+        let values = unsafe { std::slice::from_raw_parts(values.cast::<u8>(), len as usize) };
+        // SAFETY: the site is static (the contract).
+        unsafe { p.publish_message_packed_fast(site, values) }.map(Into::into)
+    })
+}
+
+/// rtlog_publish_message_packed for every case its fast path leaves.
+#[inline(never)]
+unsafe fn publish_message_packed_checked(
+    p: *mut rtlog_producer,
+    site: *const rtlog_callsite,
+    values: *const c_void,
+    len: u32,
+) -> rtlog_status {
     guard(|| {
         // SAFETY: p is NULL or a live handle used by this thread only (the contract).
         let p = unsafe { try_mut(p, "p", false)? };
@@ -150,7 +196,7 @@ pub unsafe extern "C" fn rtlog_publish_message_packed(
         // SAFETY: values is NULL or points to len readable bytes (the contract).
         let values = unsafe { record_bytes(values, len, p.max_record_size())? };
         // SAFETY: the site is static (the contract above).
-        Ok(unsafe { p.publish_message_packed(site, values) }.into())
+        Ok(unsafe { p.publish_message_packed_checked(site, values) }.into())
     })
 }
 

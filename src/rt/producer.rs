@@ -305,6 +305,25 @@ impl Producer {
     /// `site` stays valid and unchanged while the logger runs, as for `publish_message`.
     #[inline]
     pub unsafe fn publish_message_packed(&mut self, site: &CallSiteDesc, values: &[u8]) -> Status {
+        // SAFETY: the caller's contract, passed on.
+        unsafe {
+            match self.publish_message_packed_fast(site, values) {
+                Some(status) => status,
+                None => self.publish_message_packed_checked(site, values),
+            }
+        }
+    }
+
+    /// `publish_message_packed` in every case: what it does when its fast path declines.
+    ///
+    /// # Safety
+    /// As `publish_message_packed`.
+    #[inline]
+    pub unsafe fn publish_message_packed_checked(
+        &mut self,
+        site: &CallSiteDesc,
+        values: &[u8],
+    ) -> Status {
         if self.filter_out(site) {
             return Status::Ok;
         }
@@ -320,9 +339,50 @@ impl Producer {
             *entry = (key, values.len());
         }
         // A hit: this site's level, types and length, and the message's size, were checked.
-        let stream =
-            if site.level >= Level::Error as u8 { Stream::Critical } else { Stream::Normal };
+        let stream = checked_site_stream(site);
         self.publish_frame(stream, message::SLOT_PACKED, FrameKind::Message, payload, timestamp)
+    }
+
+    /// The fast path of `publish_message_packed`: a message below the threshold, or one whose
+    /// call site this producer checked already, timestamped by the TSC, on a stream that takes
+    /// it now without an overflow policy (RUN, not blocked; critical, or normal under
+    /// DROP_NEWEST), pushed or refused (`Full`) as `publish_message_packed` would. `None`, with
+    /// nothing published or counted, in every other case: the caller then calls
+    /// `publish_message_packed_checked`. Apart so that its caller stays small: the whole call
+    /// took 7 instructions fewer, and 3.9 ns less in paired rounds (docs/PERFORMANCE.md).
+    ///
+    /// # Safety
+    /// As `publish_message_packed`.
+    #[inline(always)]
+    pub unsafe fn publish_message_packed_fast(
+        &mut self,
+        site: &CallSiteDesc,
+        values: &[u8],
+    ) -> Option<Status> {
+        if self.filter_out(site) {
+            return Some(Status::Ok);
+        }
+        if !self.use_tsc {
+            return None;
+        }
+        let timestamp = clock::now_raw(true);
+        let key = site as *const CallSiteDesc as usize;
+        if self.packed_sites[(key >> 3) % PACKED_SITE_CACHE] != (key, values.len()) {
+            return None;
+        }
+        let stream = checked_site_stream(site);
+        let head = message::packed_head(site);
+        let payload = Parts { head: &head, body: values };
+        quiesce::enter(&self.shared.hot.active, self.strong);
+        let state = self.gate.state();
+        let status = (state.is_run_unblocked()
+            && (stream == Stream::Critical || self.normal_plain))
+            .then(|| {
+                let kind = FrameKind::Message;
+                self.push_plain(stream, message::SLOT_PACKED, kind, payload, timestamp)
+            });
+        quiesce::leave(&self.shared.hot.active);
+        status
     }
 
     /// Whether a message of `site` is below the producer's threshold; counts it as filtered
@@ -580,6 +640,16 @@ fn check_packed_message(
         return Err(Status::TooLarge);
     }
     Ok(())
+}
+
+/// `message_stream` of a call site whose level was checked: no test of the level's validity.
+#[inline(always)]
+fn checked_site_stream(site: &CallSiteDesc) -> Stream {
+    if site.level >= Level::Error as u8 {
+        Stream::Critical
+    } else {
+        Stream::Normal
+    }
 }
 
 /// The stream of a message at the call site's level: critical for `Error` and `Fatal`; `None`
