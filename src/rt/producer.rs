@@ -330,13 +330,12 @@ impl Producer {
         let timestamp = clock::now_raw(self.use_tsc);
         let head = message::packed_head(site);
         let payload = Parts { head: &head, body: values };
-        let key = site as *const CallSiteDesc as usize;
-        let entry = &mut self.packed_sites[(key >> 3) % PACKED_SITE_CACHE];
-        if *entry != (key, values.len()) {
+        let (slot, checked) = packed_site_slot(site, values.len());
+        if self.packed_sites[slot] != checked {
             if let Err(status) = check_packed_message(site, payload, self.max_payload) {
                 return status;
             }
-            *entry = (key, values.len());
+            self.packed_sites[slot] = checked;
         }
         // A hit: this site's level, types and length, and the message's size, were checked.
         let stream = checked_site_stream(site);
@@ -368,8 +367,8 @@ impl Producer {
             return None;
         }
         let timestamp = clock::now_raw(true);
-        let key = site as *const CallSiteDesc as usize;
-        if self.packed_sites[(key >> 3) % PACKED_SITE_CACHE] != (key, values.len()) {
+        let (slot, checked) = packed_site_slot(site, values.len());
+        if self.packed_sites[slot] != checked {
             return None;
         }
         let stream = checked_site_stream(site);
@@ -377,12 +376,10 @@ impl Producer {
         let payload = Parts { head: &head, body: values };
         quiesce::enter(&self.shared.hot.active, self.strong);
         let state = self.gate.state();
-        let status = (state.is_run_unblocked()
-            && (stream == Stream::Critical || self.normal_plain))
-            .then(|| {
-                let kind = FrameKind::Message;
-                self.push_plain(stream, message::SLOT_PACKED, kind, payload, timestamp)
-            });
+        let status = self.takes_plain(state, stream).then(|| {
+            let kind = FrameKind::Message;
+            self.push_plain(stream, message::SLOT_PACKED, kind, payload, timestamp)
+        });
         quiesce::leave(&self.shared.hot.active);
         status
     }
@@ -413,20 +410,24 @@ impl Producer {
     ) -> Status {
         quiesce::enter(&self.shared.hot.active, self.strong);
         let state = self.gate.state();
-        // The common case is decided from one compare of the gate and one flag: RUN, the
-        // normal stream not blocked, and no policy to apply.
-        let status =
-            if state.is_run_unblocked() && (stream == Stream::Critical || self.normal_plain) {
-                self.push_plain(stream, record_type, kind, payload, timestamp)
-            } else if !state.is_run() {
-                Status::InvalidState
-            } else if stream == Stream::Critical {
-                self.push_plain(stream, record_type, kind, payload, timestamp)
-            } else {
-                self.push_normal_by_policy(state, record_type, kind, payload, timestamp)
-            };
+        let status = if self.takes_plain(state, stream) {
+            self.push_plain(stream, record_type, kind, payload, timestamp)
+        } else if !state.is_run() {
+            Status::InvalidState
+        } else if stream == Stream::Critical {
+            self.push_plain(stream, record_type, kind, payload, timestamp)
+        } else {
+            self.push_normal_by_policy(state, record_type, kind, payload, timestamp)
+        };
         quiesce::leave(&self.shared.hot.active);
         status
+    }
+
+    /// The common case, decided from one compare of the gate and one flag: RUN, the normal
+    /// stream not blocked, and no overflow policy to apply to `stream`.
+    #[inline(always)]
+    fn takes_plain(&self, state: GateState, stream: Stream) -> bool {
+        state.is_run_unblocked() && (stream == Stream::Critical || self.normal_plain)
     }
 
     /// `push` on the normal stream when it is blocked or has a policy other than DROP_NEWEST.
@@ -642,6 +643,14 @@ fn check_packed_message(
         return Err(Status::TooLarge);
     }
     Ok(())
+}
+
+/// Where [`Producer::packed_sites`] keeps `site`, and what that entry holds once `site` with
+/// `len` bytes of values was checked.
+#[inline(always)]
+fn packed_site_slot(site: &CallSiteDesc, len: usize) -> (usize, (usize, usize)) {
+    let key = site as *const CallSiteDesc as usize;
+    ((key >> 3) % PACKED_SITE_CACHE, (key, len))
 }
 
 /// `message_stream` of a call site whose level was checked: no test of the level's validity.
