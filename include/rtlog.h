@@ -1639,6 +1639,33 @@ enum rtlog_status rtlog_publish_message_packed(struct rtlog_producer *p,
                                                uint32_t len);
 
 /**
+ * Publishes a log message of at most four arguments, none of them a string, passed in
+ * registers: `w0` to `w3` hold arguments 0 to 3 of the call site, each as the bits of its
+ * value in the word's low bytes (signed integers sign-extended, unsigned integers, CHAR and
+ * BOOL zero-extended, F32 its 32 bits, F64 its 64 bits, PTR the address); the words past the
+ * call site's arg_count are ignored. The message macros call it for every message of at most
+ * four arguments without a string: the arguments go from registers into the ring, with no
+ * buffer on the caller's stack to copy from. The message is the same in the log as through
+ * rtlog_publish_message_packed. Levels, streams and filtering as rtlog_publish_message.
+ *
+ * Phase: RUN. Thread: the producer's own thread. RT-safe, as rtlog_publish: wait-free, no
+ * allocation, no lock, no system call.
+ * Returns RTLOG_OK; RTLOG_ERR_FULL when the ring is full (counted in dropped);
+ * RTLOG_ERR_TOO_LARGE when the message exceeds max_record_size; RTLOG_ERR_INVALID_ARGUMENT
+ * for a NULL p or site, or a site whose level or arg_types are not known, that has a STR
+ * argument or more than four arguments; RTLOG_ERR_INVALID_STATE before rtlog_start or after
+ * rtlog_shutdown. `site` and its texts must stay valid while the logger runs. Does not set
+ * rtlog_last_error.
+ */
+RTLOG_MUST_USE
+enum rtlog_status rtlog_publish_message_words(struct rtlog_producer *p,
+                                              const struct rtlog_callsite *site,
+                                              uint64_t w0,
+                                              uint64_t w1,
+                                              uint64_t w2,
+                                              uint64_t w3);
+
+/**
  * Sets the lowest level of message this producer publishes; messages below it are counted in
  * rtlog_producer_stats.filtered and not published. Overrides rtlog_set_level for this
  * producer until the next rtlog_set_level. Records (rtlog_publish) are never filtered.
@@ -2016,13 +2043,15 @@ enum rtlog_status rtlog_reader_format(const struct rtlog_reader *r,
  *
  * RTLOG_LOGF(producer, level, fmt, ...) and RTLOG_TRACE / _DEBUG / _INFO / _WARN / _ERROR /
  * _FATAL(producer, fmt, ...) are expressions whose value is the rtlog_status of the publish
- * (rtlog_publish_message_packed, or rtlog_publish_message for a message with a string).
+ * (rtlog_publish_message_words for at most four arguments and no string,
+ * rtlog_publish_message_packed for more, rtlog_publish_message for a message with a string).
  * `level` and `fmt` must be compile-time constants (a string literal for fmt): each call site
  * builds a static rtlog_callsite (format, file, line, function, level, argument types) at
- * compile time; the call copies a reference to it and the packed arguments into the
- * producer's ring (without strings, the values are packed at compile-time offsets by the
- * inline code, and the library copies them once). Nothing is formatted on the calling thread: whoever
- * reads the log formats the text. RT-safe as rtlog_publish (phase RUN, the producer's thread).
+ * compile time; the call copies a reference to it and the arguments into the producer's ring
+ * (up to four, without strings, in registers; more are packed at compile-time offsets by the
+ * inline code, and the library copies them once). Nothing is formatted on the calling thread:
+ * whoever reads the log formats the text. RT-safe as rtlog_publish (phase RUN, the producer's
+ * thread).
  *
  * Arguments (at most 16): integers of every width, char, bool, float, double, pointers (%p)
  * and C strings (%s; copied up to what fits in max_record_size, a cut string is marked).
@@ -2253,10 +2282,18 @@ static inline __attribute__((format(printf, 1, 2))) void rtlog_format_check_(con
 #define RTLOG_IS_STR_(x) (RTLOG_TYPE_(x) == RTLOG_ARG_STR)
 #define RTLOG_PUT_(x) rtlog_at_ = rtlog_put_(rtlog_at_, RTLOG_BITS_(x), RTLOG_SIZE_(x))
 
-/* A message without strings packs its values here, at compile-time offsets, and the library
- * copies them once (rtlog_publish_message_packed); one with strings passes rtlog_arg
- * descriptors (rtlog_publish_message), and the library bounds each string's copy. The test is
- * a constant: the compiler keeps one branch. */
+/* The words of a message of at most four arguments (rtlog_publish_message_words): the
+ * arguments' bits, then zeros for the words it does not use. */
+#define RTLOG_WORDS_MAX_ 4
+#define RTLOG_FIRST4_(...) RTLOG_FIRST4_I_(__VA_ARGS__)
+#define RTLOG_FIRST4_I_(a, b, c, d, ...) a, b, c, d
+#define RTLOG_WORDS_(fmt, ...) RTLOG_FIRST4_(RTLOG_MAPF_(RTLOG_BITS_, fmt, ##__VA_ARGS__), 0, 0, 0, 0)
+
+/* A message of at most four arguments without strings passes their bits in registers
+ * (rtlog_publish_message_words); a longer one without strings packs its values here, at
+ * compile-time offsets, and the library copies them once (rtlog_publish_message_packed); one
+ * with strings passes rtlog_arg descriptors (rtlog_publish_message), and the library bounds
+ * each string's copy. The tests are constants: the compiler keeps one branch. */
 #define RTLOG_LOGF(p, level, fmt, ...)                                                       \
     __extension__({                                                                          \
         if (0)                                                                               \
@@ -2270,6 +2307,9 @@ static inline __attribute__((format(printf, 1, 2))) void rtlog_format_check_(con
         if (RTLOG_MAPS_(RTLOG_IS_STR_, RTLOG_PLUS_, 0, fmt, ##__VA_ARGS__)) {                \
             const rtlog_arg rtlog_args_[] = {RTLOG_MAPF_(RTLOG_VALUE_, fmt, ##__VA_ARGS__)}; \
             rtlog_status_ = rtlog_publish_message((p), &rtlog_site_, rtlog_args_);           \
+        } else if (RTLOG_NARG_(fmt, ##__VA_ARGS__) - 1 <= RTLOG_WORDS_MAX_) {                \
+            rtlog_status_ = rtlog_publish_message_words((p), &rtlog_site_,                   \
+                                                        RTLOG_WORDS_(fmt, ##__VA_ARGS__));   \
         } else {                                                                             \
             unsigned char                                                                    \
                 rtlog_values_[RTLOG_MAPS_(RTLOG_SIZE_, RTLOG_PLUS_, 0, fmt, ##__VA_ARGS__) + 1]; \
@@ -2519,7 +2559,8 @@ inline unsigned char *put(unsigned char *at, const T &v) {
     return rtlog_put_(at, value_bits(v), value_size(traits_of<T>::type));
 }
 
-/* One message: packed by the template code when no argument is a string (their types and
+/* One message: its words passed in registers when it has at most four arguments and no
+ * string; packed by the template code when it has more and no string (their types and
  * sizes are compile-time facts, so the values are stored at fixed offsets and the library
  * copies them once), as rtlog_arg descriptors otherwise (the library bounds each string's
  * copy). The arguments are references into the macro's full expression: a temporary (a
@@ -2530,6 +2571,9 @@ __attribute__((always_inline)) inline rtlog_status publish(rtlog_producer *p,
                                                            const Ts &...args) {
     if constexpr ((false || ... || (traits_of<Ts>::type == RTLOG_ARG_STR))) {
         return rtlog_publish_message(p, site, arg_list({to_arg(args)...}));
+    } else if constexpr (sizeof...(Ts) <= 4) {
+        const uint64_t w[4] = {value_bits(args)...};
+        return rtlog_publish_message_words(p, site, w[0], w[1], w[2], w[3]);
     } else {
         unsigned char values[(0u + ... + value_size(traits_of<Ts>::type)) + 1];
         unsigned char *at = values;
@@ -2539,7 +2583,7 @@ __attribute__((always_inline)) inline rtlog_status publish(rtlog_producer *p,
 }
 __attribute__((always_inline)) inline rtlog_status publish(rtlog_producer *p,
                                                            const rtlog_callsite *site, no_args) {
-    return rtlog_publish_message_packed(p, site, nullptr, 0);
+    return rtlog_publish_message_words(p, site, 0, 0, 0, 0);
 }
 
 

@@ -26,7 +26,7 @@ use crate::format::{
     Seal, SegmentHeader, StateChange, NO_PRODUCER, NO_STREAM, SEAL_SUSPECT,
 };
 use crate::rt::clock::{self, Calibration};
-use crate::rt::message::{CallSiteDesc, SLOT_PACKED};
+use crate::rt::message::{self as slot_msg, CallSiteDesc, SLOT_PACKED, SLOT_WORDS};
 use crate::rt::producer::{ProducerShared, Stream};
 use crate::rt::ring::{RingConsumer, SlotHeader};
 use crate::rt::watermark::Watermark;
@@ -249,6 +249,18 @@ impl CallSites {
         self.by_address.insert(address, id);
         id
     }
+}
+
+/// A words message's values packed (`rt::message::SLOT_WORDS`): the buffer and the bytes of it
+/// used. `words` are the slot's bytes after the call site's address; `types` the call site's.
+fn pack_slot_words(types: &[u8], words: &[u8]) -> ([u8; slot_msg::WORDS * 8], usize) {
+    let mut w = [0u64; slot_msg::WORDS];
+    for (word, bytes) in w.iter_mut().zip(words.chunks_exact(8)) {
+        *word = u64::from_le_bytes(bytes.try_into().expect("chunks of 8 bytes"));
+    }
+    let mut out = [0u8; slot_msg::WORDS * 8];
+    let len = slot_msg::pack_words(types, &w, &mut out);
+    (out, len)
 }
 
 /// A call site's frame content, read from its static description.
@@ -570,6 +582,13 @@ impl Writer {
             self.message.extend_from_slice(&payload[..msg::HEAD_BYTES]);
             self.message.extend_from_slice(&self.callsites.arg_heads[id as usize - 1]);
             self.message.extend_from_slice(&payload[msg::HEAD_BYTES..]);
+            frame.record_type = 0;
+        } else if h.record_type == SLOT_WORDS {
+            let arg_head = &self.callsites.arg_heads[id as usize - 1];
+            self.message.extend_from_slice(&payload[..msg::HEAD_BYTES]);
+            self.message.extend_from_slice(arg_head);
+            let values = pack_slot_words(&arg_head[1..], &payload[msg::HEAD_BYTES..]);
+            self.message.extend_from_slice(&values.0[..values.1]);
             frame.record_type = 0;
         } else {
             self.message.extend_from_slice(payload);

@@ -4,12 +4,11 @@
 //! it, on both kinds of ring; and every call that does not match its call site is refused.
 
 mod common;
-use common::messages::{callsite, Kinds, PACKED_MAX};
+use common::messages::{callsite, message_frames, Kinds, PACKED_MAX};
 use common::*;
 use rtlog::config::Overflow;
 use rtlog::format::message::ArgType;
-use rtlog::format::{FrameKind, Level};
-use rtlog::reader::Reader;
+use rtlog::format::Level;
 use rtlog::rt::message::CallSiteDesc;
 use rtlog::{Config, Logger, Status};
 
@@ -19,35 +18,6 @@ const PAIRS: u64 = 200;
 
 fn kit_index(n: u64) -> u64 {
     (n / 2) * 4 + n % 2
-}
-
-/// The message frames of the log in `dir`: (payload, level, stream, text).
-fn message_frames(dir: &TempDir) -> Vec<(Vec<u8>, Level, u8, String)> {
-    let mut r = Reader::open(&dir.0).unwrap();
-    let mut out = Vec::new();
-    loop {
-        let (payload, level, stream, lsn) = match r.next_frame().unwrap() {
-            None => return out,
-            Some(rec) if rec.kind == FrameKind::Message => {
-                (rec.payload.to_vec(), rec.level, rec.stream, rec.lsn)
-            }
-            Some(_) => continue,
-        };
-        let rec = rtlog::Record {
-            lsn,
-            seq: 0,
-            timestamp_ns: 0,
-            epoch: 0,
-            producer: 0,
-            record_type: 0,
-            stream,
-            kind: FrameKind::Message,
-            level,
-            payload: &payload,
-        };
-        let text = r.message(&rec).unwrap().text();
-        out.push((payload.clone(), level, stream, text));
-    }
 }
 
 fn both_entry_points_write_the_same_frames(overflow: Overflow) {
@@ -69,7 +39,7 @@ fn both_entry_points_write_the_same_frames(overflow: Overflow) {
     }
     lg.shutdown().unwrap();
 
-    let frames = message_frames(&dir);
+    let frames = message_frames(&dir.0);
     assert_eq!(frames.len() as u64, 2 * PAIRS);
     for (n, pair) in frames.chunks(2).enumerate() {
         assert_eq!(pair[0], pair[1], "message {n}: the two entry points differ");
@@ -149,7 +119,7 @@ fn a_call_that_does_not_match_its_call_site_is_refused() {
     lg.tick().unwrap();
     lg.step_writer().unwrap();
     lg.shutdown().unwrap();
-    assert_eq!(message_frames(&dir).len(), 6);
+    assert_eq!(message_frames(&dir.0).len(), 6);
 }
 
 #[test]

@@ -213,3 +213,46 @@ fn messages_never_allocate_after_start() {
     }
     assert_eq!(read.len() as u64, rust.ok + c_abi.ok);
 }
+
+#[test]
+fn messages_in_registers_never_allocate_after_start() {
+    // Log messages of four arguments through `Producer::publish_message_words` and
+    // `rtlog_publish_message_words` (what the macros call for at most four arguments without
+    // strings): accepted, and refused by full rings.
+    let dir = TempDir::new("alloc-words");
+    let mut c = config(&dir);
+    c.max_record_size = 64;
+    c.normal_depth = 64;
+    c.dispatch_budget = 8;
+    let (lg, ps) = start(c, &["rust", "c"]);
+    let (a, b) = (producer(ps[0]), ps[1].as_ptr());
+    let kit = messages::Kinds::new();
+    let (mut rust, mut c_abi) = (messages::Outcomes::default(), messages::Outcomes::default());
+    const N: u64 = 200_000;
+    let n = allocations_in(|| {
+        for i in 0..N {
+            kit.publish_words(a, i, &mut rust);
+            kit.publish_words_c(b, i, &mut c_abi);
+            // Ticks in bursts, so that the rings also fill up.
+            if i % 2000 < 1000 && i % 2 == 0 {
+                lg.tick().unwrap();
+            }
+        }
+    });
+    assert_eq!(n, 0, "publish_message_words/tick allocated {n} times");
+    for (api, o) in [("rust", rust), ("c", c_abi)] {
+        assert_eq!(o.other, 0, "{api}: {o:?}");
+        assert!(o.ok > 0 && o.full > 0, "{api}: the accepting and the full path ran: {o:?}");
+    }
+    lg.shutdown().unwrap();
+
+    // Every accepted message reads back with its whole text.
+    let mut r = rtlog::Reader::open(&dir.0).unwrap();
+    let read = messages::read_all(&mut r).unwrap();
+    for rec in &read {
+        let text = rec.text.as_ref().expect("only messages were published").as_ref().unwrap();
+        let i: u64 = text["n=".len()..].split(' ').next().unwrap().parse().unwrap();
+        assert_eq!(*text, messages::Kinds::expected_words_text(i));
+    }
+    assert_eq!(read.len() as u64, rust.ok + c_abi.ok);
+}

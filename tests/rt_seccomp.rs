@@ -338,6 +338,8 @@ struct Target<'a> {
     /// Log messages published (one per record), and their outcomes.
     messages: u64,
     msg_out: messages::Outcomes,
+    /// Outcomes of the messages passed in registers (one per record).
+    words_out: messages::Outcomes,
 }
 
 // SAFETY: the raw pointers are a live C logger handle and live producer handles; the RT thread
@@ -424,6 +426,7 @@ fn child_run() {
             publishes: 0,
             messages: 0,
             msg_out: messages::Outcomes::default(),
+            words_out: messages::Outcomes::default(),
         });
     }
     for &(name, lg, ps) in &c_targets {
@@ -437,6 +440,7 @@ fn child_run() {
             publishes: 0,
             messages: 0,
             msg_out: messages::Outcomes::default(),
+            words_out: messages::Outcomes::default(),
         });
     }
     let tsc = rtlog::clock::calibration().uses_tsc();
@@ -488,6 +492,12 @@ fn rt_loop(mut targets: Vec<Target<'_>>, kit: &messages::Kinds, tsc: bool) -> ! 
             // SAFETY: as above.
             Api::Rust => kit.publish(unsafe { &mut *p }, t.messages, &mut t.msg_out),
             Api::C => kit.publish_c(p, t.messages, &mut t.msg_out),
+        }
+        // And one passed in registers (`publish_message_words`).
+        match t.api {
+            // SAFETY: as above.
+            Api::Rust => kit.publish_words(unsafe { &mut *p }, t.messages, &mut t.words_out),
+            Api::C => kit.publish_words_c(p, t.messages, &mut t.words_out),
         }
         t.messages += 1;
 
@@ -575,7 +585,8 @@ fn rt_loop(mut targets: Vec<Target<'_>>, kit: &messages::Kinds, tsc: bool) -> ! 
         let _ = write!(
             w,
             " | {}/{api} n={} c_ok={} c_full={} c_other={} n_ok={} n_full={} n_other={} \
-             n_dropped={dropped} m_n={} m_ok={} m_full={} m_full_c={} m_filtered={} m_other={}",
+             n_dropped={dropped} m_n={} m_ok={} m_full={} m_full_c={} m_filtered={} m_other={} \
+             w_ok={} w_full={} w_other={}",
             t.name,
             t.publishes,
             c[0],
@@ -589,7 +600,10 @@ fn rt_loop(mut targets: Vec<Target<'_>>, kit: &messages::Kinds, tsc: bool) -> ! 
             m.full,
             m.full_critical,
             m.filtered,
-            m.other
+            m.other,
+            t.words_out.ok,
+            t.words_out.full,
+            t.words_out.other
         );
     }
     let _ = writeln!(w);
@@ -738,6 +752,14 @@ fn check_variant(label: &str, envs: &[(&str, &str)]) {
         assert_eq!(m_filtered, (m_n + 1) / 4, "[{label}] {name}: the filtered path: {s}");
         assert_eq!(m_ok + m_full + m_filtered, m_n, "[{label}] {name}: {s}");
         assert!(m_ok > 0 && m_full > 0, "[{label}] {name}: messages accepted and refused: {s}");
+        assert_eq!(field(s, "w_other"), 0, "[{label}] {name}: {s}");
+        assert_eq!(field(s, "w_ok") + field(s, "w_full"), m_n, "[{label}] {name}: {s}");
+        // Under OVERWRITE_OLDEST the normal stream reclaims instead of refusing.
+        let refuses = !name.starts_with("overwrite_oldest");
+        assert!(
+            field(s, "w_ok") > 0 && (field(s, "w_full") > 0) == refuses,
+            "[{label}] {name}: messages in registers accepted, and refused where full: {s}"
+        );
         if name.starts_with("overwrite_oldest") {
             assert_eq!(n_full, 0, "[{label}] {name}: OVERWRITE_OLDEST never refuses: {s}");
             assert_eq!(m_full_normal, 0, "[{label}] {name}: nor a message: {s}");
@@ -746,7 +768,7 @@ fn check_variant(label: &str, envs: &[(&str, &str)]) {
             assert!(n_full > 0, "[{label}] {name}: the normal full/refusal path ran: {s}");
             assert_eq!(
                 n_dropped,
-                n_full + m_full_normal,
+                n_full + m_full_normal + field(s, "w_full"),
                 "[{label}] {name}: every refusal is counted: {s}"
             );
         }

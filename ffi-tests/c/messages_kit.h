@@ -8,7 +8,9 @@
  *   1  WARN   float, double, char, bool, pointer
  *   2  ERROR  a C string, a NULL string, a C string longer than any slot (cut): critical stream
  *   3  DEBUG  below the default threshold (INFO): filtered, never in the log
- *   4  WARN   (C++ only) a std::string_view and a std::string, through rtlog.hpp
+ *   4  INFO   i16, float, pointer: four arguments, passed in registers
+ *             (rtlog_publish_message_words)
+ *   5  WARN   (C++ only) a std::string_view and a std::string, through rtlog.hpp
  * The reader renders each as C's printf would; mk_check_log compares with snprintf.
  *
  * Include it after test_util.h (C) or cpp_test_util.hpp (C++); call mk_init() before the RT
@@ -22,11 +24,11 @@
 #include <string.h>
 #ifndef __cplusplus
 #include <stdbool.h>
-#define MK_KINDS 4
+#define MK_KINDS 5
 #else
 #include <string>
 #include <string_view>
-#define MK_KINDS 5
+#define MK_KINDS 6
 #endif
 
 #define MK_FMT_INTS                                                                          \
@@ -35,6 +37,7 @@
 #define MK_FMT_SCALARS "n=%" PRIu64 " f32=%.2f f64=%.3f char=%c bool=%d ptr=%p"
 #define MK_FMT_STRINGS "n=%" PRIu64 " str=%s null=%s cut=%s"
 #define MK_FMT_FILTERED "n=%" PRIu64 " filtered"
+#define MK_FMT_WORDS "n=%" PRIu64 " i16=%" PRId16 " f32=%.2f ptr=%p"
 #define MK_FMT_VIEWS "n=%" PRIu64 " sv=%s str=%s"
 
 /* The string that is always cut: longer than any slot of these tests. */
@@ -75,6 +78,12 @@ static inline char mk_char(uint64_t i) { return (char)('a' + i % 26); }
 static inline bool mk_bool(uint64_t i) { return i % 2 != 0; }
 static inline const void *mk_ptr(uint64_t i) { return (const void *)(uintptr_t)(0x1000 + 16 * i); }
 
+/* Messages among the first `n` (0 .. n - 1) that are filtered (kind 3). */
+static inline uint64_t mk_filtered_of(uint64_t n)
+{
+    return n / MK_KINDS + (n % MK_KINDS > 3);
+}
+
 /* Publishes message i on p with the macros (RT-safe: what the proofs check). */
 static inline void mk_publish(rtlog_producer *p, uint64_t i, struct mk_counts *c)
 {
@@ -92,12 +101,15 @@ static inline void mk_publish(rtlog_producer *p, uint64_t i, struct mk_counts *c
     case 2:
         st = RTLOG_ERROR(p, MK_FMT_STRINGS, i, "abc", mk_none, (const char *)mk_long);
         break;
+    case 3:
+        st = RTLOG_DEBUG(p, MK_FMT_FILTERED, i);
+        break;
 #ifndef __cplusplus
     default:
 #else
-    case 3:
+    case 4:
 #endif
-        st = RTLOG_DEBUG(p, MK_FMT_FILTERED, i);
+        st = RTLOG_INFO(p, MK_FMT_WORDS, i, mk_i16(i), mk_f32(i), mk_ptr(i));
         break;
 #ifdef __cplusplus
     default:
@@ -133,6 +145,8 @@ static inline int mk_expected(uint64_t i, char *buf, size_t cap)
         return snprintf(buf, cap, MK_FMT_STRINGS, i, "abc", "(null)", "");
     case 3:
         return snprintf(buf, cap, MK_FMT_FILTERED, i);
+    case 4:
+        return snprintf(buf, cap, MK_FMT_WORDS, i, mk_i16(i), (double)mk_f32(i), mk_ptr(i));
     default:
         return snprintf(buf, cap, "n=%" PRIu64 " sv=%.5s str=%s", i, mk_digits + i % 10,
 #ifdef __cplusplus
@@ -188,7 +202,7 @@ static inline uint64_t mk_check_log(const char *dir)
         size_t len = 0;
         CHECK_STATUS(rtlog_reader_format(r, &rec, 0, text, sizeof text, &len), RTLOG_OK);
         uint64_t i = mk_check_text(text, len);
-        unsigned want_level = i % MK_KINDS == 0 ? RTLOG_LEVEL_INFO
+        unsigned want_level = i % MK_KINDS == 0 || i % MK_KINDS == 4 ? RTLOG_LEVEL_INFO
                               : i % MK_KINDS == 2 ? RTLOG_LEVEL_ERROR
                                                   : RTLOG_LEVEL_WARN;
         CHECK(rec.level == want_level, "message %" PRIu64 ": level %u", i, (unsigned)rec.level);

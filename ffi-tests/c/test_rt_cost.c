@@ -37,10 +37,10 @@
  *                                     "the payload copy" in the budgets)
  *   msg_<level>_<state>               a log message with 4 arguments (u32, double,
  *                                     double, u64) through RTLOG_INFO / _ERROR /
- *                                     _DEBUG: the arc to rtlog_publish_message_packed
- *                                     is the library's cost (checking the call
- *                                     site's types against the 28 bytes of values
- *                                     the macro packed, the push of 36 bytes)
+ *                                     _DEBUG: the arc to rtlog_publish_message_words
+ *                                     is the library's cost (the call site found
+ *                                     checked, the push of its address and the
+ *                                     four words the macro passed in registers)
  *   macro_<level>_<state>             the call of msg_<...>: the whole call
  *                                     site, the macro's inline packing of the
  *                                     values included
@@ -68,7 +68,7 @@
  *     moved * (TICK_PER_RECORD + copy(32 + len));
  *   - the 4-argument message: more than MSG_BUDGET + copy(64) accepted
  *     (MSG_FULL_BUDGET refused, MSG_FILTERED_BUDGET filtered) in the library,
- *     and more than MACRO_EXTRA on top of that for the call site's packing;
+ *      and more than MACRO_EXTRA on top of that for the call site itself;
  *     with a string, STR_MSG_BUDGET + copy(64) (STR_MSG_FULL_BUDGET) and
  *     STR_MACRO_EXTRA.
  * It prints the whole table either way.
@@ -123,10 +123,10 @@
 #define TICK_PER_PRODUCER 95      /* ... + per producer (two rings scanned)     (idle, 4p: 515) */
 #define TICK_PER_RECORD 133       /* ... + per record moved, + copy(32 + len)   (worst 128.5) */
 #define TICK_PER_OW_RECORD 160    /* ... from an OVERWRITE_OLDEST ring, 64 B    (155) */
-#define MSG_BUDGET 106            /* 4-argument message, accepted: + copy(64) (+ clock); 103.49 */
-#define MSG_FULL_BUDGET 95        /* ... refused, ring full (the clock is read first): 92.38 */
-#define MSG_FILTERED_BUDGET 33    /* ... below the threshold (load, compare, count): 31 */
-#define MACRO_EXTRA 18            /* the call site's own packing, on top of the library: 15.14 */
+#define MSG_BUDGET 91             /* 4-argument message, accepted: + copy(64) (+ clock); 88.53 */
+#define MSG_FULL_BUDGET 91        /* ... refused, ring full (the clock is read first): 88.39 */
+#define MSG_FILTERED_BUDGET 30    /* ... below the threshold (load, compare, count): 27 */
+#define MACRO_EXTRA 12            /* the call site: its words into registers, the call: 10.17 */
 #define STR_MSG_BUDGET 445        /* with a string (rtlog_publish_message): + copy(64); 442.12 */
 #define STR_MSG_FULL_BUDGET 433   /* ... refused (packed into the scratch first): 430 */
 #define STR_MACRO_EXTRA 23        /* its call site: the rtlog_arg array, 18.92 */
@@ -263,8 +263,8 @@ struct msg_row {
 #define MSG_ROW(name, lvl, state, stream) {"msg_" #name, "macro_" #name, macro_##name, state, stream},
 static const struct msg_row msg_rows[] = {MSG_LIST(MSG_ROW)};
 #define N_MSG (sizeof msg_rows / sizeof msg_rows[0])
-/* Bytes of that message in a ring slot: the call site's address, then 4+8+8+8 of values. */
-#define MSG_BYTES 36u
+/* Bytes of that message in a ring slot: the call site's address, then its four words. */
+#define MSG_BYTES 40u
 
 /* The same message with a string for its last argument (rtlog_publish_message). */
 #define SMSG_FMT "joint %" PRIu32 " pos %.3f vel %.3f axis %s"
@@ -535,7 +535,7 @@ static int counted_callee(const char *caller, const char *callee)
     if (strncmp(caller, "copy_", 5) == 0)
         return strncmp(callee, "_dl_", 4) != 0; /* memcpy, named as glibc's variant for this CPU */
     if (strncmp(caller, "msg_", 4) == 0)
-        return strcmp(callee, "rtlog_publish_message_packed") == 0;
+        return strcmp(callee, "rtlog_publish_message_words") == 0;
     if (strncmp(caller, "macro_", 6) == 0)
         return strncmp(callee, "msg_", 4) == 0;
     if (strncmp(caller, "smsg_", 5) == 0)

@@ -222,7 +222,7 @@ int main(int argc, char **argv)
         CHECK(c->full[0] > 0 && c->full[1] > 0, "RT thread %d: a ring never filled", i);
         CHECK(c->ok[0] > 0 && c->ok[1] > 0, "RT thread %d: nothing accepted", i);
         struct mk_counts *m = &c->mk;
-        CHECK(m->published == records && m->other == 0 && m->filtered == (records + 1) / MK_KINDS,
+        CHECK(m->published == records && m->other == 0 && m->filtered == mk_filtered_of(records),
               "RT thread %d: messages: %" PRIu64 " published, %" PRIu64 " filtered, %" PRIu64
               " unexpected statuses", i, m->published, m->filtered, m->other);
         CHECK(m->ok_critical > 0 && m->ok > m->ok_critical && m->full_critical > 0 &&

@@ -280,7 +280,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < NRT; i++) {
         const Ctx &c = ctx[i];
         const mk_counts &m = c.mk;
-        CHECK(m.published == records && m.other == 0 && m.filtered == (records + 1) / MK_KINDS,
+        CHECK(m.published == records && m.other == 0 && m.filtered == mk_filtered_of(records),
               "RT thread %d: messages: %" PRIu64 " published, %" PRIu64 " filtered, %" PRIu64
               " unexpected statuses", i, m.published, m.filtered, m.other);
         CHECK(m.ok_critical > 0 && m.ok > m.ok_critical && m.full_critical > 0 && m.full > m.full_critical,

@@ -180,6 +180,66 @@ unsafe fn publish_message_packed_fast(
     })
 }
 
+/// Publishes a log message of at most four arguments, none of them a string, passed in
+/// registers: `w0` to `w3` hold arguments 0 to 3 of the call site, each as the bits of its
+/// value in the word's low bytes (signed integers sign-extended, unsigned integers, CHAR and
+/// BOOL zero-extended, F32 its 32 bits, F64 its 64 bits, PTR the address); the words past the
+/// call site's arg_count are ignored. The message macros call it for every message of at most
+/// four arguments without a string: the arguments go from registers into the ring, with no
+/// buffer on the caller's stack to copy from. The message is the same in the log as through
+/// rtlog_publish_message_packed. Levels, streams and filtering as rtlog_publish_message.
+///
+/// Phase: RUN. Thread: the producer's own thread. RT-safe, as rtlog_publish: wait-free, no
+/// allocation, no lock, no system call.
+/// Returns RTLOG_OK; RTLOG_ERR_FULL when the ring is full (counted in dropped);
+/// RTLOG_ERR_TOO_LARGE when the message exceeds max_record_size; RTLOG_ERR_INVALID_ARGUMENT
+/// for a NULL p or site, or a site whose level or arg_types are not known, that has a STR
+/// argument or more than four arguments; RTLOG_ERR_INVALID_STATE before rtlog_start or after
+/// rtlog_shutdown. `site` and its texts must stay valid while the logger runs. Does not set
+/// rtlog_last_error.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn rtlog_publish_message_words(
+    p: *mut rtlog_producer,
+    site: *const rtlog_callsite,
+    w0: u64,
+    w1: u64,
+    w2: u64,
+    w3: u64,
+) -> rtlog_status {
+    let words = [w0, w1, w2, w3];
+    let fast = guard_value(None, || {
+        // SAFETY: p is NULL or a live handle used by this thread only (the contract).
+        let p = unsafe { try_mut(p, "p", false) }.ok()?;
+        // SAFETY: site is NULL or points to a call site that outlives the logger.
+        let site = unsafe { arg(site, "site", false) }.ok()?.as_core();
+        // SAFETY: the site is static (the contract).
+        unsafe { p.publish_message_words_fast(site, words) }.map(Into::into)
+    });
+    match fast {
+        Some(status) => status,
+        // SAFETY: the contract above, passed on.
+        None => unsafe { publish_message_words_checked(p, site, words) },
+    }
+}
+
+/// rtlog_publish_message_words for every case its fast path leaves.
+#[inline(never)]
+unsafe fn publish_message_words_checked(
+    p: *mut rtlog_producer,
+    site: *const rtlog_callsite,
+    words: [u64; crate::rt::message::WORDS],
+) -> rtlog_status {
+    guard(|| {
+        // SAFETY: p is NULL or a live handle used by this thread only (the contract).
+        let p = unsafe { try_mut(p, "p", false)? };
+        // SAFETY: site is NULL or points to a call site that outlives the logger.
+        let site = unsafe { arg(site, "site", false)? }.as_core();
+        // SAFETY: the site is static (the contract of rtlog_publish_message_words).
+        Ok(unsafe { p.publish_message_words_checked(site, words) }.into())
+    })
+}
+
 /// rtlog_publish_message_packed for every case its fast path leaves.
 #[inline(never)]
 unsafe fn publish_message_packed_checked(

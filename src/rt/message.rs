@@ -69,6 +69,49 @@ pub const NUL_TERMINATED: u64 = u64::MAX;
 /// address (see [`pack`]). Only the writer reads it; frames keep record type 0.
 pub const SLOT_PACKED: u16 = 1;
 
+/// `SlotHeader::record_type` of a message slot that holds the call site's address and then
+/// [`WORDS`] little-endian 8-byte words, one per argument (`rtlog_publish_message_words`):
+/// an argument's packed bytes are the low bytes of its word, the words past the call site's
+/// argument count are ignored. The writer packs them ([`pack_words`]); frames keep record
+/// type 0.
+pub const SLOT_WORDS: u16 = 2;
+
+/// The arguments a message passed as words has at most (the words the entry point takes).
+pub const WORDS: usize = 4;
+
+/// Checks a call site for `rtlog_publish_message_words`: `InvalidArgument` when it has more
+/// than [`WORDS`] arguments, or a type that is unknown or a string. Returns the size of its
+/// values packed.
+#[inline]
+pub(crate) fn check_words(site: &CallSiteDesc) -> Result<usize, Status> {
+    let argc = usize::from(site.arg_count);
+    if argc > WORDS {
+        return Err(Status::InvalidArgument);
+    }
+    let size: usize = site.arg_types[..argc]
+        .iter()
+        .map(|&t| usize::from(PACKED_SIZE_OF_CODE[usize::from(t)]))
+        .sum();
+    if size > MAX_PACKED_VALUES {
+        return Err(Status::InvalidArgument);
+    }
+    Ok(size)
+}
+
+/// Packs the arguments of a words message as `rtlog_publish_message_packed` takes them: the low
+/// bytes of each word, as many as its type's size, little-endian, back to back. `types` are
+/// fixed-size types ([`check_words`] passed them), at most [`WORDS`]. Returns the bytes
+/// written to `out`. RT-safe.
+pub(crate) fn pack_words(types: &[u8], words: &[u64; WORDS], out: &mut [u8; WORDS * 8]) -> usize {
+    let mut at = 0;
+    for (&t, word) in types.iter().zip(words) {
+        let size = usize::from(PACKED_SIZE_OF_CODE[usize::from(t)]).min(8);
+        out[at..at + size].copy_from_slice(&word.to_le_bytes()[..size]);
+        at += size;
+    }
+    at
+}
+
 /// The head of a packed message's slot payload: the call site's address.
 #[inline(always)]
 pub(crate) fn packed_head(site: &CallSiteDesc) -> [u8; HEAD_BYTES] {

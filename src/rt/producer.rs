@@ -349,8 +349,6 @@ impl Producer {
     /// nothing published or counted, in every other case: the caller then calls
     /// `publish_message_packed_checked`. Apart so that its caller stays small: the whole call
     /// took 5 instructions fewer, and 1.3–1.7 ns less in paired rounds (docs/PERFORMANCE.md).
-    /// Its gate bracket is `publish_frame`'s fast branch; a shared closure-taking helper for the
-    /// two cost every publish 45 instructions (test_rt_cost), so they stay side by side.
     ///
     /// # Safety
     /// As `publish_message_packed`.
@@ -360,6 +358,114 @@ impl Producer {
         site: &CallSiteDesc,
         values: &[u8],
     ) -> Option<Status> {
+        let head = message::packed_head(site);
+        let payload = Parts { head: &head, body: values };
+        // SAFETY: the caller's contract, passed on.
+        unsafe { self.publish_checked_site(site, values.len(), message::SLOT_PACKED, payload) }
+    }
+
+    /// Publishes a log message whose caller passed its arguments as words, `words[i]` holding
+    /// argument `i`'s bits in its low bytes (integers sign- or zero-extended, a `float`'s or a
+    /// `double`'s bits, a pointer), as the C macros do for a message of at most
+    /// [`message::WORDS`] arguments and no string. **RT-safe**, as `publish`; no copy out of
+    /// memory: the words go from registers into the slot. Filtered as `publish_message`.
+    ///
+    /// Returns what `publish` returns, and `InvalidArgument` for a call site whose level or
+    /// argument types this library does not know, that has a string argument, or more than
+    /// [`message::WORDS`] arguments; `TooLarge` when the message does not fit in
+    /// `max_record_size`.
+    ///
+    /// # Safety
+    /// `site` stays valid and unchanged while the logger runs, as for `publish_message`.
+    #[inline]
+    pub unsafe fn publish_message_words(
+        &mut self,
+        site: &CallSiteDesc,
+        words: [u64; message::WORDS],
+    ) -> Status {
+        // SAFETY: the caller's contract, passed on.
+        unsafe {
+            match self.publish_message_words_fast(site, words) {
+                Some(status) => status,
+                None => self.publish_message_words_checked(site, words),
+            }
+        }
+    }
+
+    /// The fast path of `publish_message_words`, as `publish_message_packed_fast` is of
+    /// `publish_message_packed`.
+    ///
+    /// # Safety
+    /// As `publish_message_words`.
+    #[inline(always)]
+    pub unsafe fn publish_message_words_fast(
+        &mut self,
+        site: &CallSiteDesc,
+        words: [u64; message::WORDS],
+    ) -> Option<Status> {
+        let payload = words_payload(site, words);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { self.publish_checked_site(site, WORDS_KEY, message::SLOT_WORDS, payload) }
+    }
+
+    /// `publish_message_words` in every case: what it does when its fast path declines. A
+    /// message whose words do not fit in `max_record_size` is packed and published as
+    /// `publish_message_packed` would publish it.
+    ///
+    /// # Safety
+    /// As `publish_message_words`.
+    #[inline(never)]
+    pub unsafe fn publish_message_words_checked(
+        &mut self,
+        site: &CallSiteDesc,
+        words: [u64; message::WORDS],
+    ) -> Status {
+        if self.filter_out(site) {
+            return Status::Ok;
+        }
+        let (slot, checked) = packed_site_slot(site, WORDS_KEY);
+        if self.packed_sites[slot] != checked {
+            let packed_len = match check_words_message(site) {
+                Ok(len) => len,
+                Err(status) => return status,
+            };
+            let payload = words_payload(site, words);
+            if payload.len() > self.max_payload as usize {
+                let mut values = [0u8; message::WORDS * 8];
+                let argc = usize::from(site.arg_count);
+                let len = message::pack_words(&site.arg_types[..argc], &words, &mut values);
+                debug_assert_eq!(len, packed_len);
+                // SAFETY: the caller's contract, passed on.
+                return unsafe { self.publish_message_packed_checked(site, &values[..len]) };
+            }
+            self.packed_sites[slot] = checked;
+        }
+        let timestamp = clock::now_raw(self.use_tsc);
+        let stream = checked_site_stream(site);
+        let payload = words_payload(site, words);
+        self.publish_frame(stream, message::SLOT_WORDS, FrameKind::Message, payload, timestamp)
+    }
+
+    /// The fast path of a message from a call site this producer checked already with a
+    /// message of `key` (its values' length, or [`WORDS_KEY`]): when the TSC is the clock and
+    /// the stream takes it now without an overflow policy (RUN, not blocked; critical, or
+    /// normal under DROP_NEWEST), `payload` is pushed or refused (`Full`) as a slot of
+    /// `record_type`; a message below the threshold is filtered. `None`, with nothing
+    /// published or counted, in every other case. Its gate bracket is `publish_frame`'s fast
+    /// branch; a shared closure-taking helper for the two cost every publish 45 instructions
+    /// (test_rt_cost), so they stay side by side.
+    ///
+    /// # Safety
+    /// `site` stays valid and unchanged while the logger runs; a message of `key` from it was
+    /// checked to fit in `max_payload` as `payload`.
+    #[inline(always)]
+    unsafe fn publish_checked_site(
+        &mut self,
+        site: &CallSiteDesc,
+        key: usize,
+        record_type: u16,
+        payload: impl Payload,
+    ) -> Option<Status> {
         if self.filter_out(site) {
             return Some(Status::Ok);
         }
@@ -367,19 +473,16 @@ impl Producer {
             return None;
         }
         let timestamp = clock::now_raw(true);
-        let (slot, checked) = packed_site_slot(site, values.len());
+        let (slot, checked) = packed_site_slot(site, key);
         if self.packed_sites[slot] != checked {
             return None;
         }
         let stream = checked_site_stream(site);
-        let head = message::packed_head(site);
-        let payload = Parts { head: &head, body: values };
         quiesce::enter(&self.shared.hot.active, self.strong);
         let state = self.gate.state();
-        let status = self.takes_plain(state, stream).then(|| {
-            let kind = FrameKind::Message;
-            self.push_plain(stream, message::SLOT_PACKED, kind, payload, timestamp)
-        });
+        let status = self
+            .takes_plain(state, stream)
+            .then(|| self.push_plain(stream, record_type, FrameKind::Message, payload, timestamp));
         quiesce::leave(&self.shared.hot.active);
         status
     }
@@ -645,8 +748,30 @@ fn check_packed_message(
     Ok(())
 }
 
+/// The key of a call site checked for `publish_message_words` in [`Producer::packed_sites`]:
+/// no length of packed values is this large, so a site checked for the packed path is never
+/// taken as checked for words, nor the other way round.
+const WORDS_KEY: usize = usize::MAX;
+
+/// A words message's slot payload: the call site's address, then the words.
+#[inline(always)]
+fn words_payload(site: &CallSiteDesc, words: [u64; message::WORDS]) -> [u64; message::WORDS + 1] {
+    let [w0, w1, w2, w3] = words;
+    [site as *const CallSiteDesc as u64, w0, w1, w2, w3]
+}
+
+/// Everything `publish_message_words` checks before a call site is remembered: its level and
+/// its types (`InvalidArgument`). Returns the size of its values packed.
+#[inline(always)]
+fn check_words_message(site: &CallSiteDesc) -> Result<usize, Status> {
+    if message_stream(site).is_none() {
+        return Err(Status::InvalidArgument);
+    }
+    message::check_words(site)
+}
+
 /// Where [`Producer::packed_sites`] keeps `site`, and what that entry holds once `site` with
-/// `len` bytes of values was checked.
+/// `len` bytes of values (or [`WORDS_KEY`]) was checked.
 #[inline(always)]
 fn packed_site_slot(site: &CallSiteDesc, len: usize) -> (usize, (usize, usize)) {
     let key = site as *const CallSiteDesc as usize;

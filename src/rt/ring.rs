@@ -294,8 +294,9 @@ impl Words<'_> {
     }
 }
 
-/// A record's payload as the ring copies it into a slot: one byte range (`&[u8]`, records), or
-/// two stored back to back ([`Parts`], log messages). Generic rather than one type, so that
+/// A record's payload as the ring copies it into a slot: one byte range (`&[u8]`, records), two
+/// stored back to back ([`Parts`], log messages), or words held in registers (`[u64; N]`, log
+/// messages whose arguments came in registers). Generic rather than one type, so that
 /// each caller's copy is compiled for its own shape: a record's path does not carry the
 /// second range (+5 instructions per publish when it did, test_rt_cost).
 pub trait Payload: Copy {
@@ -427,6 +428,31 @@ impl Payload for Parts<'_> {
         for (w, word) in body.iter().enumerate().take(self.len().div_ceil(8)) {
             let bytes: [u8; 8] = std::array::from_fn(|k| self.byte(w * 8 + k));
             word.store(u64::from_ne_bytes(bytes), Ordering::Relaxed);
+        }
+    }
+}
+
+/// Words, stored little-endian: a payload made in registers, never read from memory before
+/// the slot's stores (a log message whose arguments the caller passed in registers).
+impl<const N: usize> Payload for [u64; N] {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        N * 8
+    }
+
+    #[inline(always)]
+    unsafe fn copy_to(self, dst: *mut u8) {
+        for (i, word) in self.into_iter().enumerate() {
+            // SAFETY: the caller's contract: `dst` holds `N * 8` bytes; unaligned writes need
+            // no alignment.
+            unsafe { dst.cast::<u64>().add(i).write_unaligned(word.to_le()) };
+        }
+    }
+
+    #[inline(always)]
+    fn store_words(self, body: &[AtomicU64]) {
+        for (slot_word, word) in body.iter().zip(self) {
+            slot_word.store(word.to_le(), Ordering::Relaxed);
         }
     }
 }

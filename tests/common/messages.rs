@@ -81,6 +81,8 @@ pub struct Kinds {
     pub scalars: &'static CallSiteDesc,
     pub strings: &'static CallSiteDesc,
     pub filtered: &'static CallSiteDesc,
+    /// Four arguments without strings: what the macros pass in registers.
+    pub words: &'static CallSiteDesc,
     /// `LONG_STRING` bytes of `x` and a NUL.
     long: &'static [u8],
 }
@@ -134,6 +136,12 @@ impl Kinds {
                 &[U64, Str, Str, Str, Str],
             ),
             filtered: callsite(Level::Debug, 40, c"n=%llu filtered", &[U64]),
+            words: callsite(
+                Level::Info,
+                50,
+                c"n=%llu i16=%hd f32=%.2f ptr=%p",
+                &[U64, I16, F32, Ptr],
+            ),
             long: Box::leak(long.into_boxed_slice()),
         }
     }
@@ -243,6 +251,34 @@ impl Kinds {
         self.note(i, s == rtlog_status::RTLOG_OK, s == rtlog_status::RTLOG_ERR_FULL, out);
     }
 
+    /// Publishes a message of four arguments (`n`, an i16, a float, a pointer) through
+    /// `Producer::publish_message_words`, as the macros do for a message of at most four
+    /// arguments without strings, and sorts the outcome into `out` (never filtered: INFO).
+    pub fn publish_words(&self, p: &mut Producer, i: u64, out: &mut Outcomes) {
+        // SAFETY: the call site is leaked, so it outlives the logger.
+        let s = unsafe { p.publish_message_words(self.words, Self::words_of(i)) };
+        note_words(s == rtlog::Status::Ok, s == rtlog::Status::Full, out);
+    }
+
+    /// `publish_words` through `rtlog_publish_message_words`.
+    pub fn publish_words_c(&self, p: *mut Producer, i: u64, out: &mut Outcomes) {
+        use rtlog::ffi::producer::rtlog_publish_message_words;
+        use rtlog::ffi::rtlog_status;
+        let [w0, w1, w2, w3] = Self::words_of(i);
+        let site = (self.words as *const CallSiteDesc).cast();
+        // SAFETY: `p` is a live producer handle used by this thread only; the call site
+        // outlives the logger and is laid out as rtlog_callsite.
+        let s = unsafe { rtlog_publish_message_words(p.cast(), site, w0, w1, w2, w3) };
+        note_words(s == rtlog_status::RTLOG_OK, s == rtlog_status::RTLOG_ERR_FULL, out);
+    }
+
+    /// The words of the words message `i`, as the macros make them.
+    fn words_of(i: u64) -> [u64; rtlog::rt::message::WORDS] {
+        let i16 = -((i % 30000) as i64);
+        let f32 = (i % 1000) as f32 * 0.25;
+        [i, i16 as u64, u64::from(f32.to_bits()), 0x1000 + 16 * i]
+    }
+
     fn note(&self, i: u64, ok: bool, full: bool, out: &mut Outcomes) {
         match (ok, full) {
             (true, _) if i % 4 == 3 => out.filtered += 1,
@@ -253,6 +289,16 @@ impl Kinds {
             }
             _ => out.other += 1,
         }
+    }
+
+    /// The text the words message `i` reads back as.
+    pub fn expected_words_text(i: u64) -> String {
+        format!(
+            "n={i} i16={} f32={:.2} ptr={:#x}",
+            -((i % 30000) as i64),
+            (i % 1000) as f64 * 0.25,
+            0x1000 + 16 * i
+        )
     }
 
     /// The text message `i` reads back as, when its string arguments are not cut; for the
@@ -348,4 +394,42 @@ pub fn read_all(r: &mut rtlog::Reader) -> rtlog::error::Result<Vec<ReadBack>> {
         out.push(back);
     }
     Ok(out)
+}
+
+/// Sorts a words message's outcome (never filtered: the kit's words message is INFO).
+fn note_words(ok: bool, full: bool, out: &mut Outcomes) {
+    match (ok, full) {
+        (true, _) => out.ok += 1,
+        (_, true) => out.full += 1,
+        _ => out.other += 1,
+    }
+}
+
+/// The message frames of the log in `dir`: (payload, level, stream, text).
+pub fn message_frames(dir: &std::path::Path) -> Vec<(Vec<u8>, Level, u8, String)> {
+    let mut r = rtlog::reader::Reader::open(dir).unwrap();
+    let mut out = Vec::new();
+    loop {
+        let (payload, level, stream, lsn) = match r.next_frame().unwrap() {
+            None => return out,
+            Some(rec) if rec.kind == rtlog::format::FrameKind::Message => {
+                (rec.payload.to_vec(), rec.level, rec.stream, rec.lsn)
+            }
+            Some(_) => continue,
+        };
+        let rec = rtlog::Record {
+            lsn,
+            seq: 0,
+            timestamp_ns: 0,
+            epoch: 0,
+            producer: 0,
+            record_type: 0,
+            stream,
+            kind: rtlog::format::FrameKind::Message,
+            level,
+            payload: &payload,
+        };
+        let text = r.message(&rec).unwrap().text();
+        out.push((payload.clone(), level, stream, text));
+    }
 }
