@@ -148,6 +148,7 @@ static void null_producer_functions(void)
     CHECK_STATUS(rtlog_producer_get_stats(NULL, &ps), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_publish_message(NULL, NULL, NULL), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_publish_message_packed(NULL, NULL, NULL, 0), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_words(NULL, NULL, 0, 0, 0, 0), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_producer_set_level(NULL, RTLOG_LEVEL_WARN), RTLOG_ERR_INVALID_ARGUMENT);
 }
 
@@ -171,7 +172,7 @@ static rtlog_callsite bad_site(uint8_t level, uint8_t count, uint8_t type)
 /* Messages with call sites or arguments the library cannot take are refused, never published. */
 static void bad_messages(rtlog_producer *p)
 {
-    static rtlog_callsite no_args, too_many, bad_type, bad_level, one_str;
+    static rtlog_callsite no_args, too_many, bad_type, bad_level, one_str, five;
     rtlog_arg args[17];
     unsigned char values[17 * 8];
     memset(args, 0, sizeof args);
@@ -196,6 +197,13 @@ static void bad_messages(rtlog_producer *p)
     CHECK_STATUS(rtlog_publish_message_packed(p, &bad_type, values, 4), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_publish_message_packed(p, &bad_level, values, 4), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_publish_message_packed(p, &one_str, values, 2), RTLOG_ERR_INVALID_ARGUMENT);
+    /* The entry point in registers: at most four arguments, none a string. */
+    five = bad_site(RTLOG_LEVEL_WARN, 5, RTLOG_ARG_U32);
+    CHECK_STATUS(rtlog_publish_message_words(p, NULL, 1, 2, 3, 4), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_words(p, &five, 1, 2, 3, 4), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_words(p, &bad_type, 1, 2, 3, 4), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_words(p, &bad_level, 1, 2, 3, 4), RTLOG_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(rtlog_publish_message_words(p, &one_str, 1, 2, 3, 4), RTLOG_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(rtlog_producer_set_level(p, (rtlog_level)6), RTLOG_ERR_INVALID_ARGUMENT);
 }
 
