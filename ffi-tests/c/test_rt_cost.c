@@ -44,6 +44,10 @@
  *   macro_<level>_<state>             the call of msg_<...>: the whole call
  *                                     site, the macro's inline packing of the
  *                                     values included
+ *   pmsg_info_<state>, pmacro_...     the same with a fifth argument (i32):
+ *                                     more than four, so the macro packs the
+ *                                     values on the stack and calls
+ *                                     rtlog_publish_message_packed
  *   smsg_info_<state>, smacro_...     the same with a string for the last
  *                                     argument: the macro passes rtlog_arg
  *                                     descriptors to rtlog_publish_message, which
@@ -68,7 +72,9 @@
  *     moved * (TICK_PER_RECORD + copy(32 + len));
  *   - the 4-argument message: more than MSG_BUDGET + copy(64) accepted
  *     (MSG_FULL_BUDGET refused, MSG_FILTERED_BUDGET filtered) in the library,
- *      and more than MACRO_EXTRA on top of that for the call site itself;
+ *     and more than MACRO_EXTRA on top of that for the call site itself;
+ *     with a fifth argument, PACKED_MSG_BUDGET + copy(64)
+ *     (PACKED_MSG_FULL_BUDGET) and PACKED_MACRO_EXTRA;
  *     with a string, STR_MSG_BUDGET + copy(64) (STR_MSG_FULL_BUDGET) and
  *     STR_MACRO_EXTRA.
  * It prints the whole table either way.
@@ -127,6 +133,9 @@
 #define MSG_FULL_BUDGET 91        /* ... refused, ring full (the clock is read first): 88.39 */
 #define MSG_FILTERED_BUDGET 30    /* ... below the threshold (load, compare, count): 27 */
 #define MACRO_EXTRA 12            /* the call site: its words into registers, the call: 10.17 */
+#define PACKED_MSG_BUDGET 106     /* 5 arguments (packed), accepted: + copy(64) (+ clock); 103.53 */
+#define PACKED_MSG_FULL_BUDGET 95 /* ... refused: 92.41 */
+#define PACKED_MACRO_EXTRA 18     /* its call site: the values stored on the stack, 16.13 */
 #define STR_MSG_BUDGET 445        /* with a string (rtlog_publish_message): + copy(64); 442.12 */
 #define STR_MSG_FULL_BUDGET 433   /* ... refused (packed into the scratch first): 430 */
 #define STR_MACRO_EXTRA 23        /* its call site: the rtlog_arg array, 18.92 */
@@ -293,6 +302,33 @@ static const struct smsg_row smsg_rows[] = {SMSG_LIST(SMSG_ROW)};
 /* Its bytes in a slot: address, argc, 4 types, 4+8+8, the string's word and "shoulder". */
 #define SMSG_BYTES 43u
 
+/* The same message with a fifth argument (rtlog_publish_message_packed: more than four). */
+#define PMSG_FMT "joint %" PRIu32 " pos %.3f vel %.3f cycle %" PRIu64 " axis %" PRId32
+#define PMSG_LIST(X) X(info_empty, ST_EMPTY) X(info_full, ST_FULL)
+typedef rtlog_status (*pmsg_fn)(rtlog_producer *, uint32_t, double, double, uint64_t);
+#define PMSG_DEFINE(name, state)                                                               \
+    MEASURED static rtlog_status pmsg_##name(rtlog_producer *p, uint32_t joint, double pos,    \
+                                             double vel, uint64_t cycle)                       \
+    {                                                                                          \
+        return RTLOG_INFO(p, PMSG_FMT, joint, pos, vel, cycle, (int32_t)joint);                \
+    }                                                                                          \
+    MEASURED static rtlog_status pmacro_##name(rtlog_producer *p, uint32_t joint, double pos,  \
+                                               double vel, uint64_t cycle)                     \
+    {                                                                                          \
+        return pmsg_##name(p, joint, pos, vel, cycle);                                         \
+    }
+PMSG_LIST(PMSG_DEFINE)
+struct pmsg_row {
+    const char *name, *macro_name;
+    pmsg_fn macro;
+    int state;
+};
+#define PMSG_ROW(name, state) {"pmsg_" #name, "pmacro_" #name, pmacro_##name, state},
+static const struct pmsg_row pmsg_rows[] = {PMSG_LIST(PMSG_ROW)};
+#define N_PMSG (sizeof pmsg_rows / sizeof pmsg_rows[0])
+/* Its bytes in a slot: the call site's address, then 4+8+8+8+4 of packed values. */
+#define PMSG_BYTES 40u
+
 /* ---- measure role -------------------------------------------------------- */
 
 struct lg {
@@ -387,6 +423,21 @@ static void run_msg(const struct msg_row *r, struct lg *l)
     drain(l);
 }
 
+static void run_pmsg(const struct pmsg_row *r, struct lg *l)
+{
+    rtlog_producer *p = l->p[0];
+    drain(l);
+    if (r->state == ST_FULL)
+        fill(p, RTLOG_STREAM_NORMAL, PMSG_BYTES);
+    for (int k = 0; k < K; k++) {
+        rtlog_status st = r->macro(p, (uint32_t)k, 0.5 * k, -0.25 * k, 1000000u + (uint64_t)k);
+        CHECK(st == (r->state == ST_FULL ? RTLOG_ERR_FULL : RTLOG_OK), "%s: status %d", r->name, (int)st);
+        if (r->state == ST_EMPTY)
+            tick_one(l);
+    }
+    drain(l);
+}
+
 static void run_smsg(const struct smsg_row *r, struct lg *l)
 {
     rtlog_producer *p = l->p[0];
@@ -420,6 +471,8 @@ static void measure(void)
         run_msg(&msg_rows[i], &l1);
     for (size_t i = 0; i < N_SMSG; i++)
         run_smsg(&smsg_rows[i], &l1);
+    for (size_t i = 0; i < N_PMSG; i++)
+        run_pmsg(&pmsg_rows[i], &l1);
 
     /* SAMPLE, high water 32 of 64, one in 2: below it every record is kept; above it,
      * alternately kept and sampled out (tick_one keeps the level steady). */
@@ -538,6 +591,10 @@ static int counted_callee(const char *caller, const char *callee)
         return strcmp(callee, "rtlog_publish_message_words") == 0;
     if (strncmp(caller, "macro_", 6) == 0)
         return strncmp(callee, "msg_", 4) == 0;
+    if (strncmp(caller, "pmsg_", 5) == 0)
+        return strcmp(callee, "rtlog_publish_message_packed") == 0;
+    if (strncmp(caller, "pmacro_", 7) == 0)
+        return strncmp(callee, "pmsg_", 5) == 0;
     if (strncmp(caller, "smsg_", 5) == 0)
         return strcmp(callee, "rtlog_publish_message") == 0;
     if (strncmp(caller, "smacro_", 7) == 0)
@@ -563,7 +620,8 @@ static int measured_name(const char *fn)
     return strncmp(fn, "pub_", 4) == 0 || strncmp(fn, "pol_", 4) == 0 ||
            strncmp(fn, "tick_", 5) == 0 || strncmp(fn, "copy_", 5) == 0 ||
            strncmp(fn, "msg_", 4) == 0 || strncmp(fn, "macro_", 6) == 0 ||
-           strncmp(fn, "smsg_", 5) == 0 || strncmp(fn, "smacro_", 7) == 0;
+           strncmp(fn, "smsg_", 5) == 0 || strncmp(fn, "smacro_", 7) == 0 ||
+           strncmp(fn, "pmsg_", 5) == 0 || strncmp(fn, "pmacro_", 7) == 0;
 }
 
 /* Reads a callgrind.out written with --compress-strings=no --compress-pos=no: sums the
@@ -690,6 +748,19 @@ static void check_messages(double clock)
                r->name, lib, budget);
         EXPECT(site <= budget + MACRO_EXTRA, "%s: %.2f instructions per message at the call site, "
                "budget %.0f", r->macro_name, site, budget + MACRO_EXTRA);
+    }
+    printf("  with a fifth argument (%u bytes in the slot), \"%s\"\n", PMSG_BYTES, PMSG_FMT);
+    for (size_t i = 0; i < N_PMSG; i++) {
+        const struct pmsg_row *r = &pmsg_rows[i];
+        double lib = per_call(r->name), site = per_call(r->macro_name);
+        double budget = r->state == ST_EMPTY ? PACKED_MSG_BUDGET + copy_cost(64) + clock
+                                             : PACKED_MSG_FULL_BUDGET + clock;
+        printf("  %-24s %7.2f   (budget %.0f); the call site with its packing %.2f (budget %.0f)\n",
+               r->name, lib, budget, site, budget + PACKED_MACRO_EXTRA);
+        EXPECT(lib <= budget, "%s: %.2f instructions per rtlog_publish_message_packed, budget %.0f",
+               r->name, lib, budget);
+        EXPECT(site <= budget + PACKED_MACRO_EXTRA, "%s: %.2f instructions per message at the call "
+               "site, budget %.0f", r->macro_name, site, budget + PACKED_MACRO_EXTRA);
     }
     printf("  with a string (%u bytes in the slot), \"%s\"\n", SMSG_BYTES, SMSG_FMT);
     for (size_t i = 0; i < N_SMSG; i++) {
