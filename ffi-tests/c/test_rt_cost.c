@@ -305,7 +305,6 @@ static const struct smsg_row smsg_rows[] = {SMSG_LIST(SMSG_ROW)};
 /* The same message with a fifth argument (rtlog_publish_message_packed: more than four). */
 #define PMSG_FMT "joint %" PRIu32 " pos %.3f vel %.3f cycle %" PRIu64 " axis %" PRId32
 #define PMSG_LIST(X) X(info_empty, ST_EMPTY) X(info_full, ST_FULL)
-typedef rtlog_status (*pmsg_fn)(rtlog_producer *, uint32_t, double, double, uint64_t);
 #define PMSG_DEFINE(name, state)                                                               \
     MEASURED static rtlog_status pmsg_##name(rtlog_producer *p, uint32_t joint, double pos,    \
                                              double vel, uint64_t cycle)                       \
@@ -318,16 +317,13 @@ typedef rtlog_status (*pmsg_fn)(rtlog_producer *, uint32_t, double, double, uint
         return pmsg_##name(p, joint, pos, vel, cycle);                                         \
     }
 PMSG_LIST(PMSG_DEFINE)
-struct pmsg_row {
-    const char *name, *macro_name;
-    pmsg_fn macro;
-    int state;
-};
-#define PMSG_ROW(name, state) {"pmsg_" #name, "pmacro_" #name, pmacro_##name, state},
-static const struct pmsg_row pmsg_rows[] = {PMSG_LIST(PMSG_ROW)};
+#define PMSG_ROW(name, state) {"pmsg_" #name, "pmacro_" #name, pmacro_##name, state, RTLOG_STREAM_NORMAL},
+static const struct msg_row pmsg_rows[] = {PMSG_LIST(PMSG_ROW)};
 #define N_PMSG (sizeof pmsg_rows / sizeof pmsg_rows[0])
-/* Its bytes in a slot: the call site's address, then 4+8+8+8+4 of packed values. */
+/* Its bytes in a slot: the call site's address, then 4+8+8+8+4 of packed values: as many as
+ * the four-argument message's, so run_msg fills a ring for both. */
 #define PMSG_BYTES 40u
+_Static_assert(PMSG_BYTES == MSG_BYTES, "run_msg fills the ring with MSG_BYTES records");
 
 /* ---- measure role -------------------------------------------------------- */
 
@@ -423,21 +419,6 @@ static void run_msg(const struct msg_row *r, struct lg *l)
     drain(l);
 }
 
-static void run_pmsg(const struct pmsg_row *r, struct lg *l)
-{
-    rtlog_producer *p = l->p[0];
-    drain(l);
-    if (r->state == ST_FULL)
-        fill(p, RTLOG_STREAM_NORMAL, PMSG_BYTES);
-    for (int k = 0; k < K; k++) {
-        rtlog_status st = r->macro(p, (uint32_t)k, 0.5 * k, -0.25 * k, 1000000u + (uint64_t)k);
-        CHECK(st == (r->state == ST_FULL ? RTLOG_ERR_FULL : RTLOG_OK), "%s: status %d", r->name, (int)st);
-        if (r->state == ST_EMPTY)
-            tick_one(l);
-    }
-    drain(l);
-}
-
 static void run_smsg(const struct smsg_row *r, struct lg *l)
 {
     rtlog_producer *p = l->p[0];
@@ -472,7 +453,7 @@ static void measure(void)
     for (size_t i = 0; i < N_SMSG; i++)
         run_smsg(&smsg_rows[i], &l1);
     for (size_t i = 0; i < N_PMSG; i++)
-        run_pmsg(&pmsg_rows[i], &l1);
+        run_msg(&pmsg_rows[i], &l1);
 
     /* SAMPLE, high water 32 of 64, one in 2: below it every record is kept; above it,
      * alternately kept and sampled out (tick_one keeps the level steady). */
@@ -751,7 +732,7 @@ static void check_messages(double clock)
     }
     printf("  with a fifth argument (%u bytes in the slot), \"%s\"\n", PMSG_BYTES, PMSG_FMT);
     for (size_t i = 0; i < N_PMSG; i++) {
-        const struct pmsg_row *r = &pmsg_rows[i];
+        const struct msg_row *r = &pmsg_rows[i];
         double lib = per_call(r->name), site = per_call(r->macro_name);
         double budget = r->state == ST_EMPTY ? PACKED_MSG_BUDGET + copy_cost(64) + clock
                                              : PACKED_MSG_FULL_BUDGET + clock;
