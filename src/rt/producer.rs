@@ -423,13 +423,13 @@ impl Producer {
         if self.filter_out(site) {
             return Status::Ok;
         }
+        let payload = words_payload(site, words);
         let (slot, checked) = packed_site_slot(site, WORDS_KEY);
         if self.packed_sites[slot] != checked {
             let packed_len = match check_words_message(site) {
                 Ok(len) => len,
                 Err(status) => return status,
             };
-            let payload = words_payload(site, words);
             if payload.len() > self.max_payload as usize {
                 let mut values = [0u8; message::WORDS * 8];
                 let argc = usize::from(site.arg_count);
@@ -442,7 +442,6 @@ impl Producer {
         }
         let timestamp = clock::now_raw(self.use_tsc);
         let stream = checked_site_stream(site);
-        let payload = words_payload(site, words);
         self.publish_frame(stream, message::SLOT_WORDS, FrameKind::Message, payload, timestamp)
     }
 

@@ -1157,6 +1157,20 @@ mod tests {
     }
 
     #[test]
+    fn a_payload_of_words_reads_back_little_endian_in_both_modes() {
+        let words = [0x0102_0304_0506_0708u64, u64::MAX, 0, 0x8000_0000_0000_0001];
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        for (mut p, mut c) in [channel(4, 32), channel_overwriting(4, 32)] {
+            for seq in 0..6 {
+                assert!(p.push_overwrite_payload_or_push(&header(seq), words), "room for one");
+                let (got, read) = take_one(&mut c).unwrap();
+                assert_eq!((got.seq, got.len), (seq, 32));
+                assert_eq!(read, bytes);
+            }
+        }
+    }
+
+    #[test]
     fn a_head_moved_back_behind_tail_reads_as_empty() {
         // What two threads sharing one producer handle can leave (forbidden, but it must not
         // hang the logger): a stale `head` store below what the consumer has already taken.
