@@ -53,8 +53,9 @@ pub const QUILL_MISSING: &str = match option_env!("BENCH_QUILL_MISSING") {
     None => "",
 };
 
-/// Bytes of one rtlog slot for the message: its packed form takes 41 (call site 8, argc 1,
-/// types 4, values 4 + 8 + 8 + 8), so the 64-byte slot of the record benchmark holds it.
+/// Bytes of one rtlog slot for the message: the macros pass its four arguments in registers
+/// (`rtlog_publish_message_words`), and the slot takes the call site's address and four words,
+/// 40 bytes, so the 64-byte slot of the record benchmark holds it.
 pub const RTLOG_RECORD_SIZE: usize = 64;
 
 /// The message's arguments for call `i`: a joint index, a position, a velocity, the cycle.
