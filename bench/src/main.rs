@@ -166,7 +166,7 @@ fn run(
         t0,
         daemon: None,
         no_daemon_dir: no_daemon_dir.clone(),
-        res: Results::default(),
+        res: Results { tsc_step_ns: timing::granularity() as f64 * 1e9 / hz, ..Results::default() },
         skips_reported: Vec::new(),
     };
     let want = |s: &str| only.iter().any(|o| o == s);

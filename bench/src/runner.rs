@@ -302,6 +302,9 @@ pub struct Results {
     pub pin_failures: u64,
     /// Timer overhead subtracted (cycles, min over runs) and its median.
     pub overhead: (u64, u64),
+    /// The TSC's read granularity in ns (`timing::granularity`): the resolution of one timed
+    /// call, so of every percentile; 0 when unknown.
+    pub tsc_step_ns: f64,
     /// The private dlt-daemon's TCP port, if one ran.
     pub dlt_port: Option<u16>,
     /// Writer framing cost per frame: (payload, encode_into ns, rtlog's CRC ns, one-update CRC ns).
