@@ -20,12 +20,16 @@
 #                   is still copied): the copy's share;
 #   fixed-slot      the push writes every record to slot 0 and publishes none (no fullness
 #                   check, no advance, no head store): what writing a new slot each time and
-#                   the ring's bookkeeping cost, against a slot that stays in the L1 cache.
+#                   the ring's bookkeeping cost, against a slot that stays in the L1 cache;
+#   no-prefetch     the push without its `prefetchw` of the next slot (src/rt/prefetch.rs):
+#                   what the hint costs a paced call. What it buys shows in bursts:
+#                   LOAD=burst BENCH_DISPATCH_US=5 bash bench/patch-ab.sh 10 \
+#                       bench/knockout/no-prefetch.patch   (see bench/msg-ab.sh).
 # SAMPLES and WARMUP are passed on to msg-ab.sh (default 100 000 and 10 000 calls per run).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-knockouts=(no-clock return-at-once late-clock no-push no-copy fixed-slot)
+knockouts=(no-clock return-at-once late-clock no-push no-copy fixed-slot no-prefetch)
 patches=()
 for knockout in "${knockouts[@]}"; do
     patches+=("$here/knockout/$knockout.patch")

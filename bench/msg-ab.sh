@@ -15,7 +15,11 @@
 # Peers: rtlog-msg-c, rtlog-msg-cpp, quill (when the binary was built with QUILL_ROOT),
 # spdlog-msg. TSC_HZ defaults to /proc/cpuinfo's "cpu MHz" (the child only uses it to print ns);
 # SAMPLES (default 100000) and WARMUP (10000) are the calls per run (the benchmark's: 500000 and
-# 50000).
+# 50000). LOAD=burst times the back-to-back case instead of the paced one; a burst run also
+# counts as "slow" when its mean is 1.5 times the variant's fastest run or more: the regime where
+# rtlog's consumer keeps up with the producer and every accepted call waits for its cache lines
+# (docs/PERFORMANCE.md, "Bursts: the consumer on the producer's lines"). BENCH_DISPATCH_US sets
+# rtlog's ticker period (the benchmark's: 50), which a shorter one makes that regime likelier.
 set -euo pipefail
 # shellcheck source=bench/ab-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/ab-lib.sh"
@@ -31,7 +35,7 @@ trap 'rm -f "$results"' EXIT
 for ((r = 0; r < rounds; r++)); do
     ab_order "$r" "${variants[@]}"
     for v in "${order[@]}"; do
-        line=$("${v%%:*}" child kind=lat peer="${v##*:}" producers=1 size=0 load=paced \
+        line=$("${v%%:*}" child kind=lat peer="${v##*:}" producers=1 size=0 load="${LOAD:-paced}" \
             samples="${SAMPLES:-100000}" warmup="${WARMUP:-10000}" period_ns=2000 tsc_hz="$tsc_hz" pcpu=0 ccpu=1 \
             2>/dev/null | grep '^RESULT') || { echo "$v: the child failed" >&2; exit 1; }
         # mean, and the share of calls at the lowest step (the cdf is quantile:value pairs).
@@ -45,7 +49,7 @@ for ((r = 0; r < rounds; r++)); do
 done
 
 echo "over $rounds rounds (paired: the same round's run of the first variant, ${variants[0]}):"
-awk -F'\t' -v first="${variants[0]}" '
+awk -F'\t' -v first="${variants[0]}" -v burst="$([[ ${LOAD:-paced} == burst ]] && echo 1 || echo 0)" '
     function median(a, n,   i, j, t) {
         for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
@@ -58,7 +62,10 @@ awk -F'\t' -v first="${variants[0]}" '
                 m[r] = mean[v, r]; s[r] = low[v, r]; d[r] = mean[v, r] - mean[first, r]
                 if (d[r] < 0) below++
             }
+            fastest = m[1]; for (r = 2; r <= rounds; r++) if (m[r] < fastest) fastest = m[r]
+            slow = 0; for (r = 1; r <= rounds; r++) if (m[r] >= 1.5 * fastest) slow++
             printf "  %-40s mean: median %6.2f ns; lowest step: median share %.2f", v, median(m, rounds), median(s, rounds)
+            if (burst) printf "; slow runs %d of %d", slow, rounds
             if (v != first) printf "; minus the first: median %+.2f ns, lower in %d of %d rounds", median(d, rounds), below, rounds
             printf "\n"
         }

@@ -13,6 +13,7 @@
 //! - [`message`]: packing a log message's call site and arguments into a slot.
 //! - [`dispatcher`]: `tick`, the bounded move from producer rings to the writer's ring.
 //! - [`clock`]: raw timestamps, and their conversion (used on the non-RT side).
+//! - [`prefetch`]: asking for the cache lines the next push writes.
 //! - [`quiesce`]: the RUN gate that shutdown closes.
 //! - [`watermark`]: durable counts the writer publishes and RT threads read.
 //! - [`atomics`]: the atomics loom swaps in for its models.
@@ -21,6 +22,7 @@ pub(crate) mod atomics;
 pub mod clock;
 pub mod dispatcher;
 pub mod message;
+pub(crate) mod prefetch;
 pub mod producer;
 pub(crate) mod quiesce;
 pub mod ring;

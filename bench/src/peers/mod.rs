@@ -244,15 +244,18 @@ impl Drainer {
 }
 
 /// The rtlog configuration of the latency and burst runs: NULL backend, rings of [`DEPTH`]
-/// records sized for the payload, the internal ticker every [`IDLE_US`].
+/// records sized for the payload, the internal ticker every [`IDLE_US`] (or every
+/// `BENCH_DISPATCH_US` µs when that is set: a diagnostic for bench/msg-ab.sh, never the
+/// benchmark's setting).
 pub fn rtlog_config(producers: usize, size: usize) -> ::rtlog::Config {
+    let period = std::env::var("BENCH_DISPATCH_US").ok().and_then(|p| p.parse().ok());
     ::rtlog::Config {
         backend: ::rtlog::backend::BackendKind::Null,
         max_producers: producers as u32,
         max_record_size: size as u32,
         normal_depth: DEPTH as u32,
         critical_depth: 64,
-        dispatch_period_us: IDLE_US,
+        dispatch_period_us: period.unwrap_or(IDLE_US),
         durability: ::rtlog::Durability::None,
         ..::rtlog::Config::default()
     }
