@@ -16,7 +16,7 @@
 # spdlog-msg. TSC_HZ defaults to /proc/cpuinfo's "cpu MHz" (the child only uses it to print ns);
 # SAMPLES (default 100000) and WARMUP (10000) are the calls per run (the benchmark's: 500000 and
 # 50000). LOAD=burst times the back-to-back case instead of the paced one; a burst run also
-# counts as "slow" when its mean is 1.5 times the variant's fastest run or more: the regime where
+# counts as "slow" when its mean is 1.5 times the fastest run of any variant or more: the regime where
 # rtlog's consumer keeps up with the producer and every accepted call waits for its cache lines
 # (docs/PERFORMANCE.md, "Bursts: the consumer on the producer's lines"). BENCH_DISPATCH_US sets
 # rtlog's ticker period (the benchmark's: 50), which a shorter one makes that regime likelier.
@@ -56,13 +56,15 @@ awk -F'\t' -v first="${variants[0]}" -v burst="$([[ ${LOAD:-paced} == burst ]] &
     }
     { mean[$2, $1] = $3; low[$2, $1] = $4; if (!($2 in seen)) { seen[$2] = 1; order[++nv] = $2 }; rounds = $1 }
     END {
+        fastest = -1
+        for (k = 1; k <= nv; k++) for (r = 1; r <= rounds; r++)
+            if (fastest < 0 || mean[order[k], r] < fastest) fastest = mean[order[k], r]
         for (k = 1; k <= nv; k++) {
             v = order[k]; delete m; delete s; delete d; below = 0
             for (r = 1; r <= rounds; r++) {
                 m[r] = mean[v, r]; s[r] = low[v, r]; d[r] = mean[v, r] - mean[first, r]
                 if (d[r] < 0) below++
             }
-            fastest = m[1]; for (r = 2; r <= rounds; r++) if (m[r] < fastest) fastest = m[r]
             slow = 0; for (r = 1; r <= rounds; r++) if (m[r] >= 1.5 * fastest) slow++
             printf "  %-40s mean: median %6.2f ns; lowest step: median share %.2f", v, median(m, rounds), median(s, rounds)
             if (burst) printf "; slow runs %d of %d", slow, rounds
