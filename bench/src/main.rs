@@ -143,6 +143,7 @@ fn run(
         println!("warning: only one CPU is usable: producers and consumers share it");
     }
     let hz = timing::calibrate_tsc(Duration::from_millis(200));
+    let tsc_step = timing::granularity();
     println!(
         "TSC {:.4} GHz ({}), producers on CPU {}, consumers on CPU {}, load {}",
         hz / 1e9,
@@ -166,7 +167,7 @@ fn run(
         t0,
         daemon: None,
         no_daemon_dir: no_daemon_dir.clone(),
-        res: Results { tsc_step_ns: timing::granularity() as f64 * 1e9 / hz, ..Results::default() },
+        res: Results { tsc_step_ns: tsc_step as f64 * 1e9 / hz, ..Results::default() },
         skips_reported: Vec::new(),
     };
     let want = |s: &str| only.iter().any(|o| o == s);
@@ -265,7 +266,7 @@ fn run(
         fs: fs.unwrap_or_default(),
         tsc_hz: hz,
         tsc_flags: timing::tsc_flags(),
-        tsc_step: timing::granularity(),
+        tsc_step,
         place,
         peers,
         command,
