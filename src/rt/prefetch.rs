@@ -3,7 +3,7 @@
 //! **RT module.** When the consumer keeps up with a producer in a burst, it reads each slot
 //! soon after it is published, so the lines of the next slot (one of them shared with the slot
 //! just read, at 96 bytes a slot) sit in the consumer's cache: every push then waits for them to
-//! come back across CPUs (45–170 ns here), and an accepted publish costs 60 ns instead of 30.
+//! come back from the other CPU, and an accepted publish costs about twice what it costs alone.
 //! `prefetchw` right after a push starts that transfer while the RT thread does its own work
 //! until the next publish (docs/PERFORMANCE.md, "Bursts: the consumer on the producer's
 //! lines").
