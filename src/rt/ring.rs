@@ -863,7 +863,6 @@ impl Reservation<'_> {
         self.ring.advance();
         // Release: the slot's contents become visible before the new head.
         self.ring.shared.head.store(self.ring.head, Ordering::Release);
-        self.ring.prefetch_next_slot();
     }
 }
 
