@@ -135,7 +135,7 @@ pub fn cdf_plot(rows: &[LatRow], case: LatCase, plan: &Plan) -> Option<String> {
         &format!(
             "{} — median of {} runs; timer overhead subtracted",
             case_title(&case, plan),
-            plan.reps
+            if case.size == MESSAGE { plan.message_reps } else { plan.reps }
         ),
         &series,
         plot::CALLS,
@@ -426,7 +426,7 @@ fn latency_tables(s: &mut String, rows: &[LatRow], cases: &[LatCase], plan: &Pla
         }
         let _ = writeln!(s, "### {}\n", case_title(case, plan));
         let _ = writeln!(s, "| peer | p50 | p90 | p99 | p99.9 | p99.99 | max | mean | calls | drops |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for r in rows {
+        for r in &rows {
             let Some(md) = r.median() else { continue };
             let calls = md.accepted + md.refused;
             let drops = md.drops();
@@ -445,6 +445,14 @@ fn latency_tables(s: &mut String, rows: &[LatRow], cases: &[LatCase], plan: &Pla
             );
         }
         let _ = writeln!(s);
+        if rows.iter().any(|r| r.runs.len() > 1) {
+            let _ = writeln!(s, "p99.9 of every run, in repetition order:\n");
+            for r in &rows {
+                let each: Vec<String> = r.runs.iter().map(|run| ns(run.lat.pct[P999])).collect();
+                let _ = writeln!(s, "- {}: {}", r.peer.label(), each.join(" · "));
+            }
+            let _ = writeln!(s);
+        }
     }
 }
 
@@ -490,8 +498,8 @@ pub fn markdown(res: &Results, m: &Machine, plan: &Plan) -> String {
     let _ = writeln!(s, "- peers: {}", m.peers.join("; "));
     let _ = writeln!(
         s,
-        "- repetitions: every scenario {} times, the median run reported (by p99.9 for latency, by rate for throughput)\n",
-        plan.reps
+        "- repetitions: every scenario {} times (the messages {} times), the order of the peers alternating, the median run reported (by p99.9 for latency, by rate for throughput)\n",
+        plan.reps, plan.message_reps
     );
 
     let _ = writeln!(s, "## Targets\n");

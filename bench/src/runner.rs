@@ -14,8 +14,11 @@ use std::time::{Duration, Instant};
 /// Sizes of the run (full, or `--quick` for a smoke test).
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
-    /// Repetitions of every scenario.
+    /// Repetitions of every scenario (the messages': `message_reps`).
     pub reps: usize,
+    /// Repetitions of the message scenarios, whose verdict against Quill rests on the median
+    /// run's p99.9: five runs keep one noisy spell of the host out of it.
+    pub message_reps: usize,
     /// Timed calls per latency run (all producers together).
     pub samples: usize,
     /// Warm-up calls per latency run.
@@ -47,6 +50,7 @@ impl Plan {
     pub fn full() -> Plan {
         Plan {
             reps: 3,
+            message_reps: 5,
             samples: 500_000,
             warmup: 50_000,
             period_ns: 2000,
@@ -66,6 +70,7 @@ impl Plan {
     pub fn quick() -> Plan {
         Plan {
             reps: 1,
+            message_reps: 1,
             samples: 20_000,
             warmup: 2_000,
             period_ns: 2000,
@@ -492,17 +497,28 @@ impl Runner {
     /// Publish latency of every peer in every scenario.
     pub fn latency(&mut self) {
         let peers = self.usable_peers(&Peer::ALL);
-        self.res.lat = self.latency_rows("latency", &LatCase::all(), &peers);
+        let reps = self.plan.reps;
+        self.res.lat = self.latency_rows("latency", &LatCase::all(), &peers, reps);
     }
 
     /// Latency of one 4-argument message: rtlog's `RTLOG_INFO` next to Quill and spdlog.
     pub fn messages(&mut self) {
         let peers = self.usable_peers(&Peer::MESSAGES);
-        self.res.msg = self.latency_rows("messages", &LatCase::messages(), &peers);
+        let reps = self.plan.message_reps;
+        self.res.msg = self.latency_rows("messages", &LatCase::messages(), &peers, reps);
     }
 
-    /// Runs every case with every peer, `plan.reps` times (repetitions the outer loop).
-    fn latency_rows(&mut self, what: &str, cases: &[LatCase], peers: &[Peer]) -> Vec<LatRow> {
+    /// Runs every case with every peer, `reps` times (repetitions the outer loop), in an
+    /// order that alternates: cases and peers forward in even repetitions, backward in odd ones,
+    /// so that no peer always runs right after the same neighbour (a run leaves the host's
+    /// caches, memory and page-reclaim work behind for the next one) or always first.
+    fn latency_rows(
+        &mut self,
+        what: &str,
+        cases: &[LatCase],
+        peers: &[Peer],
+        reps: usize,
+    ) -> Vec<LatRow> {
         let mut rows = Vec::new();
         for case in cases {
             for &peer in peers {
@@ -510,10 +526,12 @@ impl Runner {
             }
         }
         let p = self.plan;
-        for rep in 0..p.reps {
-            self.say(&format!("{what}: repetition {}/{}", rep + 1, p.reps));
-            for (ci, case) in cases.iter().enumerate() {
-                for (pi, &peer) in peers.iter().enumerate() {
+        for rep in 0..reps {
+            self.say(&format!("{what}: repetition {}/{reps}", rep + 1));
+            for ci in alternating(cases.len(), rep) {
+                let case = &cases[ci];
+                for pi in alternating(peers.len(), rep) {
+                    let peer = peers[pi];
                     let args = vec![
                         "kind=lat".to_string(),
                         format!("peer={}", peer.key()),
@@ -780,6 +798,15 @@ fn parse_dd(stderr: &str) -> Option<f64> {
     (secs > 0.0).then(|| bytes / secs / 1e6)
 }
 
+/// The indices `0..n`, forward in even repetitions and backward in odd ones.
+fn alternating(n: usize, rep: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    if rep % 2 == 1 {
+        order.reverse();
+    }
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -790,6 +817,13 @@ mod tests {
                    1073741824 bytes (1.1 GB, 1.0 GiB) copied, 0.5 s, 2.1 GB/s\n";
         assert_eq!(parse_dd(out), Some(1073741824.0 / 0.5 / 1e6));
         assert_eq!(parse_dd("dd: failed to open 'x': Permission denied"), None);
+    }
+
+    #[test]
+    fn repetitions_alternate_the_order() {
+        assert_eq!(alternating(3, 0), [0, 1, 2]);
+        assert_eq!(alternating(3, 1), [2, 1, 0]);
+        assert_eq!(alternating(3, 2), [0, 1, 2]);
     }
 
     #[test]
