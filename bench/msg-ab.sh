@@ -22,6 +22,10 @@
 # rtlog's consumer keeps up with the producer and every accepted call waits for its cache lines
 # (docs/PERFORMANCE.md, "Bursts: the consumer on the producer's lines"). BENCH_DISPATCH_US sets
 # rtlog's ticker period (the benchmark's: 50), which a shorter one makes that regime likelier.
+# Before each round, when a C compiler is at hand, it prints how long a cache line takes to go
+# from CPU 0 to CPU 1 and back (bench/line-round-trip.c): on a VM that moves between ~90 and
+# ~450 ns as the host moves its virtual CPUs, and the tails move with it, so the p99.9 medians
+# are also given apart for the rounds that started near (under 250 ns) and far.
 set -euo pipefail
 # shellcheck source=bench/ab-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/ab-lib.sh"
@@ -32,10 +36,17 @@ shift
 tsc_hz=${TSC_HZ:-$(awk -F: '/^cpu MHz/ { printf "%.0f", $2 * 1e6; exit }' /proc/cpuinfo)}
 variants=("$@")
 results=$(mktemp "${TMPDIR:-/tmp}/msg-ab.XXXXXX")
-trap 'rm -f "$results"' EXIT
+trips=$(mktemp "${TMPDIR:-/tmp}/msg-ab-trips.XXXXXX")
+probe=$(mktemp "${TMPDIR:-/tmp}/line-round-trip.XXXXXX")
+trap 'rm -f "$results" "$trips" "$probe"' EXIT
+cc -O2 -pthread "$(dirname "${BASH_SOURCE[0]}")/line-round-trip.c" -o "$probe" 2>/dev/null || probe=
 
 for ((r = 0; r < rounds; r++)); do
     ab_order "$r" "${variants[@]}"
+    if [[ -n $probe ]] && trip=$("$probe"); then
+        echo "round $((r + 1))  line round trip CPU 0 -> 1 -> 0: $trip ns"
+        printf "%d\t%s\n" "$((r + 1))" "$trip" >>"$trips"
+    fi
     for v in "${order[@]}"; do
         line=$("${v%%:*}" child kind=lat peer="${v##*:}" producers=1 size=0 load="${LOAD:-paced}" \
             samples="${SAMPLES:-100000}" warmup="${WARMUP:-10000}" period_ns=2000 tsc_hz="$tsc_hz" pcpu=0 ccpu=1 \
@@ -57,6 +68,7 @@ awk -F'\t' -v first="${variants[0]}" -v burst="$([[ ${LOAD:-paced} == burst ]] &
         for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
     }
+    FILENAME == ARGV[1] { trip[$1] = $2; next }
     { mean[$2, $1] = $3; low[$2, $1] = $4; p999[$2, $1] = $6; if (!($2 in seen)) { seen[$2] = 1; order[++nv] = $2 }; rounds = $1 }
     END {
         fastest = -1
@@ -74,5 +86,9 @@ awk -F'\t' -v first="${variants[0]}" -v burst="$([[ ${LOAD:-paced} == burst ]] &
             if (burst) printf "; slow runs %d of %d", slow, rounds
             if (v != first) printf "; minus the first: median %+.2f ns, lower in %d of %d rounds", median(d, rounds), below, rounds
             printf "\n"
+            nn = 0; nf = 0; delete near; delete far
+            for (r = 1; r <= rounds; r++) if (r in trip) { if (trip[r] < 250) near[++nn] = t[r]; else far[++nf] = t[r] }
+            if (nn > 0 && nf > 0)
+                printf "  %-40s p99.9 median in %d near rounds %.1f ns, in %d far rounds %.1f ns\n", "", nn, median(near, nn), nf, median(far, nf)
         }
-    }' "$results"
+    }' "$trips" "$results"
