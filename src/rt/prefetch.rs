@@ -4,9 +4,9 @@
 //! soon after it is published, so the lines of the next slot (one of them shared with the slot
 //! just read, at 96 bytes a slot) sit in the consumer's cache: every push then waits for them to
 //! come back from the other CPU, and an accepted publish costs about twice what it costs alone.
-//! `prefetchw` right after a push starts that transfer while the RT thread does its own work
-//! until the next publish (docs/PERFORMANCE.md, "Bursts: the consumer on the producer's
-//! lines").
+//! `prefetchw` after a push starts that transfer for a slot some pushes ahead
+//! (`ring::PREFETCH_AHEAD`), so that it is done before the push that writes it, even back to
+//! back (docs/PERFORMANCE.md, "Bursts: the consumer on the producer's lines", "How far ahead").
 //!
 //! A hint only: it never faults, changes no memory and no register, and its absence changes
 //! nothing but time. On x86-64 CPUs that lack it (CPUID `PRFCHW`) and on other architectures,

@@ -495,10 +495,12 @@ pub struct RingProducer {
     /// `shared.max_payload`.
     max_payload: u32,
     /// Plain rings on a CPU with `prefetchw`: the offset of the last byte asked for after each
-    /// push, in the slot the next push writes (its first two lines at most; see
-    /// [`prefetch_next_slot`](Self::prefetch_next_slot)); 0 when nothing is asked for. A
-    /// `u32` beside `max_payload`, so that the end stays one 64-byte line.
-    prefetch_last: u32,
+    /// push, in the slot it asks for (its first two lines at most; see
+    /// [`prefetch_ahead`](Self::prefetch_ahead)); 0 when nothing is asked for. Two `u16`s
+    /// beside `max_payload`, so that the end stays one 64-byte line.
+    prefetch_last: u16,
+    /// How many slots past the one the next push writes that slot is.
+    prefetch_ahead: u16,
 }
 
 // SAFETY: `plain_base` points into the buffer that `shared` (an `Arc` this end holds) owns, so
@@ -547,6 +549,14 @@ pub fn channel_overwriting(depth: u32, max_payload: u32) -> (RingProducer, RingC
     ends(Slots::Atomic(buf), depth, max_payload)
 }
 
+/// How many slots past the next one a push asks the CPU for ([`RingProducer::prefetch_ahead`]).
+/// In a burst a push comes every ~30 ns, and a line comes back from the consumer's CPU in half
+/// the round trip `bench/line-round-trip.c` measures, 45-235 ns on this VM as the host moves its
+/// CPUs: 11 pushes ahead cover the slowest. Against asking for the next slot
+/// (`bench/experiments/2026-12-05-prefetch-ahead/`): burst p99.9 70.3 ns against 80.2 ns and
+/// the mean 0.4 ns lower; paced, the mean 0.3 ns lower (docs/PERFORMANCE.md).
+const PREFETCH_AHEAD: u64 = 11;
+
 fn ends(slots: Slots, depth: u32, max_payload: u32) -> (RingProducer, RingConsumer) {
     let shared = Arc::new(Shared {
         head: CachePadded::new(AtomicU64::new(0)),
@@ -562,10 +572,13 @@ fn ends(slots: Slots, depth: u32, max_payload: u32) -> (RingProducer, RingConsum
         Slots::Atomic(_) => std::ptr::null_mut(),
     };
     let prefetch_last = if !plain_base.is_null() && prefetch::write_hint_supported() {
-        (shared.slot_words * 8).min(128) as u32 - 1
+        (shared.slot_words * 8).min(128) as u16 - 1
     } else {
         0
     };
+    // Half the ring at most, so that the slot asked for is free whenever the ring is at most
+    // half full (always, when the consumer keeps up).
+    let prefetch_ahead = PREFETCH_AHEAD.min(shared.depth / 2) as u16;
     let producer = RingProducer {
         head: 0,
         index: 0,
@@ -575,6 +588,7 @@ fn ends(slots: Slots, depth: u32, max_payload: u32) -> (RingProducer, RingConsum
         plain_base,
         max_payload: shared.max_payload,
         prefetch_last,
+        prefetch_ahead,
         shared: shared.clone(),
     };
     (producer, RingConsumer { shared, tail: 0, index: 0, cached_head: 0, skipped: 0 })
@@ -669,20 +683,31 @@ impl RingProducer {
         self.advance();
         // Release: the slot's contents become visible before the new head.
         self.shared.head.store(self.head, Ordering::Release);
-        self.prefetch_next_slot();
+        self.prefetch_ahead();
         true
     }
 
-    /// Asks the CPU for the cache lines of the slot the next push writes: the first and the
-    /// last of its first 128 bytes (the header and the start of the payload), which a consumer
-    /// keeping up has just read ([`crate::rt::prefetch`]). Not when the ring looks full: that
-    /// slot then holds the oldest record, which the consumer is about to read, and taking its
-    /// lines away would slow the consumer down. Plain rings on CPUs with the hint; nothing
-    /// otherwise. RT-safe.
+    /// Asks the CPU for the cache lines of the slot `prefetch_ahead` slots past the one the
+    /// next push writes: the first and the last of its first 128 bytes (the header and the
+    /// start of the payload), which a consumer keeping up has read ([`crate::rt::prefetch`]).
+    /// That far ahead because in a burst a push comes every ~30 ns and a line takes up to
+    /// ~230 ns to come back from the consumer's CPU: asked for one push ahead, it came too late
+    /// (docs/PERFORMANCE.md, "Bursts: the consumer on the producer's lines"). Not when that slot
+    /// is not free by the cached tail: it then holds a record the consumer has yet to read, and
+    /// taking its lines away would slow the consumer down. Plain rings on CPUs with the hint;
+    /// nothing otherwise. RT-safe.
     #[inline(always)]
-    fn prefetch_next_slot(&self) {
-        if self.prefetch_last != 0 && !self.looks_full(self.depth) {
-            let slot = self.plain_base.wrapping_add(self.index * self.slot_words).cast::<u8>();
+    fn prefetch_ahead(&self) {
+        let ahead = self.prefetch_ahead as usize;
+        if self.prefetch_last != 0
+            && self.head.wrapping_sub(self.cached_tail) + (ahead as u64) < self.depth
+        {
+            // `index < depth` and `ahead <= depth / 2`: one subtraction wraps it.
+            let mut at = self.index + ahead;
+            if at >= self.depth as usize {
+                at -= self.depth as usize;
+            }
+            let slot = self.plain_base.wrapping_add(at * self.slot_words).cast::<u8>();
             prefetch::for_write(slot);
             prefetch::for_write(slot.wrapping_add(self.prefetch_last as usize));
         }
