@@ -39,6 +39,7 @@ fn main() {
     println!("cargo:rerun-if-changed=peers/rtlog_msg_shim.cpp");
     println!("cargo:rerun-if-changed=../include/rtlog.h");
     rtlog_message_shims();
+    line_round_trip();
     // Re-probe when a peer gets installed or removed (a directory's listing changes). Only
     // existing directories: a missing path would make Cargo rerun this script every build.
     for dir in ["/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/pkgconfig", "/usr/share/pkgconfig"]
@@ -88,6 +89,17 @@ fn main() {
     }
 
     quill();
+}
+
+/// The probe of how far apart the host put the producer's and the consumer's CPUs
+/// (`line-round-trip.c`), measured before each latency run.
+fn line_round_trip() {
+    println!("cargo:rerun-if-changed=line-round-trip.c");
+    cc::Build::new()
+        .std("gnu11")
+        .opt_level(2)
+        .file("line-round-trip.c")
+        .compile("rtlog_bench_probe");
 }
 
 /// `RTLOG_INFO` in C and in C++ (the header's two implementations of the macros), compiled

@@ -39,7 +39,7 @@ results=$(mktemp "${TMPDIR:-/tmp}/msg-ab.XXXXXX")
 trips=$(mktemp "${TMPDIR:-/tmp}/msg-ab-trips.XXXXXX")
 probe=$(mktemp "${TMPDIR:-/tmp}/line-round-trip.XXXXXX")
 trap 'rm -f "$results" "$trips" "$probe"' EXIT
-cc -O2 -pthread "$(dirname "${BASH_SOURCE[0]}")/line-round-trip.c" -o "$probe" 2>/dev/null || probe=
+cc -O2 -pthread -DLINE_ROUND_TRIP_MAIN "$(dirname "${BASH_SOURCE[0]}")/line-round-trip.c" -o "$probe" 2>/dev/null || probe=
 
 for ((r = 0; r < rounds; r++)); do
     ab_order "$r" "${variants[@]}"

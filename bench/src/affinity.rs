@@ -60,7 +60,27 @@ pub struct Placement {
     pub consumer: usize,
 }
 
+extern "C" {
+    /// bench/line-round-trip.c: the mean round trip of a cache line between two CPUs, ns, or
+    /// a negative value when a thread cannot be pinned.
+    fn bench_line_round_trip_ns(a: libc::c_int, b: libc::c_int) -> f64;
+}
+
 impl Placement {
+    /// How long a cache line takes from the producer's CPU to the consumer's and back (ns),
+    /// measured now (20-100 ms); `None` with one CPU or when pinning fails. On a VM it changes
+    /// as the host moves the CPUs, and the tails of the latency runs with it.
+    pub fn line_round_trip_ns(&self) -> Option<f64> {
+        if self.producer == self.consumer {
+            return None;
+        }
+        let (a, b) = (self.producer as libc::c_int, self.consumer as libc::c_int);
+        // SAFETY: the probe takes two CPU numbers and touches nothing of ours; it is not
+        // reentrant, and the parent calls it from one thread only.
+        let ns = unsafe { bench_line_round_trip_ns(a, b) };
+        (ns >= 0.0).then_some(ns)
+    }
+
     /// The default placement for this machine.
     pub fn detect() -> Placement {
         let cpus = allowed_cpus();

@@ -3,7 +3,7 @@
 use crate::affinity::Placement;
 use crate::peers::Peer;
 use crate::plot::{self, Series};
-use crate::runner::{LatCase, LatRow, Plan, Results, MESSAGE};
+use crate::runner::{LatCase, LatRow, LatRun, Plan, Results, MESSAGE};
 use crate::stats::{self, P999, PCTS};
 use std::fmt::Write;
 
@@ -446,13 +446,27 @@ fn latency_tables(s: &mut String, rows: &[LatRow], cases: &[LatCase], plan: &Pla
         }
         let _ = writeln!(s);
         if rows.iter().any(|r| r.runs.len() > 1) {
-            let _ = writeln!(s, "p99.9 of every run, in repetition order:\n");
+            let _ = writeln!(
+                s,
+                "p99.9 of every run, in repetition order; in brackets, how long a cache line took \
+                 from the producer's CPU to the consumer's and back just before the run \
+                 (`bench/line-round-trip.c`: on a VM the host moves the CPUs, and the tails move \
+                 with them):\n"
+            );
             for r in &rows {
-                let each: Vec<String> = r.runs.iter().map(|run| ns(run.lat.pct[P999])).collect();
+                let each: Vec<String> = r.runs.iter().map(run_tail).collect();
                 let _ = writeln!(s, "- {}: {}", r.peer.label(), each.join(" · "));
             }
             let _ = writeln!(s);
         }
+    }
+}
+
+/// One run's p99.9, with the line round trip measured before it when there is one.
+fn run_tail(run: &LatRun) -> String {
+    match run.line_round_trip_ns {
+        Some(trip) => format!("{} ({trip:.0} ns)", ns(run.lat.pct[P999])),
+        None => ns(run.lat.pct[P999]),
     }
 }
 

@@ -140,6 +140,9 @@ pub struct LatRun {
     pub lib_dropped: u64,
     /// Paced periods missed because the producer was not running.
     pub late: u64,
+    /// The cache line round trip between the producer's and the consumer's CPU measured just
+    /// before the run (ns), if it could be.
+    pub line_round_trip_ns: Option<f64>,
 }
 
 impl LatRun {
@@ -542,6 +545,7 @@ impl Runner {
                         format!("warmup={}", p.warmup),
                         format!("period_ns={}", p.period_ns),
                     ];
+                    let trip = self.place.line_round_trip_ns();
                     match self.run_child_env(&args, peer, Duration::from_secs(120)) {
                         Ok(f) => {
                             let Some(lat) = Latency::decode(&f) else {
@@ -558,6 +562,7 @@ impl Runner {
                                 refused: f.num("refused") as u64,
                                 lib_dropped: f.num("lib_dropped") as u64,
                                 late: f.num("late") as u64,
+                                line_round_trip_ns: trip,
                             };
                             rows[ci * peers.len() + pi].runs.push(run);
                         }
@@ -834,6 +839,7 @@ mod tests {
             refused: 0,
             lib_dropped: 0,
             late: 0,
+            line_round_trip_ns: None,
         };
         let case = LatCase { load: "paced", producers: 1, size: 64 };
         let row =
