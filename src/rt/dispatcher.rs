@@ -100,7 +100,11 @@ impl Dispatcher {
 
     /// Adds a producer's consumer ends (INIT phase only, never concurrent with a tick; the
     /// vector's capacity was reserved for `max_producers`, so this does not reallocate).
-    pub fn add_source(&self, source: Source) {
+    pub fn add_source(&self, mut source: Source) {
+        // Each tick releases what it took from a ring with one store of its tail.
+        for ring in source.iter_mut().filter(|r| !r.overwrites()) {
+            ring.hold_tail();
+        }
         self.with_state(|s| s.sources.push(source))
             .expect("add_source runs in INIT, when nobody dispatches");
     }
@@ -159,7 +163,22 @@ impl Dispatcher {
 /// the loop, so the work is bounded by `(budget + 1) * producers` ring checks. A copy that fails
 /// validation (the producer reclaimed the record; it counts that loss) is that ring's turn in the pass and moves nothing, so an
 /// overwriting producer cannot keep a tick busy: its ring is tried again next pass or tick.
+/// Then each drop-newest ring's slots taken are released to its producer with one store of its
+/// tail ([`RingConsumer::hold_tail`]).
 fn move_stream(s: &mut State, stream: usize, budget: u32, moved: &mut Moved) -> u32 {
+    let count = move_records(s, stream, budget, moved);
+    // Bounded: two compares and at most one store per producer; none when nothing moved (a
+    // tick leaves nothing held).
+    if count > 0 {
+        for source in s.sources.iter_mut() {
+            source[stream].release();
+        }
+    }
+    count
+}
+
+/// The loop of [`move_stream`], without the release of the rings' tails.
+fn move_records(s: &mut State, stream: usize, budget: u32, moved: &mut Moved) -> u32 {
     let n = s.sources.len();
     let mut count = 0;
     while count < budget {
@@ -249,6 +268,21 @@ mod tests {
         assert_eq!(drain(&mut out), vec![(1, 1, 1), (0, 1, 1), (1, 1, 2), (0, 1, 2)]);
         assert_eq!((d.dispatched(Stream::Critical), d.dispatched(Stream::Normal)), (2, 6));
         assert_eq!(d.pending(), Some(0));
+    }
+
+    /// The rings hold their tails during a tick (one store per ring, not per record): what a
+    /// tick took is free for the producer again when it returns.
+    #[test]
+    fn a_tick_gives_the_producer_its_slots_back() {
+        let (d, mut ends, mut out) = setup(1, 16, 64);
+        for _ in 0..16 {
+            push(&mut ends[0][1], 0, 1);
+        }
+        assert_eq!(d.tick(3).unwrap().records, 3);
+        for _ in 0..3 {
+            push(&mut ends[0][1], 0, 1);
+        }
+        assert_eq!(drain(&mut out).len(), 3);
     }
 
     #[test]

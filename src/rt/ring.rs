@@ -25,6 +25,11 @@
 //!   producer's `Acquire` load of `tail` orders the consumer's reads before the producer's
 //!   next writes to that slot.
 //!
+//! - A consumer may hold its stores of `tail` back and release several slots with one store
+//!   ([`RingConsumer::hold_tail`]; the dispatcher releases once per tick): the shared `tail`
+//!   then lags the records taken, which only makes the ring look fuller to the producer, as a
+//!   stale cached copy does, and each store still orders every read of the slots it releases.
+//!
 //! Slot memory is plain: a slot is only ever accessed by one side at a time, so
 //! [`RingConsumer::peek`] can lend it out as `&[u8]` and [`RingProducer::push`] is a `memcpy`
 //! and one `Release` store (no read-modify-write).
@@ -519,6 +524,11 @@ pub struct RingConsumer {
     cached_head: u64,
     /// Records this end found reclaimed by the producer (overwrite mode), included in `tail`.
     skipped: u64,
+    /// Drop-newest: the `tail` last stored to the shared one.
+    released: u64,
+    /// Drop-newest: how many records this end may take before it stores `tail` (1: after
+    /// each; see [`hold_tail`](Self::hold_tail)).
+    release_every: u64,
 }
 
 /// Creates a drop-newest ring of `depth` slots for payloads up to `max_payload` bytes (non-RT,
@@ -591,7 +601,16 @@ fn ends(slots: Slots, depth: u32, max_payload: u32) -> (RingProducer, RingConsum
         prefetch_ahead,
         shared: shared.clone(),
     };
-    (producer, RingConsumer { shared, tail: 0, index: 0, cached_head: 0, skipped: 0 })
+    let consumer = RingConsumer {
+        shared,
+        tail: 0,
+        index: 0,
+        cached_head: 0,
+        skipped: 0,
+        released: 0,
+        release_every: 1,
+    };
+    (producer, consumer)
 }
 
 /// Writes one word per page so the kernel maps every page now rather than on the RT path.
@@ -930,8 +949,49 @@ impl RingConsumer {
         // The end of the borrow `peek` lent out.
         self.shared.track.read(self.index);
         self.advance();
-        // Release: our reads of the slot happen before the producer may overwrite it.
+        self.retire();
+    }
+
+    /// After a record was taken (drop-newest): stores `tail` unless this end holds records
+    /// back ([`hold_tail`](Self::hold_tail)), it has not yet held `release_every` of them,
+    /// and it has not caught up with the head it knows (a producer then waits for nothing).
+    #[inline]
+    fn retire(&mut self) {
+        if self.tail - self.released >= self.release_every || self.tail >= self.cached_head {
+            self.store_tail();
+        }
+    }
+
+    /// Releases the slots of every record a [`hold_tail`](Self::hold_tail) end took so far to
+    /// the producer, with one store of `tail`. A no-op when nothing was taken since the last
+    /// store, and on an end that does not hold its tail (it stores it after every record, and
+    /// an overwrite ring's `tail` only ever moves by compare-and-swap: a store could move it
+    /// back past records the producer reclaimed). RT-safe: two compares and at most one store.
+    #[inline]
+    pub fn release(&mut self) {
+        if self.release_every > 1 && self.released != self.tail {
+            self.store_tail();
+        }
+    }
+
+    /// Drop-newest: publishes `tail`.
+    #[inline]
+    fn store_tail(&mut self) {
+        // Release: our reads of the slots happen before the producer may overwrite them.
         self.shared.tail.store(self.tail, Ordering::Release);
+        self.released = self.tail;
+    }
+
+    /// Lets this end take up to a quarter of the ring (at least two records) before it stores
+    /// `tail`, rather than after every record (drop-newest; an overwrite ring's `tail` moves
+    /// by compare-and-swap for every record, always). The owner calls [`release`](Self::release)
+    /// when it stops taking; the end also releases when it catches up with the head it knows.
+    /// Why: a `tail` stored after every record takes its cache line from the producer's CPU
+    /// once per record, and a producer that finds the ring full re-reads it each time, waiting
+    /// for the line to come back (docs/PERFORMANCE.md, "Holding the tail"). Non-RT (INIT).
+    pub fn hold_tail(&mut self) {
+        assert!(matches!(self.shared.slots, Slots::Plain(_)), "hold_tail needs a drop-newest ring");
+        self.release_every = (self.shared.depth / 4).max(2);
     }
 
     /// Starts taking the oldest record, in either mode: `None` when the ring is empty. Copy the
@@ -1117,8 +1177,7 @@ impl Take<'_> {
             Slots::Plain(_) => {
                 c.shared.track.read(c.index);
                 c.advance();
-                // Release: our reads of the slot happen before the producer may overwrite it.
-                c.shared.tail.store(c.tail, Ordering::Release);
+                c.retire();
                 true
             }
             // Success, Release: our loads of the slot happen before the producer's next writes
@@ -1454,6 +1513,32 @@ mod tests {
         let (h, payload) = out_c.peek().unwrap();
         assert_intact(h, payload);
         assert_eq!((h.seq, c.popped(), c.skipped()), (1, 2, 0));
+    }
+
+    /// A consumer that holds its tail frees the slots it took only when it releases them, or
+    /// once a quarter of the ring is held, or once it has caught up with the head it knows.
+    #[test]
+    fn a_held_tail_frees_slots_only_when_released() {
+        let (mut p, mut c) = channel(8, 8);
+        c.hold_tail();
+        for seq in 0..8 {
+            assert!(p.push(&header(seq), &[1; 8]));
+        }
+        take_one(&mut c).unwrap();
+        assert!(!p.push(&header(8), &[1; 8]), "a record taken but held is not free yet");
+        c.release();
+        assert!(p.push(&header(8), &[1; 8]));
+        take_one(&mut c).unwrap();
+        assert!(!p.push(&header(9), &[1; 8]));
+        take_one(&mut c).unwrap();
+        // Two held: a quarter of the ring, released without being asked.
+        assert!(p.push(&header(9), &[1; 8]) && p.push(&header(10), &[1; 8]));
+        while take_one(&mut c).is_some() {}
+        // Caught up: everything taken is free.
+        for seq in 11..19 {
+            assert!(p.push(&header(seq), &[1; 8]));
+        }
+        assert_eq!(c.len(), 8);
     }
 
     /// Not a benchmark: a guard that drop-newest rings keep the plain-memory `push` of
