@@ -803,8 +803,9 @@ fn parse_dd(stderr: &str) -> Option<f64> {
     (secs > 0.0).then(|| bytes / secs / 1e6)
 }
 
-/// The indices `0..n`, forward in even repetitions and backward in odd ones.
-fn alternating(n: usize, rep: usize) -> Vec<usize> {
+/// The indices `0..n`, forward in even repetitions and backward in odd ones (the order of the
+/// latency runs and of the control loop's rounds).
+pub(crate) fn alternating(n: usize, rep: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     if rep % 2 == 1 {
         order.reverse();

@@ -5,7 +5,7 @@
 use super::stress::{self, Stress};
 use super::{Condition, CycleRow, CycleRun, COMPUTE_NS, PEERS, PERIOD_NS, RT_PRIORITY};
 use crate::peers::Peer;
-use crate::runner::Runner;
+use crate::runner::{alternating, Runner};
 use crate::stats::Fields;
 use std::time::Duration;
 
@@ -21,17 +21,12 @@ impl Runner {
         }
         let rounds = self.plan.cycle_rounds;
         for round in 0..rounds {
-            let mut order = conds.clone();
-            let mut peer_order = peers.clone();
-            if round % 2 == 1 {
-                order.reverse();
-                peer_order.reverse();
-            }
-            for cond in order {
+            for ci in alternating(conds.len(), round) {
+                let cond = conds[ci];
                 self.say(&format!("control loop: round {}/{rounds}, {}", round + 1, cond.key()));
                 let Ok(_load) = self.start_load(cond) else { continue };
-                for &peer in &peer_order {
-                    self.cycle_run(peer, cond);
+                for pi in alternating(peers.len(), round) {
+                    self.cycle_run(peers[pi], cond);
                 }
             }
         }
