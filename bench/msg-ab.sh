@@ -59,6 +59,10 @@ for ((r = 0; r < rounds; r++)); do
                                                  if (f[1] + 0 == 0.999) tail = f[2] } }
             END { printf "%d\t%s\t%.2f\t%.2f\t%.0f\t%.1f\n", r, v, mean, share, low, tail }' | tee -a "$results" |
             awk -F'\t' '{ printf "round %d  %-40s mean %6.2f ns  at the lowest step (%s ns) %.2f  p99.9 %s ns\n", $1, $2, $3, $5, $4, $6 }'
+        # Batches: the median of each of a batch's first calls, then of the rest.
+        tr ' ' '\n' <<<"$line" | awk -F= '$1 == "batch_p50" {
+            n = split($2, p, ";"); s = p[1]; for (i = 2; i < n; i++) s = s " · " p[i]
+            printf "         %-40s batch calls 1-%d, medians: %s ns; the rest: %s ns\n", "", n - 1, s, p[n] }'
     done
 done
 

@@ -9,6 +9,7 @@
 use crate::affinity::{self, Placement};
 use crate::harness::{self, Load, ProducerOut};
 use crate::peers::{self, Peer, Produced, Work};
+use crate::runner::{BATCH_GAP_US, BATCH_LEN};
 use crate::stats::{Fields, Latency};
 use crate::timing;
 use rtlog::{Config, Durability, Reader};
@@ -73,6 +74,11 @@ fn summarise(outs: &[ProducerOut], hz: f64, ovh: u64) -> Latency {
 fn load_of(f: &Fields, hz: f64) -> Load {
     match f.get("load") {
         Some("paced") => Load::Paced { period: (f.num("period_ns") * hz / 1e9) as u64 },
+        Some("batches") => Load::Batches {
+            len: BATCH_LEN,
+            gap_min: (BATCH_GAP_US.0 as f64 * hz / 1e6) as u64,
+            gap_max: (BATCH_GAP_US.1 as f64 * hz / 1e6) as u64,
+        },
         _ => Load::Burst,
     }
 }
@@ -95,12 +101,37 @@ fn lat(f: &Fields, place: Placement, hz: f64, ovh: u64) -> Result<String, String
     let refused: u64 = outs.iter().map(|o| o.refused).sum();
     let late: u64 = outs.iter().map(|o| o.late).sum();
     let lat = summarise(&outs, hz, ovh);
+    let by_position = match f.get("load") {
+        Some("batches") => format!(" batch_p50={}", batch_medians(&outs, hz, ovh)),
+        _ => String::new(),
+    };
     Ok(format!(
-        "accepted={accepted} refused={refused} lib_dropped={} late={late} {}",
+        "accepted={accepted} refused={refused} lib_dropped={} late={late} {}{by_position}",
         run.lib_dropped,
         lat.encode()
     ))
 }
+
+/// The batches load: the median of each of a batch's first [`BATCH_HEAD`] calls (ns, `;`
+/// between them), then of the rest. Where a batch's cost lands tells what it waits for: a line
+/// the consumer took while the producer was idle costs the first calls, not the later ones
+/// (docs/PERFORMANCE.md, "Batches").
+fn batch_medians(outs: &[ProducerOut], hz: f64, ovh: u64) -> String {
+    let mut at: Vec<Vec<u64>> = vec![Vec::new(); BATCH_HEAD + 1];
+    for o in outs {
+        for (i, &c) in o.cycles.iter().enumerate() {
+            at[(i % BATCH_LEN).min(BATCH_HEAD)].push(u64::from(c).saturating_sub(ovh));
+        }
+    }
+    let median = |v: &mut Vec<u64>| {
+        v.sort_unstable();
+        v.get(v.len() / 2).map_or(0.0, |&c| c as f64 * 1e9 / hz)
+    };
+    at.iter_mut().map(|v| format!("{:.1}", median(v))).collect::<Vec<_>>().join(";")
+}
+
+/// How many of a batch's first calls [`batch_medians`] reports one by one.
+const BATCH_HEAD: usize = 6;
 
 fn flat(f: &Fields, place: Placement, hz: f64) -> Result<String, String> {
     let peer = Peer::from_key(f.get("peer").unwrap_or("")).ok_or("unknown peer")?;
@@ -292,4 +323,23 @@ fn crc(f: &Fields, place: Placement) -> Result<String, String> {
         })
         .collect::<Vec<_>>()
         .join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_medians_give_each_first_call_then_the_rest() {
+        // Two batches of BATCH_LEN calls: call k of a batch takes 100 + k cycles (plus 10 of
+        // timer overhead), except that the first takes 1000 in one batch and 2000 in the other.
+        let mut cycles: Vec<u32> =
+            (0..2 * BATCH_LEN).map(|i| 110 + (i % BATCH_LEN) as u32).collect();
+        cycles[0] = 1010;
+        cycles[BATCH_LEN] = 2010;
+        let out = ProducerOut { cycles, ..ProducerOut::default() };
+        let got = batch_medians(&[out], 1e9, 10);
+        let rest = 100 + (BATCH_HEAD + (BATCH_LEN - BATCH_HEAD) / 2) as u32;
+        assert_eq!(got, format!("2000.0;101.0;102.0;103.0;104.0;105.0;{rest}.0"));
+    }
 }

@@ -25,6 +25,37 @@ pub enum Load {
     },
     /// Back to back.
     Burst,
+    /// Quill's hot-path benchmark (benchmarks/hot_path_latency in its repository): `len` calls
+    /// back to back, then a wait drawn uniformly from `gap_min..=gap_max` TSC cycles that lets
+    /// the logger's consumer catch up, so that every call is a hot call and none is refused.
+    Batches {
+        /// Calls per batch.
+        len: usize,
+        /// Shortest wait between batches, in TSC cycles.
+        gap_min: u64,
+        /// Longest wait between batches, in TSC cycles.
+        gap_max: u64,
+    },
+}
+
+/// The waits between batches: a xorshift generator with a fixed seed, so that every peer's run
+/// sees the same sequence of gaps.
+struct Gaps(u64);
+
+impl Gaps {
+    fn next(&mut self, min: u64, max: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        min + self.0 % (max - min + 1)
+    }
+}
+
+/// Spins until the TSC reaches `deadline`.
+fn spin_until(deadline: u64) {
+    while timing::rdtsc() < deadline {
+        std::hint::spin_loop();
+    }
 }
 
 /// What one producer thread measured.
@@ -64,19 +95,23 @@ fn timed_loop<P: Publisher>(
 ) -> (u64, u64, u64) {
     let (mut accepted, mut refused, mut late) = (0u64, 0u64, 0u64);
     let mut next = timing::rdtsc();
+    let mut gaps = Gaps(0x9e37_79b9_7f4a_7c15);
     for (i, slot) in out.iter_mut().enumerate() {
-        if let Load::Paced { period } = load {
-            next += period;
-            let mut now = timing::rdtsc();
-            if now > next + period {
-                // Descheduled past a whole period: restart the schedule rather than burst.
-                late += 1;
-                next = now;
+        match load {
+            Load::Paced { period } => {
+                next += period;
+                let now = timing::rdtsc();
+                if now > next + period {
+                    // Descheduled past a whole period: restart the schedule rather than burst.
+                    late += 1;
+                    next = now;
+                }
+                spin_until(next);
             }
-            while now < next {
-                std::hint::spin_loop();
-                now = timing::rdtsc();
+            Load::Batches { len, gap_min, gap_max } if i % len == 0 && i > 0 => {
+                spin_until(timing::rdtsc() + gaps.next(gap_min, gap_max));
             }
+            Load::Batches { .. } | Load::Burst => {}
         }
         stamp(payload, i as u64);
         let t0 = timing::start();
@@ -191,4 +226,43 @@ pub fn run_flat_out<P: Publisher>(
         }
         FlatOut { accepted, refused, pin_error }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_stay_in_their_range_and_repeat_from_run_to_run() {
+        let (mut a, mut b) = (Gaps(0x9e37_79b9_7f4a_7c15), Gaps(0x9e37_79b9_7f4a_7c15));
+        let drawn: Vec<u64> = (0..1000).map(|_| a.next(100, 110)).collect();
+        assert!(drawn.iter().all(|g| (100..=110).contains(g)));
+        assert!(drawn.contains(&100) && drawn.contains(&110));
+        assert_eq!(drawn, (0..1000).map(|_| b.next(100, 110)).collect::<Vec<_>>());
+    }
+
+    /// Records the TSC at each call.
+    struct Stamps(Vec<u64>);
+
+    impl Publisher for Stamps {
+        fn publish(&mut self, _payload: &[u8]) -> bool {
+            self.0.push(timing::rdtsc());
+            true
+        }
+    }
+
+    #[test]
+    fn batches_wait_before_each_batch_but_the_first_and_nowhere_else() {
+        let gap = 20_000_000; // cycles: ~10 ms at 2 GHz, far above a call
+        let load = Load::Batches { len: 3, gap_min: gap, gap_max: gap };
+        let mut p = Stamps(Vec::new());
+        let (accepted, refused, late) = timed_loop(&mut p, &mut [], &mut [0; 7], load);
+        assert_eq!((accepted, refused, late), (7, 0, 0));
+        let t = &p.0;
+        // Calls 3 and 6 start batches: each waited at least the gap after the call before it.
+        assert!(t[3] - t[2] >= gap && t[6] - t[5] >= gap);
+        // Two waits in all, not one per call (that would take 6 gaps); loose, so that a loaded
+        // machine that deschedules the thread does not fail it.
+        assert!(t[6] - t[0] < 5 * gap, "waited {} cycles for 2 gaps of {gap}", t[6] - t[0]);
+    }
 }

@@ -3,7 +3,7 @@
 use crate::affinity::Placement;
 use crate::peers::Peer;
 use crate::plot::{self, Series};
-use crate::runner::{LatCase, LatRow, LatRun, Plan, Results, MESSAGE};
+use crate::runner::{LatCase, LatRow, LatRun, Plan, Results, BATCH_GAP_US, BATCH_LEN, MESSAGE};
 use crate::stats::{self, P999, PCTS};
 use std::fmt::Write;
 
@@ -78,10 +78,15 @@ pub(crate) fn color(p: Peer) -> &'static str {
 }
 
 fn case_title(c: &LatCase, plan: &Plan) -> String {
-    let load = if c.load == "paced" {
-        format!("paced (one record every {} µs per producer)", plan.period_ns as f64 / 1e3)
-    } else {
-        "burst (back to back)".to_string()
+    let load = match c.load {
+        "paced" => {
+            format!("paced (one record every {} µs per producer)", plan.period_ns as f64 / 1e3)
+        }
+        "batches" => format!(
+            "batches ({BATCH_LEN} back to back, then a wait of {}-{} µs: Quill's hot-path benchmark)",
+            BATCH_GAP_US.0, BATCH_GAP_US.1
+        ),
+        _ => "burst (back to back)".to_string(),
     };
     let prod = if c.producers == 1 {
         "1 producer".to_string()
@@ -544,7 +549,11 @@ pub fn markdown(res: &Results, m: &Machine, plan: &Plan) -> String {
              rtlog's `RTLOG_INFO` (C and C++ macros, NULL backend), Quill's `LOG_INFO` with `\"joint {{}} pos {{:.3f}} vel {{:.3f}} cycle {{}}\"` \
              (null sink, bounded dropping queue) and spdlog's async logger (`info`, same format; it formats on the calling thread). \
              Timed like the records above; `drops` = calls refused, plus messages Quill dropped or spdlog overwrote: \
-             those two count the warm-up's calls too ({} per run), so they can exceed the timed calls.\n",
+             those two count the warm-up's calls too ({} per run), so they can exceed the timed calls. \
+             Three loads: paced, as a control loop logs; batches of {BATCH_LEN} back to back with a wait between them, \
+             the method of Quill's own hot-path benchmark, where every call is stored; and a burst of back-to-back calls \
+             that overflows every logger's queue, where each times both the calls it stores and the ones it refuses \
+             (Quill refuses nearly all of them: its burst tail is its refusal path's).\n",
             plan.warmup
         );
         let _ = writeln!(s, "![message latency CDF, paced](messages-cdf-paced.svg)\n");

@@ -90,7 +90,7 @@ impl Plan {
 /// A latency scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LatCase {
-    /// "paced" or "burst".
+    /// "paced", "batches" (the message scenarios only) or "burst".
     pub load: &'static str,
     /// Producer threads.
     pub producers: usize,
@@ -117,10 +117,20 @@ impl LatCase {
 /// arguments (see `peers::messages`).
 pub const MESSAGE: usize = 0;
 
+/// Calls per batch of the "batches" load: Quill's hot-path benchmark's batch
+/// (benchmarks/hot_path_latency/hot_path_bench_config.h, `MESSAGES_PER_ITERATION`).
+pub const BATCH_LEN: usize = 20;
+/// The wait between batches, drawn uniformly from this range (µs). Quill's benchmark waits
+/// 2000-2200 µs; a tenth of that still spans several wake-ups of both loggers' consumers (each
+/// sleeps 50 µs when idle), so each batch finds the previous one drained, and a run of 500 000
+/// calls takes 5 s instead of 50.
+pub const BATCH_GAP_US: (u32, u32) = (200, 220);
+
 impl LatCase {
-    /// The message scenarios: paced and burst, 1 producer.
+    /// The message scenarios, 1 producer: paced, in batches (Quill's hot-path benchmark) and
+    /// in a burst that overflows every logger's queue.
     pub fn messages() -> Vec<LatCase> {
-        ["paced", "burst"]
+        ["paced", "batches", "burst"]
             .into_iter()
             .map(|load| LatCase { load, producers: 1, size: MESSAGE })
             .collect()
