@@ -22,6 +22,8 @@
 # rtlog's consumer keeps up with the producer and every accepted call waits for its cache lines
 # (docs/PERFORMANCE.md, "Bursts: the consumer on the producer's lines"). BENCH_DISPATCH_US sets
 # rtlog's ticker period (the benchmark's: 50), which a shorter one makes that regime likelier.
+# LOAD=batches times Quill's hot-path method (20 calls back to back, then a wait of 200-220 µs)
+# and prints, under each run, the median of each of a batch's first six calls and of the rest.
 # Before each round, when a C compiler is at hand, it prints how long a cache line takes to go
 # from CPU 0 to CPU 1 and back (bench/line-round-trip.c): on a VM that moves between ~90 and
 # ~450 ns as the host moves its virtual CPUs, and the tails move with it, so the p99.9 medians
