@@ -594,9 +594,6 @@ typedef struct rtlog_config {
     /**
      * Period in µs of the internal non-RT ticker thread (default 1000; ..=1000000); 0: no
      * ticker, only the application's rtlog_tick calls move records (a loop that ticks itself).
-     * Each of its ticks leaves a producer's newest normal records (half of those that arrived
-     * since its previous tick, 64 at most) to the next one: a record waits one period more at
-     * most.
      */
     uint32_t dispatch_period_us;
     /**

@@ -92,9 +92,7 @@ pub struct Config {
     /// Most records one tick moves.
     pub dispatch_budget: u32,
     /// An internal non-RT thread ticks at this period (default 1000 µs), so that records move
-    /// to the writer even when nobody calls `tick`; 0: the caller ticks, nobody else does. Its
-    /// ticks leave each producer's newest normal records, 64 at most, to the next one
-    /// ([`crate::rt::dispatcher::Dispatcher::tick_leaving_newest`]).
+    /// to the writer even when nobody calls `tick`; 0: the caller ticks, nobody else does.
     pub dispatch_period_us: u32,
     /// Durability policy of the writer.
     pub durability: Durability,

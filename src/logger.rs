@@ -531,17 +531,6 @@ impl Logger {
         Ok(self.dispatcher.tick(self.config.dispatch_budget).map_or(0, |m| m.records))
     }
 
-    /// The internal ticker thread's tick: [`tick`](Self::tick), except that each producer's
-    /// normal ring keeps its newest records for the next period
-    /// ([`Dispatcher::tick_leaving_newest`]), so that a busy producer's cache lines stay its
-    /// own. 0 outside RUN, or when another thread is ticking.
-    fn ticker_tick(&self) -> u32 {
-        if self.gate.phase() != PHASE_RUN {
-            return 0;
-        }
-        self.dispatcher.tick_leaving_newest(self.config.dispatch_budget).map_or(0, |m| m.records)
-    }
-
     /// Manual mode: one round of the writer (state frames, up to 4096 records, durability
     /// policy). Returns the records it took. `InvalidState` outside manual mode or RUN.
     pub fn step_writer(&self) -> Result<usize> {
@@ -905,7 +894,7 @@ fn ticker_loop(
         let budget = lg.config.dispatch_budget;
         let mut moved = 0;
         loop {
-            let n = lg.ticker_tick();
+            let n = lg.tick().unwrap_or(0);
             moved += n;
             if n < budget {
                 break;

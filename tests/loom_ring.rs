@@ -313,32 +313,25 @@ fn overwrite_copy_validate_commit() {
 }
 
 /// Two threads tick at once (the control loop and the internal ticker, say) while the producer
-/// publishes `records` into one of its rings. The try-lock lets one of them dispatch and the
+/// publishes `records` into its critical ring. The try-lock lets one of them dispatch and the
 /// other return at once; loom fails the model if both ever hold the state, or if one holder's
 /// changes are not visible to the next (the state's accesses are reported to it). Every record
-/// reaches the output exactly once, intact and in order, the last plain tick taking what is
-/// left. `leaving`: the records go to the normal ring, and the other thread's tick is the
-/// internal ticker's, which leaves the newest normal records for later
-/// (`tick_leaving_newest`); otherwise they go to the critical ring and both ticks are plain.
-fn concurrent_ticks(records: u64, budget: u32, leaving: bool) {
+/// reaches the output exactly once, intact and in order.
+fn concurrent_ticks(records: u64, budget: u32) {
     model(move || {
         let (out_p, mut out) = channel(4, PAYLOAD as u32);
         let d = Arc::new(Dispatcher::new(out_p, 1));
-        let (critical, cc) = channel(2, PAYLOAD as u32);
-        let (normal, nc) = channel(2, PAYLOAD as u32);
+        let (mut critical, cc) = channel(2, PAYLOAD as u32);
+        let (_normal, nc) = channel(1, PAYLOAD as u32);
         d.add_source([cc, nc]);
-        let mut ring = if leaving { normal } else { critical };
         let producer = thread::spawn(move || {
             for seq in 0..records {
-                assert!(ring.push(&header(seq), &payload(seq)), "the ring has room");
+                assert!(critical.push(&header(seq), &payload(seq)), "the ring has room");
             }
         });
         let other = {
             let d = d.clone();
-            thread::spawn(move || {
-                let moved = if leaving { d.tick_leaving_newest(budget) } else { d.tick(budget) };
-                moved.map_or(0, |m| m.records)
-            })
+            thread::spawn(move || d.tick(budget).map_or(0, |m| m.records))
         };
         let mine = d.tick(budget).map_or(0, |m| m.records);
         producer.join().unwrap();
@@ -357,17 +350,12 @@ fn concurrent_ticks(records: u64, budget: u32, leaving: bool) {
 
 #[test]
 fn concurrent_ticks_budget_1() {
-    concurrent_ticks(2, 1, false);
+    concurrent_ticks(2, 1);
 }
 
 #[test]
 fn concurrent_ticks_budget_2() {
-    concurrent_ticks(2, 2, false);
-}
-
-#[test]
-fn plain_and_leaving_ticks_budget_2() {
-    concurrent_ticks(2, 2, true);
+    concurrent_ticks(2, 2);
 }
 
 /// The writer makes records 0 and 1 durable and advances the count; the sync of records 2 and

@@ -30,16 +30,9 @@ pub type Source = [RingConsumer; 2];
 
 struct State {
     sources: Vec<Source>,
-    /// Per source, the normal ring's `head` at the last [`Dispatcher::tick_leaving_newest`].
-    left_at: Vec<u64>,
     output: RingProducer,
     cursor: usize,
 }
-
-/// How many of a ring's newest normal records a [`Dispatcher::tick_leaving_newest`] leaves at
-/// most: 64 slots put the producer's cache lines (a few slots' worth) well out of reach, and
-/// bound what one tick leaves behind.
-const LEAVE_NEWEST_MAX: u64 = 64;
 
 /// The dispatcher: the state behind a try-lock, plus counters readable by anyone.
 pub struct Dispatcher {
@@ -78,7 +71,6 @@ impl Dispatcher {
             state_access: AccessTracker::new(1),
             state: UnsafeCell::new(State {
                 sources: Vec::with_capacity(max_producers),
-                left_at: Vec::with_capacity(max_producers),
                 output,
                 cursor: 0,
             }),
@@ -113,46 +105,17 @@ impl Dispatcher {
         for ring in source.iter_mut().filter(|r| !r.overwrites()) {
             ring.hold_tail();
         }
-        self.with_state(|s| {
-            s.sources.push(source);
-            s.left_at.push(0);
-        })
-        .expect("add_source runs in INIT, when nobody dispatches");
+        self.with_state(|s| s.sources.push(source))
+            .expect("add_source runs in INIT, when nobody dispatches");
     }
 
     /// Moves at most `budget` records. **RT-safe.** `None` when another thread is dispatching.
     pub fn tick(&self, budget: u32) -> Option<Moved> {
-        self.tick_with::<false>(budget)
-    }
-
-    /// [`tick`](Self::tick), but each drop-newest normal ring keeps its newest records for a
-    /// later tick: half of those pushed since the previous such tick, at most
-    /// 64 ([`RingConsumer::leave_newest`]), so that the tick does not read
-    /// the cache lines its producer is writing. For the periodic ticks of the internal ticker
-    /// thread, whose next tick takes what this one left; a record waits one period more at
-    /// most. Critical records are never left. **RT-safe.** `None` when another thread is
-    /// dispatching.
-    pub fn tick_leaving_newest(&self, budget: u32) -> Option<Moved> {
-        self.tick_with::<true>(budget)
-    }
-
-    /// Both ticks, each its own copy of the loop (`LEAVE` is a constant), so that a plain tick
-    /// pays nothing for the other kind.
-    #[inline(always)]
-    fn tick_with<const LEAVE: bool>(&self, budget: u32) -> Option<Moved> {
         self.with_state(|s| {
-            if LEAVE {
-                for (src, left_at) in s.sources.iter_mut().zip(s.left_at.iter_mut()) {
-                    let ring = &mut src[Stream::Normal as usize];
-                    if !ring.overwrites() {
-                        *left_at = ring.leave_newest(*left_at, LEAVE_NEWEST_MAX);
-                    }
-                }
-            }
             let mut moved = Moved::default();
             for stream in Stream::ALL {
                 let left = budget - moved.records;
-                let n = move_stream::<LEAVE>(s, stream as usize, left, &mut moved);
+                let n = move_stream(s, stream as usize, left, &mut moved);
                 if n > 0 {
                     let d = &self.dispatched[stream as usize];
                     d.store(d.load(Ordering::Relaxed) + u64::from(n), Ordering::Relaxed);
@@ -202,13 +165,8 @@ impl Dispatcher {
 /// overwriting producer cannot keep a tick busy: its ring is tried again next pass or tick.
 /// Then each drop-newest ring's slots taken are released to its producer with one store of its
 /// tail ([`RingConsumer::hold_tail`]).
-fn move_stream<const LEAVE: bool>(
-    s: &mut State,
-    stream: usize,
-    budget: u32,
-    moved: &mut Moved,
-) -> u32 {
-    let count = move_records::<LEAVE>(s, stream, budget, moved);
+fn move_stream(s: &mut State, stream: usize, budget: u32, moved: &mut Moved) -> u32 {
+    let count = move_records(s, stream, budget, moved);
     // Bounded: two compares and at most one store per producer; none when nothing moved (a
     // tick leaves nothing held).
     if count > 0 {
@@ -220,22 +178,14 @@ fn move_stream<const LEAVE: bool>(
 }
 
 /// The loop of [`move_stream`], without the release of the rings' tails.
-fn move_records<const LEAVE: bool>(
-    s: &mut State,
-    stream: usize,
-    budget: u32,
-    moved: &mut Moved,
-) -> u32 {
-    // A leaving tick takes a drop-newest normal ring's records up to the head it left off at.
-    let leave = LEAVE && stream == Stream::Normal as usize;
+fn move_records(s: &mut State, stream: usize, budget: u32, moved: &mut Moved) -> u32 {
     let n = s.sources.len();
     let mut count = 0;
     while count < budget {
         let mut progress = false;
         for i in 0..n {
             let ring = &mut s.sources[(s.cursor + i) % n][stream];
-            let take = if leave && !ring.overwrites() { ring.take_known() } else { ring.take() };
-            let Some(take) = take else {
+            let Some(take) = ring.take() else {
                 continue;
             };
             let Some(mut slot) = s.output.reserve() else {
@@ -333,28 +283,6 @@ mod tests {
             push(&mut ends[0][1], 0, 1);
         }
         assert_eq!(drain(&mut out).len(), 3);
-    }
-
-    /// The ticker's ticks leave half of what arrived since the last one, at most
-    /// LEAVE_NEWEST_MAX, of each normal ring, and take it the next time; critical records and
-    /// plain ticks take everything, and the order is kept.
-    #[test]
-    fn a_ticker_tick_leaves_the_newest_records_for_the_next_one() {
-        let (d, mut ends, mut out) = setup(1, 256, 512);
-        for _ in 0..10 {
-            push(&mut ends[0][1], 0, 1);
-        }
-        push(&mut ends[0][0], 0, 0);
-        assert_eq!(d.tick_leaving_newest(100).unwrap().records, 1 + 5);
-        assert_eq!(d.tick_leaving_newest(100).unwrap().records, 5, "nothing new: nothing left");
-        for _ in 0..200 {
-            push(&mut ends[0][1], 0, 1);
-        }
-        assert_eq!(d.tick_leaving_newest(1000).unwrap().records, 200 - LEAVE_NEWEST_MAX as u32);
-        assert_eq!(d.tick(1000).unwrap().records, LEAVE_NEWEST_MAX as u32);
-        let normal: Vec<u64> = drain(&mut out).iter().filter(|r| r.1 == 1).map(|r| r.2).collect();
-        assert_eq!(normal, (0..210).collect::<Vec<_>>());
-        assert_eq!(d.pending(), Some(0));
     }
 
     #[test]

@@ -994,32 +994,6 @@ impl RingConsumer {
         self.release_every = (self.shared.depth / 4).max(2);
     }
 
-    /// Makes [`take_known`](Self::take_known) stop short of the newest records: half of those
-    /// pushed since `head` was `since`, at most `max`. Returns the `head` it read, the `since`
-    /// of the next call. Why: the producer is writing next to those, in the same cache lines
-    /// (a slot need not start a line) and with the same `head` line, and an end that takes
-    /// records as they come reads those lines while the producer writes them, each read
-    /// costing the producer's next store a transfer back from this CPU (docs/PERFORMANCE.md,
-    /// "The ticker leaves the newest records"). A record is left once at most: the next call
-    /// counts it among the records pushed before its `since`. Drop-newest rings. RT-safe.
-    pub fn leave_newest(&mut self, since: u64, max: u64) -> u64 {
-        debug_assert!(!self.overwrites(), "leave_newest needs a drop-newest ring");
-        // Acquire: pairs with the producer's Release store; the slots below it are complete.
-        let head = self.shared.head.load(Ordering::Acquire);
-        let arrived = head.saturating_sub(since);
-        // Still a lower bound of `head`, now where `take_known` stops.
-        self.cached_head = (head - (arrived / 2).min(max)).max(self.tail);
-        head
-    }
-
-    /// [`take`](Self::take) of a drop-newest ring, up to the `head` this end knows and never
-    /// past it: after [`leave_newest`](Self::leave_newest), short of the newest records. RT-safe.
-    #[inline]
-    pub fn take_known(&mut self) -> Option<Take<'_>> {
-        debug_assert!(!self.overwrites(), "take_known needs a drop-newest ring");
-        (self.tail < self.cached_head).then_some(Take { ring: self })
-    }
-
     /// Starts taking the oldest record, in either mode: `None` when the ring is empty. Copy the
     /// record out with [`Take::copy_to`] or [`Take::copy_into`], then call [`Take::finish`],
     /// which removes it and says whether the copy is intact. Dropping the `Take` leaves the

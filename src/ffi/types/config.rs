@@ -39,9 +39,6 @@ pub struct rtlog_config {
     pub dispatch_budget: u32,
     /// Period in µs of the internal non-RT ticker thread (default 1000; ..=1000000); 0: no
     /// ticker, only the application's rtlog_tick calls move records (a loop that ticks itself).
-    /// Each of its ticks leaves a producer's newest normal records (half of those that arrived
-    /// since its previous tick, 64 at most) to the next one: a record waits one period more at
-    /// most.
     pub dispatch_period_us: u32,
     /// Durability policy (default RTLOG_DURABILITY_FSYNC_BATCH).
     pub durability: RawDurability,
