@@ -87,8 +87,9 @@ fn lat(f: &Fields, place: Placement, hz: f64, ovh: u64) -> Result<String, String
     let peer = Peer::from_key(f.get("peer").unwrap_or("")).ok_or("unknown peer")?;
     let producers = f.num("producers") as usize;
     let size = f.num("size") as usize;
+    let load = load_of(f, hz);
     let work = Work::Latency {
-        load: load_of(f, hz),
+        load,
         warmup: f.num("warmup") as usize / producers,
         samples: f.num("samples") as usize / producers,
     };
@@ -101,8 +102,8 @@ fn lat(f: &Fields, place: Placement, hz: f64, ovh: u64) -> Result<String, String
     let refused: u64 = outs.iter().map(|o| o.refused).sum();
     let late: u64 = outs.iter().map(|o| o.late).sum();
     let lat = summarise(&outs, hz, ovh);
-    let by_position = match f.get("load") {
-        Some("batches") => format!(" batch_p50={}", batch_medians(&outs, hz, ovh)),
+    let by_position = match load {
+        Load::Batches { .. } => format!(" batch_p50={}", batch_medians(&outs, hz, ovh)),
         _ => String::new(),
     };
     Ok(format!(
