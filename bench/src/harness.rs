@@ -43,6 +43,11 @@ pub enum Load {
 struct Gaps(u64);
 
 impl Gaps {
+    /// The generator every run starts from.
+    fn new() -> Gaps {
+        Gaps(0x9e37_79b9_7f4a_7c15)
+    }
+
     fn next(&mut self, min: u64, max: u64) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
@@ -95,7 +100,7 @@ fn timed_loop<P: Publisher>(
 ) -> (u64, u64, u64) {
     let (mut accepted, mut refused, mut late) = (0u64, 0u64, 0u64);
     let mut next = timing::rdtsc();
-    let mut gaps = Gaps(0x9e37_79b9_7f4a_7c15);
+    let mut gaps = Gaps::new();
     for (i, slot) in out.iter_mut().enumerate() {
         match load {
             Load::Paced { period } => {
@@ -234,7 +239,7 @@ mod tests {
 
     #[test]
     fn gaps_stay_in_their_range_and_repeat_from_run_to_run() {
-        let (mut a, mut b) = (Gaps(0x9e37_79b9_7f4a_7c15), Gaps(0x9e37_79b9_7f4a_7c15));
+        let (mut a, mut b) = (Gaps::new(), Gaps::new());
         let drawn: Vec<u64> = (0..1000).map(|_| a.next(100, 110)).collect();
         assert!(drawn.iter().all(|g| (100..=110).contains(g)));
         assert!(drawn.contains(&100) && drawn.contains(&110));
