@@ -310,9 +310,10 @@ fn targets_text(res: &Results) -> String {
     let mut s = String::from("targets:\n");
     for v in report::verdicts(res) {
         let tag = match v.met {
-            Some(true) => "met    ",
-            Some(false) => "MISSED ",
-            None => "n/a    ",
+            report::Outcome::Met => "met       ",
+            report::Outcome::Missed => "MISSED    ",
+            report::Outcome::Unresolved => "unresolved",
+            report::Outcome::NotMeasured => "n/a       ",
         };
         s.push_str(&format!("  {tag} {}: {}\n", v.target, v.measured));
     }

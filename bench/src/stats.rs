@@ -121,6 +121,58 @@ pub fn median(values: &[f64]) -> f64 {
     values[median_index(values)]
 }
 
+/// The median of a sample and a distribution-free confidence interval for the population's
+/// median: the `k`-th smallest and `k`-th largest values, `k` the largest rank whose interval
+/// still covers the median with probability `confidence` or more (the sign test's binomial
+/// distribution; no assumption about the distribution's shape). With too few values for that
+/// confidence (fewer than 6 for 95 %), the interval is the smallest to the largest value and
+/// `coverage` says what it covers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MedianInterval {
+    /// The sample's (lower) median.
+    pub median: f64,
+    /// The interval's lower bound.
+    pub low: f64,
+    /// Its upper bound.
+    pub high: f64,
+    /// The probability that the interval covers the population's median.
+    pub coverage: f64,
+    /// The values it was made of.
+    pub count: usize,
+}
+
+/// [`MedianInterval`] of `values`; None when there are none.
+pub fn median_interval(values: &[f64], confidence: f64) -> Option<MedianInterval> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    // P(fewer than k of n values fall below the median) = P(Binomial(n, 1/2) <= k - 1); the
+    // interval [k-th, (n+1-k)-th] misses the median with twice that probability.
+    let coverage_of = |k: usize| 1.0 - 2.0 * binomial_half_cdf(n, k - 1);
+    let k = (1..=n.div_ceil(2)).rev().find(|&k| coverage_of(k) >= confidence).unwrap_or(1);
+    Some(MedianInterval {
+        median: sorted[(n - 1) / 2],
+        low: sorted[k - 1],
+        high: sorted[n - k],
+        coverage: coverage_of(k),
+        count: n,
+    })
+}
+
+/// P(Binomial(n, 1/2) <= k).
+fn binomial_half_cdf(n: usize, k: usize) -> f64 {
+    let mut term = 0.5f64.powi(n as i32); // P(X = 0)
+    let mut sum = 0.0;
+    for i in 0..=k.min(n) {
+        sum += term;
+        term *= (n - i) as f64 / (i + 1) as f64;
+    }
+    sum
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +204,29 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.0);
         assert_eq!(median(&[]), 0.0);
+    }
+
+    #[test]
+    fn median_interval_uses_the_sign_tests_ranks() {
+        // n = 9: [2nd, 8th] covers 1 - 2 * (1 + 9) / 512 = 96.1 %; [3rd, 7th] only 82 %.
+        let v: Vec<f64> = [9.0, 1.0, 8.0, 2.0, 7.0, 3.0, 6.0, 4.0, 5.0].to_vec();
+        let m = median_interval(&v, 0.95).unwrap();
+        assert_eq!((m.median, m.low, m.high, m.count), (5.0, 2.0, 8.0, 9));
+        assert!((m.coverage - (1.0 - 20.0 / 512.0)).abs() < 1e-12);
+        // n = 5 cannot reach 95 %: the whole range, at 1 - 2/32.
+        let m = median_interval(&[3.0, 1.0, 2.0, 5.0, 4.0], 0.95).unwrap();
+        assert_eq!((m.median, m.low, m.high), (3.0, 1.0, 5.0));
+        assert!((m.coverage - 0.9375).abs() < 1e-12);
+        // A lower confidence narrows it.
+        let m = median_interval(&v, 0.80).unwrap();
+        assert_eq!((m.low, m.high), (3.0, 7.0));
+        assert_eq!(median_interval(&[], 0.95), None);
+    }
+
+    #[test]
+    fn binomial_half_cdf_sums_to_one() {
+        assert!((binomial_half_cdf(9, 9) - 1.0).abs() < 1e-12);
+        assert!((binomial_half_cdf(9, 1) - 10.0 / 512.0).abs() < 1e-12);
+        assert_eq!(binomial_half_cdf(4, 0), 1.0 / 16.0);
     }
 }
