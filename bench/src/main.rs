@@ -309,7 +309,7 @@ fn run(
 fn targets_text(res: &Results) -> String {
     let mut s = String::from("targets:\n");
     for v in report::verdicts(res) {
-        let tag = match v.met {
+        let tag = match v.outcome {
             report::Outcome::Met => "met       ",
             report::Outcome::Missed => "MISSED    ",
             report::Outcome::Unresolved => "unresolved",

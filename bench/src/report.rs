@@ -185,7 +185,7 @@ pub struct Verdict {
     /// The measured value(s).
     pub measured: String,
     /// Met, missed, or why neither.
-    pub met: Outcome,
+    pub outcome: Outcome,
 }
 
 /// How a target fared.
@@ -242,7 +242,7 @@ fn not_above(a: f64, b: f64, step: f64) -> bool {
 }
 
 fn v(target: &str, measured: String, met: Option<bool>) -> Verdict {
-    Verdict { target: target.to_string(), measured, met: met.into() }
+    Verdict { target: target.to_string(), measured, outcome: met.into() }
 }
 
 /// Evaluates every target against the results.
@@ -453,7 +453,7 @@ fn message_verdict(rows: &[LatRow], case: LatCase, step: f64) -> Verdict {
                 return Verdict {
                     target,
                     measured: "not measured (a peer skipped)".into(),
-                    met: Outcome::NotMeasured,
+                    outcome: Outcome::NotMeasured,
                 };
             };
             first.get_or_insert(d);
@@ -478,7 +478,7 @@ fn message_verdict(rows: &[LatRow], case: LatCase, step: f64) -> Verdict {
     if !control.is_empty() {
         let _ = write!(measured, "; the same code (C++ − C): {}", control.join(", "));
     }
-    Verdict { target, measured, met: combine(&outcomes) }
+    Verdict { target, measured, outcome: combine(&outcomes) }
 }
 
 /// The differences `a` − `b` at percentile `i` of the runs of the same repetition, as a
@@ -640,7 +640,7 @@ pub fn markdown(res: &Results, m: &Machine, plan: &Plan) -> String {
     let _ = writeln!(s, "## Targets\n");
     let _ = writeln!(s, "| target | measured | verdict |\n|---|---|---|");
     for t in verdicts(res) {
-        let _ = writeln!(s, "| {} | {} | {} |", t.target, t.measured, t.met.label());
+        let _ = writeln!(s, "| {} | {} | {} |", t.target, t.measured, t.outcome.label());
     }
 
     let _ = writeln!(s, "\n## Publish latency\n");
@@ -879,28 +879,31 @@ mod tests {
         let quill: Vec<(f64, f64)> = (0..9).map(|r| (30.0, 100.0 + 100.0 * r as f64)).collect();
         let below: Vec<(f64, f64)> = quill.iter().map(|&(a, b)| (a, b - 20.0)).collect();
         let v = paced_verdict(&below, &quill);
-        assert_eq!(v.met, Outcome::Met, "{}", v.measured);
+        assert_eq!(v.outcome, Outcome::Met, "{}", v.measured);
         assert!(v.measured.contains("p99.9 -20.0 ns [-20.0, -20.0]"), "{}", v.measured);
         assert!(v.measured.contains("[96 % interval] over 9 pairs"), "{}", v.measured);
         // Above by two steps in every pair: missed.
         let above: Vec<(f64, f64)> = quill.iter().map(|&(a, b)| (a, b + 20.0)).collect();
-        assert_eq!(paced_verdict(&above, &quill).met, Outcome::Missed);
+        assert_eq!(paced_verdict(&above, &quill).outcome, Outcome::Missed);
         // One step slower at p50 in every pair, p99.9 below: missed all the same.
         let slow_body: Vec<(f64, f64)> = below.iter().map(|&(a, b)| (a + 10.0, b)).collect();
-        assert_eq!(paced_verdict(&slow_body, &quill).met, Outcome::Missed);
+        assert_eq!(paced_verdict(&slow_body, &quill).outcome, Outcome::Missed);
         // Above in three pairs of nine and below in six: the interval spans the margin.
         let mixed: Vec<(f64, f64)> = quill
             .iter()
             .enumerate()
             .map(|(r, &(a, b))| (a, if r % 3 == 0 { b + 200.0 } else { b - 200.0 }))
             .collect();
-        assert_eq!(paced_verdict(&mixed, &quill).met, Outcome::Unresolved);
+        assert_eq!(paced_verdict(&mixed, &quill).outcome, Outcome::Unresolved);
         // Four pairs, however far apart the loggers, are too few for a verdict; five are not.
         assert_eq!(
-            paced_verdict(&[(50.0, 900.0); 4], &[(30.0, 100.0); 4]).met,
+            paced_verdict(&[(50.0, 900.0); 4], &[(30.0, 100.0); 4]).outcome,
             Outcome::Unresolved
         );
-        assert_eq!(paced_verdict(&[(50.0, 900.0); 5], &[(30.0, 100.0); 5]).met, Outcome::Missed);
+        assert_eq!(
+            paced_verdict(&[(50.0, 900.0); 5], &[(30.0, 100.0); 5]).outcome,
+            Outcome::Missed
+        );
     }
 
     #[test]
@@ -919,7 +922,7 @@ mod tests {
         ];
         let v =
             message_verdict(&rows, LatCase { load: "paced", producers: 1, size: MESSAGE }, 10.0);
-        assert_eq!(v.met, Outcome::Met, "{}", v.measured);
+        assert_eq!(v.outcome, Outcome::Met, "{}", v.measured);
         assert!(v.measured.contains("p99.9 -10.0 ns [-10.0, -10.0]"), "{}", v.measured);
         assert!(v.measured.contains("over 5 pairs"), "{}", v.measured);
         // Without Quill, nothing to judge.
@@ -928,6 +931,6 @@ mod tests {
             LatCase { load: "paced", producers: 1, size: MESSAGE },
             10.0,
         );
-        assert_eq!(v.met, Outcome::NotMeasured);
+        assert_eq!(v.outcome, Outcome::NotMeasured);
     }
 }

@@ -165,12 +165,12 @@ pub fn verdicts(rows: &[CycleRow]) -> Vec<Verdict> {
                     })
                     .collect();
                 let met = SHOWN.iter().all(|&(i, _)| a.cost.pct[i] <= q.cost.pct[i]);
-                Verdict { target: t, measured: parts.join(", "), met: Some(met).into() }
+                Verdict { target: t, measured: parts.join(", "), outcome: Some(met).into() }
             }
             _ => Verdict {
                 target: t,
                 measured: "not measured (a peer skipped)".into(),
-                met: None.into(),
+                outcome: None.into(),
             },
         });
         let t = format!("control loop ({}): no rtlog cycle with logging over 20 µs", cond.key());
@@ -183,9 +183,9 @@ pub fn verdicts(rows: &[CycleRow]) -> Vec<Verdict> {
                     a.cost.n,
                     ns(a.cost.pct[5])
                 ),
-                met: Some(a.over[0] == 0).into(),
+                outcome: Some(a.over[0] == 0).into(),
             },
-            None => Verdict { target: t, measured: "not measured".into(), met: None.into() },
+            None => Verdict { target: t, measured: "not measured".into(), outcome: None.into() },
         });
     }
     out
