@@ -154,7 +154,7 @@ pub fn median_interval(values: &[f64], confidence: f64) -> Option<MedianInterval
     let coverage_of = |k: usize| 1.0 - 2.0 * binomial_half_cdf(n, k - 1);
     let k = (1..=n.div_ceil(2)).rev().find(|&k| coverage_of(k) >= confidence).unwrap_or(1);
     Some(MedianInterval {
-        median: sorted[(n - 1) / 2],
+        median: median(&sorted),
         low: sorted[k - 1],
         high: sorted[n - k],
         coverage: coverage_of(k),
